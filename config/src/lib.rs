@@ -1,0 +1,277 @@
+//! Typed configuration of an ENT node.
+//!
+//! One TOML file, every key overridable by an environment variable named
+//! `ENT__SECTION__KEY` (for example `ENT__SERVER__LISTEN`). Loading never stops at the first
+//! problem: [`NodeConfig::load`] collects every invalid key so that an operator fixes them all in
+//! one go. Secrets are wrapped in [`Secret`], whose `Debug` never shows the value.
+
+mod secret;
+mod validate;
+
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+
+use figment::Figment;
+use figment::providers::{Env, Format, Toml};
+use serde::{Deserialize, Serialize};
+
+pub use secret::Secret;
+pub use validate::Problem;
+
+/// The annotated example configuration shipped with the node.
+pub const EXAMPLE: &str = include_str!("../ent.example.toml");
+
+/// Prefix of environment variables that override configuration keys.
+pub const ENV_PREFIX: &str = "ENT__";
+
+/// The whole configuration of one node.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct NodeConfig {
+    /// Identity of the node.
+    pub node: NodeSection,
+    /// HTTP(S) listener.
+    #[serde(default)]
+    pub server: ServerSection,
+    /// Storage.
+    #[serde(default)]
+    pub database: DatabaseSection,
+    /// Accounts, sessions and sign-in protection.
+    #[serde(default)]
+    pub accounts: AccountsSection,
+    /// Secrets generated at `ent-admin init`.
+    #[serde(default)]
+    pub security: SecuritySection,
+    /// Logs.
+    #[serde(default)]
+    pub logging: LoggingSection,
+}
+
+/// `[node]`: who this node is.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct NodeSection {
+    /// Public domain name of the node, e.g. `ent.ville-exemple.fr`.
+    pub domain: String,
+    /// Name shown to users, e.g. "ENT des écoles de Villeneuve".
+    #[serde(default = "default_name")]
+    pub name: String,
+    /// Folder holding the SQLite database, keys and uploaded files.
+    #[serde(default = "default_data_dir")]
+    pub data_dir: PathBuf,
+    /// Address users type in their browser; defaults to `https://{domain}`.
+    #[serde(default)]
+    pub public_url: Option<String>,
+}
+
+/// `[server]`: the listener.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct ServerSection {
+    /// Address and port to listen on.
+    pub listen: String,
+    /// PEM certificate chain; with `tls_key`, the node serves HTTPS itself.
+    pub tls_cert: Option<PathBuf>,
+    /// PEM private key matching `tls_cert`.
+    pub tls_key: Option<PathBuf>,
+    /// Longest time a request may take, in seconds.
+    pub request_timeout_secs: u64,
+    /// Largest request body accepted, in KiB.
+    pub body_limit_kib: u64,
+    /// Whether the node sits behind a reverse proxy that sets `X-Forwarded-For`.
+    pub behind_proxy: bool,
+}
+
+/// `[database]`: storage engine chosen from the URL.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct DatabaseSection {
+    /// `sqlite://PATH` or `postgres://…`; empty means `sqlite://{data_dir}/ent.db`.
+    pub url: Secret,
+    /// Largest number of pooled connections.
+    pub max_connections: u32,
+}
+
+/// `[accounts]`: activation, sessions, throttling.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct AccountsSection {
+    /// Days an activation code stays valid.
+    pub activation_code_days: u32,
+    /// Hours a browser session lasts without activity.
+    pub session_hours: u32,
+    /// Minutes an API bearer token lasts.
+    pub api_token_minutes: u32,
+    /// Failed sign-ins allowed per account within the window.
+    pub max_failures_per_account: u32,
+    /// Failed sign-ins allowed per client address within the window.
+    pub max_failures_per_address: u32,
+    /// Length of the throttling window, in minutes.
+    pub throttle_window_minutes: u32,
+    /// Shortest password a user may choose.
+    pub min_password_length: u32,
+}
+
+/// `[security]`: secrets.
+#[derive(Debug, Clone, Serialize, Deserialize, Default)]
+#[serde(deny_unknown_fields, default)]
+pub struct SecuritySection {
+    /// Random key (at least 32 characters) used to sign anonymous form tokens.
+    pub secret_key: Secret,
+}
+
+/// `[logging]`: log format and level.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct LoggingSection {
+    /// `text` for humans, `json` for log collectors.
+    pub format: String,
+    /// A tracing filter such as `info` or `ent_node=debug,info`.
+    pub level: String,
+}
+
+fn default_name() -> String {
+    "ENT".to_owned()
+}
+
+fn default_data_dir() -> PathBuf {
+    PathBuf::from("data")
+}
+
+impl Default for ServerSection {
+    fn default() -> Self {
+        Self {
+            listen: "127.0.0.1:8080".to_owned(),
+            tls_cert: None,
+            tls_key: None,
+            request_timeout_secs: 30,
+            body_limit_kib: 2048,
+            behind_proxy: false,
+        }
+    }
+}
+
+impl Default for DatabaseSection {
+    fn default() -> Self {
+        Self {
+            url: Secret::default(),
+            max_connections: 10,
+        }
+    }
+}
+
+impl Default for AccountsSection {
+    fn default() -> Self {
+        Self {
+            activation_code_days: 60,
+            session_hours: 12,
+            api_token_minutes: 15,
+            max_failures_per_account: 5,
+            max_failures_per_address: 50,
+            throttle_window_minutes: 15,
+            min_password_length: 8,
+        }
+    }
+}
+
+impl Default for LoggingSection {
+    fn default() -> Self {
+        Self {
+            format: "text".to_owned(),
+            level: "info".to_owned(),
+        }
+    }
+}
+
+/// Why a configuration could not be loaded: every problem found, each naming its key.
+#[derive(Debug, thiserror::Error)]
+#[error("{}", render_problems(.0))]
+pub struct ConfigError(pub Vec<Problem>);
+
+fn render_problems(problems: &[Problem]) -> String {
+    let lines: Vec<String> = problems.iter().map(ToString::to_string).collect();
+    format!("configuration invalide :\n{}", lines.join("\n"))
+}
+
+impl NodeConfig {
+    /// Reads `path`, applies `ENT__…` environment overrides, and validates the result.
+    pub fn load(path: &Path) -> Result<Self, ConfigError> {
+        if !path.exists() {
+            return Err(ConfigError(vec![Problem::new(
+                "(fichier)",
+                &path.display().to_string(),
+                "le fichier de configuration n'existe pas",
+            )]));
+        }
+        Self::from_figment(Figment::new().merge(Toml::file(path)).merge(env()))
+    }
+
+    /// Parses TOML text (with environment overrides), then validates.
+    pub fn from_toml_str(text: &str) -> Result<Self, ConfigError> {
+        Self::from_figment(Figment::new().merge(Toml::string(text)).merge(env()))
+    }
+
+    /// Parses TOML text without looking at the environment (for tests and `config check`).
+    pub fn from_toml_str_only(text: &str) -> Result<Self, ConfigError> {
+        Self::from_figment(Figment::new().merge(Toml::string(text)))
+    }
+
+    fn from_figment(figment: Figment) -> Result<Self, ConfigError> {
+        let config: NodeConfig = figment.extract().map_err(|errors| {
+            ConfigError(errors.into_iter().map(Problem::from_figment).collect())
+        })?;
+        let problems = config.problems();
+        if problems.is_empty() {
+            Ok(config.with_defaults_resolved())
+        } else {
+            Err(ConfigError(problems))
+        }
+    }
+
+    /// Every problem in an already parsed configuration.
+    pub fn problems(&self) -> Vec<Problem> {
+        validate::check(self)
+    }
+
+    /// Fills the values whose default depends on other keys.
+    fn with_defaults_resolved(mut self) -> Self {
+        if self.database.url.expose().is_empty() {
+            let path = self.node.data_dir.join("ent.db");
+            self.database.url = Secret::new(format!("sqlite://{}", path.display()));
+        }
+        self
+    }
+
+    /// The address users reach the node at, without a trailing slash.
+    pub fn public_url(&self) -> String {
+        match &self.node.public_url {
+            Some(url) => url.trim_end_matches('/').to_owned(),
+            None => format!("https://{}", self.node.domain),
+        }
+    }
+
+    /// The parsed listen address (validated at load time).
+    pub fn listen_addr(&self) -> SocketAddr {
+        self.server
+            .listen
+            .parse()
+            .unwrap_or_else(|_| SocketAddr::from(([127, 0, 0, 1], 8080)))
+    }
+
+    /// Whether the node terminates TLS itself.
+    pub fn serves_tls(&self) -> bool {
+        self.server.tls_cert.is_some() && self.server.tls_key.is_some()
+    }
+
+    /// Renders the configuration as TOML (secrets included: used to write the file at init).
+    pub fn to_toml(&self) -> String {
+        toml::to_string_pretty(self).unwrap_or_default()
+    }
+}
+
+fn env() -> Env {
+    Env::prefixed(ENV_PREFIX).split("__")
+}
+
+#[cfg(test)]
+mod tests;

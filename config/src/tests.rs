@@ -1,0 +1,95 @@
+use super::*;
+
+const MINIMAL: &str = r#"
+[node]
+domain = "ent.example.fr"
+[security]
+secret_key = "0123456789abcdef0123456789abcdef"
+"#;
+
+#[test]
+fn a_domain_and_a_secret_are_enough() {
+    let config = NodeConfig::from_toml_str_only(MINIMAL).unwrap();
+    assert_eq!(config.public_url(), "https://ent.example.fr");
+    assert!(config.database.url.expose().starts_with("sqlite://"));
+    assert_eq!(config.accounts.max_failures_per_account, 5);
+}
+
+#[test]
+fn the_shipped_example_is_valid() {
+    let config = NodeConfig::from_toml_str_only(EXAMPLE).unwrap();
+    assert_eq!(config.node.domain, "ent.ville-exemple.fr");
+}
+
+#[test]
+fn every_problem_is_reported_with_its_key() {
+    let text = r#"
+[node]
+domain = "http://bad domain"
+[server]
+listen = "nowhere"
+request_timeout_secs = 0
+[logging]
+format = "xml"
+[security]
+secret_key = "short"
+"#;
+    let err = NodeConfig::from_toml_str_only(text).unwrap_err();
+    let keys: Vec<&str> = err.0.iter().map(|p| p.key.as_str()).collect();
+    for key in [
+        "node.domain",
+        "server.listen",
+        "server.request_timeout_secs",
+        "logging.format",
+        "security.secret_key",
+    ] {
+        assert!(keys.contains(&key), "{key} missing from {keys:?}");
+    }
+}
+
+#[test]
+fn unknown_and_mistyped_keys_are_named() {
+    let text = format!("{MINIMAL}\n[server]\nlisten_port = 80\n");
+    let err = NodeConfig::from_toml_str_only(&text).unwrap_err();
+    assert_eq!(err.0[0].key, "server.listen_port");
+    let text = format!("{MINIMAL}\n[accounts]\nsession_hours = \"douze\"\n");
+    let err = NodeConfig::from_toml_str_only(&text).unwrap_err();
+    assert_eq!(err.0[0].key, "accounts.session_hours");
+}
+
+#[test]
+fn a_missing_domain_is_named() {
+    let err = NodeConfig::from_toml_str_only("[node]\nname = \"x\"\n").unwrap_err();
+    assert!(err.0.iter().any(|p| p.key == "node.domain"), "{err}");
+}
+
+#[test]
+fn environment_overrides_any_key() {
+    figment::Jail::expect_with(|jail| {
+        jail.set_env("ENT__SERVER__LISTEN", "0.0.0.0:9999");
+        jail.set_env("ENT__ACCOUNTS__SESSION_HOURS", "3");
+        let config = NodeConfig::from_toml_str(MINIMAL).unwrap();
+        assert_eq!(config.server.listen, "0.0.0.0:9999");
+        assert_eq!(config.accounts.session_hours, 3);
+        Ok(())
+    });
+}
+
+#[test]
+fn secrets_never_show_in_debug_output() {
+    let text = format!(
+        "{MINIMAL}\n[database]\nurl = \"postgres://ent:hunter2-password@db/ent\"\n"
+    );
+    let config = NodeConfig::from_toml_str_only(&text).unwrap();
+    let debug = format!("{config:?}");
+    assert!(!debug.contains("hunter2"));
+    assert!(!debug.contains("0123456789abcdef"));
+}
+
+#[test]
+fn a_database_url_of_another_engine_is_refused_without_echoing_it() {
+    let text = format!("{MINIMAL}\n[database]\nurl = \"mysql://root:pw@db/ent\"\n");
+    let err = NodeConfig::from_toml_str_only(&text).unwrap_err();
+    assert_eq!(err.0[0].key, "database.url");
+    assert!(!err.to_string().contains("pw@"));
+}

@@ -1,0 +1,107 @@
+//! One-time activation codes printed on connection sheets.
+//!
+//! Only a hash is stored, so a code exists in clear only on the sheet just printed (or the
+//! screen of the teacher who regenerated it). Issuing a new code replaces the previous one.
+
+use rand::Rng;
+use sha2::{Digest, Sha256};
+use sqlx::AnyConnection;
+
+use crate::store::Db;
+
+/// Letters and digits a child will not confuse (no 0/O, 1/I/L, 5/S, 2/Z).
+const ALPHABET: &[u8] = b"ABCDEFGHJKMNPQRTUVWXY346789";
+
+/// A freshly issued code, shown once.
+#[derive(Debug, Clone)]
+pub struct IssuedCode {
+    /// The user it activates.
+    pub user_id: String,
+    /// The code as printed, `ABCD-EFGH`.
+    pub code: String,
+    /// Expiry, seconds since the epoch.
+    pub expires_at: i64,
+}
+
+/// Generates a random code `ABCD-EFGH`.
+fn generate() -> String {
+    let mut rng = rand::thread_rng();
+    let chars: String = (0..8)
+        .map(|_| ALPHABET[rng.gen_range(0..ALPHABET.len())] as char)
+        .collect();
+    format!("{}-{}", &chars[..4], &chars[4..])
+}
+
+/// The stored form: SHA-256 of the user id and the normalized code.
+fn digest(user_id: &str, code: &str) -> String {
+    let normalized: String = code
+        .chars()
+        .filter(char::is_ascii_alphanumeric)
+        .map(|c| c.to_ascii_uppercase())
+        .collect();
+    hex::encode(Sha256::digest(format!("{user_id}:{normalized}")))
+}
+
+/// Issues a new code for `user_id`, replacing any previous one, inside the caller's transaction.
+pub async fn issue(
+    conn: &mut AnyConnection,
+    user_id: &str,
+    now: i64,
+    valid_days: u32,
+) -> Result<IssuedCode, sqlx::Error> {
+    let code = generate();
+    let expires_at = now + i64::from(valid_days) * 86_400;
+    sqlx::query("DELETE FROM activation_codes WHERE user_id = $1")
+        .bind(user_id)
+        .execute(&mut *conn)
+        .await?;
+    sqlx::query("INSERT INTO activation_codes (user_id, code_hash, expires_at, created_at) VALUES ($1, $2, $3, $4)")
+        .bind(user_id)
+        .bind(digest(user_id, &code))
+        .bind(expires_at)
+        .bind(now)
+        .execute(&mut *conn)
+        .await?;
+    Ok(IssuedCode { user_id: user_id.to_owned(), code, expires_at })
+}
+
+/// Whether `code` is the current, unexpired code of `user_id`.
+pub async fn matches(db: &Db, user_id: &str, code: &str, now: i64) -> Result<bool, sqlx::Error> {
+    let stored: Option<String> = sqlx::query_scalar(
+        "SELECT code_hash FROM activation_codes WHERE user_id = $1 AND expires_at > $2",
+    )
+    .bind(user_id)
+    .bind(now)
+    .fetch_optional(db.pool())
+    .await?;
+    Ok(stored.is_some_and(|s| constant_time_eq(s.as_bytes(), digest(user_id, code).as_bytes())))
+}
+
+/// Consumes the code (after a successful activation), in the caller's transaction.
+pub async fn consume(conn: &mut AnyConnection, user_id: &str) -> Result<(), sqlx::Error> {
+    sqlx::query("DELETE FROM activation_codes WHERE user_id = $1")
+        .bind(user_id)
+        .execute(&mut *conn)
+        .await?;
+    Ok(())
+}
+
+/// Compares without leaking the position of the first difference.
+pub fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
+    a.len() == b.len() && a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn codes_are_readable_and_forgiving_when_typed() {
+        let code = generate();
+        assert_eq!(code.len(), 9);
+        assert!(code.chars().all(|c| c == '-' || ALPHABET.contains(&(c as u8))));
+        let lower = code.to_lowercase().replace('-', " ");
+        assert_eq!(digest("u1", &code), digest("u1", &lower));
+        assert_ne!(digest("u1", &code), digest("u2", &code));
+    }
+}

@@ -1,0 +1,272 @@
+//! Handlers of the account pages. Each one: parse the form, ask the policy, call the store.
+
+use askama::Template;
+use axum::Form;
+use axum::extract::{Query, State};
+use axum::http::{HeaderMap, StatusCode, header};
+use axum::response::{AppendHeaders, IntoResponse, Redirect, Response};
+use serde::Deserialize;
+
+use crate::app::AppState;
+use crate::domain::Identifier;
+use crate::error::{AppError, AppResult};
+use crate::net::ClientAddress;
+use crate::policy::{self, Action};
+use crate::users::store as users;
+use crate::web::{Page, render};
+
+use super::session::{self, MaybeViewer};
+use super::throttle::{self, Limits, Subjects};
+use super::{codes, csrf, password, Viewer};
+
+/// Generic refusal: says nothing about whether the identifier exists.
+const SIGN_IN_REFUSED: &str = "Identifiant ou mot de passe incorrect. Première connexion ? Utilisez le code de votre fiche de connexion.";
+const ACTIVATION_REFUSED: &str = "Identifiant ou code incorrect, ou code expiré. Demande une nouvelle fiche à ton enseignant.";
+
+#[derive(Template)]
+#[template(path = "sign_in.html")]
+struct SignInPage<'a> {
+    page: Page<'a>,
+    identifier: &'a str,
+    error: Option<&'a str>,
+}
+
+#[derive(Template)]
+#[template(path = "activation.html")]
+struct ActivationPage<'a> {
+    page: Page<'a>,
+    identifier: &'a str,
+    min_length: u32,
+    error: Option<&'a str>,
+}
+
+#[derive(Template)]
+#[template(path = "account.html")]
+struct AccountPage<'a> {
+    page: Page<'a>,
+    viewer: &'a Viewer,
+    min_length: u32,
+    message: Option<&'a str>,
+    error: Option<&'a str>,
+}
+
+/// Fields of the sign-in form.
+#[derive(Deserialize)]
+pub struct SignInForm {
+    identifier: String,
+    password: String,
+    csrf: String,
+}
+
+/// Fields of the activation form.
+#[derive(Deserialize)]
+pub struct ActivationForm {
+    identifier: String,
+    code: String,
+    password: String,
+    confirmation: String,
+    csrf: String,
+}
+
+/// Fields of the password change form.
+#[derive(Deserialize)]
+pub struct PasswordForm {
+    current: String,
+    password: String,
+    confirmation: String,
+    csrf: String,
+}
+
+/// A form posted with only its token (sign-out).
+#[derive(Deserialize)]
+pub struct TokenForm {
+    csrf: String,
+}
+
+/// `?identifiant=` prefill of the activation page.
+#[derive(Deserialize, Default)]
+pub struct Prefill {
+    #[serde(default)]
+    identifiant: String,
+}
+
+/// A page shown before sign-in: fresh anonymous token in a strict cookie and in the form.
+fn anonymous_page<'a>(state: &AppState, title: &'a str) -> (Page<'a>, String) {
+    let token = csrf::anonymous_token(state.config.security.secret_key.expose());
+    let cookie = session::set_cookie(state, csrf::COOKIE, &token, 7200, "Strict");
+    let page = Page { node_name: state.config.node.name.clone(), csrf: token, ..Page::anonymous(title) };
+    (page, cookie)
+}
+
+fn check_anonymous_csrf(state: &AppState, headers: &HeaderMap, field: &str) -> AppResult<()> {
+    let cookie = session::cookie(headers, csrf::COOKIE);
+    if csrf::anonymous_token_ok(state.config.security.secret_key.expose(), cookie, field) {
+        Ok(())
+    } else {
+        Err(AppError::Csrf)
+    }
+}
+
+fn sign_in_response(state: &AppState, status: StatusCode, identifier: &str, error: Option<&str>) -> AppResult<Response> {
+    let (page, cookie) = anonymous_page(state, "Connexion");
+    let html = render(&SignInPage { page, identifier, error })?;
+    Ok((status, AppendHeaders([(header::SET_COOKIE, cookie)]), html).into_response())
+}
+
+/// `GET /connexion`.
+pub async fn sign_in_page(State(state): State<AppState>, MaybeViewer(viewer): MaybeViewer) -> AppResult<Response> {
+    if viewer.is_some() {
+        return Ok(Redirect::to("/portail").into_response());
+    }
+    sign_in_response(&state, StatusCode::OK, "", None)
+}
+
+/// Opens a session and sends the browser to its portal.
+async fn open_session(state: &AppState, user_id: &str) -> AppResult<Response> {
+    let token = session::open(&state.db, user_id, state.clock.now(), state.config.accounts.session_hours).await?;
+    let max_age = i64::from(state.config.accounts.session_hours) * 3600;
+    let cookie = session::set_cookie(state, session::COOKIE, &token, max_age, "Lax");
+    Ok((AppendHeaders([(header::SET_COOKIE, cookie)]), Redirect::to("/portail")).into_response())
+}
+
+/// `POST /connexion`.
+pub async fn sign_in(
+    State(state): State<AppState>,
+    ClientAddress(address): ClientAddress,
+    headers: HeaderMap,
+    Form(form): Form<SignInForm>,
+) -> AppResult<Response> {
+    check_anonymous_csrf(&state, &headers, &form.csrf)?;
+    let now = state.clock.now();
+    let subjects = Subjects::new(&form.identifier, &address);
+    let limits = Limits::from_config(&state.config.accounts);
+    if !throttle::allowed(&state.db, &subjects, limits, now).await? {
+        let message = AppError::Throttled.public_message();
+        return sign_in_response(&state, StatusCode::TOO_MANY_REQUESTS, &form.identifier, Some(&message));
+    }
+    let user = match Identifier::parse(&form.identifier) {
+        Ok(identifier) => users::by_identifier(&state.db, &identifier).await?,
+        Err(_) => None,
+    };
+    let user = user.filter(|u| u.active);
+    let stored = user.as_ref().and_then(|u| u.password_hash.clone());
+    let ok = password::verify(form.password, stored).await;
+    match (ok, user) {
+        (true, Some(user)) => {
+            throttle::record_success(&state.db, &subjects).await?;
+            open_session(&state, &user.id).await
+        }
+        _ => {
+            throttle::record_failure(&state.db, &subjects, now).await?;
+            sign_in_response(&state, StatusCode::UNAUTHORIZED, &form.identifier, Some(SIGN_IN_REFUSED))
+        }
+    }
+}
+
+fn activation_response(state: &AppState, status: StatusCode, identifier: &str, error: Option<&str>) -> AppResult<Response> {
+    let (page, cookie) = anonymous_page(state, "Première connexion");
+    let page = Page { simple: true, ..page };
+    let min_length = state.config.accounts.min_password_length;
+    let html = render(&ActivationPage { page, identifier, min_length, error })?;
+    Ok((status, AppendHeaders([(header::SET_COOKIE, cookie)]), html).into_response())
+}
+
+/// `GET /activation`.
+pub async fn activation_page(State(state): State<AppState>, Query(prefill): Query<Prefill>) -> AppResult<Response> {
+    activation_response(&state, StatusCode::OK, &prefill.identifiant, None)
+}
+
+/// `POST /activation`: identifier + code + new password; opens a session.
+pub async fn activate(
+    State(state): State<AppState>,
+    ClientAddress(address): ClientAddress,
+    headers: HeaderMap,
+    Form(form): Form<ActivationForm>,
+) -> AppResult<Response> {
+    check_anonymous_csrf(&state, &headers, &form.csrf)?;
+    // Password rules first: their message reveals nothing about the code.
+    let min_length = state.config.accounts.min_password_length;
+    if let Err(error) = password::check_new_password(&form.password, &form.confirmation, min_length) {
+        let message = error.public_message();
+        return activation_response(&state, StatusCode::UNPROCESSABLE_ENTITY, &form.identifier, Some(&message));
+    }
+    let now = state.clock.now();
+    let subjects = Subjects::new(&form.identifier, &address);
+    let limits = Limits::from_config(&state.config.accounts);
+    if !throttle::allowed(&state.db, &subjects, limits, now).await? {
+        let message = AppError::Throttled.public_message();
+        return activation_response(&state, StatusCode::TOO_MANY_REQUESTS, &form.identifier, Some(&message));
+    }
+    let user = match Identifier::parse(&form.identifier) {
+        Ok(identifier) => users::by_identifier(&state.db, &identifier).await?.filter(|u| u.active),
+        Err(_) => None,
+    };
+    let valid = match &user {
+        Some(user) => codes::matches(&state.db, &user.id, &form.code, now).await?,
+        None => false,
+    };
+    let Some(user) = user.filter(|_| valid) else {
+        throttle::record_failure(&state.db, &subjects, now).await?;
+        return activation_response(&state, StatusCode::UNAUTHORIZED, &form.identifier, Some(ACTIVATION_REFUSED));
+    };
+    let hash = password::hash(form.password).await?;
+    let mut tx = state.db.pool().begin().await?;
+    sqlx::query("UPDATE users SET password_hash = $1, updated_at = $2 WHERE id = $3")
+        .bind(&hash)
+        .bind(now)
+        .bind(&user.id)
+        .execute(&mut *tx)
+        .await?;
+    codes::consume(&mut tx, &user.id).await?;
+    users::audit(&mut tx, now, Some(&user.id), "account.activate", &user.id, "").await?;
+    tx.commit().await?;
+    throttle::record_success(&state.db, &subjects).await?;
+    session::close_others(&state.db, &user.id, None).await?;
+    open_session(&state, &user.id).await
+}
+
+/// `POST /deconnexion`.
+pub async fn sign_out(State(state): State<AppState>, headers: HeaderMap, viewer: Viewer, Form(form): Form<TokenForm>) -> AppResult<Response> {
+    viewer.check_csrf(&form.csrf)?;
+    if let Some(token) = session::cookie(&headers, session::COOKIE) {
+        session::close(&state.db, token).await?;
+    }
+    let cookie = session::set_cookie(&state, session::COOKIE, "", 0, "Lax");
+    Ok((AppendHeaders([(header::SET_COOKIE, cookie)]), Redirect::to("/connexion")).into_response())
+}
+
+fn account_response(state: &AppState, viewer: &Viewer, status: StatusCode, message: Option<&str>, error: Option<&str>) -> AppResult<Response> {
+    let page = viewer.page("Mon compte", &state.config.node.name);
+    let min_length = state.config.accounts.min_password_length;
+    let html = render(&AccountPage { page, viewer, min_length, message, error })?;
+    Ok((status, html).into_response())
+}
+
+/// `GET /compte`.
+pub async fn account_page(State(state): State<AppState>, viewer: Viewer) -> AppResult<Response> {
+    policy::require(&viewer, Action::ManageOwnAccount)?;
+    account_response(&state, &viewer, StatusCode::OK, None, None)
+}
+
+/// `POST /compte/mot-de-passe`: current password, new one twice; ends the other sessions.
+pub async fn change_password(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    viewer: Viewer,
+    Form(form): Form<PasswordForm>,
+) -> AppResult<Response> {
+    viewer.check_csrf(&form.csrf)?;
+    policy::require(&viewer, Action::ManageOwnAccount)?;
+    let min_length = state.config.accounts.min_password_length;
+    if let Err(error) = password::check_new_password(&form.password, &form.confirmation, min_length) {
+        let message = error.public_message();
+        return account_response(&state, &viewer, StatusCode::UNPROCESSABLE_ENTITY, None, Some(&message));
+    }
+    if !password::verify(form.current, viewer.user.password_hash.clone()).await {
+        return account_response(&state, &viewer, StatusCode::UNPROCESSABLE_ENTITY, None, Some("Le mot de passe actuel est incorrect."));
+    }
+    let hash = password::hash(form.password).await?;
+    users::set_password(&state.db, viewer.id(), &hash, state.clock.now()).await?;
+    session::close_others(&state.db, viewer.id(), session::cookie(&headers, session::COOKIE)).await?;
+    account_response(&state, &viewer, StatusCode::OK, Some("Votre mot de passe a été modifié."), None)
+}

@@ -1,0 +1,28 @@
+//! Accounts: sign-in, first sign-in with an activation code, sessions, password change, API tokens.
+
+pub mod codes;
+pub mod csrf;
+pub mod jwt;
+pub mod password;
+pub mod session;
+pub mod throttle;
+mod handlers;
+mod viewer;
+
+use axum::Router;
+use axum::routing::{get, post};
+
+use crate::app::AppState;
+
+pub use session::MaybeViewer;
+pub use viewer::Viewer;
+
+/// Sign-in, activation, sign-out and account pages.
+pub fn router() -> Router<AppState> {
+    Router::new()
+        .route("/connexion", get(handlers::sign_in_page).post(handlers::sign_in))
+        .route("/activation", get(handlers::activation_page).post(handlers::activate))
+        .route("/deconnexion", post(handlers::sign_out))
+        .route("/compte", get(handlers::account_page))
+        .route("/compte/mot-de-passe", post(handlers::change_password))
+}

@@ -1,0 +1,20 @@
+//! The operator's pages: schools and accounts of the node.
+
+mod schools;
+mod users;
+
+use axum::Router;
+use axum::routing::{get, post};
+
+use crate::app::AppState;
+
+/// `/admin/…` routes (operator only, checked by the policy in each handler).
+pub fn router() -> Router<AppState> {
+    Router::new()
+        .route("/admin/ecoles", get(schools::list).post(schools::add))
+        .route("/admin/ecoles/{id}", get(schools::show))
+        .route("/admin/utilisateurs", get(users::list))
+        .route("/admin/utilisateurs/{id}", get(users::show))
+        .route("/admin/utilisateurs/{id}/etat", post(users::set_state))
+        .route("/admin/utilisateurs/{id}/code", post(users::reset))
+}

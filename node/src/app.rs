@@ -1,0 +1,93 @@
+//! The application state and the one place where feature routers are merged.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use axum::Router;
+use axum::extract::DefaultBodyLimit;
+use axum::http::{HeaderName, StatusCode};
+use axum::middleware;
+use tower::ServiceBuilder;
+use tower_http::request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetRequestIdLayer};
+use tower_http::timeout::TimeoutLayer;
+use tower_http::trace::TraceLayer;
+
+use ent_config::NodeConfig;
+
+use crate::accounts::jwt::JwtKeys;
+use crate::ops::metrics::Metrics;
+use crate::store::{Clock, Db};
+
+/// Everything a handler may need, passed explicitly (no global state). Cheap to clone.
+#[derive(Clone)]
+pub struct AppState {
+    /// The database.
+    pub db: Db,
+    /// The validated configuration.
+    pub config: Arc<NodeConfig>,
+    /// "Now", shiftable in tests.
+    pub clock: Clock,
+    /// Keys signing API bearer tokens.
+    pub jwt: Arc<JwtKeys>,
+    /// Prometheus metrics.
+    pub metrics: Arc<Metrics>,
+}
+
+impl AppState {
+    /// Builds the state from an open database and a configuration; loads (or creates) the JWT keys.
+    pub fn new(db: Db, config: NodeConfig) -> anyhow::Result<Self> {
+        let jwt = JwtKeys::load_or_create(&config.node.data_dir)?;
+        Ok(Self {
+            db,
+            config: Arc::new(config),
+            clock: Clock::default(),
+            jwt: Arc::new(jwt),
+            metrics: Arc::new(Metrics::default()),
+        })
+    }
+}
+
+/// Header carrying the request id, generated when the client sends none.
+const REQUEST_ID: HeaderName = HeaderName::from_static("x-request-id");
+
+/// The whole HTTP application: every feature's routes, then the cross-cutting layers.
+pub fn router(state: AppState) -> Router {
+    let timeout = Duration::from_secs(state.config.server.request_timeout_secs);
+    let body_limit = usize::try_from(state.config.server.body_limit_kib * 1024).unwrap_or(usize::MAX);
+
+    let features = Router::new()
+        .merge(crate::web::router())
+        .merge(crate::ops::router())
+        .merge(crate::accounts::router())
+        .merge(crate::portal::router())
+        .merge(crate::classes::router())
+        .merge(crate::admin::router())
+        .nest("/api/v1", crate::api::router())
+        .fallback(not_found);
+
+    features
+        .layer(middleware::from_fn_with_state(state.clone(), crate::ops::metrics::track))
+        .layer(middleware::from_fn(crate::web::security_headers))
+        .layer(
+            ServiceBuilder::new()
+                .layer(SetRequestIdLayer::new(REQUEST_ID, MakeRequestUuid))
+                .layer(TraceLayer::new_for_http().make_span_with(request_span))
+                .layer(PropagateRequestIdLayer::new(REQUEST_ID))
+                .layer(TimeoutLayer::with_status_code(StatusCode::REQUEST_TIMEOUT, timeout))
+                .layer(DefaultBodyLimit::max(body_limit)),
+        )
+        .with_state(state)
+}
+
+fn request_span(request: &axum::http::Request<axum::body::Body>) -> tracing::Span {
+    let id = request
+        .headers()
+        .get(REQUEST_ID)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("-");
+    tracing::info_span!("request", id, method = %request.method(), path = %request.uri().path())
+}
+
+async fn not_found() -> crate::error::AppError {
+    crate::error::AppError::NotFound
+}

@@ -1,0 +1,20 @@
+//! Classes: the class page, activation codes and connection sheets.
+
+mod handlers;
+pub mod sheets;
+pub mod store;
+
+use axum::Router;
+use axum::routing::{get, post};
+
+use crate::app::AppState;
+
+pub use store::ClassRow;
+
+/// Class pages.
+pub fn router() -> Router<AppState> {
+    Router::new()
+        .route("/classes/{id}", get(handlers::class_page))
+        .route("/classes/{id}/fiches", post(handlers::print_sheets))
+        .route("/classes/{id}/comptes/{user_id}/code", post(handlers::regenerate_code))
+}

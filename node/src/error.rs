@@ -1,0 +1,153 @@
+//! The one error type of the node, mapped to HTTP in one place.
+//!
+//! Users see a short French message on a proper page (or JSON under `/api/v1`); the cause goes to
+//! the logs only. No stack trace or SQL ever reaches a page.
+
+use askama::Template;
+use axum::http::{StatusCode, header};
+use axum::response::{Html, IntoResponse, Redirect, Response};
+
+/// Everything a request can fail with.
+#[derive(Debug, thiserror::Error)]
+pub enum AppError {
+    /// The page or object does not exist (or the user may not know it exists).
+    #[error("introuvable")]
+    NotFound,
+    /// Signed in, but not allowed.
+    #[error("accès refusé")]
+    Forbidden,
+    /// Not signed in: browser pages redirect to the sign-in page.
+    #[error("connexion requise")]
+    Unauthenticated,
+    /// A form or request was invalid; the message says what to fix, in French.
+    #[error("{0}")]
+    Invalid(String),
+    /// The anti-forgery token is missing or wrong.
+    #[error("jeton de formulaire invalide")]
+    Csrf,
+    /// Too many failed attempts.
+    #[error("trop de tentatives")]
+    Throttled,
+    /// A database failure.
+    #[error("base de données : {0}")]
+    Store(#[from] sqlx::Error),
+    /// Any other failure.
+    #[error("erreur interne : {0}")]
+    Internal(String),
+}
+
+impl AppError {
+    /// Wraps an unexpected failure.
+    pub fn internal(cause: impl std::fmt::Display) -> Self {
+        Self::Internal(cause.to_string())
+    }
+
+    /// The HTTP status of this error.
+    pub fn status(&self) -> StatusCode {
+        match self {
+            Self::NotFound => StatusCode::NOT_FOUND,
+            Self::Forbidden | Self::Csrf => StatusCode::FORBIDDEN,
+            Self::Unauthenticated => StatusCode::UNAUTHORIZED,
+            Self::Invalid(_) => StatusCode::UNPROCESSABLE_ENTITY,
+            Self::Throttled => StatusCode::TOO_MANY_REQUESTS,
+            Self::Store(_) | Self::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
+        }
+    }
+
+    /// What the user reads: never the cause of an internal error.
+    pub fn public_message(&self) -> String {
+        match self {
+            Self::NotFound => "Cette page n'existe pas ou n'existe plus.".into(),
+            Self::Forbidden => "Vous n'avez pas accès à cette page.".into(),
+            Self::Unauthenticated => "Connectez-vous pour continuer.".into(),
+            Self::Invalid(message) => message.clone(),
+            Self::Csrf => {
+                "Le formulaire a expiré. Revenez à la page précédente, rechargez-la et recommencez."
+                    .into()
+            }
+            Self::Throttled => {
+                "Trop de tentatives. Attendez quelques minutes avant de réessayer.".into()
+            }
+            Self::Store(_) | Self::Internal(_) => {
+                "Une erreur est survenue de notre côté. Réessayez dans un instant.".into()
+            }
+        }
+    }
+
+    fn title(&self) -> &'static str {
+        match self {
+            Self::NotFound => "Page introuvable",
+            Self::Forbidden | Self::Csrf => "Accès refusé",
+            Self::Unauthenticated => "Connexion requise",
+            Self::Invalid(_) => "Demande incorrecte",
+            Self::Throttled => "Trop de tentatives",
+            Self::Store(_) | Self::Internal(_) => "Erreur",
+        }
+    }
+
+    fn log(&self) {
+        match self {
+            Self::Store(cause) => tracing::error!(error = %cause, "database error"),
+            Self::Internal(cause) => tracing::error!(error = %cause, "internal error"),
+            other => tracing::debug!(error = %other, "request refused"),
+        }
+    }
+}
+
+impl From<crate::domain::InvalidValue> for AppError {
+    fn from(value: crate::domain::InvalidValue) -> Self {
+        Self::Invalid(value.0)
+    }
+}
+
+#[derive(Template)]
+#[template(path = "error.html")]
+struct ErrorPage<'a> {
+    page: crate::web::Page<'a>,
+    code: u16,
+    heading: &'a str,
+    message: &'a str,
+}
+
+impl IntoResponse for AppError {
+    fn into_response(self) -> Response {
+        self.log();
+        if matches!(self, Self::Unauthenticated) {
+            return Redirect::to("/connexion").into_response();
+        }
+        let status = self.status();
+        let message = self.public_message();
+        let page = ErrorPage {
+            page: crate::web::Page::anonymous(self.title()),
+            code: status.as_u16(),
+            heading: self.title(),
+            message: &message,
+        };
+        match page.render() {
+            Ok(html) => (status, Html(html)).into_response(),
+            Err(_) => (status, [(header::CONTENT_TYPE, "text/plain; charset=utf-8")], message)
+                .into_response(),
+        }
+    }
+}
+
+/// The same errors rendered as JSON, for `/api/v1`.
+#[derive(Debug)]
+pub struct ApiError(pub AppError);
+
+impl<E: Into<AppError>> From<E> for ApiError {
+    fn from(error: E) -> Self {
+        Self(error.into())
+    }
+}
+
+impl IntoResponse for ApiError {
+    fn into_response(self) -> Response {
+        self.0.log();
+        let body = serde_json::json!({ "error": self.0.public_message() });
+        (self.0.status(), axum::Json(body)).into_response()
+    }
+}
+
+/// Result of a browser handler.
+pub type AppResult<T> = Result<T, AppError>;

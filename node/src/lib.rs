@@ -1,0 +1,26 @@
+//! ENT node: the server, domain services, storage and web UI of a school digital workspace.
+//!
+//! A request goes router → handler → policy → store. Feature folders (`accounts`, `classes`,
+//! `portal`, `admin`, `api`) own their routes, handlers, templates and queries; `app` merges
+//! their routers in one place; `policy` answers every "may this user…".
+
+pub mod accounts;
+pub mod admin;
+pub mod api;
+pub mod app;
+pub mod classes;
+pub mod demo;
+pub mod domain;
+pub mod error;
+pub mod net;
+pub mod ops;
+pub mod policy;
+pub mod portal;
+pub mod provisioning;
+pub mod schools;
+pub mod server;
+pub mod store;
+pub mod users;
+pub mod web;
+
+pub use app::{AppState, router};

@@ -1,0 +1,119 @@
+//! The portal: the user's services as tiles, their schools, classes and children; and help.
+
+use askama::Template;
+use axum::Router;
+use axum::extract::State;
+use axum::response::{Html, IntoResponse, Redirect, Response};
+use axum::routing::get;
+
+use crate::accounts::{MaybeViewer, Viewer};
+use crate::app::AppState;
+use crate::classes::store as classes;
+use crate::classes::ClassRow;
+use crate::domain::{Profile, SchoolYear};
+use crate::error::AppResult;
+use crate::policy::{self, Action};
+use crate::users::UserRow;
+use crate::users::store as users;
+use crate::web::{Page, render};
+
+/// `/`, `/portail`, `/aide`.
+pub fn router() -> Router<AppState> {
+    Router::new()
+        .route("/", get(home))
+        .route("/portail", get(portal))
+        .route("/aide", get(help))
+}
+
+/// A child of a parent, with the child's classes.
+pub struct ChildCard {
+    /// The child.
+    pub child: UserRow,
+    /// The child's classes this year.
+    pub classes: Vec<ClassRow>,
+}
+
+/// A tile on the portal: a service the user may open.
+pub struct Tile {
+    /// Target.
+    pub href: String,
+    /// Label.
+    pub label: String,
+    /// Icon name (an inline SVG in the template).
+    pub icon: &'static str,
+}
+
+#[derive(Template)]
+#[template(path = "portal.html")]
+struct PortalPage<'a> {
+    page: Page<'a>,
+    viewer: &'a Viewer,
+    tiles: Vec<Tile>,
+    classes: Vec<ClassRow>,
+    children: Vec<ChildCard>,
+}
+
+#[derive(Template)]
+#[template(path = "help.html")]
+struct HelpPage<'a> {
+    page: Page<'a>,
+}
+
+async fn home(MaybeViewer(viewer): MaybeViewer) -> Response {
+    match viewer {
+        Some(_) => Redirect::to("/portail").into_response(),
+        None => Redirect::to("/connexion").into_response(),
+    }
+}
+
+/// The services a user sees, from their profiles and links.
+fn tiles(viewer: &Viewer, classes: &[ClassRow], children: &[ChildCard]) -> Vec<Tile> {
+    let mut tiles = Vec::new();
+    let pupil = viewer.has_profile(Profile::Pupil);
+    for class in classes {
+        let label = if pupil { "Ma classe".to_owned() } else { format!("Classe {}", class.name) };
+        tiles.push(Tile { href: format!("/classes/{}", class.id), label, icon: "class" });
+    }
+    for card in children {
+        for class in &card.classes {
+            tiles.push(Tile {
+                href: format!("/classes/{}", class.id),
+                label: format!("Classe de {}", card.child.first_name),
+                icon: "child",
+            });
+        }
+    }
+    if viewer.is_operator() {
+        tiles.push(Tile { href: "/admin/ecoles".into(), label: "Écoles".into(), icon: "school" });
+        tiles.push(Tile { href: "/admin/utilisateurs".into(), label: "Comptes".into(), icon: "people" });
+    }
+    tiles.push(Tile { href: "/compte".into(), label: "Mon compte".into(), icon: "account" });
+    tiles.push(Tile { href: "/aide".into(), label: "Aide".into(), icon: "help" });
+    tiles
+}
+
+/// `GET /portail`.
+async fn portal(State(state): State<AppState>, viewer: Viewer) -> AppResult<Html<String>> {
+    policy::require(&viewer, Action::SeePortal)?;
+    let year = SchoolYear::containing(state.clock.today()).0;
+    let classes = classes::of_member(&state.db, viewer.id(), year).await?;
+    let mut children = Vec::new();
+    if viewer.has_profile(Profile::Parent) {
+        for child in users::children(&state.db, viewer.id()).await? {
+            let classes = classes::of_member(&state.db, &child.id, year).await?;
+            children.push(ChildCard { child, classes });
+        }
+    }
+    let tiles = tiles(&viewer, &classes, &children);
+    let page = viewer.page("Accueil", &state.config.node.name);
+    render(&PortalPage { page, viewer: &viewer, tiles, classes, children })
+}
+
+/// `GET /aide`: open to everyone (a parent who cannot sign in needs it most).
+async fn help(State(state): State<AppState>, MaybeViewer(viewer): MaybeViewer) -> AppResult<Html<String>> {
+    let page = match &viewer {
+        Some(v) => v.page("Aide", &state.config.node.name),
+        None => Page { node_name: state.config.node.name.clone(), ..Page::anonymous("Aide") },
+    };
+    render(&HelpPage { page })
+}

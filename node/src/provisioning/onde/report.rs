@@ -1,0 +1,50 @@
+//! What an import did (or would do, with `--dry-run`).
+
+use serde::Serialize;
+
+/// Counts for one kind of record.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
+pub struct Counts {
+    /// New records.
+    pub created: u64,
+    /// Existing records that changed (including reactivations).
+    pub updated: u64,
+    /// Existing records left as they were.
+    pub unchanged: u64,
+    /// Records absent from the new import, now deactivated.
+    pub deactivated: u64,
+}
+
+/// The report of one import.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+pub struct ImportReport {
+    /// UAI of the school.
+    pub school: String,
+    /// Nothing was written.
+    pub dry_run: bool,
+    /// Classes of the school year.
+    pub classes: Counts,
+    /// Pupils.
+    pub pupils: Counts,
+    /// Parents.
+    pub guardians: Counts,
+    /// Teachers and directors.
+    pub teachers: Counts,
+}
+
+impl ImportReport {
+    /// Rows of the report table: (label, counts).
+    pub fn rows(&self) -> [(&'static str, Counts); 4] {
+        [
+            ("Classes", self.classes),
+            ("Élèves", self.pupils),
+            ("Responsables", self.guardians),
+            ("Enseignants", self.teachers),
+        ]
+    }
+
+    /// Whether the import changed anything.
+    pub fn changed_anything(&self) -> bool {
+        self.rows().iter().any(|(_, c)| c.created + c.updated + c.deactivated > 0)
+    }
+}

@@ -1,0 +1,5 @@
+//! Schools of the node (UAI, name, kind) and their school years.
+
+pub mod store;
+
+pub use store::SchoolRow;

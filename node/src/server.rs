@@ -1,0 +1,117 @@
+//! Starting and stopping the HTTP(S) server.
+
+use std::net::SocketAddr;
+use std::time::Duration;
+
+use anyhow::Context;
+use tokio::net::TcpListener;
+use tokio::sync::oneshot;
+
+use ent_config::NodeConfig;
+
+use crate::app::{AppState, router};
+use crate::store::Db;
+
+/// Opens and migrates the database named by the configuration, then builds the state.
+pub async fn prepare(config: NodeConfig) -> anyhow::Result<AppState> {
+    install_crypto();
+    std::fs::create_dir_all(&config.node.data_dir)
+        .with_context(|| format!("dossier de données {} impossible à créer", config.node.data_dir.display()))?;
+    let db = Db::connect(config.database.url.expose(), config.database.max_connections).await?;
+    db.migrate().await?;
+    AppState::new(db, config)
+}
+
+/// Installs rustls's ring provider once per process (rustls refuses to pick one implicitly when
+/// several could be compiled in); a second call is harmless.
+pub fn install_crypto() {
+    let _ = rustls::crypto::ring::default_provider().install_default();
+}
+
+/// Serves until SIGTERM or ctrl-c, then lets in-flight requests finish (up to 10 s) and closes
+/// the database so SQLite checkpoints its journal.
+pub async fn run(state: AppState) -> anyhow::Result<()> {
+    let addr = state.config.listen_addr();
+    let db = state.db.clone();
+    let tls = match (&state.config.server.tls_cert, &state.config.server.tls_key) {
+        (Some(cert), Some(key)) => Some((cert.clone(), key.clone())),
+        _ => None,
+    };
+    let app = router(state).into_make_service_with_connect_info::<SocketAddr>();
+    if let Some((cert, key)) = tls {
+        let rustls = axum_server::tls_rustls::RustlsConfig::from_pem_file(&cert, &key)
+            .await
+            .with_context(|| format!("certificat TLS illisible ({} / {})", cert.display(), key.display()))?;
+        let handle = axum_server::Handle::new();
+        let stopper = handle.clone();
+        tokio::spawn(async move {
+            shutdown_signal().await;
+            stopper.graceful_shutdown(Some(Duration::from_secs(10)));
+        });
+        tracing::info!(%addr, "serving HTTPS");
+        axum_server::bind_rustls(addr, rustls).handle(handle).serve(app).await?;
+    } else {
+        let listener = TcpListener::bind(addr).await.with_context(|| format!("écoute sur {addr} impossible"))?;
+        tracing::info!(%addr, "serving HTTP");
+        axum::serve(listener, app).with_graceful_shutdown(shutdown_signal()).await?;
+    }
+    db.close().await;
+    tracing::info!("stopped");
+    Ok(())
+}
+
+/// Resolves on SIGTERM (service managers) or ctrl-c (a terminal).
+async fn shutdown_signal() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let term = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut signal) => {
+                signal.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let term = std::future::pending::<()>();
+    tokio::select! {
+        () = ctrl_c => {},
+        () = term => {},
+    }
+    tracing::info!("shutdown requested");
+}
+
+/// A node serving in the background on an already bound listener (tests, demo).
+pub struct Running {
+    /// Where it listens.
+    pub addr: SocketAddr,
+    stop: Option<oneshot::Sender<()>>,
+    task: tokio::task::JoinHandle<()>,
+}
+
+impl Running {
+    /// Starts serving `state` on `listener`.
+    pub fn start(state: AppState, listener: TcpListener) -> anyhow::Result<Self> {
+        let addr = listener.local_addr()?;
+        let (stop, stopped) = oneshot::channel::<()>();
+        let app = router(state).into_make_service_with_connect_info::<SocketAddr>();
+        let task = tokio::spawn(async move {
+            let _ = axum::serve(listener, app)
+                .with_graceful_shutdown(async {
+                    let _ = stopped.await;
+                })
+                .await;
+        });
+        Ok(Self { addr, stop: Some(stop), task })
+    }
+
+    /// Stops accepting, waits for in-flight requests.
+    pub async fn stop(mut self) {
+        if let Some(stop) = self.stop.take() {
+            let _ = stop.send(());
+        }
+        let _ = (&mut self.task).await;
+    }
+}

@@ -1,0 +1,161 @@
+//! Storage: one code path for SQLite and PostgreSQL, chosen at runtime from the URL.
+//!
+//! Every query goes through sqlx's `Any` driver with portable SQL (`$1` placeholders, BIGINT
+//! integers and 0/1 booleans), so each business rule is written once. Feature modules own their
+//! queries; this module owns connecting, migrating and the clock.
+
+mod clock;
+
+use std::str::FromStr;
+use std::time::Duration;
+
+use sqlx::any::{AnyConnectOptions, AnyPoolOptions};
+use sqlx::{AnyPool, Executor};
+
+pub use clock::Clock;
+
+/// The database engine behind the pool.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Engine {
+    /// Embedded SQLite file (default).
+    Sqlite,
+    /// PostgreSQL server.
+    Postgres,
+}
+
+/// A handle on the database: cheap to clone.
+#[derive(Clone, Debug)]
+pub struct Db {
+    pool: AnyPool,
+    engine: Engine,
+}
+
+/// Migrations embedded in the binary (portable SQL, one folder for both engines).
+pub static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("../migrations");
+
+/// Why the database could not be opened or migrated.
+#[derive(Debug, thiserror::Error)]
+pub enum OpenError {
+    /// The URL names neither SQLite nor PostgreSQL.
+    #[error("URL de base de données non reconnue (sqlite:// ou postgres:// attendu)")]
+    UnknownEngine,
+    /// Connecting failed.
+    #[error("connexion à la base impossible : {0}")]
+    Connect(#[source] sqlx::Error),
+    /// A migration failed.
+    #[error("migration de la base impossible : {0}")]
+    Migrate(#[source] sqlx::migrate::MigrateError),
+    /// The SQLite folder could not be created.
+    #[error("dossier de la base impossible à créer : {0}")]
+    Folder(#[source] std::io::Error),
+}
+
+impl Db {
+    /// Opens a pool on `url` (`sqlite://PATH` creates the file if missing).
+    pub async fn connect(url: &str, max_connections: u32) -> Result<Self, OpenError> {
+        sqlx::any::install_default_drivers();
+        let engine = engine_of(url).ok_or(OpenError::UnknownEngine)?;
+        let url = match engine {
+            Engine::Sqlite => sqlite_url(url)?,
+            Engine::Postgres => url.to_owned(),
+        };
+        let options = AnyConnectOptions::from_str(&url).map_err(OpenError::Connect)?;
+        let pool = AnyPoolOptions::new()
+            .max_connections(max_connections)
+            .acquire_timeout(Duration::from_secs(10))
+            .after_connect(move |conn, _meta| {
+                Box::pin(async move {
+                    if engine == Engine::Sqlite {
+                        // WAL lets readers proceed during a write; the busy timeout makes
+                        // concurrent writers wait instead of failing at once.
+                        conn.execute(
+                            "PRAGMA journal_mode = WAL; PRAGMA foreign_keys = ON; \
+                             PRAGMA busy_timeout = 10000; PRAGMA synchronous = NORMAL;",
+                        )
+                        .await?;
+                    }
+                    Ok(())
+                })
+            })
+            .connect_with(options)
+            .await
+            .map_err(OpenError::Connect)?;
+        Ok(Self { pool, engine })
+    }
+
+    /// Applies pending migrations.
+    pub async fn migrate(&self) -> Result<(), OpenError> {
+        MIGRATOR.run(&self.pool).await.map_err(OpenError::Migrate)
+    }
+
+    /// The pool, for queries.
+    pub fn pool(&self) -> &AnyPool {
+        &self.pool
+    }
+
+    /// The engine in use.
+    pub fn engine(&self) -> Engine {
+        self.engine
+    }
+
+    /// Whether the database answers (for `/readyz`).
+    pub async fn ping(&self) -> bool {
+        sqlx::query("SELECT 1").execute(&self.pool).await.is_ok()
+    }
+
+    /// Closes every connection (at shutdown, so SQLite checkpoints its WAL).
+    pub async fn close(&self) {
+        self.pool.close().await;
+    }
+}
+
+/// Which engine a URL names.
+pub fn engine_of(url: &str) -> Option<Engine> {
+    if url.starts_with("sqlite:") {
+        Some(Engine::Sqlite)
+    } else if url.starts_with("postgres://") || url.starts_with("postgresql://") {
+        Some(Engine::Postgres)
+    } else {
+        None
+    }
+}
+
+/// Makes sure the folder exists and the file is created when missing.
+fn sqlite_url(url: &str) -> Result<String, OpenError> {
+    let path = url.trim_start_matches("sqlite://").trim_start_matches("sqlite:");
+    let path = path.split('?').next().unwrap_or_default();
+    if let Some(parent) = std::path::Path::new(path).parent()
+        && !parent.as_os_str().is_empty()
+    {
+        std::fs::create_dir_all(parent).map_err(OpenError::Folder)?;
+    }
+    Ok(if url.contains('?') {
+        url.to_owned()
+    } else {
+        format!("sqlite://{path}?mode=rwc")
+    })
+}
+
+/// A new opaque id.
+pub fn new_id() -> String {
+    uuid::Uuid::now_v7().to_string()
+}
+
+/// Converts a stored 0/1 to a bool.
+pub fn flag(value: i64) -> bool {
+    value != 0
+}
+
+/// Writes a file readable by its owner only (keys, generated configuration).
+pub fn write_private_file(path: &std::path::Path, bytes: &[u8]) -> std::io::Result<()> {
+    use std::io::Write;
+    #[cfg(unix)]
+    use std::os::unix::fs::OpenOptionsExt;
+    let mut options = std::fs::OpenOptions::new();
+    options.write(true).create(true).truncate(true);
+    #[cfg(unix)]
+    options.mode(0o600);
+    let mut file = options.open(path)?;
+    file.write_all(bytes)?;
+    file.sync_all()
+}

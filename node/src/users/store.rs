@@ -1,0 +1,312 @@
+//! Queries on users, memberships and guardianships (one implementation for both engines).
+
+use sqlx::any::AnyRow;
+use sqlx::{AnyConnection, Row};
+
+use crate::domain::{Identifier, Profile};
+use crate::store::{Db, flag, new_id};
+
+/// A user as stored.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct UserRow {
+    /// Opaque id.
+    pub id: String,
+    /// Sign-in identifier.
+    pub identifier: String,
+    /// First name.
+    pub first_name: String,
+    /// Family name.
+    pub last_name: String,
+    /// Usage name, when different from the family name.
+    pub usage_name: Option<String>,
+    /// Birth date (pupils), `yyyy-mm-dd`.
+    pub birth_date: Option<String>,
+    /// E-mail (adults only; pupils never have one).
+    pub email: Option<String>,
+    /// Whether a password has been chosen.
+    #[serde(skip)]
+    pub password_hash: Option<String>,
+    /// Operator of the node.
+    pub is_operator: bool,
+    /// Deactivated accounts cannot sign in.
+    pub active: bool,
+}
+
+impl UserRow {
+    /// "Léa Martin" (the usage name wins over the family name).
+    pub fn display_name(&self) -> String {
+        format!("{} {}", self.first_name, self.usage_name.as_deref().unwrap_or(&self.last_name))
+    }
+
+    /// Whether the account still waits for its first sign-in.
+    pub fn is_pending(&self) -> bool {
+        self.password_hash.is_none()
+    }
+}
+
+const USER_COLUMNS: &str = "id, identifier, first_name, last_name, usage_name, birth_date, email, \
+                            password_hash, is_operator, active";
+
+fn user_from(row: &AnyRow) -> Result<UserRow, sqlx::Error> {
+    Ok(UserRow {
+        id: row.try_get("id")?,
+        identifier: row.try_get("identifier")?,
+        first_name: row.try_get("first_name")?,
+        last_name: row.try_get("last_name")?,
+        usage_name: row.try_get("usage_name")?,
+        birth_date: row.try_get("birth_date")?,
+        email: row.try_get("email")?,
+        password_hash: row.try_get("password_hash")?,
+        is_operator: flag(row.try_get("is_operator")?),
+        active: flag(row.try_get("active")?),
+    })
+}
+
+/// A user's profile in one school.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct Membership {
+    /// The school.
+    pub school_id: String,
+    /// Its display name.
+    pub school_name: String,
+    /// The profile held there.
+    pub profile: Profile,
+}
+
+/// What is needed to create a user.
+#[derive(Debug, Clone, Default)]
+pub struct NewUser {
+    /// First name.
+    pub first_name: String,
+    /// Family name.
+    pub last_name: String,
+    /// Usage name.
+    pub usage_name: Option<String>,
+    /// Birth date `yyyy-mm-dd`.
+    pub birth_date: Option<String>,
+    /// E-mail.
+    pub email: Option<String>,
+    /// Civility (M., Mme).
+    pub civility: Option<String>,
+    /// Argon2id hash when the password is set at creation (operator, demo).
+    pub password_hash: Option<String>,
+    /// Operator of the node.
+    pub is_operator: bool,
+}
+
+/// Finds a user by id.
+pub async fn by_id(db: &Db, id: &str) -> Result<Option<UserRow>, sqlx::Error> {
+    let sql = format!("SELECT {USER_COLUMNS} FROM users WHERE id = $1");
+    let row = sqlx::query(&sql).bind(id).fetch_optional(db.pool()).await?;
+    row.as_ref().map(user_from).transpose()
+}
+
+/// Finds a user by sign-in identifier.
+pub async fn by_identifier(db: &Db, identifier: &Identifier) -> Result<Option<UserRow>, sqlx::Error> {
+    let sql = format!("SELECT {USER_COLUMNS} FROM users WHERE identifier = $1");
+    let row = sqlx::query(&sql)
+        .bind(identifier.as_str())
+        .fetch_optional(db.pool())
+        .await?;
+    row.as_ref().map(user_from).transpose()
+}
+
+/// Lists users, optionally filtered by a search on names or identifier, at most `limit`.
+pub async fn search(db: &Db, query: &str, limit: i64) -> Result<Vec<UserRow>, sqlx::Error> {
+    let pattern = format!("%{}%", query.trim().to_lowercase());
+    let sql = format!(
+        "SELECT {USER_COLUMNS} FROM users WHERE LOWER(identifier) LIKE $1 OR LOWER(first_name) LIKE $1 \
+         OR LOWER(last_name) LIKE $1 ORDER BY last_name, first_name, identifier LIMIT $2"
+    );
+    let rows = sqlx::query(&sql).bind(pattern).bind(limit).fetch_all(db.pool()).await?;
+    rows.iter().map(user_from).collect()
+}
+
+/// The schools and profiles of a user.
+pub async fn memberships(db: &Db, user_id: &str) -> Result<Vec<Membership>, sqlx::Error> {
+    let rows = sqlx::query(
+        "SELECT m.school_id, s.name, m.profile FROM memberships m JOIN schools s ON s.id = m.school_id \
+         WHERE m.user_id = $1 ORDER BY s.name",
+    )
+    .bind(user_id)
+    .fetch_all(db.pool())
+    .await?;
+    rows.iter()
+        .map(|row| {
+            let profile: String = row.try_get(2)?;
+            Ok(Membership {
+                school_id: row.try_get(0)?,
+                school_name: row.try_get(1)?,
+                profile: Profile::parse(&profile).map_err(|e| sqlx::Error::Decode(e.0.into()))?,
+            })
+        })
+        .collect()
+}
+
+/// Children of a parent (active ones), as users.
+pub async fn children(db: &Db, parent_id: &str) -> Result<Vec<UserRow>, sqlx::Error> {
+    let sql = format!(
+        "SELECT {} FROM users u JOIN guardianships g ON g.child_id = u.id \
+         WHERE g.parent_id = $1 AND u.active = 1 ORDER BY u.first_name",
+        USER_COLUMNS.split(", ").map(|c| format!("u.{c}")).collect::<Vec<_>>().join(", ")
+    );
+    let rows = sqlx::query(&sql).bind(parent_id).fetch_all(db.pool()).await?;
+    rows.iter().map(user_from).collect()
+}
+
+/// Parents of a child.
+pub async fn parents(db: &Db, child_id: &str) -> Result<Vec<UserRow>, sqlx::Error> {
+    let sql = format!(
+        "SELECT {} FROM users u JOIN guardianships g ON g.parent_id = u.id \
+         WHERE g.child_id = $1 ORDER BY u.last_name, u.first_name",
+        USER_COLUMNS.split(", ").map(|c| format!("u.{c}")).collect::<Vec<_>>().join(", ")
+    );
+    let rows = sqlx::query(&sql).bind(child_id).fetch_all(db.pool()).await?;
+    rows.iter().map(user_from).collect()
+}
+
+/// Picks a free identifier `first.last`, `first.last2`… (checked inside the caller's transaction).
+pub async fn free_identifier(
+    conn: &mut AnyConnection,
+    first_name: &str,
+    last_name: &str,
+) -> Result<Identifier, sqlx::Error> {
+    let base = Identifier::base_for(first_name, last_name);
+    let taken: Vec<String> = sqlx::query_scalar(
+        "SELECT identifier FROM users WHERE identifier = $1 OR identifier LIKE $2",
+    )
+    .bind(&base)
+    .bind(format!("{base}%"))
+    .fetch_all(&mut *conn)
+    .await?;
+    let mut n = 1;
+    loop {
+        let candidate = Identifier::with_suffix(&base, n);
+        if !taken.iter().any(|t| t == candidate.as_str()) {
+            return Ok(candidate);
+        }
+        n += 1;
+    }
+}
+
+/// Inserts a user with a fresh identifier; returns its id and identifier.
+pub async fn create(conn: &mut AnyConnection, user: &NewUser, now: i64) -> Result<(String, Identifier), sqlx::Error> {
+    let identifier = free_identifier(conn, &user.first_name, &user.last_name).await?;
+    let id = insert(conn, user, &identifier, now).await?;
+    Ok((id, identifier))
+}
+
+/// Inserts a user under an identifier the caller knows to be free; returns its id.
+pub async fn insert(conn: &mut AnyConnection, user: &NewUser, identifier: &Identifier, now: i64) -> Result<String, sqlx::Error> {
+    let id = new_id();
+    sqlx::query(
+        "INSERT INTO users (id, identifier, first_name, last_name, usage_name, birth_date, email, civility, \
+         password_hash, is_operator, active, created_at, updated_at) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, 1, $11, $11)",
+    )
+    .bind(&id)
+    .bind(identifier.as_str())
+    .bind(&user.first_name)
+    .bind(&user.last_name)
+    .bind(&user.usage_name)
+    .bind(&user.birth_date)
+    .bind(&user.email)
+    .bind(&user.civility)
+    .bind(&user.password_hash)
+    .bind(i64::from(user.is_operator))
+    .bind(now)
+    .execute(&mut *conn)
+    .await?;
+    Ok(id)
+}
+
+/// Gives `user_id` a profile in `school_id` (replacing any previous profile there).
+pub async fn set_membership(
+    conn: &mut AnyConnection,
+    user_id: &str,
+    school_id: &str,
+    profile: Profile,
+) -> Result<(), sqlx::Error> {
+    sqlx::query("DELETE FROM memberships WHERE user_id = $1 AND school_id = $2")
+        .bind(user_id)
+        .bind(school_id)
+        .execute(&mut *conn)
+        .await?;
+    sqlx::query("INSERT INTO memberships (user_id, school_id, profile) VALUES ($1, $2, $3)")
+        .bind(user_id)
+        .bind(school_id)
+        .bind(profile.code())
+        .execute(&mut *conn)
+        .await?;
+    Ok(())
+}
+
+/// Links a parent to a child (idempotent).
+pub async fn link_guardian(conn: &mut AnyConnection, parent_id: &str, child_id: &str) -> Result<bool, sqlx::Error> {
+    let exists: Option<i64> =
+        sqlx::query_scalar("SELECT 1 FROM guardianships WHERE parent_id = $1 AND child_id = $2")
+            .bind(parent_id)
+            .bind(child_id)
+            .fetch_optional(&mut *conn)
+            .await?;
+    if exists.is_some() {
+        return Ok(false);
+    }
+    sqlx::query("INSERT INTO guardianships (parent_id, child_id) VALUES ($1, $2)")
+        .bind(parent_id)
+        .bind(child_id)
+        .execute(&mut *conn)
+        .await?;
+    Ok(true)
+}
+
+/// Stores a new password hash (and ends the pending state).
+pub async fn set_password(db: &Db, user_id: &str, hash: &str, now: i64) -> Result<(), sqlx::Error> {
+    sqlx::query("UPDATE users SET password_hash = $1, updated_at = $2 WHERE id = $3")
+        .bind(hash)
+        .bind(now)
+        .bind(user_id)
+        .execute(db.pool())
+        .await?;
+    Ok(())
+}
+
+/// Deactivates or reactivates an account; deactivation also ends its sessions.
+pub async fn set_active(conn: &mut AnyConnection, user_id: &str, active: bool, now: i64) -> Result<(), sqlx::Error> {
+    let deactivated_at = if active { None } else { Some(now) };
+    sqlx::query("UPDATE users SET active = $1, deactivated_at = $2, updated_at = $3 WHERE id = $4")
+        .bind(i64::from(active))
+        .bind(deactivated_at)
+        .bind(now)
+        .bind(user_id)
+        .execute(&mut *conn)
+        .await?;
+    if !active {
+        sqlx::query("DELETE FROM sessions WHERE user_id = $1")
+            .bind(user_id)
+            .execute(&mut *conn)
+            .await?;
+    }
+    Ok(())
+}
+
+/// Records who did what, in the caller's transaction.
+pub async fn audit(
+    conn: &mut AnyConnection,
+    now: i64,
+    actor_id: Option<&str>,
+    action: &str,
+    target: &str,
+    detail: &str,
+) -> Result<(), sqlx::Error> {
+    sqlx::query("INSERT INTO audit_log (id, at, actor_id, action, target, detail) VALUES ($1, $2, $3, $4, $5, $6)")
+        .bind(new_id())
+        .bind(now)
+        .bind(actor_id)
+        .bind(action)
+        .bind(target)
+        .bind(detail)
+        .execute(&mut *conn)
+        .await?;
+    Ok(())
+}

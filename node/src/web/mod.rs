@@ -1,0 +1,80 @@
+//! Shared pieces of the web UI: the page frame, static assets and security headers.
+
+mod headers;
+
+use axum::Router;
+use axum::http::header;
+use axum::response::IntoResponse;
+use axum::routing::get;
+
+pub use headers::security_headers;
+
+use crate::app::AppState;
+
+/// What every page's frame needs: title, who is signed in, the form token.
+#[derive(Debug, Clone, Default)]
+pub struct Page<'a> {
+    /// The page title (also the `<title>`).
+    pub title: &'a str,
+    /// The node's display name.
+    pub node_name: String,
+    /// The signed-in user's display name, if any.
+    pub user_name: Option<String>,
+    /// Anti-forgery token of the session (empty when signed out).
+    pub csrf: String,
+    /// Larger targets and fewer words (pupils).
+    pub simple: bool,
+    /// Whether to show the operator's menu entry.
+    pub operator: bool,
+}
+
+impl<'a> Page<'a> {
+    /// A page for a visitor who is not signed in.
+    pub fn anonymous(title: &'a str) -> Self {
+        Self {
+            title,
+            node_name: "ENT".into(),
+            ..Self::default()
+        }
+    }
+}
+
+/// The stylesheet, embedded so the binary is self-contained.
+const STYLESHEET: &str = include_str!("../../static/ent.css");
+/// The favicon (SVG).
+const FAVICON: &str = include_str!("../../static/favicon.svg");
+
+/// Routes for static assets.
+pub fn router() -> Router<AppState> {
+    Router::new()
+        .route("/static/ent.css", get(stylesheet))
+        .route("/favicon.svg", get(favicon))
+}
+
+async fn stylesheet() -> impl IntoResponse {
+    (
+        [
+            (header::CONTENT_TYPE, "text/css; charset=utf-8"),
+            (header::CACHE_CONTROL, "public, max-age=3600"),
+        ],
+        STYLESHEET,
+    )
+}
+
+async fn favicon() -> impl IntoResponse {
+    (
+        [
+            (header::CONTENT_TYPE, "image/svg+xml"),
+            (header::CACHE_CONTROL, "public, max-age=86400"),
+        ],
+        FAVICON,
+    )
+}
+
+/// Renders an askama template into an HTML response (template errors become a 500 page).
+pub fn render(template: &impl askama::Template) -> crate::error::AppResult<axum::response::Html<String>> {
+    template
+        .render()
+        .map(axum::response::Html)
+        .map_err(crate::error::AppError::internal)
+}

@@ -1,0 +1,1 @@
+//! Test support: spawning nodes and talking to them.
