@@ -32,6 +32,20 @@ pub fn install_crypto() {
 /// the database so SQLite checkpoints its journal.
 pub async fn run(state: AppState) -> anyhow::Result<()> {
     let addr = state.config.listen_addr();
+    let listener = std::net::TcpListener::bind(addr).with_context(|| format!("écoute sur {addr} impossible"))?;
+    serve(state, listener, shutdown_signal()).await
+}
+
+/// Serves `state` on an already bound listener, over TLS when the configuration names a
+/// certificate and key, until `shutdown` resolves.
+pub async fn serve(
+    state: AppState,
+    listener: std::net::TcpListener,
+    shutdown: impl Future<Output = ()> + Send + 'static,
+) -> anyhow::Result<()> {
+    install_crypto();
+    listener.set_nonblocking(true)?;
+    let addr = listener.local_addr()?;
     let db = state.db.clone();
     let tls = match (&state.config.server.tls_cert, &state.config.server.tls_key) {
         (Some(cert), Some(key)) => Some((cert.clone(), key.clone())),
@@ -45,15 +59,16 @@ pub async fn run(state: AppState) -> anyhow::Result<()> {
         let handle = axum_server::Handle::new();
         let stopper = handle.clone();
         tokio::spawn(async move {
-            shutdown_signal().await;
+            shutdown.await;
+            // In-flight requests get 10 s to finish; new connections are refused at once.
             stopper.graceful_shutdown(Some(Duration::from_secs(10)));
         });
         tracing::info!(%addr, "serving HTTPS");
-        axum_server::bind_rustls(addr, rustls).handle(handle).serve(app).await?;
+        axum_server::from_tcp_rustls(listener, rustls)?.handle(handle).serve(app).await?;
     } else {
-        let listener = TcpListener::bind(addr).await.with_context(|| format!("écoute sur {addr} impossible"))?;
+        let listener = TcpListener::from_std(listener)?;
         tracing::info!(%addr, "serving HTTP");
-        axum::serve(listener, app).with_graceful_shutdown(shutdown_signal()).await?;
+        axum::serve(listener, app).with_graceful_shutdown(shutdown).await?;
     }
     db.close().await;
     tracing::info!("stopped");
