@@ -64,6 +64,7 @@ fn a_missing_domain_is_named() {
 }
 
 #[test]
+#[allow(clippy::result_large_err)] // figment's Jail API returns its own large error type
 fn environment_overrides_any_key() {
     figment::Jail::expect_with(|jail| {
         jail.set_env("ENT__SERVER__LISTEN", "0.0.0.0:9999");
@@ -77,9 +78,7 @@ fn environment_overrides_any_key() {
 
 #[test]
 fn secrets_never_show_in_debug_output() {
-    let text = format!(
-        "{MINIMAL}\n[database]\nurl = \"postgres://ent:hunter2-password@db/ent\"\n"
-    );
+    let text = format!("{MINIMAL}\n[database]\nurl = \"postgres://ent:hunter2-password@db/ent\"\n");
     let config = NodeConfig::from_toml_str_only(&text).unwrap();
     let debug = format!("{config:?}");
     assert!(!debug.contains("hunter2"));

@@ -30,7 +30,11 @@ impl Problem {
         let mut key = error.path.join(".");
         let mut with_field = |field: &str| {
             if !key.ends_with(field) {
-                key = if key.is_empty() { field.to_owned() } else { format!("{key}.{field}") };
+                key = if key.is_empty() {
+                    field.to_owned()
+                } else {
+                    format!("{key}.{field}")
+                };
             }
         };
         let why = match &error.kind {
@@ -58,7 +62,11 @@ impl Problem {
             format!("{why} (source : {source})")
         };
         Self {
-            key: if key.is_empty() { "(racine)".into() } else { key },
+            key: if key.is_empty() {
+                "(racine)".into()
+            } else {
+                key
+            },
             value: String::new(),
             why,
         }
@@ -78,7 +86,8 @@ impl std::fmt::Display for Problem {
 /// Checks every key whose type alone does not make it valid.
 pub(crate) fn check(config: &NodeConfig) -> Vec<Problem> {
     let mut problems = Vec::new();
-    let mut refuse = |key: &str, value: &str, why: &str| problems.push(Problem::new(key, value, why));
+    let mut refuse =
+        |key: &str, value: &str, why: &str| problems.push(Problem::new(key, value, why));
 
     let domain = config.node.domain.trim();
     if !is_domain(domain) {
@@ -94,10 +103,19 @@ pub(crate) fn check(config: &NodeConfig) -> Vec<Problem> {
     if let Some(url) = &config.node.public_url {
         match url::Url::parse(url) {
             Ok(parsed) if matches!(parsed.scheme(), "http" | "https") => {}
-            _ => refuse("node.public_url", url, "adresse http:// ou https:// attendue"),
+            _ => refuse(
+                "node.public_url",
+                url,
+                "adresse http:// ou https:// attendue",
+            ),
         }
     }
-    if config.server.listen.parse::<std::net::SocketAddr>().is_err() {
+    if config
+        .server
+        .listen
+        .parse::<std::net::SocketAddr>()
+        .is_err()
+    {
         refuse(
             "server.listen",
             &config.server.listen,
@@ -117,19 +135,68 @@ pub(crate) fn check(config: &NodeConfig) -> Vec<Problem> {
         (None, None) => {}
     }
     let ranges: [(&str, u64, u64, u64); 9] = [
-        ("server.request_timeout_secs", config.server.request_timeout_secs, 1, 600),
-        ("server.body_limit_kib", config.server.body_limit_kib, 16, 1024 * 1024),
-        ("database.max_connections", config.database.max_connections.into(), 1, 500),
-        ("accounts.activation_code_days", config.accounts.activation_code_days.into(), 1, 366),
-        ("accounts.session_hours", config.accounts.session_hours.into(), 1, 24 * 30),
-        ("accounts.api_token_minutes", config.accounts.api_token_minutes.into(), 1, 60),
-        ("accounts.max_failures_per_account", config.accounts.max_failures_per_account.into(), 1, 100),
-        ("accounts.throttle_window_minutes", config.accounts.throttle_window_minutes.into(), 1, 24 * 60),
-        ("accounts.min_password_length", config.accounts.min_password_length.into(), 6, 128),
+        (
+            "server.request_timeout_secs",
+            config.server.request_timeout_secs,
+            1,
+            600,
+        ),
+        (
+            "server.body_limit_kib",
+            config.server.body_limit_kib,
+            16,
+            1024 * 1024,
+        ),
+        (
+            "database.max_connections",
+            config.database.max_connections.into(),
+            1,
+            500,
+        ),
+        (
+            "accounts.activation_code_days",
+            config.accounts.activation_code_days.into(),
+            1,
+            366,
+        ),
+        (
+            "accounts.session_hours",
+            config.accounts.session_hours.into(),
+            1,
+            24 * 30,
+        ),
+        (
+            "accounts.api_token_minutes",
+            config.accounts.api_token_minutes.into(),
+            1,
+            60,
+        ),
+        (
+            "accounts.max_failures_per_account",
+            config.accounts.max_failures_per_account.into(),
+            1,
+            100,
+        ),
+        (
+            "accounts.throttle_window_minutes",
+            config.accounts.throttle_window_minutes.into(),
+            1,
+            24 * 60,
+        ),
+        (
+            "accounts.min_password_length",
+            config.accounts.min_password_length.into(),
+            6,
+            128,
+        ),
     ];
     for (key, value, min, max) in ranges {
         if value < min || value > max {
-            refuse(key, &value.to_string(), &format!("valeur entre {min} et {max} attendue"));
+            refuse(
+                key,
+                &value.to_string(),
+                &format!("valeur entre {min} et {max} attendue"),
+            );
         }
     }
     if config.accounts.max_failures_per_address < config.accounts.max_failures_per_account {
@@ -140,10 +207,18 @@ pub(crate) fn check(config: &NodeConfig) -> Vec<Problem> {
         );
     }
     let url = config.database.url.expose();
-    if !(url.is_empty() || url.starts_with("sqlite:") || url.starts_with("postgres://") || url.starts_with("postgresql://")) {
+    if !(url.is_empty()
+        || url.starts_with("sqlite:")
+        || url.starts_with("postgres://")
+        || url.starts_with("postgresql://"))
+    {
         // The value may hold a password: show only its scheme.
         let scheme = url.split(':').next().unwrap_or_default();
-        refuse("database.url", &format!("{scheme}:…"), "sqlite://CHEMIN ou postgres://… attendu");
+        refuse(
+            "database.url",
+            &format!("{scheme}:…"),
+            "sqlite://CHEMIN ou postgres://… attendu",
+        );
     }
     if config.security.secret_key.expose().chars().count() < 32 {
         refuse(
@@ -153,7 +228,11 @@ pub(crate) fn check(config: &NodeConfig) -> Vec<Problem> {
         );
     }
     if !matches!(config.logging.format.as_str(), "text" | "json") {
-        refuse("logging.format", &config.logging.format, "« text » ou « json » attendu");
+        refuse(
+            "logging.format",
+            &config.logging.format,
+            "« text » ou « json » attendu",
+        );
     }
     problems
 }

@@ -11,13 +11,20 @@ use ent_node::store::Db;
 
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {
-    let options = sample::SampleOptions { classes: 400, pupils_per_class: 25, ..sample::SampleOptions::default() };
+    let options = sample::SampleOptions {
+        classes: 400,
+        pupils_per_class: 25,
+        ..sample::SampleOptions::default()
+    };
     let started = Instant::now();
     let files = sample::files(&options);
     println!("generated 10,000 pupils in {:?}", started.elapsed());
 
     let dir = tempfile::tempdir()?;
-    let mut targets = vec![("SQLite", format!("sqlite://{}", dir.path().join("bench.db").display()))];
+    let mut targets = vec![(
+        "SQLite",
+        format!("sqlite://{}", dir.path().join("bench.db").display()),
+    )];
     if let Ok(server) = std::env::var("ENT_TEST_DATABASE_URL") {
         targets.push(("PostgreSQL", fresh_postgres(&server).await?));
     }
@@ -25,15 +32,31 @@ async fn main() -> anyhow::Result<()> {
         let db = Db::connect(&url, 4).await?;
         db.migrate().await?;
         let uai = Uai::from_number(7_654_321);
-        ent_node::schools::store::add(&db, &uai, "École du banc d'essai", SchoolKind::Primaire, None, 0)
-            .await
-            .map_err(|e| anyhow::anyhow!("{e}"))?;
+        ent_node::schools::store::add(
+            &db,
+            &uai,
+            "École du banc d'essai",
+            SchoolKind::Primaire,
+            None,
+            0,
+        )
+        .await
+        .map_err(|e| anyhow::anyhow!("{e}"))?;
         for round in ["first import", "repeat import"] {
             let input = ImportInput {
                 uai: &uai,
-                pupils: SourceFile { name: "eleves.csv", bytes: &files.pupils },
-                guardians: SourceFile { name: "responsables.csv", bytes: &files.guardians },
-                teachers: Some(SourceFile { name: "enseignants.csv", bytes: &files.teachers }),
+                pupils: SourceFile {
+                    name: "eleves.csv",
+                    bytes: &files.pupils,
+                },
+                guardians: SourceFile {
+                    name: "responsables.csv",
+                    bytes: &files.guardians,
+                },
+                teachers: Some(SourceFile {
+                    name: "enseignants.csv",
+                    bytes: &files.teachers,
+                }),
                 dry_run: false,
                 year: SchoolYear(2026),
                 now: 1_790_000_000,
@@ -60,7 +83,9 @@ async fn fresh_postgres(server: &str) -> anyhow::Result<String> {
     use sqlx::Connection;
     let name = format!("ent_bench_{}", uuid::Uuid::new_v4().simple());
     let mut conn = sqlx::PgConnection::connect(server).await?;
-    sqlx::query(&format!("CREATE DATABASE {name}")).execute(&mut conn).await?;
+    sqlx::query(&format!("CREATE DATABASE {name}"))
+        .execute(&mut conn)
+        .await?;
     let mut url = url::Url::parse(server)?;
     url.set_path(&format!("/{name}"));
     Ok(url.to_string())

@@ -53,7 +53,8 @@ const REQUEST_ID: HeaderName = HeaderName::from_static("x-request-id");
 /// The whole HTTP application: every feature's routes, then the cross-cutting layers.
 pub fn router(state: AppState) -> Router {
     let timeout = Duration::from_secs(state.config.server.request_timeout_secs);
-    let body_limit = usize::try_from(state.config.server.body_limit_kib * 1024).unwrap_or(usize::MAX);
+    let body_limit =
+        usize::try_from(state.config.server.body_limit_kib * 1024).unwrap_or(usize::MAX);
 
     let features = Router::new()
         .merge(crate::web::router())
@@ -66,14 +67,20 @@ pub fn router(state: AppState) -> Router {
         .fallback(not_found);
 
     features
-        .layer(middleware::from_fn_with_state(state.clone(), crate::ops::metrics::track))
+        .layer(middleware::from_fn_with_state(
+            state.clone(),
+            crate::ops::metrics::track,
+        ))
         .layer(middleware::from_fn(crate::web::security_headers))
         .layer(
             ServiceBuilder::new()
                 .layer(SetRequestIdLayer::new(REQUEST_ID, MakeRequestUuid))
                 .layer(TraceLayer::new_for_http().make_span_with(request_span))
                 .layer(PropagateRequestIdLayer::new(REQUEST_ID))
-                .layer(TimeoutLayer::with_status_code(StatusCode::REQUEST_TIMEOUT, timeout))
+                .layer(TimeoutLayer::with_status_code(
+                    StatusCode::REQUEST_TIMEOUT,
+                    timeout,
+                ))
                 .layer(DefaultBodyLimit::max(body_limit)),
         )
         .with_state(state)

@@ -44,16 +44,36 @@ pub struct Seeded {
 /// Adds the demo école and imports generated ONDE files into it.
 pub async fn seed(db: &Db, now: i64) -> anyhow::Result<Seeded> {
     let uai = demo_uai();
-    crate::schools::store::add(db, &uai, "École élémentaire Jean Jaurès", SchoolKind::Elementaire, None, now)
-        .await
-        .map_err(|e| anyhow::anyhow!("{e}"))?;
-    let options = sample::SampleOptions { classes: 2, pupils_per_class: 12, ..sample::SampleOptions::default() };
+    crate::schools::store::add(
+        db,
+        &uai,
+        "École élémentaire Jean Jaurès",
+        SchoolKind::Elementaire,
+        None,
+        now,
+    )
+    .await
+    .map_err(|e| anyhow::anyhow!("{e}"))?;
+    let options = sample::SampleOptions {
+        classes: 2,
+        pupils_per_class: 12,
+        ..sample::SampleOptions::default()
+    };
     let files = sample::files(&options);
     let input = ImportInput {
         uai: &uai,
-        pupils: SourceFile { name: "eleves.csv", bytes: &files.pupils },
-        guardians: SourceFile { name: "responsables.csv", bytes: &files.guardians },
-        teachers: Some(SourceFile { name: "enseignants.csv", bytes: &files.teachers }),
+        pupils: SourceFile {
+            name: "eleves.csv",
+            bytes: &files.pupils,
+        },
+        guardians: SourceFile {
+            name: "responsables.csv",
+            bytes: &files.guardians,
+        },
+        teachers: Some(SourceFile {
+            name: "enseignants.csv",
+            bytes: &files.teachers,
+        }),
         dry_run: false,
         year: SchoolYear::containing(chrono::Utc::now().date_naive()),
         now,
@@ -75,28 +95,46 @@ pub async fn seed(db: &Db, now: i64) -> anyhow::Result<Seeded> {
     let pupils = pick("pupil").await?;
     let parents = pick("parent").await?;
     let mut accounts = Vec::new();
-    for (role, list) in [("Directeur", &director), ("Enseignant", &teachers), ("Élève", &pupils), ("Parent", &parents)] {
+    for (role, list) in [
+        ("Directeur", &director),
+        ("Enseignant", &teachers),
+        ("Élève", &pupils),
+        ("Parent", &parents),
+    ] {
         if let Some(identifier) = list.first() {
-            accounts.push(DemoAccount { role, identifier: identifier.clone() });
+            accounts.push(DemoAccount {
+                role,
+                identifier: identifier.clone(),
+            });
         }
     }
     for account in &accounts {
         let id = Identifier::parse(&account.identifier)?;
-        let user = users::by_identifier(db, &id).await?.context("compte de démonstration introuvable")?;
+        let user = users::by_identifier(db, &id)
+            .await?
+            .context("compte de démonstration introuvable")?;
         users::set_password(db, &user.id, &hash, now).await?;
     }
-    let pending = pupils.get(1).context("pas assez d'élèves dans la démonstration")?;
-    let user = users::by_identifier(db, &Identifier::parse(pending)?).await?.context("élève introuvable")?;
+    let pending = pupils
+        .get(1)
+        .context("pas assez d'élèves dans la démonstration")?;
+    let user = users::by_identifier(db, &Identifier::parse(pending)?)
+        .await?
+        .context("élève introuvable")?;
     let mut tx = db.pool().begin().await?;
     let issued = codes::issue(&mut tx, &user.id, now, 60).await?;
     tx.commit().await?;
-    Ok(Seeded { accounts, pending_pupil: (pending.clone(), issued.code) })
+    Ok(Seeded {
+        accounts,
+        pending_pupil: (pending.clone(), issued.code),
+    })
 }
 
 /// Initializes (first run) and serves the demo node.
 pub async fn run(dir: &Path, listen: &str, reset: bool) -> anyhow::Result<()> {
     if reset && dir.exists() {
-        std::fs::remove_dir_all(dir).with_context(|| format!("suppression de {} impossible", dir.display()))?;
+        std::fs::remove_dir_all(dir)
+            .with_context(|| format!("suppression de {} impossible", dir.display()))?;
     }
     let config_path = dir.join("ent.toml");
     let url = format!("http://{listen}");
@@ -122,7 +160,10 @@ pub async fn run(dir: &Path, listen: &str, reset: bool) -> anyhow::Result<()> {
         let seeded = seed(&state.db, state.clock.now()).await?;
         print_welcome(&url, &seeded);
     } else {
-        println!("\nENT de démonstration : {url}  (données dans {}, --reset pour repartir de zéro)\n", dir.display());
+        println!(
+            "\nENT de démonstration : {url}  (données dans {}, --reset pour repartir de zéro)\n",
+            dir.display()
+        );
     }
     crate::server::run(state).await
 }
@@ -135,6 +176,11 @@ fn print_welcome(url: &str, seeded: &Seeded) {
         println!("    {:<12} {}", account.role, account.identifier);
     }
     println!("\n  Première connexion d'un élève : {url}/activation");
-    println!("    identifiant {}  code {}\n", seeded.pending_pupil.0, seeded.pending_pupil.1);
-    println!("  Arrêt : Ctrl+C. Les données restent dans le dossier ; --reset pour repartir de zéro.\n");
+    println!(
+        "    identifiant {}  code {}\n",
+        seeded.pending_pupil.0, seeded.pending_pupil.1
+    );
+    println!(
+        "  Arrêt : Ctrl+C. Les données restent dans le dossier ; --reset pour repartir de zéro.\n"
+    );
 }

@@ -125,7 +125,11 @@ impl IntoResponse for AppError {
         };
         match page.render() {
             Ok(html) => (status, Html(html)).into_response(),
-            Err(_) => (status, [(header::CONTENT_TYPE, "text/plain; charset=utf-8")], message)
+            Err(_) => (
+                status,
+                [(header::CONTENT_TYPE, "text/plain; charset=utf-8")],
+                message,
+            )
                 .into_response(),
         }
     }

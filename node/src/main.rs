@@ -8,7 +8,11 @@ use ent_config::NodeConfig;
 
 /// The ENT server of a school or municipality.
 #[derive(Parser)]
-#[command(name = "ent-node", version, about = "Serveur ENT : sert le portail, les classes et l'API d'un nœud.")]
+#[command(
+    name = "ent-node",
+    version,
+    about = "Serveur ENT : sert le portail, les classes et l'API d'un nœud."
+)]
 struct Cli {
     /// Configuration file (TOML). Every key can be overridden by ENT__SECTION__KEY.
     #[arg(long, short, env = "ENT_CONFIG", default_value = "ent.toml")]

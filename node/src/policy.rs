@@ -57,9 +57,7 @@ pub fn allows(viewer: &Viewer, action: Action<'_>) -> bool {
     match action {
         Action::SeePortal | Action::ManageOwnAccount | Action::UseApi => true,
         Action::ViewClass(class) => {
-            manages_class(viewer, class)
-                || class.viewer_is_pupil
-                || class.viewer_child_in_class
+            manages_class(viewer, class) || class.viewer_is_pupil || class.viewer_child_in_class
         }
         Action::ManageClass(class) => manages_class(viewer, class),
         Action::RegenerateCode(account) => {
@@ -111,7 +109,11 @@ mod tests {
                 active: true,
             },
             memberships: profile
-                .map(|p| Membership { school_id: "s1".into(), school_name: "École".into(), profile: p })
+                .map(|p| Membership {
+                    school_id: "s1".into(),
+                    school_name: "École".into(),
+                    profile: p,
+                })
                 .into_iter()
                 .collect(),
             csrf: String::new(),
@@ -120,19 +122,41 @@ mod tests {
 
     #[test]
     fn class_management_follows_profile_and_links() {
-        let mine = ClassFacts { school_id: "s1".into(), viewer_teaches: true, ..Default::default() };
-        let other = ClassFacts { school_id: "s1".into(), ..Default::default() };
-        let elsewhere = ClassFacts { school_id: "s2".into(), ..Default::default() };
+        let mine = ClassFacts {
+            school_id: "s1".into(),
+            viewer_teaches: true,
+            ..Default::default()
+        };
+        let other = ClassFacts {
+            school_id: "s1".into(),
+            ..Default::default()
+        };
+        let elsewhere = ClassFacts {
+            school_id: "s2".into(),
+            ..Default::default()
+        };
         let teacher = viewer(Some(Profile::Teacher), false);
         assert!(allows(&teacher, Action::ManageClass(&mine)));
         assert!(!allows(&teacher, Action::ManageClass(&other)));
         let director = viewer(Some(Profile::Director), false);
         assert!(allows(&director, Action::ManageClass(&other)));
         assert!(!allows(&director, Action::ManageClass(&elsewhere)));
-        for p in [Profile::Pupil, Profile::Parent, Profile::Staff, Profile::Inspector, Profile::Guest] {
+        for p in [
+            Profile::Pupil,
+            Profile::Parent,
+            Profile::Staff,
+            Profile::Inspector,
+            Profile::Guest,
+        ] {
             let v = viewer(Some(p), false);
-            let teaches_flag_ignored = ClassFacts { viewer_teaches: true, ..mine.clone() };
-            assert!(!allows(&v, Action::ManageClass(&teaches_flag_ignored)), "{p:?}");
+            let teaches_flag_ignored = ClassFacts {
+                viewer_teaches: true,
+                ..mine.clone()
+            };
+            assert!(
+                !allows(&v, Action::ManageClass(&teaches_flag_ignored)),
+                "{p:?}"
+            );
         }
         assert!(allows(&viewer(None, true), Action::ManageClass(&elsewhere)));
     }
@@ -140,12 +164,23 @@ mod tests {
     #[test]
     fn pupils_and_parents_see_only_their_class() {
         let pupil = viewer(Some(Profile::Pupil), false);
-        let own = ClassFacts { school_id: "s1".into(), viewer_is_pupil: true, ..Default::default() };
-        let other = ClassFacts { school_id: "s1".into(), ..Default::default() };
+        let own = ClassFacts {
+            school_id: "s1".into(),
+            viewer_is_pupil: true,
+            ..Default::default()
+        };
+        let other = ClassFacts {
+            school_id: "s1".into(),
+            ..Default::default()
+        };
         assert!(allows(&pupil, Action::ViewClass(&own)));
         assert!(!allows(&pupil, Action::ViewClass(&other)));
         let parent = viewer(Some(Profile::Parent), false);
-        let child = ClassFacts { school_id: "s1".into(), viewer_child_in_class: true, ..Default::default() };
+        let child = ClassFacts {
+            school_id: "s1".into(),
+            viewer_child_in_class: true,
+            ..Default::default()
+        };
         assert!(allows(&parent, Action::ViewClass(&child)));
         assert!(!allows(&parent, Action::ManageClass(&child)));
     }
@@ -153,9 +188,19 @@ mod tests {
     #[test]
     fn codes_only_for_accounts_of_the_class() {
         let teacher = viewer(Some(Profile::Teacher), false);
-        let class = ClassFacts { school_id: "s1".into(), viewer_teaches: true, ..Default::default() };
-        let inside = AccountFacts { class: class.clone(), belongs_to_class: true };
-        let outside = AccountFacts { class, belongs_to_class: false };
+        let class = ClassFacts {
+            school_id: "s1".into(),
+            viewer_teaches: true,
+            ..Default::default()
+        };
+        let inside = AccountFacts {
+            class: class.clone(),
+            belongs_to_class: true,
+        };
+        let outside = AccountFacts {
+            class,
+            belongs_to_class: false,
+        };
         assert!(allows(&teacher, Action::RegenerateCode(&inside)));
         assert!(!allows(&teacher, Action::RegenerateCode(&outside)));
     }

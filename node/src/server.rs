@@ -15,9 +15,17 @@ use crate::store::Db;
 /// Opens and migrates the database named by the configuration, then builds the state.
 pub async fn prepare(config: NodeConfig) -> anyhow::Result<AppState> {
     install_crypto();
-    std::fs::create_dir_all(&config.node.data_dir)
-        .with_context(|| format!("dossier de données {} impossible à créer", config.node.data_dir.display()))?;
-    let db = Db::connect(config.database.url.expose(), config.database.max_connections).await?;
+    std::fs::create_dir_all(&config.node.data_dir).with_context(|| {
+        format!(
+            "dossier de données {} impossible à créer",
+            config.node.data_dir.display()
+        )
+    })?;
+    let db = Db::connect(
+        config.database.url.expose(),
+        config.database.max_connections,
+    )
+    .await?;
     db.migrate().await?;
     AppState::new(db, config)
 }
@@ -32,7 +40,8 @@ pub fn install_crypto() {
 /// the database so SQLite checkpoints its journal.
 pub async fn run(state: AppState) -> anyhow::Result<()> {
     let addr = state.config.listen_addr();
-    let listener = std::net::TcpListener::bind(addr).with_context(|| format!("écoute sur {addr} impossible"))?;
+    let listener = std::net::TcpListener::bind(addr)
+        .with_context(|| format!("écoute sur {addr} impossible"))?;
     serve(state, listener, shutdown_signal()).await
 }
 
@@ -55,7 +64,13 @@ pub async fn serve(
     if let Some((cert, key)) = tls {
         let rustls = axum_server::tls_rustls::RustlsConfig::from_pem_file(&cert, &key)
             .await
-            .with_context(|| format!("certificat TLS illisible ({} / {})", cert.display(), key.display()))?;
+            .with_context(|| {
+                format!(
+                    "certificat TLS illisible ({} / {})",
+                    cert.display(),
+                    key.display()
+                )
+            })?;
         let handle = axum_server::Handle::new();
         let stopper = handle.clone();
         tokio::spawn(async move {
@@ -64,11 +79,16 @@ pub async fn serve(
             stopper.graceful_shutdown(Some(Duration::from_secs(10)));
         });
         tracing::info!(%addr, "serving HTTPS");
-        axum_server::from_tcp_rustls(listener, rustls)?.handle(handle).serve(app).await?;
+        axum_server::from_tcp_rustls(listener, rustls)?
+            .handle(handle)
+            .serve(app)
+            .await?;
     } else {
         let listener = TcpListener::from_std(listener)?;
         tracing::info!(%addr, "serving HTTP");
-        axum::serve(listener, app).with_graceful_shutdown(shutdown).await?;
+        axum::serve(listener, app)
+            .with_graceful_shutdown(shutdown)
+            .await?;
     }
     db.close().await;
     tracing::info!("stopped");
@@ -119,7 +139,11 @@ impl Running {
                 })
                 .await;
         });
-        Ok(Self { addr, stop: Some(stop), task })
+        Ok(Self {
+            addr,
+            stop: Some(stop),
+            task,
+        })
     }
 
     /// Stops accepting, waits for in-flight requests.

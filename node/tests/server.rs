@@ -20,11 +20,15 @@ fn test_pki(dir: &std::path::Path) -> (String, std::path::PathBuf, std::path::Pa
     let ca_key = rcgen::KeyPair::generate().unwrap();
     let mut ca_params = rcgen::CertificateParams::new(Vec::<String>::new()).unwrap();
     ca_params.is_ca = rcgen::IsCa::Ca(rcgen::BasicConstraints::Unconstrained);
-    ca_params.distinguished_name.push(rcgen::DnType::CommonName, "ENT test CA");
+    ca_params
+        .distinguished_name
+        .push(rcgen::DnType::CommonName, "ENT test CA");
     let ca = ca_params.self_signed(&ca_key).unwrap();
     let issuer = rcgen::Issuer::new(ca_params, ca_key);
     let key = rcgen::KeyPair::generate().unwrap();
-    let params = rcgen::CertificateParams::new(vec!["127.0.0.1".to_owned(), "localhost".to_owned()]).unwrap();
+    let params =
+        rcgen::CertificateParams::new(vec!["127.0.0.1".to_owned(), "localhost".to_owned()])
+            .unwrap();
     let cert = params.signed_by(&key, &issuer).unwrap();
     let (cert_path, key_path) = (dir.join("cert.pem"), dir.join("key.pem"));
     std::fs::write(&cert_path, cert.pem()).unwrap();
@@ -38,8 +42,17 @@ async fn serves_https_with_the_configured_certificate() {
     let (ca_pem, cert, key) = test_pki(dir.path());
     let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
     let addr = listener.local_addr().unwrap();
-    let extra = format!("tls_cert = {:?}\ntls_key = {:?}", cert.display().to_string(), key.display().to_string());
-    let config = NodeConfig::from_toml_str_only(&config_text(&dir.path().join("data"), &addr.to_string(), &extra)).unwrap();
+    let extra = format!(
+        "tls_cert = {:?}\ntls_key = {:?}",
+        cert.display().to_string(),
+        key.display().to_string()
+    );
+    let config = NodeConfig::from_toml_str_only(&config_text(
+        &dir.path().join("data"),
+        &addr.to_string(),
+        &extra,
+    ))
+    .unwrap();
     let state = ent_node::server::prepare(config).await.unwrap();
     let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
     let server = tokio::spawn(ent_node::server::serve(state, listener, async {
@@ -50,15 +63,41 @@ async fn serves_https_with_the_configured_certificate() {
         .tls_certs_only([reqwest::Certificate::from_pem(ca_pem.as_bytes()).unwrap()])
         .build()
         .unwrap();
-    let response = client.get(format!("https://127.0.0.1:{}/healthz", addr.port())).send().await.unwrap();
+    let response = client
+        .get(format!("https://127.0.0.1:{}/healthz", addr.port()))
+        .send()
+        .await
+        .unwrap();
     assert_eq!(response.status(), 200);
     assert_eq!(response.text().await.unwrap(), "ok");
-    let page = client.get(format!("https://127.0.0.1:{}/connexion", addr.port())).send().await.unwrap();
-    let cookie = page.headers().get("set-cookie").unwrap().to_str().unwrap().to_owned();
-    assert!(cookie.contains("; Secure"), "cookies are Secure over TLS: {cookie}");
+    let page = client
+        .get(format!("https://127.0.0.1:{}/connexion", addr.port()))
+        .send()
+        .await
+        .unwrap();
+    let cookie = page
+        .headers()
+        .get("set-cookie")
+        .unwrap()
+        .to_str()
+        .unwrap()
+        .to_owned();
+    assert!(
+        cookie.contains("; Secure"),
+        "cookies are Secure over TLS: {cookie}"
+    );
     // A client that does not trust the test CA is refused.
-    let stranger = reqwest::Client::builder().tls_certs_only([]).build().unwrap();
-    assert!(stranger.get(format!("https://127.0.0.1:{}/healthz", addr.port())).send().await.is_err());
+    let stranger = reqwest::Client::builder()
+        .tls_certs_only([])
+        .build()
+        .unwrap();
+    assert!(
+        stranger
+            .get(format!("https://127.0.0.1:{}/healthz", addr.port()))
+            .send()
+            .await
+            .is_err()
+    );
 
     stop.send(()).unwrap();
     server.await.unwrap().unwrap();
@@ -68,7 +107,11 @@ async fn serves_https_with_the_configured_certificate() {
 fn the_binary_serves_then_stops_cleanly_on_sigterm() {
     let dir = tempfile::tempdir().unwrap();
     // The child binds the port itself: pick a free one (a tiny race with other processes).
-    let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
     let listen = format!("127.0.0.1:{port}");
     let config = dir.path().join("ent.toml");
     std::fs::write(&config, config_text(&dir.path().join("data"), &listen, "")).unwrap();
@@ -84,16 +127,31 @@ fn the_binary_serves_then_stops_cleanly_on_sigterm() {
     // Wait for the "serving" log line instead of sleeping.
     let stdout = child.stdout.take().unwrap();
     let mut lines = BufReader::new(stdout).lines();
-    let ready = lines.by_ref().take(50).map_while(Result::ok).any(|line| line.contains("serving HTTP"));
+    let ready = lines
+        .by_ref()
+        .take(50)
+        .map_while(Result::ok)
+        .any(|line| line.contains("serving HTTP"));
     assert!(ready, "the node announced it was serving");
     let body = std::thread::spawn(move || {
         let runtime = tokio::runtime::Runtime::new().unwrap();
-        runtime.block_on(async move { reqwest::get(format!("http://{listen}/readyz")).await.unwrap().text().await.unwrap() })
+        runtime.block_on(async move {
+            reqwest::get(format!("http://{listen}/readyz"))
+                .await
+                .unwrap()
+                .text()
+                .await
+                .unwrap()
+        })
     })
     .join()
     .unwrap();
     assert_eq!(body, "ready");
-    let status = Command::new("kill").arg("-TERM").arg(child.id().to_string()).status().unwrap();
+    let status = Command::new("kill")
+        .arg("-TERM")
+        .arg(child.id().to_string())
+        .status()
+        .unwrap();
     assert!(status.success());
     let exit = child.wait().unwrap();
     assert!(exit.success(), "graceful stop exits 0, got {exit:?}");
@@ -105,12 +163,24 @@ fn the_binary_serves_then_stops_cleanly_on_sigterm() {
 fn an_invalid_configuration_stops_the_node_naming_the_key() {
     let dir = tempfile::tempdir().unwrap();
     let config = dir.path().join("ent.toml");
-    std::fs::write(&config, config_text(&dir.path().join("data"), "not-an-address", "")).unwrap();
-    let output = Command::new(env!("CARGO_BIN_EXE_ent-node")).arg("--config").arg(&config).output().unwrap();
+    std::fs::write(
+        &config,
+        config_text(&dir.path().join("data"), "not-an-address", ""),
+    )
+    .unwrap();
+    let output = Command::new(env!("CARGO_BIN_EXE_ent-node"))
+        .arg("--config")
+        .arg(&config)
+        .output()
+        .unwrap();
     assert_eq!(output.status.code(), Some(1));
     let stderr = String::from_utf8_lossy(&output.stderr);
     assert!(stderr.contains("server.listen"), "{stderr}");
-    let missing = Command::new(env!("CARGO_BIN_EXE_ent-node")).arg("--config").arg(dir.path().join("absent.toml")).output().unwrap();
+    let missing = Command::new(env!("CARGO_BIN_EXE_ent-node"))
+        .arg("--config")
+        .arg(dir.path().join("absent.toml"))
+        .output()
+        .unwrap();
     assert_eq!(missing.status.code(), Some(1));
     assert!(String::from_utf8_lossy(&missing.stderr).contains("n'existe pas"));
 }

@@ -62,7 +62,11 @@ pub async fn issue(
         .bind(now)
         .execute(&mut *conn)
         .await?;
-    Ok(IssuedCode { user_id: user_id.to_owned(), code, expires_at })
+    Ok(IssuedCode {
+        user_id: user_id.to_owned(),
+        code,
+        expires_at,
+    })
 }
 
 /// Whether `code` is the current, unexpired code of `user_id`.
@@ -99,7 +103,10 @@ mod tests {
     fn codes_are_readable_and_forgiving_when_typed() {
         let code = generate();
         assert_eq!(code.len(), 9);
-        assert!(code.chars().all(|c| c == '-' || ALPHABET.contains(&(c as u8))));
+        assert!(
+            code.chars()
+                .all(|c| c == '-' || ALPHABET.contains(&(c as u8)))
+        );
         let lower = code.to_lowercase().replace('-', " ");
         assert_eq!(digest("u1", &code), digest("u1", &lower));
         assert_ne!(digest("u1", &code), digest("u2", &code));

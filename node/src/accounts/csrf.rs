@@ -21,7 +21,8 @@ pub fn random_token() -> String {
 }
 
 fn mac(secret: &str, nonce: &str) -> String {
-    let mut mac = Hmac::<Sha256>::new_from_slice(secret.as_bytes()).expect("HMAC accepts any key length");
+    let mut mac =
+        Hmac::<Sha256>::new_from_slice(secret.as_bytes()).expect("HMAC accepts any key length");
     mac.update(nonce.as_bytes());
     hex::encode(mac.finalize().into_bytes())
 }
@@ -35,7 +36,9 @@ pub fn anonymous_token(secret: &str) -> String {
 /// Whether the form field equals the cookie and carries our signature.
 pub fn anonymous_token_ok(secret: &str, cookie: Option<&str>, field: &str) -> bool {
     let Some(cookie) = cookie else { return false };
-    let Some((nonce, signature)) = field.split_once('.') else { return false };
+    let Some((nonce, signature)) = field.split_once('.') else {
+        return false;
+    };
     constant_time_eq(cookie.as_bytes(), field.as_bytes())
         && constant_time_eq(signature.as_bytes(), mac(secret, nonce).as_bytes())
 }

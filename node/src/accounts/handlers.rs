@@ -17,11 +17,12 @@ use crate::web::{Page, render};
 
 use super::session::{self, MaybeViewer};
 use super::throttle::{self, Limits, Subjects};
-use super::{codes, csrf, password, Viewer};
+use super::{Viewer, codes, csrf, password};
 
 /// Generic refusal: says nothing about whether the identifier exists.
 const SIGN_IN_REFUSED: &str = "Identifiant ou mot de passe incorrect. Première connexion ? Utilisez le code de votre fiche de connexion.";
-const ACTIVATION_REFUSED: &str = "Identifiant ou code incorrect, ou code expiré. Demande une nouvelle fiche à ton enseignant.";
+const ACTIVATION_REFUSED: &str =
+    "Identifiant ou code incorrect, ou code expiré. Demande une nouvelle fiche à ton enseignant.";
 
 #[derive(Template)]
 #[template(path = "sign_in.html")]
@@ -94,7 +95,11 @@ pub struct Prefill {
 fn anonymous_page<'a>(state: &AppState, title: &'a str) -> (Page<'a>, String) {
     let token = csrf::anonymous_token(state.config.security.secret_key.expose());
     let cookie = session::set_cookie(state, csrf::COOKIE, &token, 7200, "Strict");
-    let page = Page { node_name: state.config.node.name.clone(), csrf: token, ..Page::anonymous(title) };
+    let page = Page {
+        node_name: state.config.node.name.clone(),
+        csrf: token,
+        ..Page::anonymous(title)
+    };
     (page, cookie)
 }
 
@@ -107,14 +112,26 @@ fn check_anonymous_csrf(state: &AppState, headers: &HeaderMap, field: &str) -> A
     }
 }
 
-fn sign_in_response(state: &AppState, status: StatusCode, identifier: &str, error: Option<&str>) -> AppResult<Response> {
+fn sign_in_response(
+    state: &AppState,
+    status: StatusCode,
+    identifier: &str,
+    error: Option<&str>,
+) -> AppResult<Response> {
     let (page, cookie) = anonymous_page(state, "Connexion");
-    let html = render(&SignInPage { page, identifier, error })?;
+    let html = render(&SignInPage {
+        page,
+        identifier,
+        error,
+    })?;
     Ok((status, AppendHeaders([(header::SET_COOKIE, cookie)]), html).into_response())
 }
 
 /// `GET /connexion`.
-pub async fn sign_in_page(State(state): State<AppState>, MaybeViewer(viewer): MaybeViewer) -> AppResult<Response> {
+pub async fn sign_in_page(
+    State(state): State<AppState>,
+    MaybeViewer(viewer): MaybeViewer,
+) -> AppResult<Response> {
     if viewer.is_some() {
         return Ok(Redirect::to("/portail").into_response());
     }
@@ -123,10 +140,20 @@ pub async fn sign_in_page(State(state): State<AppState>, MaybeViewer(viewer): Ma
 
 /// Opens a session and sends the browser to its portal.
 async fn open_session(state: &AppState, user_id: &str) -> AppResult<Response> {
-    let token = session::open(&state.db, user_id, state.clock.now(), state.config.accounts.session_hours).await?;
+    let token = session::open(
+        &state.db,
+        user_id,
+        state.clock.now(),
+        state.config.accounts.session_hours,
+    )
+    .await?;
     let max_age = i64::from(state.config.accounts.session_hours) * 3600;
     let cookie = session::set_cookie(state, session::COOKIE, &token, max_age, "Lax");
-    Ok((AppendHeaders([(header::SET_COOKIE, cookie)]), Redirect::to("/portail")).into_response())
+    Ok((
+        AppendHeaders([(header::SET_COOKIE, cookie)]),
+        Redirect::to("/portail"),
+    )
+        .into_response())
 }
 
 /// `POST /connexion`.
@@ -142,7 +169,12 @@ pub async fn sign_in(
     let limits = Limits::from_config(&state.config.accounts);
     if !throttle::allowed(&state.db, &subjects, limits, now).await? {
         let message = AppError::Throttled.public_message();
-        return sign_in_response(&state, StatusCode::TOO_MANY_REQUESTS, &form.identifier, Some(&message));
+        return sign_in_response(
+            &state,
+            StatusCode::TOO_MANY_REQUESTS,
+            &form.identifier,
+            Some(&message),
+        );
     }
     let user = match Identifier::parse(&form.identifier) {
         Ok(identifier) => users::by_identifier(&state.db, &identifier).await?,
@@ -158,21 +190,42 @@ pub async fn sign_in(
         }
         _ => {
             throttle::record_failure(&state.db, &subjects, now).await?;
-            sign_in_response(&state, StatusCode::UNAUTHORIZED, &form.identifier, Some(SIGN_IN_REFUSED))
+            sign_in_response(
+                &state,
+                StatusCode::UNAUTHORIZED,
+                &form.identifier,
+                Some(SIGN_IN_REFUSED),
+            )
         }
     }
 }
 
-fn activation_response(state: &AppState, status: StatusCode, identifier: &str, error: Option<&str>) -> AppResult<Response> {
+fn activation_response(
+    state: &AppState,
+    status: StatusCode,
+    identifier: &str,
+    error: Option<&str>,
+) -> AppResult<Response> {
     let (page, cookie) = anonymous_page(state, "Première connexion");
-    let page = Page { simple: true, ..page };
+    let page = Page {
+        simple: true,
+        ..page
+    };
     let min_length = state.config.accounts.min_password_length;
-    let html = render(&ActivationPage { page, identifier, min_length, error })?;
+    let html = render(&ActivationPage {
+        page,
+        identifier,
+        min_length,
+        error,
+    })?;
     Ok((status, AppendHeaders([(header::SET_COOKIE, cookie)]), html).into_response())
 }
 
 /// `GET /activation`.
-pub async fn activation_page(State(state): State<AppState>, Query(prefill): Query<Prefill>) -> AppResult<Response> {
+pub async fn activation_page(
+    State(state): State<AppState>,
+    Query(prefill): Query<Prefill>,
+) -> AppResult<Response> {
     activation_response(&state, StatusCode::OK, &prefill.identifiant, None)
 }
 
@@ -186,19 +239,32 @@ pub async fn activate(
     check_anonymous_csrf(&state, &headers, &form.csrf)?;
     // Password rules first: their message reveals nothing about the code.
     let min_length = state.config.accounts.min_password_length;
-    if let Err(error) = password::check_new_password(&form.password, &form.confirmation, min_length) {
+    if let Err(error) = password::check_new_password(&form.password, &form.confirmation, min_length)
+    {
         let message = error.public_message();
-        return activation_response(&state, StatusCode::UNPROCESSABLE_ENTITY, &form.identifier, Some(&message));
+        return activation_response(
+            &state,
+            StatusCode::UNPROCESSABLE_ENTITY,
+            &form.identifier,
+            Some(&message),
+        );
     }
     let now = state.clock.now();
     let subjects = Subjects::new(&form.identifier, &address);
     let limits = Limits::from_config(&state.config.accounts);
     if !throttle::allowed(&state.db, &subjects, limits, now).await? {
         let message = AppError::Throttled.public_message();
-        return activation_response(&state, StatusCode::TOO_MANY_REQUESTS, &form.identifier, Some(&message));
+        return activation_response(
+            &state,
+            StatusCode::TOO_MANY_REQUESTS,
+            &form.identifier,
+            Some(&message),
+        );
     }
     let user = match Identifier::parse(&form.identifier) {
-        Ok(identifier) => users::by_identifier(&state.db, &identifier).await?.filter(|u| u.active),
+        Ok(identifier) => users::by_identifier(&state.db, &identifier)
+            .await?
+            .filter(|u| u.active),
         Err(_) => None,
     };
     let valid = match &user {
@@ -207,7 +273,12 @@ pub async fn activate(
     };
     let Some(user) = user.filter(|_| valid) else {
         throttle::record_failure(&state.db, &subjects, now).await?;
-        return activation_response(&state, StatusCode::UNAUTHORIZED, &form.identifier, Some(ACTIVATION_REFUSED));
+        return activation_response(
+            &state,
+            StatusCode::UNAUTHORIZED,
+            &form.identifier,
+            Some(ACTIVATION_REFUSED),
+        );
     };
     let hash = password::hash(form.password).await?;
     let mut tx = state.db.pool().begin().await?;
@@ -218,7 +289,15 @@ pub async fn activate(
         .execute(&mut *tx)
         .await?;
     codes::consume(&mut tx, &user.id).await?;
-    users::audit(&mut tx, now, Some(&user.id), "account.activate", &user.id, "").await?;
+    users::audit(
+        &mut tx,
+        now,
+        Some(&user.id),
+        "account.activate",
+        &user.id,
+        "",
+    )
+    .await?;
     tx.commit().await?;
     throttle::record_success(&state.db, &subjects).await?;
     session::close_others(&state.db, &user.id, None).await?;
@@ -226,19 +305,40 @@ pub async fn activate(
 }
 
 /// `POST /deconnexion`.
-pub async fn sign_out(State(state): State<AppState>, headers: HeaderMap, viewer: Viewer, Form(form): Form<TokenForm>) -> AppResult<Response> {
+pub async fn sign_out(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    viewer: Viewer,
+    Form(form): Form<TokenForm>,
+) -> AppResult<Response> {
     viewer.check_csrf(&form.csrf)?;
     if let Some(token) = session::cookie(&headers, session::COOKIE) {
         session::close(&state.db, token).await?;
     }
     let cookie = session::set_cookie(&state, session::COOKIE, "", 0, "Lax");
-    Ok((AppendHeaders([(header::SET_COOKIE, cookie)]), Redirect::to("/connexion")).into_response())
+    Ok((
+        AppendHeaders([(header::SET_COOKIE, cookie)]),
+        Redirect::to("/connexion"),
+    )
+        .into_response())
 }
 
-fn account_response(state: &AppState, viewer: &Viewer, status: StatusCode, message: Option<&str>, error: Option<&str>) -> AppResult<Response> {
+fn account_response(
+    state: &AppState,
+    viewer: &Viewer,
+    status: StatusCode,
+    message: Option<&str>,
+    error: Option<&str>,
+) -> AppResult<Response> {
     let page = viewer.page("Mon compte", &state.config.node.name);
     let min_length = state.config.accounts.min_password_length;
-    let html = render(&AccountPage { page, viewer, min_length, message, error })?;
+    let html = render(&AccountPage {
+        page,
+        viewer,
+        min_length,
+        message,
+        error,
+    })?;
     Ok((status, html).into_response())
 }
 
@@ -258,15 +358,39 @@ pub async fn change_password(
     viewer.check_csrf(&form.csrf)?;
     policy::require(&viewer, Action::ManageOwnAccount)?;
     let min_length = state.config.accounts.min_password_length;
-    if let Err(error) = password::check_new_password(&form.password, &form.confirmation, min_length) {
+    if let Err(error) = password::check_new_password(&form.password, &form.confirmation, min_length)
+    {
         let message = error.public_message();
-        return account_response(&state, &viewer, StatusCode::UNPROCESSABLE_ENTITY, None, Some(&message));
+        return account_response(
+            &state,
+            &viewer,
+            StatusCode::UNPROCESSABLE_ENTITY,
+            None,
+            Some(&message),
+        );
     }
     if !password::verify(form.current, viewer.user.password_hash.clone()).await {
-        return account_response(&state, &viewer, StatusCode::UNPROCESSABLE_ENTITY, None, Some("Le mot de passe actuel est incorrect."));
+        return account_response(
+            &state,
+            &viewer,
+            StatusCode::UNPROCESSABLE_ENTITY,
+            None,
+            Some("Le mot de passe actuel est incorrect."),
+        );
     }
     let hash = password::hash(form.password).await?;
     users::set_password(&state.db, viewer.id(), &hash, state.clock.now()).await?;
-    session::close_others(&state.db, viewer.id(), session::cookie(&headers, session::COOKIE)).await?;
-    account_response(&state, &viewer, StatusCode::OK, Some("Votre mot de passe a été modifié."), None)
+    session::close_others(
+        &state.db,
+        viewer.id(),
+        session::cookie(&headers, session::COOKIE),
+    )
+    .await?;
+    account_response(
+        &state,
+        &viewer,
+        StatusCode::OK,
+        Some("Votre mot de passe a été modifié."),
+        None,
+    )
 }

@@ -40,7 +40,9 @@ pub struct JwtKeys {
 
 impl std::fmt::Debug for JwtKeys {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("JwtKeys").field("count", &self.keys.len()).finish()
+        f.debug_struct("JwtKeys")
+            .field("count", &self.keys.len())
+            .finish()
     }
 }
 
@@ -85,7 +87,9 @@ impl JwtKeys {
     pub fn load_or_create(data_dir: &Path) -> anyhow::Result<Self> {
         let path = key_path(data_dir);
         if !path.exists() {
-            let file = KeyFile { keys: vec![new_key(chrono::Utc::now().timestamp())] };
+            let file = KeyFile {
+                keys: vec![new_key(chrono::Utc::now().timestamp())],
+            };
             write(&path, &file)?;
         }
         let file: KeyFile = serde_json::from_slice(&std::fs::read(&path)?)
@@ -103,21 +107,41 @@ impl JwtKeys {
         let kid = key.kid.clone();
         keys.push(key);
         let keep_from = keys.len().saturating_sub(2);
-        write(&path, &KeyFile { keys: keys.split_off(keep_from) })?;
+        write(
+            &path,
+            &KeyFile {
+                keys: keys.split_off(keep_from),
+            },
+        )?;
         Ok(kid)
     }
 
     fn secret(key: &StoredKey) -> Vec<u8> {
-        base64::engine::general_purpose::STANDARD.decode(&key.secret).unwrap_or_default()
+        base64::engine::general_purpose::STANDARD
+            .decode(&key.secret)
+            .unwrap_or_default()
     }
 
     /// Signs a token for `user_id` valid `minutes`.
     pub fn sign(&self, user_id: &str, now: i64, minutes: u32) -> Result<String, AppError> {
-        let key = self.keys.last().ok_or_else(|| AppError::internal("no JWT key"))?;
+        let key = self
+            .keys
+            .last()
+            .ok_or_else(|| AppError::internal("no JWT key"))?;
         let mut header = Header::new(Algorithm::HS256);
         header.kid = Some(key.kid.clone());
-        let claims = Claims { sub: user_id.to_owned(), aud: AUDIENCE.into(), iat: now, exp: now + i64::from(minutes) * 60 };
-        jsonwebtoken::encode(&header, &claims, &EncodingKey::from_secret(&Self::secret(key))).map_err(AppError::internal)
+        let claims = Claims {
+            sub: user_id.to_owned(),
+            aud: AUDIENCE.into(),
+            iat: now,
+            exp: now + i64::from(minutes) * 60,
+        };
+        jsonwebtoken::encode(
+            &header,
+            &claims,
+            &EncodingKey::from_secret(&Self::secret(key)),
+        )
+        .map_err(AppError::internal)
     }
 
     /// Verifies a token's signature, audience and expiry (against the node's clock).
@@ -129,7 +153,12 @@ impl JwtKeys {
         // Expiry is checked below with the node's clock (shiftable in tests).
         validation.validate_exp = false;
         validation.required_spec_claims.clear();
-        let data = jsonwebtoken::decode::<Claims>(token, &DecodingKey::from_secret(&Self::secret(key)), &validation).ok()?;
+        let data = jsonwebtoken::decode::<Claims>(
+            token,
+            &DecodingKey::from_secret(&Self::secret(key)),
+            &validation,
+        )
+        .ok()?;
         (data.claims.exp > now && data.claims.iat <= now + 60).then_some(data.claims)
     }
 }
@@ -140,14 +169,20 @@ pub struct ApiViewer(pub Viewer);
 impl FromRequestParts<AppState> for ApiViewer {
     type Rejection = ApiError;
 
-    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Self::Rejection> {
+    async fn from_request_parts(
+        parts: &mut Parts,
+        state: &AppState,
+    ) -> Result<Self, Self::Rejection> {
         let token = parts
             .headers
             .get(header::AUTHORIZATION)
             .and_then(|v| v.to_str().ok())
             .and_then(|v| v.strip_prefix("Bearer "))
             .ok_or(ApiError(AppError::Unauthenticated))?;
-        let claims = state.jwt.verify(token, state.clock.now()).ok_or(ApiError(AppError::Unauthenticated))?;
+        let claims = state
+            .jwt
+            .verify(token, state.clock.now())
+            .ok_or(ApiError(AppError::Unauthenticated))?;
         let viewer = Viewer::load(&state.db, &claims.sub, String::new()).await?;
         match viewer {
             Some(v) if v.user.active => Ok(Self(v)),

@@ -2,11 +2,11 @@
 
 pub mod codes;
 pub mod csrf;
+mod handlers;
 pub mod jwt;
 pub mod password;
 pub mod session;
 pub mod throttle;
-mod handlers;
 mod viewer;
 
 use axum::Router;
@@ -20,8 +20,14 @@ pub use viewer::Viewer;
 /// Sign-in, activation, sign-out and account pages.
 pub fn router() -> Router<AppState> {
     Router::new()
-        .route("/connexion", get(handlers::sign_in_page).post(handlers::sign_in))
-        .route("/activation", get(handlers::activation_page).post(handlers::activate))
+        .route(
+            "/connexion",
+            get(handlers::sign_in_page).post(handlers::sign_in),
+        )
+        .route(
+            "/activation",
+            get(handlers::activation_page).post(handlers::activate),
+        )
         .route("/deconnexion", post(handlers::sign_out))
         .route("/compte", get(handlers::account_page))
         .route("/compte/mot-de-passe", post(handlers::change_password))

@@ -1,6 +1,8 @@
 //! Password hashing with Argon2id (OWASP parameters), off the async threads.
 
-use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString, rand_core::OsRng};
+use argon2::password_hash::{
+    PasswordHash, PasswordHasher, PasswordVerifier, SaltString, rand_core::OsRng,
+};
 use argon2::{Algorithm, Argon2, Params, Version};
 
 use crate::error::AppError;
@@ -34,7 +36,9 @@ pub async fn verify(password: String, stored: Option<String>) -> bool {
         let stored = stored.unwrap_or_else(|| DUMMY_HASH.to_owned());
         match PasswordHash::new(&stored) {
             Ok(parsed) => {
-                let ok = hasher().verify_password(password.as_bytes(), &parsed).is_ok();
+                let ok = hasher()
+                    .verify_password(password.as_bytes(), &parsed)
+                    .is_ok();
                 ok && stored != DUMMY_HASH
             }
             Err(_) => false,
@@ -45,13 +49,18 @@ pub async fn verify(password: String, stored: Option<String>) -> bool {
 }
 
 /// A valid hash of a random password nobody knows, verified when the account does not exist.
-const DUMMY_HASH: &str =
-    "$argon2id$v=19$m=19456,t=2,p=1$c29tZXNhbHRzb21lc2FsdA$0Wz3mBf3+Q6ZtFkSxUqfWzg/XeTfpR1mmA+ED6ExpvE";
+const DUMMY_HASH: &str = "$argon2id$v=19$m=19456,t=2,p=1$c29tZXNhbHRzb21lc2FsdA$0Wz3mBf3+Q6ZtFkSxUqfWzg/XeTfpR1mmA+ED6ExpvE";
 
 /// Checks what a user chose as a new password.
-pub fn check_new_password(password: &str, confirmation: &str, min_length: u32) -> Result<(), AppError> {
+pub fn check_new_password(
+    password: &str,
+    confirmation: &str,
+    min_length: u32,
+) -> Result<(), AppError> {
     if password != confirmation {
-        return Err(AppError::Invalid("Les deux mots de passe ne sont pas identiques.".into()));
+        return Err(AppError::Invalid(
+            "Les deux mots de passe ne sont pas identiques.".into(),
+        ));
     }
     if password.chars().count() < min_length as usize {
         return Err(AppError::Invalid(format!(
@@ -59,7 +68,9 @@ pub fn check_new_password(password: &str, confirmation: &str, min_length: u32) -
         )));
     }
     if password.chars().count() > 256 {
-        return Err(AppError::Invalid("Le mot de passe est trop long (256 caractères au plus).".into()));
+        return Err(AppError::Invalid(
+            "Le mot de passe est trop long (256 caractères au plus).".into(),
+        ));
     }
     Ok(())
 }

@@ -47,7 +47,11 @@ pub async fn close(db: &Db, token: &str) -> Result<(), sqlx::Error> {
 }
 
 /// Ends every session of a user except, optionally, the current one (after a password change).
-pub async fn close_others(db: &Db, user_id: &str, keep_token: Option<&str>) -> Result<(), sqlx::Error> {
+pub async fn close_others(
+    db: &Db,
+    user_id: &str,
+    keep_token: Option<&str>,
+) -> Result<(), sqlx::Error> {
     let keep = keep_token.map(digest).unwrap_or_default();
     sqlx::query("DELETE FROM sessions WHERE user_id = $1 AND id_hash <> $2")
         .bind(user_id)
@@ -91,7 +95,13 @@ pub fn cookie<'a>(headers: &'a HeaderMap, name: &str) -> Option<&'a str> {
 }
 
 /// A `Set-Cookie` value with the node's cookie policy: HttpOnly, SameSite, Secure under TLS.
-pub fn set_cookie(state: &AppState, name: &str, value: &str, max_age_secs: i64, same_site: &str) -> String {
+pub fn set_cookie(
+    state: &AppState,
+    name: &str,
+    value: &str,
+    max_age_secs: i64,
+    same_site: &str,
+) -> String {
     let secure = state.config.serves_tls() || state.config.public_url().starts_with("https://");
     format!(
         "{name}={value}; Path=/; HttpOnly; SameSite={same_site}; Max-Age={max_age_secs}{}",
@@ -107,11 +117,18 @@ pub fn token(parts: &Parts) -> Option<&str> {
 impl FromRequestParts<AppState> for Viewer {
     type Rejection = AppError;
 
-    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Self::Rejection> {
+    async fn from_request_parts(
+        parts: &mut Parts,
+        state: &AppState,
+    ) -> Result<Self, Self::Rejection> {
         let token = token(parts).ok_or(AppError::Unauthenticated)?;
-        let (user_id, csrf) = resolve(state, token).await?.ok_or(AppError::Unauthenticated)?;
+        let (user_id, csrf) = resolve(state, token)
+            .await?
+            .ok_or(AppError::Unauthenticated)?;
         let viewer = Viewer::load(&state.db, &user_id, csrf).await?;
-        viewer.filter(|v| v.user.active).ok_or(AppError::Unauthenticated)
+        viewer
+            .filter(|v| v.user.active)
+            .ok_or(AppError::Unauthenticated)
     }
 }
 
@@ -121,7 +138,10 @@ pub struct MaybeViewer(pub Option<Viewer>);
 impl FromRequestParts<AppState> for MaybeViewer {
     type Rejection = AppError;
 
-    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Self::Rejection> {
+    async fn from_request_parts(
+        parts: &mut Parts,
+        state: &AppState,
+    ) -> Result<Self, Self::Rejection> {
         match Viewer::from_request_parts(parts, state).await {
             Ok(viewer) => Ok(Self(Some(viewer))),
             Err(AppError::Unauthenticated) => Ok(Self(None)),

@@ -43,14 +43,21 @@ impl Limits {
 }
 
 /// Whether another attempt is allowed now.
-pub async fn allowed(db: &Db, subjects: &Subjects, limits: Limits, now: i64) -> Result<bool, sqlx::Error> {
+pub async fn allowed(
+    db: &Db,
+    subjects: &Subjects,
+    limits: Limits,
+    now: i64,
+) -> Result<bool, sqlx::Error> {
     let since = now - limits.window_secs;
     let count = |subject: String| async move {
-        sqlx::query_scalar::<_, i64>("SELECT COUNT(*) FROM sign_in_failures WHERE subject = $1 AND at > $2")
-            .bind(subject)
-            .bind(since)
-            .fetch_one(db.pool())
-            .await
+        sqlx::query_scalar::<_, i64>(
+            "SELECT COUNT(*) FROM sign_in_failures WHERE subject = $1 AND at > $2",
+        )
+        .bind(subject)
+        .bind(since)
+        .fetch_one(db.pool())
+        .await
     };
     let account = count(subjects.account.clone()).await?;
     let address = count(subjects.address.clone()).await?;

@@ -19,9 +19,15 @@ pub struct Viewer {
 impl Viewer {
     /// Loads a viewer by user id.
     pub async fn load(db: &Db, user_id: &str, csrf: String) -> Result<Option<Self>, sqlx::Error> {
-        let Some(user) = users::by_id(db, user_id).await? else { return Ok(None) };
+        let Some(user) = users::by_id(db, user_id).await? else {
+            return Ok(None);
+        };
         let memberships = users::memberships(db, user_id).await?;
-        Ok(Some(Self { user, memberships, csrf }))
+        Ok(Some(Self {
+            user,
+            memberships,
+            csrf,
+        }))
     }
 
     /// The user's id.
@@ -36,7 +42,10 @@ impl Viewer {
 
     /// The profile held in `school_id`, if any.
     pub fn profile_in(&self, school_id: &str) -> Option<Profile> {
-        self.memberships.iter().find(|m| m.school_id == school_id).map(|m| m.profile)
+        self.memberships
+            .iter()
+            .find(|m| m.school_id == school_id)
+            .map(|m| m.profile)
     }
 
     /// Operator of the node (the `admin` profile).

@@ -52,54 +52,112 @@ pub struct TokenForm {
 }
 
 /// `GET /admin/utilisateurs?q=`.
-pub async fn list(State(state): State<AppState>, viewer: Viewer, Query(search): Query<Search>) -> AppResult<Html<String>> {
+pub async fn list(
+    State(state): State<AppState>,
+    viewer: Viewer,
+    Query(search): Query<Search>,
+) -> AppResult<Html<String>> {
     policy::require(&viewer, Action::ManageUsers)?;
     let found = users::search(&state.db, &search.q, 200).await?;
     let page = viewer.page("Comptes", &state.config.node.name);
-    render(&UsersPage { page, query: &search.q, users: &found })
+    render(&UsersPage {
+        page,
+        query: &search.q,
+        users: &found,
+    })
 }
 
-async fn user_page(state: &AppState, viewer: &Viewer, id: &str, code: Option<&str>) -> AppResult<Html<String>> {
-    let user = users::by_id(&state.db, id).await?.ok_or(AppError::NotFound)?;
+async fn user_page(
+    state: &AppState,
+    viewer: &Viewer,
+    id: &str,
+    code: Option<&str>,
+) -> AppResult<Html<String>> {
+    let user = users::by_id(&state.db, id)
+        .await?
+        .ok_or(AppError::NotFound)?;
     let memberships = users::memberships(&state.db, id).await?;
     let title = user.display_name();
     let page = viewer.page(&title, &state.config.node.name);
-    render(&UserPage { page, user: &user, memberships: &memberships, code })
+    render(&UserPage {
+        page,
+        user: &user,
+        memberships: &memberships,
+        code,
+    })
 }
 
 /// `GET /admin/utilisateurs/{id}`.
-pub async fn show(State(state): State<AppState>, viewer: Viewer, Path(id): Path<String>) -> AppResult<Html<String>> {
+pub async fn show(
+    State(state): State<AppState>,
+    viewer: Viewer,
+    Path(id): Path<String>,
+) -> AppResult<Html<String>> {
     policy::require(&viewer, Action::ManageUsers)?;
     user_page(&state, &viewer, &id, None).await
 }
 
 /// `POST /admin/utilisateurs/{id}/etat`: deactivate (ends sessions) or reactivate.
-pub async fn set_state(State(state): State<AppState>, viewer: Viewer, Path(id): Path<String>, Form(form): Form<StateForm>) -> AppResult<Response> {
+pub async fn set_state(
+    State(state): State<AppState>,
+    viewer: Viewer,
+    Path(id): Path<String>,
+    Form(form): Form<StateForm>,
+) -> AppResult<Response> {
     viewer.check_csrf(&form.csrf)?;
     policy::require(&viewer, Action::ManageUsers)?;
-    let user = users::by_id(&state.db, &id).await?.ok_or(AppError::NotFound)?;
+    let user = users::by_id(&state.db, &id)
+        .await?
+        .ok_or(AppError::NotFound)?;
     if user.id == viewer.id() {
-        return Err(AppError::Invalid("Vous ne pouvez pas désactiver votre propre compte.".into()));
+        return Err(AppError::Invalid(
+            "Vous ne pouvez pas désactiver votre propre compte.".into(),
+        ));
     }
     let active = form.active == "1";
     let now = state.clock.now();
     let mut tx = state.db.pool().begin().await?;
     users::set_active(&mut tx, &user.id, active, now).await?;
-    let action = if active { "account.reactivate" } else { "account.deactivate" };
+    let action = if active {
+        "account.reactivate"
+    } else {
+        "account.deactivate"
+    };
     users::audit(&mut tx, now, Some(viewer.id()), action, &user.id, "").await?;
     tx.commit().await?;
     Ok(Redirect::to(&format!("/admin/utilisateurs/{id}")).into_response())
 }
 
 /// `POST /admin/utilisateurs/{id}/code`: a new activation code (the user sets a new password).
-pub async fn reset(State(state): State<AppState>, viewer: Viewer, Path(id): Path<String>, Form(form): Form<TokenForm>) -> AppResult<Html<String>> {
+pub async fn reset(
+    State(state): State<AppState>,
+    viewer: Viewer,
+    Path(id): Path<String>,
+    Form(form): Form<TokenForm>,
+) -> AppResult<Html<String>> {
     viewer.check_csrf(&form.csrf)?;
     policy::require(&viewer, Action::ManageUsers)?;
-    let user = users::by_id(&state.db, &id).await?.ok_or(AppError::NotFound)?;
+    let user = users::by_id(&state.db, &id)
+        .await?
+        .ok_or(AppError::NotFound)?;
     let now = state.clock.now();
     let mut tx = state.db.pool().begin().await?;
-    let issued = codes::issue(&mut tx, &user.id, now, state.config.accounts.activation_code_days).await?;
-    users::audit(&mut tx, now, Some(viewer.id()), "account.code", &user.id, "").await?;
+    let issued = codes::issue(
+        &mut tx,
+        &user.id,
+        now,
+        state.config.accounts.activation_code_days,
+    )
+    .await?;
+    users::audit(
+        &mut tx,
+        now,
+        Some(viewer.id()),
+        "account.code",
+        &user.id,
+        "",
+    )
+    .await?;
     tx.commit().await?;
     user_page(&state, &viewer, &id, Some(&issued.code)).await
 }

@@ -51,7 +51,9 @@ async fn token(
         return Err(AppError::Throttled.into());
     }
     let user = match Identifier::parse(&credentials.identifier) {
-        Ok(identifier) => users::by_identifier(&state.db, &identifier).await?.filter(|u| u.active),
+        Ok(identifier) => users::by_identifier(&state.db, &identifier)
+            .await?
+            .filter(|u| u.active),
         Err(_) => None,
     };
     let stored = user.as_ref().and_then(|u| u.password_hash.clone());
@@ -65,7 +67,11 @@ async fn token(
     throttle::record_success(&state.db, &subjects).await?;
     let minutes = state.config.accounts.api_token_minutes;
     let access_token = state.jwt.sign(&user.id, now, minutes)?;
-    Ok(Json(TokenResponse { access_token, token_type: "Bearer", expires_in: minutes * 60 }))
+    Ok(Json(TokenResponse {
+        access_token,
+        token_type: "Bearer",
+        expires_in: minutes * 60,
+    }))
 }
 
 /// The signed-in user.
@@ -79,7 +85,10 @@ pub struct Me {
     classes: Vec<classes::ClassRow>,
 }
 
-async fn me(State(state): State<AppState>, ApiViewer(viewer): ApiViewer) -> Result<Json<Me>, ApiError> {
+async fn me(
+    State(state): State<AppState>,
+    ApiViewer(viewer): ApiViewer,
+) -> Result<Json<Me>, ApiError> {
     policy::require(&viewer, Action::UseApi)?;
     let year = SchoolYear::containing(state.clock.today()).0;
     let classes = classes::of_member(&state.db, viewer.id(), year).await?;
@@ -101,15 +110,24 @@ pub struct ClassView {
     pupils: Vec<String>,
 }
 
-async fn class(State(state): State<AppState>, ApiViewer(viewer): ApiViewer, Path(id): Path<String>) -> Result<Json<ClassView>, ApiError> {
-    let class = classes::by_id(&state.db, &id).await?.ok_or(AppError::NotFound)?;
+async fn class(
+    State(state): State<AppState>,
+    ApiViewer(viewer): ApiViewer,
+    Path(id): Path<String>,
+) -> Result<Json<ClassView>, ApiError> {
+    let class = classes::by_id(&state.db, &id)
+        .await?
+        .ok_or(AppError::NotFound)?;
     let facts = classes::facts(&state.db, &class, &viewer).await?;
     policy::require(&viewer, Action::ViewClass(&facts))?;
     let teachers = classes::members(&state.db, &class.id, "teacher").await?;
     let pupils = classes::members(&state.db, &class.id, "pupil").await?;
     Ok(Json(ClassView {
         class,
-        teachers: teachers.iter().map(|t| format!("{} {}", t.first_name, t.last_name)).collect(),
+        teachers: teachers
+            .iter()
+            .map(|t| format!("{} {}", t.first_name, t.last_name))
+            .collect(),
         pupils: pupils.iter().map(|p| p.short_name()).collect(),
     }))
 }

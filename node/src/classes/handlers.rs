@@ -30,7 +30,11 @@ struct ClassPage<'a> {
 impl ClassPage<'_> {
     /// Parents listed under a pupil on the management page.
     fn parents_of(&self, pupil_id: &str) -> Vec<&MemberRow> {
-        self.parents.iter().filter(|(child, _)| child == pupil_id).map(|(_, p)| p).collect()
+        self.parents
+            .iter()
+            .filter(|(child, _)| child == pupil_id)
+            .map(|(_, p)| p)
+            .collect()
     }
 }
 
@@ -55,17 +59,32 @@ async fn load(state: &AppState, id: &str) -> AppResult<ClassRow> {
 
 /// `GET /classes/{id}`: management view for its teachers, director and the operator; a simple
 /// view (teachers, classmates' first names) for its pupils and their parents.
-pub async fn class_page(State(state): State<AppState>, viewer: Viewer, Path(id): Path<String>) -> AppResult<Html<String>> {
+pub async fn class_page(
+    State(state): State<AppState>,
+    viewer: Viewer,
+    Path(id): Path<String>,
+) -> AppResult<Html<String>> {
     let class = load(&state, &id).await?;
     let facts = store::facts(&state.db, &class, &viewer).await?;
     policy::require(&viewer, Action::ViewClass(&facts))?;
     let manage = policy::allows(&viewer, Action::ManageClass(&facts));
     let teachers = store::members(&state.db, &class.id, "teacher").await?;
     let pupils = store::members(&state.db, &class.id, "pupil").await?;
-    let parents = if manage { store::parents(&state.db, &class.id).await? } else { Vec::new() };
+    let parents = if manage {
+        store::parents(&state.db, &class.id).await?
+    } else {
+        Vec::new()
+    };
     let title = format!("Classe {}", class.name);
     let page = viewer.page(&title, &state.config.node.name);
-    render(&ClassPage { page, class: &class, teachers: &teachers, pupils: &pupils, parents: &parents, manage })
+    render(&ClassPage {
+        page,
+        class: &class,
+        teachers: &teachers,
+        pupils: &pupils,
+        parents: &parents,
+        manage,
+    })
 }
 
 /// `POST /classes/{id}/fiches`: issues codes for the pending accounts and shows the print page.
@@ -80,8 +99,21 @@ pub async fn print_sheets(
     let facts = store::facts(&state.db, &class, &viewer).await?;
     policy::require(&viewer, Action::ManageClass(&facts))?;
     let days = state.config.accounts.activation_code_days;
-    let sheets = sheets::issue_for_class(&state.db, &class, state.clock.now(), days, Some(viewer.id())).await?;
-    let html = sheets::render(&state.config.node.name, &state.config.public_url(), &class, &sheets, false)?;
+    let sheets = sheets::issue_for_class(
+        &state.db,
+        &class,
+        state.clock.now(),
+        days,
+        Some(viewer.id()),
+    )
+    .await?;
+    let html = sheets::render(
+        &state.config.node.name,
+        &state.config.public_url(),
+        &class,
+        &sheets,
+        false,
+    )?;
     Ok(Html(html).into_response())
 }
 
@@ -102,18 +134,44 @@ pub async fn regenerate_code(
     let (member, role, pupil) = match pupils.iter().find(|p| p.id == user_id) {
         Some(p) => (p.clone(), "Élève".to_owned(), true),
         None => {
-            let (child_id, parent) = parents.iter().find(|(_, p)| p.id == user_id).ok_or(AppError::NotFound)?;
-            let child = pupils.iter().find(|p| &p.id == child_id).map(|p| p.first_name.clone()).unwrap_or_default();
+            let (child_id, parent) = parents
+                .iter()
+                .find(|(_, p)| p.id == user_id)
+                .ok_or(AppError::NotFound)?;
+            let child = pupils
+                .iter()
+                .find(|p| &p.id == child_id)
+                .map(|p| p.first_name.clone())
+                .unwrap_or_default();
             (parent.clone(), format!("Parent de {child}"), false)
         }
     };
     let now = state.clock.now();
     let mut tx = state.db.pool().begin().await?;
-    let issued = codes::issue(&mut tx, &member.id, now, state.config.accounts.activation_code_days).await?;
-    audit(&mut tx, now, Some(viewer.id()), "account.code", &member.id, &class.id).await?;
+    let issued = codes::issue(
+        &mut tx,
+        &member.id,
+        now,
+        state.config.accounts.activation_code_days,
+    )
+    .await?;
+    audit(
+        &mut tx,
+        now,
+        Some(viewer.id()),
+        "account.code",
+        &member.id,
+        &class.id,
+    )
+    .await?;
     tx.commit().await?;
     let sheet = sheets::single(&member, &role, pupil, &issued);
     let title = format!("Nouveau code pour {}", sheet.name);
     let page = viewer.page(&title, &state.config.node.name);
-    render(&CodeIssuedPage { page, class: &class, sheet: &sheet, address: &state.config.public_url() })
+    render(&CodeIssuedPage {
+        page,
+        class: &class,
+        sheet: &sheet,
+        address: &state.config.public_url(),
+    })
 }

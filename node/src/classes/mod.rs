@@ -16,5 +16,8 @@ pub fn router() -> Router<AppState> {
     Router::new()
         .route("/classes/{id}", get(handlers::class_page))
         .route("/classes/{id}/fiches", post(handlers::print_sheets))
-        .route("/classes/{id}/comptes/{user_id}/code", post(handlers::regenerate_code))
+        .route(
+            "/classes/{id}/comptes/{user_id}/code",
+            post(handlers::regenerate_code),
+        )
 }

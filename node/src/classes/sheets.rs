@@ -48,12 +48,20 @@ struct SheetsPage<'a> {
 const PRINT_CSS: &str = include_str!("../../static/sheets.css");
 
 fn expiry_label(expires_at: i64) -> String {
-    DateTime::from_timestamp(expires_at, 0).map(|d| d.format("%d/%m/%Y").to_string()).unwrap_or_default()
+    DateTime::from_timestamp(expires_at, 0)
+        .map(|d| d.format("%d/%m/%Y").to_string())
+        .unwrap_or_default()
 }
 
 /// Issues fresh codes for every pending pupil and parent of the class (one transaction) and
 /// returns their sheets, pupils first.
-pub async fn issue_for_class(db: &Db, class: &ClassRow, now: i64, valid_days: u32, actor: Option<&str>) -> Result<Vec<Sheet>, AppError> {
+pub async fn issue_for_class(
+    db: &Db,
+    class: &ClassRow,
+    now: i64,
+    valid_days: u32,
+    actor: Option<&str>,
+) -> Result<Vec<Sheet>, AppError> {
     let pupils = store::members(db, &class.id, "pupil").await?;
     let parents = store::parents(db, &class.id).await?;
     let mut wanted: Vec<(MemberRow, String, bool)> = pupils
@@ -66,7 +74,11 @@ pub async fn issue_for_class(db: &Db, class: &ClassRow, now: i64, valid_days: u3
         if !parent.pending || !seen.insert(parent.id.clone()) {
             continue;
         }
-        let child = pupils.iter().find(|p| p.id == child_id).map(|p| p.first_name.clone()).unwrap_or_default();
+        let child = pupils
+            .iter()
+            .find(|p| p.id == child_id)
+            .map(|p| p.first_name.clone())
+            .unwrap_or_default();
         wanted.push((parent, format!("Parent de {child}"), false));
     }
     let mut tx = db.pool().begin().await?;
@@ -82,7 +94,15 @@ pub async fn issue_for_class(db: &Db, class: &ClassRow, now: i64, valid_days: u3
             pupil,
         });
     }
-    audit(&mut tx, now, actor, "class.sheets", &class.id, &format!("{} codes", sheets.len())).await?;
+    audit(
+        &mut tx,
+        now,
+        actor,
+        "class.sheets",
+        &class.id,
+        &format!("{} codes", sheets.len()),
+    )
+    .await?;
     tx.commit().await?;
     Ok(sheets)
 }
@@ -100,8 +120,21 @@ pub fn single(member: &MemberRow, role: &str, pupil: bool, issued: &codes::Issue
 }
 
 /// Renders the printable HTML page.
-pub fn render(node_name: &str, address: &str, class: &ClassRow, sheets: &[Sheet], standalone: bool) -> Result<String, AppError> {
-    SheetsPage { node_name, address, class, sheets, standalone, stylesheet: PRINT_CSS }
-        .render()
-        .map_err(AppError::internal)
+pub fn render(
+    node_name: &str,
+    address: &str,
+    class: &ClassRow,
+    sheets: &[Sheet],
+    standalone: bool,
+) -> Result<String, AppError> {
+    SheetsPage {
+        node_name,
+        address,
+        class,
+        sheets,
+        standalone,
+        stylesheet: PRINT_CSS,
+    }
+    .render()
+    .map_err(AppError::internal)
 }

@@ -59,7 +59,12 @@ pub struct MemberRow {
 impl MemberRow {
     /// "Léa M." (what pupils see of classmates).
     pub fn short_name(&self) -> String {
-        let initial = self.last_name.chars().next().map(|c| format!(" {c}.")).unwrap_or_default();
+        let initial = self
+            .last_name
+            .chars()
+            .next()
+            .map(|c| format!(" {c}."))
+            .unwrap_or_default();
         format!("{}{initial}", self.first_name)
     }
 }
@@ -91,14 +96,23 @@ pub async fn of_member(db: &Db, user_id: &str, year: i32) -> Result<Vec<ClassRow
         "{CLASS_SELECT} JOIN class_members cm ON cm.class_id = c.id \
          WHERE cm.user_id = $1 AND c.school_year = $2 ORDER BY s.name, c.name"
     );
-    let rows = sqlx::query(&sql).bind(user_id).bind(i64::from(year)).fetch_all(db.pool()).await?;
+    let rows = sqlx::query(&sql)
+        .bind(user_id)
+        .bind(i64::from(year))
+        .fetch_all(db.pool())
+        .await?;
     rows.iter().map(class_from).collect()
 }
 
 /// Classes of a school in a school year.
 pub async fn of_school(db: &Db, school_id: &str, year: i32) -> Result<Vec<ClassRow>, sqlx::Error> {
-    let sql = format!("{CLASS_SELECT} WHERE c.school_id = $1 AND c.school_year = $2 ORDER BY c.name");
-    let rows = sqlx::query(&sql).bind(school_id).bind(i64::from(year)).fetch_all(db.pool()).await?;
+    let sql =
+        format!("{CLASS_SELECT} WHERE c.school_id = $1 AND c.school_year = $2 ORDER BY c.name");
+    let rows = sqlx::query(&sql)
+        .bind(school_id)
+        .bind(i64::from(year))
+        .fetch_all(db.pool())
+        .await?;
     rows.iter().map(class_from).collect()
 }
 
@@ -151,17 +165,22 @@ pub async fn parents(db: &Db, class_id: &str) -> Result<Vec<(String, MemberRow)>
 }
 
 async fn exists(db: &Db, sql: &str, a: &str, b: &str) -> Result<bool, sqlx::Error> {
-    let found: Option<i64> = sqlx::query_scalar(sql).bind(a).bind(b).fetch_optional(db.pool()).await?;
+    let found: Option<i64> = sqlx::query_scalar(sql)
+        .bind(a)
+        .bind(b)
+        .fetch_optional(db.pool())
+        .await?;
     Ok(found.is_some())
 }
 
 /// What the viewer is to the class, for the policy.
 pub async fn facts(db: &Db, class: &ClassRow, viewer: &Viewer) -> Result<ClassFacts, sqlx::Error> {
-    let role: Option<String> = sqlx::query_scalar("SELECT role FROM class_members WHERE class_id = $1 AND user_id = $2")
-        .bind(&class.id)
-        .bind(viewer.id())
-        .fetch_optional(db.pool())
-        .await?;
+    let role: Option<String> =
+        sqlx::query_scalar("SELECT role FROM class_members WHERE class_id = $1 AND user_id = $2")
+            .bind(&class.id)
+            .bind(viewer.id())
+            .fetch_optional(db.pool())
+            .await?;
     let child_in_class = exists(
         db,
         "SELECT 1 FROM guardianships g JOIN class_members cm ON cm.user_id = g.child_id \
@@ -179,8 +198,19 @@ pub async fn facts(db: &Db, class: &ClassRow, viewer: &Viewer) -> Result<ClassFa
 }
 
 /// What the viewer is to an account reached through a class, for the policy.
-pub async fn account_facts(db: &Db, class: ClassFacts, class_id: &str, user_id: &str) -> Result<AccountFacts, sqlx::Error> {
-    let pupil = exists(db, "SELECT 1 FROM class_members WHERE class_id = $1 AND user_id = $2 AND role = 'pupil'", class_id, user_id).await?;
+pub async fn account_facts(
+    db: &Db,
+    class: ClassFacts,
+    class_id: &str,
+    user_id: &str,
+) -> Result<AccountFacts, sqlx::Error> {
+    let pupil = exists(
+        db,
+        "SELECT 1 FROM class_members WHERE class_id = $1 AND user_id = $2 AND role = 'pupil'",
+        class_id,
+        user_id,
+    )
+    .await?;
     let parent = exists(
         db,
         "SELECT 1 FROM guardianships g JOIN class_members cm ON cm.user_id = g.child_id \
@@ -189,5 +219,8 @@ pub async fn account_facts(db: &Db, class: ClassFacts, class_id: &str, user_id: 
         user_id,
     )
     .await?;
-    Ok(AccountFacts { class, belongs_to_class: pupil || parent })
+    Ok(AccountFacts {
+        class,
+        belongs_to_class: pupil || parent,
+    })
 }

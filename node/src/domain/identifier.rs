@@ -70,14 +70,23 @@ mod tests {
     #[test]
     fn names_become_readable_identifiers() {
         assert_eq!(Identifier::base_for("Léa", "Martin"), "lea.martin");
-        assert_eq!(Identifier::base_for("Jean Pierre", "D'Angelo"), "jean-pierre.d-angelo");
-        assert_eq!(Identifier::with_suffix("lea.martin", 2).as_str(), "lea.martin2");
+        assert_eq!(
+            Identifier::base_for("Jean Pierre", "D'Angelo"),
+            "jean-pierre.d-angelo"
+        );
+        assert_eq!(
+            Identifier::with_suffix("lea.martin", 2).as_str(),
+            "lea.martin2"
+        );
         assert!(Identifier::parse(&Identifier::base_for("Ö", "")).is_ok());
     }
 
     #[test]
     fn typed_identifiers_are_forgiving_but_strict() {
-        assert_eq!(Identifier::parse("  Lea.Martin ").unwrap().as_str(), "lea.martin");
+        assert_eq!(
+            Identifier::parse("  Lea.Martin ").unwrap().as_str(),
+            "lea.martin"
+        );
         assert!(Identifier::parse("lé").is_err());
         assert!(Identifier::parse("a b c").is_err());
     }

@@ -39,14 +39,64 @@ const ALL: [(ClassLevel, &str, &[&str]); 13] = [
     (ClassLevel::Ms, "MS", &["moyenne section"]),
     (ClassLevel::Gs, "GS", &["grande section"]),
     (ClassLevel::Cp, "CP", &["cours preparatoire"]),
-    (ClassLevel::Ce1, "CE1", &["cours elementaire 1", "cours elementaire premiere annee", "cours elementaire 1ere annee"]),
-    (ClassLevel::Ce2, "CE2", &["cours elementaire 2", "cours elementaire deuxieme annee", "cours elementaire 2eme annee", "cours elementaire 2e annee"]),
-    (ClassLevel::Cm1, "CM1", &["cours moyen 1", "cours moyen premiere annee", "cours moyen 1ere annee"]),
-    (ClassLevel::Cm2, "CM2", &["cours moyen 2", "cours moyen deuxieme annee", "cours moyen 2eme annee", "cours moyen 2e annee"]),
-    (ClassLevel::Sixieme, "6e", &["6eme", "6 eme", "sixieme", "6"]),
-    (ClassLevel::Cinquieme, "5e", &["5eme", "5 eme", "cinquieme", "5"]),
-    (ClassLevel::Quatrieme, "4e", &["4eme", "4 eme", "quatrieme", "4"]),
-    (ClassLevel::Troisieme, "3e", &["3eme", "3 eme", "troisieme", "3"]),
+    (
+        ClassLevel::Ce1,
+        "CE1",
+        &[
+            "cours elementaire 1",
+            "cours elementaire premiere annee",
+            "cours elementaire 1ere annee",
+        ],
+    ),
+    (
+        ClassLevel::Ce2,
+        "CE2",
+        &[
+            "cours elementaire 2",
+            "cours elementaire deuxieme annee",
+            "cours elementaire 2eme annee",
+            "cours elementaire 2e annee",
+        ],
+    ),
+    (
+        ClassLevel::Cm1,
+        "CM1",
+        &[
+            "cours moyen 1",
+            "cours moyen premiere annee",
+            "cours moyen 1ere annee",
+        ],
+    ),
+    (
+        ClassLevel::Cm2,
+        "CM2",
+        &[
+            "cours moyen 2",
+            "cours moyen deuxieme annee",
+            "cours moyen 2eme annee",
+            "cours moyen 2e annee",
+        ],
+    ),
+    (
+        ClassLevel::Sixieme,
+        "6e",
+        &["6eme", "6 eme", "sixieme", "6"],
+    ),
+    (
+        ClassLevel::Cinquieme,
+        "5e",
+        &["5eme", "5 eme", "cinquieme", "5"],
+    ),
+    (
+        ClassLevel::Quatrieme,
+        "4e",
+        &["4eme", "4 eme", "quatrieme", "4"],
+    ),
+    (
+        ClassLevel::Troisieme,
+        "3e",
+        &["3eme", "3 eme", "troisieme", "3"],
+    ),
 ];
 
 impl ClassLevel {
@@ -71,7 +121,10 @@ impl ClassLevel {
 
     /// The short code stored and shown: `CM2`, `6e`.
     pub fn code(self) -> &'static str {
-        ALL.iter().find(|(l, _, _)| *l == self).map(|(_, c, _)| *c).unwrap_or("?")
+        ALL.iter()
+            .find(|(l, _, _)| *l == self)
+            .map(|(_, c, _)| *c)
+            .unwrap_or("?")
     }
 
     /// Whether the level belongs to cycle 3 (CM1, CM2, 6e).
@@ -93,7 +146,11 @@ impl ClassLevel {
 
     /// Renders a list for storage and display: `CM1,CM2`.
     pub fn join(levels: &[Self]) -> String {
-        levels.iter().map(|l| l.code()).collect::<Vec<_>>().join(",")
+        levels
+            .iter()
+            .map(|l| l.code())
+            .collect::<Vec<_>>()
+            .join(",")
     }
 }
 
@@ -105,8 +162,14 @@ mod tests {
     fn codes_and_onde_labels_are_understood() {
         assert_eq!(ClassLevel::parse("CM2").unwrap(), ClassLevel::Cm2);
         assert_eq!(ClassLevel::parse("cm1").unwrap(), ClassLevel::Cm1);
-        assert_eq!(ClassLevel::parse("Cours moyen 2e année").unwrap(), ClassLevel::Cm2);
-        assert_eq!(ClassLevel::parse("CE1 - Cours élémentaire 1").unwrap(), ClassLevel::Ce1);
+        assert_eq!(
+            ClassLevel::parse("Cours moyen 2e année").unwrap(),
+            ClassLevel::Cm2
+        );
+        assert_eq!(
+            ClassLevel::parse("CE1 - Cours élémentaire 1").unwrap(),
+            ClassLevel::Ce1
+        );
         assert_eq!(ClassLevel::parse("GRANDE SECTION").unwrap(), ClassLevel::Gs);
         assert_eq!(ClassLevel::parse("6ème").unwrap(), ClassLevel::Sixieme);
         assert!(ClassLevel::parse("CM3").is_err());

@@ -42,7 +42,10 @@ impl Uai {
     /// A valid UAI for a 7-digit number (used by the demo and tests).
     pub fn from_number(number: u32) -> Self {
         let number = number % 10_000_000;
-        Self(format!("{number:07}{}", UAI_KEYS[(number % 23) as usize] as char))
+        Self(format!(
+            "{number:07}{}",
+            UAI_KEYS[(number % 23) as usize] as char
+        ))
     }
 }
 
@@ -137,7 +140,12 @@ mod tests {
     #[test]
     fn uai_check_letter_is_verified() {
         assert_eq!(Uai::parse("0750655e").unwrap().as_str(), "0750655E");
-        assert!(Uai::parse("0750655F").unwrap_err().0.contains("devrait être E"));
+        assert!(
+            Uai::parse("0750655F")
+                .unwrap_err()
+                .0
+                .contains("devrait être E")
+        );
         assert!(Uai::parse("075065E").is_err());
         assert!(Uai::parse("A750655E").is_err());
         let made = Uai::from_number(951234);
@@ -155,7 +163,10 @@ mod tests {
 
     #[test]
     fn school_kinds_parse_from_labels() {
-        assert_eq!(SchoolKind::parse("École élémentaire").unwrap(), SchoolKind::Elementaire);
+        assert_eq!(
+            SchoolKind::parse("École élémentaire").unwrap(),
+            SchoolKind::Elementaire
+        );
         assert_eq!(SchoolKind::parse("college").unwrap(), SchoolKind::College);
         assert!(SchoolKind::parse("lycée").is_err());
     }

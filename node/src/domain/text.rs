@@ -4,10 +4,7 @@ use unicode_normalization::UnicodeNormalization;
 
 /// Removes accents and keeps ASCII letters, digits and separators: "Élodie-Anaïs" → "Elodie-Anais".
 pub fn fold_ascii(value: &str) -> String {
-    value
-        .nfkd()
-        .filter(|c| c.is_ascii())
-        .collect::<String>()
+    value.nfkd().filter(|c| c.is_ascii()).collect::<String>()
 }
 
 /// The form used to compare names from two imports: no accents, lower case, single spaces,
@@ -27,7 +24,10 @@ mod tests {
 
     #[test]
     fn accents_case_and_punctuation_do_not_matter() {
-        assert_eq!(normalize_name("D'ANGELO  Zoé"), normalize_name("d angelo zoe"));
+        assert_eq!(
+            normalize_name("D'ANGELO  Zoé"),
+            normalize_name("d angelo zoe")
+        );
         assert_eq!(fold_ascii("Élodie-Anaïs Çetin"), "Elodie-Anais Cetin");
         assert_eq!(normalize_name("  Jean--Pierre "), "jean pierre");
     }

@@ -8,8 +8,8 @@ use axum::routing::get;
 
 use crate::accounts::{MaybeViewer, Viewer};
 use crate::app::AppState;
-use crate::classes::store as classes;
 use crate::classes::ClassRow;
+use crate::classes::store as classes;
 use crate::domain::{Profile, SchoolYear};
 use crate::error::AppResult;
 use crate::policy::{self, Action};
@@ -71,8 +71,16 @@ fn tiles(viewer: &Viewer, classes: &[ClassRow], children: &[ChildCard]) -> Vec<T
     let mut tiles = Vec::new();
     let pupil = viewer.has_profile(Profile::Pupil);
     for class in classes {
-        let label = if pupil { "Ma classe".to_owned() } else { format!("Classe {}", class.name) };
-        tiles.push(Tile { href: format!("/classes/{}", class.id), label, icon: "class" });
+        let label = if pupil {
+            "Ma classe".to_owned()
+        } else {
+            format!("Classe {}", class.name)
+        };
+        tiles.push(Tile {
+            href: format!("/classes/{}", class.id),
+            label,
+            icon: "class",
+        });
     }
     for card in children {
         for class in &card.classes {
@@ -84,11 +92,27 @@ fn tiles(viewer: &Viewer, classes: &[ClassRow], children: &[ChildCard]) -> Vec<T
         }
     }
     if viewer.is_operator() {
-        tiles.push(Tile { href: "/admin/ecoles".into(), label: "Écoles".into(), icon: "school" });
-        tiles.push(Tile { href: "/admin/utilisateurs".into(), label: "Comptes".into(), icon: "people" });
+        tiles.push(Tile {
+            href: "/admin/ecoles".into(),
+            label: "Écoles".into(),
+            icon: "school",
+        });
+        tiles.push(Tile {
+            href: "/admin/utilisateurs".into(),
+            label: "Comptes".into(),
+            icon: "people",
+        });
     }
-    tiles.push(Tile { href: "/compte".into(), label: "Mon compte".into(), icon: "account" });
-    tiles.push(Tile { href: "/aide".into(), label: "Aide".into(), icon: "help" });
+    tiles.push(Tile {
+        href: "/compte".into(),
+        label: "Mon compte".into(),
+        icon: "account",
+    });
+    tiles.push(Tile {
+        href: "/aide".into(),
+        label: "Aide".into(),
+        icon: "help",
+    });
     tiles
 }
 
@@ -106,14 +130,26 @@ async fn portal(State(state): State<AppState>, viewer: Viewer) -> AppResult<Html
     }
     let tiles = tiles(&viewer, &classes, &children);
     let page = viewer.page("Accueil", &state.config.node.name);
-    render(&PortalPage { page, viewer: &viewer, tiles, classes, children })
+    render(&PortalPage {
+        page,
+        viewer: &viewer,
+        tiles,
+        classes,
+        children,
+    })
 }
 
 /// `GET /aide`: open to everyone (a parent who cannot sign in needs it most).
-async fn help(State(state): State<AppState>, MaybeViewer(viewer): MaybeViewer) -> AppResult<Html<String>> {
+async fn help(
+    State(state): State<AppState>,
+    MaybeViewer(viewer): MaybeViewer,
+) -> AppResult<Html<String>> {
     let page = match &viewer {
         Some(v) => v.page("Aide", &state.config.node.name),
-        None => Page { node_name: state.config.node.name.clone(), ..Page::anonymous("Aide") },
+        None => Page {
+            node_name: state.config.node.name.clone(),
+            ..Page::anonymous("Aide")
+        },
     };
     render(&HelpPage { page })
 }

@@ -52,7 +52,11 @@ pub struct InitReport {
 
 /// A random secret of `len` alphanumeric characters.
 pub fn random_secret(len: usize) -> String {
-    rand::thread_rng().sample_iter(&Alphanumeric).take(len).map(char::from).collect()
+    rand::thread_rng()
+        .sample_iter(&Alphanumeric)
+        .take(len)
+        .map(char::from)
+        .collect()
 }
 
 /// Builds the configuration `init` writes.
@@ -67,7 +71,10 @@ pub fn initial_config(options: &InitOptions) -> Result<NodeConfig, ent_config::C
         text.push_str(&format!("public_url = {url:?}\n"));
     }
     text.push_str(&format!("[server]\nlisten = {:?}\n", options.listen));
-    text.push_str(&format!("[security]\nsecret_key = {:?}\n", random_secret(48)));
+    text.push_str(&format!(
+        "[security]\nsecret_key = {:?}\n",
+        random_secret(48)
+    ));
     let mut config = NodeConfig::from_toml_str_only(&text)?;
     if let Some(url) = &options.database_url {
         config.database.url = Secret::new(url.clone());
@@ -83,8 +90,12 @@ pub async fn initialize(options: &InitOptions) -> anyhow::Result<InitReport> {
         options.config_path.display()
     );
     let config = initial_config(options).map_err(|e| anyhow::anyhow!("{e}"))?;
-    std::fs::create_dir_all(&options.data_dir)
-        .with_context(|| format!("création du dossier {} impossible", options.data_dir.display()))?;
+    std::fs::create_dir_all(&options.data_dir).with_context(|| {
+        format!(
+            "création du dossier {} impossible",
+            options.data_dir.display()
+        )
+    })?;
     if let Some(parent) = options.config_path.parent()
         && !parent.as_os_str().is_empty()
     {
@@ -94,8 +105,13 @@ pub async fn initialize(options: &InitOptions) -> anyhow::Result<InitReport> {
     db.migrate().await?;
     crate::accounts::jwt::JwtKeys::load_or_create(&options.data_dir)?;
     let generated = options.admin_password.is_none().then(|| random_secret(16));
-    let secret = options.admin_password.clone().or_else(|| generated.clone()).unwrap_or_default();
-    let identifier = create_operator(&db, &options.admin_name.0, &options.admin_name.1, &secret).await?;
+    let secret = options
+        .admin_password
+        .clone()
+        .or_else(|| generated.clone())
+        .unwrap_or_default();
+    let identifier =
+        create_operator(&db, &options.admin_name.0, &options.admin_name.1, &secret).await?;
     db.close().await;
     write_private_file(&options.config_path, config.to_toml().as_bytes())
         .with_context(|| format!("écriture de {} impossible", options.config_path.display()))?;
@@ -108,7 +124,12 @@ pub async fn initialize(options: &InitOptions) -> anyhow::Result<InitReport> {
 }
 
 /// Creates an operator account with a password; returns its identifier.
-pub async fn create_operator(db: &Db, first: &str, last: &str, secret: &str) -> anyhow::Result<String> {
+pub async fn create_operator(
+    db: &Db,
+    first: &str,
+    last: &str,
+    secret: &str,
+) -> anyhow::Result<String> {
     let hash = password::hash(secret.to_owned()).await?;
     let now = chrono::Utc::now().timestamp();
     let mut tx = db.pool().begin().await?;
@@ -127,5 +148,9 @@ pub async fn create_operator(db: &Db, first: &str, last: &str, secret: &str) -> 
 
 /// The data folder a relative path in the configuration means, from the config file's folder.
 pub fn resolve(base: &Path, path: &Path) -> PathBuf {
-    if path.is_absolute() { path.to_owned() } else { base.join(path) }
+    if path.is_absolute() {
+        path.to_owned()
+    } else {
+        base.join(path)
+    }
 }

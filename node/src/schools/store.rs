@@ -28,7 +28,9 @@ pub struct SchoolRow {
 impl SchoolRow {
     /// The French label of the kind.
     pub fn kind_label(&self) -> &'static str {
-        SchoolKind::parse(&self.kind).map(SchoolKind::label).unwrap_or("Établissement")
+        SchoolKind::parse(&self.kind)
+            .map(SchoolKind::label)
+            .unwrap_or("Établissement")
     }
 }
 
@@ -52,29 +54,49 @@ fn school_from(row: &AnyRow) -> Result<SchoolRow, sqlx::Error> {
 /// Every school, by name.
 pub async fn list(db: &Db, year: i32) -> Result<Vec<SchoolRow>, sqlx::Error> {
     let sql = format!("{SELECT} ORDER BY s.name");
-    let rows = sqlx::query(&sql).bind(i64::from(year)).fetch_all(db.pool()).await?;
+    let rows = sqlx::query(&sql)
+        .bind(i64::from(year))
+        .fetch_all(db.pool())
+        .await?;
     rows.iter().map(school_from).collect()
 }
 
 /// One school by UAI.
 pub async fn by_uai(db: &Db, uai: &Uai, year: i32) -> Result<Option<SchoolRow>, sqlx::Error> {
     let sql = format!("{SELECT} WHERE s.uai = $2");
-    let row = sqlx::query(&sql).bind(i64::from(year)).bind(uai.as_str()).fetch_optional(db.pool()).await?;
+    let row = sqlx::query(&sql)
+        .bind(i64::from(year))
+        .bind(uai.as_str())
+        .fetch_optional(db.pool())
+        .await?;
     row.as_ref().map(school_from).transpose()
 }
 
 /// One school by id.
 pub async fn by_id(db: &Db, id: &str, year: i32) -> Result<Option<SchoolRow>, sqlx::Error> {
     let sql = format!("{SELECT} WHERE s.id = $2");
-    let row = sqlx::query(&sql).bind(i64::from(year)).bind(id).fetch_optional(db.pool()).await?;
+    let row = sqlx::query(&sql)
+        .bind(i64::from(year))
+        .bind(id)
+        .fetch_optional(db.pool())
+        .await?;
     row.as_ref().map(school_from).transpose()
 }
 
 /// Adds a school; refuses a UAI already present or an empty name.
-pub async fn add(db: &Db, uai: &Uai, name: &str, kind: SchoolKind, actor: Option<&str>, now: i64) -> Result<String, AppError> {
+pub async fn add(
+    db: &Db,
+    uai: &Uai,
+    name: &str,
+    kind: SchoolKind,
+    actor: Option<&str>,
+    now: i64,
+) -> Result<String, AppError> {
     let name = name.trim();
     if name.is_empty() || name.chars().count() > 200 {
-        return Err(AppError::Invalid("Le nom de l'école est obligatoire (200 caractères au plus).".into()));
+        return Err(AppError::Invalid(
+            "Le nom de l'école est obligatoire (200 caractères au plus).".into(),
+        ));
     }
     let mut tx = db.pool().begin().await?;
     let exists: Option<String> = sqlx::query_scalar("SELECT name FROM schools WHERE uai = $1")
@@ -82,17 +104,21 @@ pub async fn add(db: &Db, uai: &Uai, name: &str, kind: SchoolKind, actor: Option
         .fetch_optional(&mut *tx)
         .await?;
     if let Some(existing) = exists {
-        return Err(AppError::Invalid(format!("L'UAI {uai} est déjà utilisé par « {existing} ».")));
+        return Err(AppError::Invalid(format!(
+            "L'UAI {uai} est déjà utilisé par « {existing} »."
+        )));
     }
     let id = new_id();
-    sqlx::query("INSERT INTO schools (id, uai, name, kind, created_at) VALUES ($1, $2, $3, $4, $5)")
-        .bind(&id)
-        .bind(uai.as_str())
-        .bind(name)
-        .bind(kind.code())
-        .bind(now)
-        .execute(&mut *tx)
-        .await?;
+    sqlx::query(
+        "INSERT INTO schools (id, uai, name, kind, created_at) VALUES ($1, $2, $3, $4, $5)",
+    )
+    .bind(&id)
+    .bind(uai.as_str())
+    .bind(name)
+    .bind(kind.code())
+    .bind(now)
+    .execute(&mut *tx)
+    .await?;
     audit(&mut tx, now, actor, "school.add", &id, uai.as_str()).await?;
     tx.commit().await?;
     Ok(id)

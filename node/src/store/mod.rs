@@ -122,7 +122,9 @@ pub fn engine_of(url: &str) -> Option<Engine> {
 
 /// Makes sure the folder exists and the file is created when missing.
 fn sqlite_url(url: &str) -> Result<String, OpenError> {
-    let path = url.trim_start_matches("sqlite://").trim_start_matches("sqlite:");
+    let path = url
+        .trim_start_matches("sqlite://")
+        .trim_start_matches("sqlite:");
     let path = path.split('?').next().unwrap_or_default();
     if let Some(parent) = std::path::Path::new(path).parent()
         && !parent.as_os_str().is_empty()

@@ -35,7 +35,11 @@ pub struct UserRow {
 impl UserRow {
     /// "Léa Martin" (the usage name wins over the family name).
     pub fn display_name(&self) -> String {
-        format!("{} {}", self.first_name, self.usage_name.as_deref().unwrap_or(&self.last_name))
+        format!(
+            "{} {}",
+            self.first_name,
+            self.usage_name.as_deref().unwrap_or(&self.last_name)
+        )
     }
 
     /// Whether the account still waits for its first sign-in.
@@ -102,7 +106,10 @@ pub async fn by_id(db: &Db, id: &str) -> Result<Option<UserRow>, sqlx::Error> {
 }
 
 /// Finds a user by sign-in identifier.
-pub async fn by_identifier(db: &Db, identifier: &Identifier) -> Result<Option<UserRow>, sqlx::Error> {
+pub async fn by_identifier(
+    db: &Db,
+    identifier: &Identifier,
+) -> Result<Option<UserRow>, sqlx::Error> {
     let sql = format!("SELECT {USER_COLUMNS} FROM users WHERE identifier = $1");
     let row = sqlx::query(&sql)
         .bind(identifier.as_str())
@@ -118,7 +125,11 @@ pub async fn search(db: &Db, query: &str, limit: i64) -> Result<Vec<UserRow>, sq
         "SELECT {USER_COLUMNS} FROM users WHERE LOWER(identifier) LIKE $1 OR LOWER(first_name) LIKE $1 \
          OR LOWER(last_name) LIKE $1 ORDER BY last_name, first_name, identifier LIMIT $2"
     );
-    let rows = sqlx::query(&sql).bind(pattern).bind(limit).fetch_all(db.pool()).await?;
+    let rows = sqlx::query(&sql)
+        .bind(pattern)
+        .bind(limit)
+        .fetch_all(db.pool())
+        .await?;
     rows.iter().map(user_from).collect()
 }
 
@@ -148,9 +159,16 @@ pub async fn children(db: &Db, parent_id: &str) -> Result<Vec<UserRow>, sqlx::Er
     let sql = format!(
         "SELECT {} FROM users u JOIN guardianships g ON g.child_id = u.id \
          WHERE g.parent_id = $1 AND u.active = 1 ORDER BY u.first_name",
-        USER_COLUMNS.split(", ").map(|c| format!("u.{c}")).collect::<Vec<_>>().join(", ")
+        USER_COLUMNS
+            .split(", ")
+            .map(|c| format!("u.{c}"))
+            .collect::<Vec<_>>()
+            .join(", ")
     );
-    let rows = sqlx::query(&sql).bind(parent_id).fetch_all(db.pool()).await?;
+    let rows = sqlx::query(&sql)
+        .bind(parent_id)
+        .fetch_all(db.pool())
+        .await?;
     rows.iter().map(user_from).collect()
 }
 
@@ -159,9 +177,16 @@ pub async fn parents(db: &Db, child_id: &str) -> Result<Vec<UserRow>, sqlx::Erro
     let sql = format!(
         "SELECT {} FROM users u JOIN guardianships g ON g.parent_id = u.id \
          WHERE g.child_id = $1 ORDER BY u.last_name, u.first_name",
-        USER_COLUMNS.split(", ").map(|c| format!("u.{c}")).collect::<Vec<_>>().join(", ")
+        USER_COLUMNS
+            .split(", ")
+            .map(|c| format!("u.{c}"))
+            .collect::<Vec<_>>()
+            .join(", ")
     );
-    let rows = sqlx::query(&sql).bind(child_id).fetch_all(db.pool()).await?;
+    let rows = sqlx::query(&sql)
+        .bind(child_id)
+        .fetch_all(db.pool())
+        .await?;
     rows.iter().map(user_from).collect()
 }
 
@@ -190,14 +215,23 @@ pub async fn free_identifier(
 }
 
 /// Inserts a user with a fresh identifier; returns its id and identifier.
-pub async fn create(conn: &mut AnyConnection, user: &NewUser, now: i64) -> Result<(String, Identifier), sqlx::Error> {
+pub async fn create(
+    conn: &mut AnyConnection,
+    user: &NewUser,
+    now: i64,
+) -> Result<(String, Identifier), sqlx::Error> {
     let identifier = free_identifier(conn, &user.first_name, &user.last_name).await?;
     let id = insert(conn, user, &identifier, now).await?;
     Ok((id, identifier))
 }
 
 /// Inserts a user under an identifier the caller knows to be free; returns its id.
-pub async fn insert(conn: &mut AnyConnection, user: &NewUser, identifier: &Identifier, now: i64) -> Result<String, sqlx::Error> {
+pub async fn insert(
+    conn: &mut AnyConnection,
+    user: &NewUser,
+    identifier: &Identifier,
+    now: i64,
+) -> Result<String, sqlx::Error> {
     let id = new_id();
     sqlx::query(
         "INSERT INTO users (id, identifier, first_name, last_name, usage_name, birth_date, email, civility, \
@@ -242,7 +276,11 @@ pub async fn set_membership(
 }
 
 /// Links a parent to a child (idempotent).
-pub async fn link_guardian(conn: &mut AnyConnection, parent_id: &str, child_id: &str) -> Result<bool, sqlx::Error> {
+pub async fn link_guardian(
+    conn: &mut AnyConnection,
+    parent_id: &str,
+    child_id: &str,
+) -> Result<bool, sqlx::Error> {
     let exists: Option<i64> =
         sqlx::query_scalar("SELECT 1 FROM guardianships WHERE parent_id = $1 AND child_id = $2")
             .bind(parent_id)
@@ -272,7 +310,12 @@ pub async fn set_password(db: &Db, user_id: &str, hash: &str, now: i64) -> Resul
 }
 
 /// Deactivates or reactivates an account; deactivation also ends its sessions.
-pub async fn set_active(conn: &mut AnyConnection, user_id: &str, active: bool, now: i64) -> Result<(), sqlx::Error> {
+pub async fn set_active(
+    conn: &mut AnyConnection,
+    user_id: &str,
+    active: bool,
+    now: i64,
+) -> Result<(), sqlx::Error> {
     let deactivated_at = if active { None } else { Some(now) };
     sqlx::query("UPDATE users SET active = $1, deactivated_at = $2, updated_at = $3 WHERE id = $4")
         .bind(i64::from(active))

@@ -72,7 +72,9 @@ async fn favicon() -> impl IntoResponse {
 }
 
 /// Renders an askama template into an HTML response (template errors become a 500 page).
-pub fn render(template: &impl askama::Template) -> crate::error::AppResult<axum::response::Html<String>> {
+pub fn render(
+    template: &impl askama::Template,
+) -> crate::error::AppResult<axum::response::Html<String>> {
     template
         .render()
         .map(axum::response::Html)

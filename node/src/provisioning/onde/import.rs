@@ -56,7 +56,11 @@ pub enum ImportError {
 }
 
 fn render_errors(errors: &[ReadError]) -> String {
-    errors.iter().map(|e| format!("  {e}")).collect::<Vec<_>>().join("\n")
+    errors
+        .iter()
+        .map(|e| format!("  {e}"))
+        .collect::<Vec<_>>()
+        .join("\n")
 }
 
 const PUPIL: &str = "pupil";
@@ -80,18 +84,31 @@ struct Plan {
 }
 
 fn error(file: &str, line: usize, column: &str, message: String) -> ReadError {
-    ReadError { file: file.to_owned(), line, column: Some(column.to_owned()), message }
+    ReadError {
+        file: file.to_owned(),
+        line,
+        column: Some(column.to_owned()),
+        message,
+    }
 }
 
 /// Reads the three files and checks them against each other; collects every error.
 fn plan(input: &ImportInput<'_>) -> Result<Plan, Vec<ReadError>> {
     let mut errors = Vec::new();
-    let pupils = read::read_pupils(input.pupils.name, input.pupils.bytes).map_err(|e| errors.extend(e)).ok();
-    let guardians = read::read_guardians(input.guardians.name, input.guardians.bytes).map_err(|e| errors.extend(e)).ok();
-    let teachers = input
-        .teachers
-        .map(|f| read::read_teachers(f.name, f.bytes).map_err(|e| errors.extend(e)).ok());
-    let (Some(pupils), Some(guardians)) = (pupils, guardians) else { return Err(errors) };
+    let pupils = read::read_pupils(input.pupils.name, input.pupils.bytes)
+        .map_err(|e| errors.extend(e))
+        .ok();
+    let guardians = read::read_guardians(input.guardians.name, input.guardians.bytes)
+        .map_err(|e| errors.extend(e))
+        .ok();
+    let teachers = input.teachers.map(|f| {
+        read::read_teachers(f.name, f.bytes)
+            .map_err(|e| errors.extend(e))
+            .ok()
+    });
+    let (Some(pupils), Some(guardians)) = (pupils, guardians) else {
+        return Err(errors);
+    };
     let teachers = match teachers {
         Some(None) => return Err(errors),
         Some(Some(t)) => Some(t),
@@ -105,7 +122,10 @@ fn plan(input: &ImportInput<'_>) -> Result<Plan, Vec<ReadError>> {
     let mut seen: HashMap<String, usize> = HashMap::new();
     let mut by_name: HashMap<String, Vec<usize>> = HashMap::new();
     for (index, pupil) in pupils.iter().enumerate() {
-        classes.entry(pupil.class_name.clone()).or_default().insert(pupil.level);
+        classes
+            .entry(pupil.class_name.clone())
+            .or_default()
+            .insert(pupil.level);
         let key = pupil_key(&pupil.last_name, &pupil.first_name, pupil.birth_date);
         if let Some(first_line) = seen.insert(key, pupil.line) {
             errors.push(error(
@@ -115,9 +135,15 @@ fn plan(input: &ImportInput<'_>) -> Result<Plan, Vec<ReadError>> {
                 format!("élève en double : mêmes nom, prénom et date de naissance qu'à la ligne {first_line}"),
             ));
         }
-        by_name.entry(name_key(&pupil.last_name, &pupil.first_name)).or_default().push(index);
+        by_name
+            .entry(name_key(&pupil.last_name, &pupil.first_name))
+            .or_default()
+            .push(index);
         if let Some(usage) = &pupil.usage_name {
-            by_name.entry(name_key(usage, &pupil.first_name)).or_default().push(index);
+            by_name
+                .entry(name_key(usage, &pupil.first_name))
+                .or_default()
+                .push(index);
         }
     }
 
@@ -128,7 +154,12 @@ fn plan(input: &ImportInput<'_>) -> Result<Plan, Vec<ReadError>> {
             let mut candidates: Vec<usize> = by_name
                 .get(&name_key(&child.last_name, &child.first_name))
                 .into_iter()
-                .chain(child.usage_name.as_ref().and_then(|u| by_name.get(&name_key(u, &child.first_name))))
+                .chain(
+                    child
+                        .usage_name
+                        .as_ref()
+                        .and_then(|u| by_name.get(&name_key(u, &child.first_name))),
+                )
                 .flatten()
                 .copied()
                 .collect();
@@ -137,7 +168,8 @@ fn plan(input: &ImportInput<'_>) -> Result<Plan, Vec<ReadError>> {
             if candidates.len() > 1
                 && let Some(class) = &child.class_name
             {
-                candidates.retain(|&i| normalize_name(&pupils[i].class_name) == normalize_name(class));
+                candidates
+                    .retain(|&i| normalize_name(&pupils[i].class_name) == normalize_name(class));
             }
             match candidates.as_slice() {
                 [one] => children.push(*one),
@@ -145,7 +177,10 @@ fn plan(input: &ImportInput<'_>) -> Result<Plan, Vec<ReadError>> {
                     input.guardians.name,
                     guardian.line,
                     "Prénom enfant",
-                    format!("enfant « {} {} » absent du fichier des élèves", child.first_name, child.last_name),
+                    format!(
+                        "enfant « {} {} » absent du fichier des élèves",
+                        child.first_name, child.last_name
+                    ),
                 )),
                 _ => errors.push(error(
                     input.guardians.name,
@@ -176,14 +211,23 @@ fn plan(input: &ImportInput<'_>) -> Result<Plan, Vec<ReadError>> {
         }
     }
     if errors.is_empty() {
-        Ok(Plan { pupils, guardians: resolved, teachers, classes })
+        Ok(Plan {
+            pupils,
+            guardians: resolved,
+            teachers,
+            classes,
+        })
     } else {
         Err(errors)
     }
 }
 
 /// Imports ONDE files into a school. `progress(done, total)` is called after each person.
-pub async fn import(db: &Db, input: ImportInput<'_>, progress: &(dyn Fn(u64, u64) + Sync)) -> Result<ImportReport, ImportError> {
+pub async fn import(
+    db: &Db,
+    input: ImportInput<'_>,
+    progress: &(dyn Fn(u64, u64) + Sync),
+) -> Result<ImportReport, ImportError> {
     let plan = plan(&input).map_err(ImportError::Invalid)?;
     let mut tx = db.pool().begin().await?;
     let school_id: Option<String> = sqlx::query_scalar("SELECT id FROM schools WHERE uai = $1")
@@ -193,14 +237,20 @@ pub async fn import(db: &Db, input: ImportInput<'_>, progress: &(dyn Fn(u64, u64
     let school_id = school_id.ok_or_else(|| ImportError::UnknownSchool(input.uai.to_string()))?;
     let year = i64::from(input.year.0);
     let snapshot = snapshot::load(&mut tx, &school_id, year).await?;
-    let total = (plan.pupils.len() + plan.guardians.len() + plan.teachers.as_ref().map_or(0, Vec::len)) as u64;
+    let total = (plan.pupils.len()
+        + plan.guardians.len()
+        + plan.teachers.as_ref().map_or(0, Vec::len)) as u64;
     let mut apply = Apply {
         conn: &mut tx,
         school_id: &school_id,
         year,
         now: input.now,
         snapshot,
-        report: ImportReport { school: input.uai.to_string(), dry_run: input.dry_run, ..Default::default() },
+        report: ImportReport {
+            school: input.uai.to_string(),
+            dry_run: input.dry_run,
+            ..Default::default()
+        },
         class_ids: HashMap::new(),
         done: 0,
         total,
@@ -214,7 +264,15 @@ pub async fn import(db: &Db, input: ImportInput<'_>, progress: &(dyn Fn(u64, u64
         apply.teachers(teachers).await?;
     }
     let report = apply.report;
-    users::audit(&mut tx, input.now, None, "import.onde", &school_id, &serde_json::to_string(&report).unwrap_or_default()).await?;
+    users::audit(
+        &mut tx,
+        input.now,
+        None,
+        "import.onde",
+        &school_id,
+        &serde_json::to_string(&report).unwrap_or_default(),
+    )
+    .await?;
     if input.dry_run {
         tx.rollback().await?;
     } else {
@@ -245,7 +303,10 @@ impl Apply<'_> {
         (self.progress)(self.done, self.total);
     }
 
-    async fn classes(&mut self, classes: &BTreeMap<String, BTreeSet<ClassLevel>>) -> Result<(), sqlx::Error> {
+    async fn classes(
+        &mut self,
+        classes: &BTreeMap<String, BTreeSet<ClassLevel>>,
+    ) -> Result<(), sqlx::Error> {
         for (name, levels) in classes {
             let levels = ClassLevel::join(&levels.iter().copied().collect::<Vec<_>>());
             match self.snapshot.classes.get(name) {
@@ -282,10 +343,23 @@ impl Apply<'_> {
     }
 
     /// Finds the user of a key, or creates one; returns (id, created, changed).
-    async fn upsert(&mut self, kind: &str, key: &str, person: Person) -> Result<(String, bool, bool), sqlx::Error> {
-        if let Some(id) = self.snapshot.keys.get(&(kind.to_owned(), key.to_owned())).cloned() {
+    async fn upsert(
+        &mut self,
+        kind: &str,
+        key: &str,
+        person: Person,
+    ) -> Result<(String, bool, bool), sqlx::Error> {
+        if let Some(id) = self
+            .snapshot
+            .keys
+            .get(&(kind.to_owned(), key.to_owned()))
+            .cloned()
+        {
             let stored = self.snapshot.people.get(&id);
-            let wanted = Person { active: true, ..person };
+            let wanted = Person {
+                active: true,
+                ..person
+            };
             if stored == Some(&wanted) {
                 return Ok((id, false, false));
             }
@@ -327,13 +401,15 @@ impl Apply<'_> {
         if self.snapshot.keys.contains_key(&entry) {
             return Ok(());
         }
-        sqlx::query("INSERT INTO import_keys (school_id, kind, match_key, user_id) VALUES ($1, $2, $3, $4)")
-            .bind(self.school_id)
-            .bind(kind)
-            .bind(key)
-            .bind(user_id)
-            .execute(&mut *self.conn)
-            .await?;
+        sqlx::query(
+            "INSERT INTO import_keys (school_id, kind, match_key, user_id) VALUES ($1, $2, $3, $4)",
+        )
+        .bind(self.school_id)
+        .bind(kind)
+        .bind(key)
+        .bind(user_id)
+        .execute(&mut *self.conn)
+        .await?;
         self.snapshot.keys.insert(entry, user_id.to_owned());
         Ok(())
     }
@@ -343,7 +419,11 @@ impl Apply<'_> {
         let mut n = 1;
         loop {
             let candidate = Identifier::with_suffix(&base, n);
-            if self.snapshot.identifiers.insert(candidate.as_str().to_owned()) {
+            if self
+                .snapshot
+                .identifiers
+                .insert(candidate.as_str().to_owned())
+            {
                 return candidate;
             }
             n += 1;
@@ -356,14 +436,29 @@ impl Apply<'_> {
             return Ok(false);
         }
         users::set_membership(self.conn, user_id, self.school_id, profile).await?;
-        self.snapshot.profiles.insert(user_id.to_owned(), profile.code().to_owned());
+        self.snapshot
+            .profiles
+            .insert(user_id.to_owned(), profile.code().to_owned());
         Ok(true)
     }
 
     /// Puts the user in exactly `class_names` (for `role`) this school year; returns whether it changed.
-    async fn place(&mut self, user_id: &str, role: &str, class_names: &[String]) -> Result<bool, sqlx::Error> {
-        let wanted: HashSet<String> = class_names.iter().filter_map(|n| self.class_ids.get(n).cloned()).collect();
-        let current = self.snapshot.class_members.get(&(user_id.to_owned(), role.to_owned())).cloned().unwrap_or_default();
+    async fn place(
+        &mut self,
+        user_id: &str,
+        role: &str,
+        class_names: &[String],
+    ) -> Result<bool, sqlx::Error> {
+        let wanted: HashSet<String> = class_names
+            .iter()
+            .filter_map(|n| self.class_ids.get(n).cloned())
+            .collect();
+        let current = self
+            .snapshot
+            .class_members
+            .get(&(user_id.to_owned(), role.to_owned()))
+            .cloned()
+            .unwrap_or_default();
         if current == wanted {
             return Ok(false);
         }
@@ -382,7 +477,9 @@ impl Apply<'_> {
                 .execute(&mut *self.conn)
                 .await?;
         }
-        self.snapshot.class_members.insert((user_id.to_owned(), role.to_owned()), wanted);
+        self.snapshot
+            .class_members
+            .insert((user_id.to_owned(), role.to_owned()), wanted);
         Ok(true)
     }
 
@@ -403,7 +500,10 @@ impl Apply<'_> {
             let person = Person {
                 first_name: pupil.first_name.clone(),
                 last_name: pupil.last_name.clone(),
-                usage_name: pupil.usage_name.clone().filter(|u| normalize_name(u) != normalize_name(&pupil.last_name)),
+                usage_name: pupil
+                    .usage_name
+                    .clone()
+                    .filter(|u| normalize_name(u) != normalize_name(&pupil.last_name)),
                 birth_date: Some(pupil.birth_date.to_string()),
                 email: None,
                 civility: None,
@@ -411,8 +511,14 @@ impl Apply<'_> {
             };
             let (id, created, changed) = self.upsert(PUPIL, &key, person).await?;
             let profile_changed = self.profile(&id, Profile::Pupil).await?;
-            let moved = self.place(&id, PUPIL, std::slice::from_ref(&pupil.class_name)).await?;
-            Self::count(&mut self.report.pupils, created, changed || (!created && (profile_changed || moved)));
+            let moved = self
+                .place(&id, PUPIL, std::slice::from_ref(&pupil.class_name))
+                .await?;
+            Self::count(
+                &mut self.report.pupils,
+                created,
+                changed || (!created && (profile_changed || moved)),
+            );
             ids.push(id);
             self.tick();
         }
@@ -420,17 +526,27 @@ impl Apply<'_> {
         Ok(ids)
     }
 
-    async fn guardians(&mut self, guardians: &[(GuardianRow, Vec<usize>)], pupil_ids: &[String]) -> Result<(), sqlx::Error> {
+    async fn guardians(
+        &mut self,
+        guardians: &[(GuardianRow, Vec<usize>)],
+        pupil_ids: &[String],
+    ) -> Result<(), sqlx::Error> {
         let mut matched: Vec<String> = Vec::new();
         let mut links: HashSet<(String, String)> = HashSet::new();
         for (guardian, children) in guardians {
             let child_ids: Vec<&String> = children.iter().map(|&i| &pupil_ids[i]).collect();
             let name = name_key(&guardian.last_name, &guardian.first_name);
             // The same person is found through any child already linked to them.
-            let existing = child_ids
-                .iter()
-                .find_map(|child| self.snapshot.keys.get(&(GUARDIAN.to_owned(), format!("{name}|{child}"))).cloned());
-            let first_key = format!("{name}|{}", child_ids.first().map(|s| s.as_str()).unwrap_or_default());
+            let existing = child_ids.iter().find_map(|child| {
+                self.snapshot
+                    .keys
+                    .get(&(GUARDIAN.to_owned(), format!("{name}|{child}")))
+                    .cloned()
+            });
+            let first_key = format!(
+                "{name}|{}",
+                child_ids.first().map(|s| s.as_str()).unwrap_or_default()
+            );
             let key = match &existing {
                 Some(id) => self
                     .snapshot
@@ -444,7 +560,10 @@ impl Apply<'_> {
             let person = Person {
                 first_name: guardian.first_name.clone(),
                 last_name: guardian.last_name.clone(),
-                usage_name: guardian.usage_name.clone().filter(|u| normalize_name(u) != normalize_name(&guardian.last_name)),
+                usage_name: guardian
+                    .usage_name
+                    .clone()
+                    .filter(|u| normalize_name(u) != normalize_name(&guardian.last_name)),
                 birth_date: None,
                 email: guardian.email.clone(),
                 civility: guardian.civility.clone(),
@@ -453,10 +572,17 @@ impl Apply<'_> {
             let (id, created, mut changed) = self.upsert(GUARDIAN, &key, person).await?;
             changed |= self.profile(&id, Profile::Parent).await? && !created;
             for child in &child_ids {
-                self.add_key(GUARDIAN, &format!("{name}|{child}"), &id).await?;
-                if !self.snapshot.guardianships.contains(&(id.clone(), (*child).clone())) {
+                self.add_key(GUARDIAN, &format!("{name}|{child}"), &id)
+                    .await?;
+                if !self
+                    .snapshot
+                    .guardianships
+                    .contains(&(id.clone(), (*child).clone()))
+                {
                     users::link_guardian(self.conn, &id, child).await?;
-                    self.snapshot.guardianships.insert((id.clone(), (*child).clone()));
+                    self.snapshot
+                        .guardianships
+                        .insert((id.clone(), (*child).clone()));
                     changed |= !created;
                 }
                 links.insert((id.clone(), (*child).clone()));
@@ -478,8 +604,18 @@ impl Apply<'_> {
     }
 
     /// Removes parent–child links of this school's guardians that the new export no longer lists.
-    async fn unlink_stale(&mut self, guardians: &[String], links: &HashSet<(String, String)>) -> Result<(), sqlx::Error> {
-        let guardian_ids: HashSet<&String> = self.snapshot.keys.iter().filter(|((k, _), _)| k == GUARDIAN).map(|(_, id)| id).collect();
+    async fn unlink_stale(
+        &mut self,
+        guardians: &[String],
+        links: &HashSet<(String, String)>,
+    ) -> Result<(), sqlx::Error> {
+        let guardian_ids: HashSet<&String> = self
+            .snapshot
+            .keys
+            .iter()
+            .filter(|((k, _), _)| k == GUARDIAN)
+            .map(|(_, id)| id)
+            .collect();
         let stale: Vec<(String, String)> = self
             .snapshot
             .guardianships
@@ -509,17 +645,28 @@ impl Apply<'_> {
             let person = Person {
                 first_name: teacher.first_name.clone(),
                 last_name: teacher.last_name.clone(),
-                usage_name: teacher.usage_name.clone().filter(|u| normalize_name(u) != normalize_name(&teacher.last_name)),
+                usage_name: teacher
+                    .usage_name
+                    .clone()
+                    .filter(|u| normalize_name(u) != normalize_name(&teacher.last_name)),
                 birth_date: None,
                 email: teacher.email.clone(),
                 civility: teacher.civility.clone(),
                 active: true,
             };
             let (id, created, changed) = self.upsert(TEACHER, &key, person).await?;
-            let profile = if teacher.is_director { Profile::Director } else { Profile::Teacher };
+            let profile = if teacher.is_director {
+                Profile::Director
+            } else {
+                Profile::Teacher
+            };
             let profile_changed = self.profile(&id, profile).await?;
             let moved = self.place(&id, TEACHER, &teacher.class_names).await?;
-            Self::count(&mut self.report.teachers, created, changed || (!created && (profile_changed || moved)));
+            Self::count(
+                &mut self.report.teachers,
+                created,
+                changed || (!created && (profile_changed || moved)),
+            );
             ids.push(id);
             self.tick();
         }
@@ -528,7 +675,11 @@ impl Apply<'_> {
     }
 
     /// Deactivates the active people of `kind` that this import did not list.
-    async fn deactivate_missing(&mut self, kind: &str, seen: &[String]) -> Result<u64, sqlx::Error> {
+    async fn deactivate_missing(
+        &mut self,
+        kind: &str,
+        seen: &[String],
+    ) -> Result<u64, sqlx::Error> {
         let seen: HashSet<&String> = seen.iter().collect();
         let mut missing: Vec<String> = self
             .snapshot

@@ -45,6 +45,8 @@ impl ImportReport {
 
     /// Whether the import changed anything.
     pub fn changed_anything(&self) -> bool {
-        self.rows().iter().any(|(_, c)| c.created + c.updated + c.deactivated > 0)
+        self.rows()
+            .iter()
+            .any(|(_, c)| c.created + c.updated + c.deactivated > 0)
     }
 }

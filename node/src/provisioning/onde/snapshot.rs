@@ -37,14 +37,20 @@ pub struct Snapshot {
 }
 
 /// Loads the snapshot inside the import's transaction.
-pub async fn load(conn: &mut AnyConnection, school_id: &str, year: i64) -> Result<Snapshot, sqlx::Error> {
+pub async fn load(
+    conn: &mut AnyConnection,
+    school_id: &str,
+    year: i64,
+) -> Result<Snapshot, sqlx::Error> {
     let mut snapshot = Snapshot::default();
     for row in sqlx::query("SELECT kind, match_key, user_id FROM import_keys WHERE school_id = $1")
         .bind(school_id)
         .fetch_all(&mut *conn)
         .await?
     {
-        snapshot.keys.insert((row.try_get(0)?, row.try_get(1)?), row.try_get(2)?);
+        snapshot
+            .keys
+            .insert((row.try_get(0)?, row.try_get(1)?), row.try_get(2)?);
     }
     for row in sqlx::query(
         "SELECT DISTINCT u.id, u.first_name, u.last_name, u.usage_name, u.birth_date, u.email, u.civility, u.active \
@@ -80,13 +86,17 @@ pub async fn load(conn: &mut AnyConnection, school_id: &str, year: i64) -> Resul
     {
         snapshot.profiles.insert(row.try_get(0)?, row.try_get(1)?);
     }
-    for row in sqlx::query("SELECT id, name, levels FROM classes WHERE school_id = $1 AND school_year = $2")
-        .bind(school_id)
-        .bind(year)
-        .fetch_all(&mut *conn)
-        .await?
+    for row in sqlx::query(
+        "SELECT id, name, levels FROM classes WHERE school_id = $1 AND school_year = $2",
+    )
+    .bind(school_id)
+    .bind(year)
+    .fetch_all(&mut *conn)
+    .await?
     {
-        snapshot.classes.insert(row.try_get(1)?, (row.try_get(0)?, row.try_get(2)?));
+        snapshot
+            .classes
+            .insert(row.try_get(1)?, (row.try_get(0)?, row.try_get(2)?));
     }
     for row in sqlx::query(
         "SELECT cm.user_id, cm.role, cm.class_id FROM class_members cm JOIN classes c ON c.id = cm.class_id \
