@@ -62,6 +62,7 @@ pub fn router(state: AppState) -> Router {
         .merge(crate::accounts::router())
         .merge(crate::portal::router())
         .merge(crate::classes::router())
+        .merge(crate::groups::router())
         .merge(crate::admin::router())
         .nest("/api/v1", crate::api::router())
         .fallback(not_found);

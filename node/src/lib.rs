@@ -1,7 +1,7 @@
 //! ENT node: the server, domain services, storage and web UI of a school digital workspace.
 //!
 //! A request goes router → handler → policy → store. Feature folders (`accounts`, `classes`,
-//! `portal`, `admin`, `api`) own their routes, handlers, templates and queries; `app` merges
+//! `groups`, `portal`, `admin`, `api`) own their routes, handlers, templates and queries; `app` merges
 //! their routers in one place; `policy` answers every "may this user…".
 
 pub mod accounts;
@@ -12,6 +12,7 @@ pub mod classes;
 pub mod demo;
 pub mod domain;
 pub mod error;
+pub mod groups;
 pub mod net;
 pub mod ops;
 pub mod policy;

@@ -41,6 +41,18 @@ pub enum Action<'a> {
     ManageClass(&'a ClassFacts),
     /// Issue a new activation code for a pupil of a class or a parent of one.
     RegenerateCode(&'a AccountFacts),
+    /// Create groups in a school, fill, empty and delete them.
+    ManageGroups {
+        /// The group's school.
+        school_id: &'a str,
+    },
+    /// See a group and its members.
+    ViewGroup {
+        /// The group's school.
+        school_id: &'a str,
+        /// The viewer belongs to the group.
+        viewer_is_member: bool,
+    },
     /// List and add schools.
     ManageSchools,
     /// List, inspect, deactivate and reset any account of the node.
@@ -63,8 +75,22 @@ pub fn allows(viewer: &Viewer, action: Action<'_>) -> bool {
         Action::RegenerateCode(account) => {
             manages_class(viewer, &account.class) && account.belongs_to_class
         }
+        Action::ManageGroups { school_id } => manages_groups(viewer, school_id),
+        Action::ViewGroup {
+            school_id,
+            viewer_is_member,
+        } => viewer_is_member || manages_groups(viewer, school_id),
         Action::ManageSchools | Action::ManageUsers => viewer.is_operator(),
     }
+}
+
+/// Operator; director or teacher of the school (teachers run project groups).
+fn manages_groups(viewer: &Viewer, school_id: &str) -> bool {
+    viewer.is_operator()
+        || matches!(
+            viewer.profile_in(school_id),
+            Some(Profile::Director | Profile::Teacher)
+        )
 }
 
 /// Operator; director of the class's school; teacher of the class (guests never, even if
@@ -203,6 +229,36 @@ mod tests {
         };
         assert!(allows(&teacher, Action::RegenerateCode(&inside)));
         assert!(!allows(&teacher, Action::RegenerateCode(&outside)));
+    }
+
+    #[test]
+    fn groups_are_run_by_the_school_staff_and_seen_by_members() {
+        let manage = Action::ManageGroups { school_id: "s1" };
+        assert!(allows(&viewer(Some(Profile::Teacher), false), manage));
+        assert!(allows(&viewer(Some(Profile::Director), false), manage));
+        assert!(!allows(
+            &viewer(Some(Profile::Teacher), false),
+            Action::ManageGroups { school_id: "s2" }
+        ));
+        for p in [
+            Profile::Pupil,
+            Profile::Parent,
+            Profile::Staff,
+            Profile::Inspector,
+            Profile::Guest,
+        ] {
+            assert!(!allows(&viewer(Some(p), false), manage), "{p:?}");
+            let member = Action::ViewGroup {
+                school_id: "s1",
+                viewer_is_member: true,
+            };
+            let outsider = Action::ViewGroup {
+                school_id: "s1",
+                viewer_is_member: false,
+            };
+            assert!(allows(&viewer(Some(p), false), member));
+            assert!(!allows(&viewer(Some(p), false), outsider));
+        }
     }
 
     #[test]

@@ -91,6 +91,16 @@ fn tiles(viewer: &Viewer, classes: &[ClassRow], children: &[ChildCard]) -> Vec<T
             });
         }
     }
+    let runs_groups = viewer.is_operator()
+        || viewer.has_profile(Profile::Teacher)
+        || viewer.has_profile(Profile::Director);
+    if runs_groups {
+        tiles.push(Tile {
+            href: "/groupes".into(),
+            label: "Groupes".into(),
+            icon: "group",
+        });
+    }
     if viewer.is_operator() {
         tiles.push(Tile {
             href: "/admin/ecoles".into(),

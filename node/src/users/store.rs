@@ -133,6 +133,64 @@ pub async fn search(db: &Db, query: &str, limit: i64) -> Result<Vec<UserRow>, sq
     rows.iter().map(user_from).collect()
 }
 
+/// Filters of the operator's account list (`ent-admin users list`); `None` means any.
+#[derive(Debug, Clone, Default)]
+pub struct UserFilter {
+    /// Only users with a membership in this school (id).
+    pub school_id: Option<String>,
+    /// Only users holding this profile (in `school_id` when given, else anywhere).
+    pub profile: Option<Profile>,
+    /// Text searched in identifier, first, last and usage names (case-insensitive).
+    pub search: Option<String>,
+    /// Deactivated accounts instead of active ones.
+    pub inactive: bool,
+}
+
+/// Users matching every filter of `filter`, by name.
+pub async fn list(db: &Db, filter: &UserFilter) -> Result<Vec<UserRow>, sqlx::Error> {
+    // Placeholders are numbered as conditions are added; every value is bound, never spliced.
+    let mut binds: Vec<String> = Vec::new();
+    let mut conditions = vec![format!(
+        "u.active = {}",
+        if filter.inactive { 0 } else { 1 }
+    )];
+    if filter.school_id.is_some() || filter.profile.is_some() {
+        let mut inner = String::from("SELECT 1 FROM memberships m WHERE m.user_id = u.id");
+        if let Some(school) = &filter.school_id {
+            binds.push(school.clone());
+            inner.push_str(&format!(" AND m.school_id = ${}", binds.len()));
+        }
+        if let Some(profile) = filter.profile {
+            binds.push(profile.code().to_owned());
+            inner.push_str(&format!(" AND m.profile = ${}", binds.len()));
+        }
+        conditions.push(format!("EXISTS ({inner})"));
+    }
+    if let Some(text) = filter.search.as_deref().filter(|t| !t.trim().is_empty()) {
+        binds.push(format!("%{}%", text.trim().to_lowercase()));
+        let n = binds.len();
+        conditions.push(format!(
+            "(LOWER(u.identifier) LIKE ${n} OR LOWER(u.first_name) LIKE ${n} \
+             OR LOWER(u.last_name) LIKE ${n} OR LOWER(COALESCE(u.usage_name, '')) LIKE ${n})"
+        ));
+    }
+    let columns = USER_COLUMNS
+        .split(", ")
+        .map(|c| format!("u.{c}"))
+        .collect::<Vec<_>>()
+        .join(", ");
+    let sql = format!(
+        "SELECT {columns} FROM users u WHERE {} ORDER BY u.last_name, u.first_name, u.identifier",
+        conditions.join(" AND ")
+    );
+    let mut query = sqlx::query(&sql);
+    for value in binds {
+        query = query.bind(value);
+    }
+    let rows = query.fetch_all(db.pool()).await?;
+    rows.iter().map(user_from).collect()
+}
+
 /// The schools and profiles of a user.
 pub async fn memberships(db: &Db, user_id: &str) -> Result<Vec<Membership>, sqlx::Error> {
     let rows = sqlx::query(

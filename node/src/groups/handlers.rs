@@ -1,0 +1,310 @@
+//! Handlers of the group pages.
+
+use askama::Template;
+use axum::Form;
+use axum::extract::{Path, State};
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Redirect, Response};
+use serde::Deserialize;
+
+use crate::accounts::Viewer;
+use crate::app::AppState;
+use crate::classes::{ClassRow, store as classes};
+use crate::domain::{Profile, SchoolYear};
+use crate::error::{AppError, AppResult};
+use crate::policy::{self, Action};
+use crate::users::Membership;
+use crate::web::{Page, render};
+
+use super::store::{self, GroupMember, GroupRow, Selection};
+
+#[derive(Template)]
+#[template(path = "groups.html")]
+struct GroupsPage<'a> {
+    page: Page<'a>,
+    groups: &'a [GroupRow],
+    schools: &'a [&'a Membership],
+    operator_schools: &'a [(String, String)],
+    error: Option<&'a str>,
+}
+
+#[derive(Template)]
+#[template(path = "group.html")]
+struct GroupPage<'a> {
+    page: Page<'a>,
+    group: &'a GroupRow,
+    members: &'a [GroupMember],
+    classes: &'a [ClassRow],
+    manage: bool,
+    message: Option<&'a str>,
+}
+
+impl GroupPage<'_> {
+    fn profile_label(code: &str) -> &'static str {
+        Profile::parse(code).map(Profile::label).unwrap_or("")
+    }
+}
+
+/// New group form.
+#[derive(Deserialize)]
+pub struct CreateForm {
+    csrf: String,
+    school_id: String,
+    name: String,
+}
+
+/// Add members form.
+#[derive(Deserialize)]
+pub struct AddForm {
+    csrf: String,
+    class_id: String,
+    who: String,
+}
+
+/// Token-only form.
+#[derive(Deserialize)]
+pub struct TokenForm {
+    csrf: String,
+}
+
+/// Schools where the viewer may run groups (ids of memberships as director or teacher).
+fn managed_memberships(viewer: &Viewer) -> Vec<&Membership> {
+    viewer
+        .memberships
+        .iter()
+        .filter(|m| {
+            policy::allows(
+                viewer,
+                Action::ManageGroups {
+                    school_id: &m.school_id,
+                },
+            )
+        })
+        .collect()
+}
+
+async fn list_response(
+    state: &AppState,
+    viewer: &Viewer,
+    status: StatusCode,
+    error: Option<&str>,
+) -> AppResult<Response> {
+    let managed = managed_memberships(viewer);
+    let mut school_ids: Vec<String> = managed.iter().map(|m| m.school_id.clone()).collect();
+    // The operator runs groups in every school.
+    let operator_schools: Vec<(String, String)> = if viewer.is_operator() {
+        let year = SchoolYear::containing(state.clock.today()).0;
+        crate::schools::store::list(&state.db, year)
+            .await?
+            .into_iter()
+            .map(|s| (s.id, s.name))
+            .collect()
+    } else {
+        Vec::new()
+    };
+    school_ids.extend(operator_schools.iter().map(|(id, _)| id.clone()));
+    let groups = store::visible(&state.db, &school_ids, viewer.id()).await?;
+    let page = viewer.page("Groupes", &state.config.node.name);
+    let html = render(&GroupsPage {
+        page,
+        groups: &groups,
+        schools: &managed,
+        operator_schools: &operator_schools,
+        error,
+    })?;
+    Ok((status, html).into_response())
+}
+
+/// `GET /groupes`: the groups the viewer runs or belongs to.
+pub async fn list(State(state): State<AppState>, viewer: Viewer) -> AppResult<Response> {
+    policy::require(&viewer, Action::SeePortal)?;
+    list_response(&state, &viewer, StatusCode::OK, None).await
+}
+
+/// `POST /groupes`: creates a group in one of the viewer's schools.
+pub async fn create(
+    State(state): State<AppState>,
+    viewer: Viewer,
+    Form(form): Form<CreateForm>,
+) -> AppResult<Response> {
+    viewer.check_csrf(&form.csrf)?;
+    policy::require(
+        &viewer,
+        Action::ManageGroups {
+            school_id: &form.school_id,
+        },
+    )?;
+    let name = form.name.trim();
+    if name.is_empty() || name.chars().count() > 100 {
+        let message = "Le nom du groupe est obligatoire (100 caractères au plus).";
+        return list_response(
+            &state,
+            &viewer,
+            StatusCode::UNPROCESSABLE_ENTITY,
+            Some(message),
+        )
+        .await;
+    }
+    match store::create(
+        &state.db,
+        &form.school_id,
+        name,
+        viewer.id(),
+        state.clock.now(),
+    )
+    .await?
+    {
+        Some(id) => Ok(Redirect::to(&format!("/groupes/{id}")).into_response()),
+        None => {
+            let message = format!("Un groupe « {name} » existe déjà dans cette école.");
+            list_response(
+                &state,
+                &viewer,
+                StatusCode::UNPROCESSABLE_ENTITY,
+                Some(&message),
+            )
+            .await
+        }
+    }
+}
+
+async fn load(state: &AppState, viewer: &Viewer, id: &str) -> AppResult<(GroupRow, bool)> {
+    let group = store::by_id(&state.db, id)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    let member = store::is_member(&state.db, &group.id, viewer.id()).await?;
+    policy::require(
+        viewer,
+        Action::ViewGroup {
+            school_id: &group.school_id,
+            viewer_is_member: member,
+        },
+    )?;
+    let manage = policy::allows(
+        viewer,
+        Action::ManageGroups {
+            school_id: &group.school_id,
+        },
+    );
+    Ok((group, manage))
+}
+
+async fn group_response(
+    state: &AppState,
+    viewer: &Viewer,
+    id: &str,
+    message: Option<&str>,
+) -> AppResult<Response> {
+    let (group, manage) = load(state, viewer, id).await?;
+    let members = store::members(&state.db, &group).await?;
+    let classes = if manage {
+        let year = SchoolYear::containing(state.clock.today()).0;
+        classes::of_school(&state.db, &group.school_id, year).await?
+    } else {
+        Vec::new()
+    };
+    let title = format!("Groupe {}", group.name);
+    let page = viewer.page(&title, &state.config.node.name);
+    Ok(render(&GroupPage {
+        page,
+        group: &group,
+        members: &members,
+        classes: &classes,
+        manage,
+        message,
+    })?
+    .into_response())
+}
+
+/// `GET /groupes/{id}`.
+pub async fn show(
+    State(state): State<AppState>,
+    viewer: Viewer,
+    Path(id): Path<String>,
+) -> AppResult<Response> {
+    group_response(&state, &viewer, &id, None).await
+}
+
+/// `POST /groupes/{id}/membres`: adds a class's pupils, parents or teachers.
+pub async fn add_members(
+    State(state): State<AppState>,
+    viewer: Viewer,
+    Path(id): Path<String>,
+    Form(form): Form<AddForm>,
+) -> AppResult<Response> {
+    viewer.check_csrf(&form.csrf)?;
+    let (group, _) = load(&state, &viewer, &id).await?;
+    policy::require(
+        &viewer,
+        Action::ManageGroups {
+            school_id: &group.school_id,
+        },
+    )?;
+    let selection = Selection::parse(&form.who)
+        .ok_or_else(|| AppError::Invalid("Choisissez qui ajouter.".into()))?;
+    let class = classes::by_id(&state.db, &form.class_id).await?;
+    let class = class
+        .filter(|c| c.school_id == group.school_id)
+        .ok_or_else(|| {
+            AppError::Invalid("Cette classe n'appartient pas à l'école du groupe.".into())
+        })?;
+    let added = store::add_from_class(
+        &state.db,
+        &group.id,
+        &class.id,
+        selection,
+        viewer.id(),
+        state.clock.now(),
+    )
+    .await?;
+    let message = format!(
+        "{added} personne(s) ajoutée(s) depuis la classe {}.",
+        class.name
+    );
+    group_response(&state, &viewer, &id, Some(&message)).await
+}
+
+/// `POST /groupes/{id}/membres/{user_id}/retirer`.
+pub async fn remove_member(
+    State(state): State<AppState>,
+    viewer: Viewer,
+    Path((id, user_id)): Path<(String, String)>,
+    Form(form): Form<TokenForm>,
+) -> AppResult<Response> {
+    viewer.check_csrf(&form.csrf)?;
+    let (group, _) = load(&state, &viewer, &id).await?;
+    policy::require(
+        &viewer,
+        Action::ManageGroups {
+            school_id: &group.school_id,
+        },
+    )?;
+    store::remove(
+        &state.db,
+        &group.id,
+        &user_id,
+        viewer.id(),
+        state.clock.now(),
+    )
+    .await?;
+    Ok(Redirect::to(&format!("/groupes/{id}")).into_response())
+}
+
+/// `POST /groupes/{id}/supprimer`.
+pub async fn delete(
+    State(state): State<AppState>,
+    viewer: Viewer,
+    Path(id): Path<String>,
+    Form(form): Form<TokenForm>,
+) -> AppResult<Response> {
+    viewer.check_csrf(&form.csrf)?;
+    let (group, _) = load(&state, &viewer, &id).await?;
+    policy::require(
+        &viewer,
+        Action::ManageGroups {
+            school_id: &group.school_id,
+        },
+    )?;
+    store::delete(&state.db, &group.id, viewer.id(), state.clock.now()).await?;
+    Ok(Redirect::to("/groupes").into_response())
+}
