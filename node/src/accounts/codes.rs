@@ -69,6 +69,26 @@ pub async fn issue(
     })
 }
 
+/// Resets an account: the password and every session end, and a new code is issued (a lost or
+/// compromised password must stop working at once, not when the new code is used).
+pub async fn reset(
+    conn: &mut AnyConnection,
+    user_id: &str,
+    now: i64,
+    valid_days: u32,
+) -> Result<IssuedCode, sqlx::Error> {
+    sqlx::query("UPDATE users SET password_hash = NULL, updated_at = $1 WHERE id = $2")
+        .bind(now)
+        .bind(user_id)
+        .execute(&mut *conn)
+        .await?;
+    sqlx::query("DELETE FROM sessions WHERE user_id = $1")
+        .bind(user_id)
+        .execute(&mut *conn)
+        .await?;
+    issue(conn, user_id, now, valid_days).await
+}
+
 /// Whether `code` is the current, unexpired code of `user_id`.
 pub async fn matches(db: &Db, user_id: &str, code: &str, now: i64) -> Result<bool, sqlx::Error> {
     let stored: Option<String> = sqlx::query_scalar(

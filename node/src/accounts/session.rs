@@ -23,6 +23,12 @@ fn digest(token: &str) -> String {
 
 /// Opens a session for `user_id`; returns the cookie token.
 pub async fn open(db: &Db, user_id: &str, now: i64, hours: u32) -> Result<String, sqlx::Error> {
+    // Housekeeping where it is cheap: the user's own expired sessions go when a new one opens.
+    sqlx::query("DELETE FROM sessions WHERE user_id = $1 AND expires_at <= $2")
+        .bind(user_id)
+        .bind(now)
+        .execute(db.pool())
+        .await?;
     let token = format!("{}{}", csrf::random_token(), csrf::random_token());
     sqlx::query(
         "INSERT INTO sessions (id_hash, user_id, csrf_token, created_at, expires_at) VALUES ($1, $2, $3, $4, $5)",

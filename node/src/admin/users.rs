@@ -142,7 +142,7 @@ pub async fn reset(
         .ok_or(AppError::NotFound)?;
     let now = state.clock.now();
     let mut tx = state.db.pool().begin().await?;
-    let issued = codes::issue(
+    let issued = codes::reset(
         &mut tx,
         &user.id,
         now,

@@ -148,7 +148,7 @@ pub async fn regenerate_code(
     };
     let now = state.clock.now();
     let mut tx = state.db.pool().begin().await?;
-    let issued = codes::issue(
+    let issued = codes::reset(
         &mut tx,
         &member.id,
         now,

@@ -41,6 +41,8 @@ impl<'a> Page<'a> {
 
 /// The stylesheet, embedded so the binary is self-contained.
 const STYLESHEET: &str = include_str!("../../static/ent.css");
+/// The print stylesheet of connection sheets.
+const SHEETS_STYLESHEET: &str = include_str!("../../static/sheets.css");
 /// The favicon (SVG).
 const FAVICON: &str = include_str!("../../static/favicon.svg");
 
@@ -48,17 +50,27 @@ const FAVICON: &str = include_str!("../../static/favicon.svg");
 pub fn router() -> Router<AppState> {
     Router::new()
         .route("/static/ent.css", get(stylesheet))
+        .route("/static/sheets.css", get(sheets_stylesheet))
         .route("/favicon.svg", get(favicon))
 }
 
-async fn stylesheet() -> impl IntoResponse {
+/// A stylesheet response, cached for an hour.
+fn css(text: &'static str) -> impl IntoResponse {
     (
         [
             (header::CONTENT_TYPE, "text/css; charset=utf-8"),
             (header::CACHE_CONTROL, "public, max-age=3600"),
         ],
-        STYLESHEET,
+        text,
     )
+}
+
+async fn stylesheet() -> impl IntoResponse {
+    css(STYLESHEET)
+}
+
+async fn sheets_stylesheet() -> impl IntoResponse {
+    css(SHEETS_STYLESHEET)
 }
 
 async fn favicon() -> impl IntoResponse {
