@@ -30,6 +30,9 @@ CREATE TABLE users (
     email TEXT,
     civility TEXT,
     password_hash TEXT,
+    -- Accent-free lower-case names and identifier, so search behaves the same on both engines
+    -- (SQLite's LOWER() only folds A-Z).
+    search_key TEXT NOT NULL DEFAULT '',
     is_operator BIGINT NOT NULL DEFAULT 0,
     active BIGINT NOT NULL DEFAULT 1,
     deactivated_at BIGINT,
@@ -38,6 +41,8 @@ CREATE TABLE users (
 );
 
 -- One profile per user and school.
+CREATE INDEX users_search ON users (search_key);
+
 CREATE TABLE memberships (
     user_id TEXT NOT NULL REFERENCES users (id),
     school_id TEXT NOT NULL REFERENCES schools (id),

@@ -1,1 +1,185 @@
-fn main() {}
+//! `ent-admin`: the operator's command-line tool of an ENT node.
+//!
+//! Parses the command line, runs one command on a tokio runtime and turns the outcome into an
+//! exit code: 0 success, 1 the operation failed, 2 usage error (clap's own code).
+
+mod config;
+mod context;
+mod import;
+mod init;
+mod output;
+mod schools;
+mod sheets;
+mod users;
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use clap::{Arg, ArgAction, CommandFactory, FromArgMatches, Parser, Subcommand};
+
+use output::{Format, Reported};
+
+/// Outil d'administration d'un nœud ENT : installation, écoles, imports ONDE, comptes et fiches
+/// de connexion.
+#[derive(Parser)]
+#[command(name = "ent-admin", version)]
+struct Cli {
+    /// Fichier de configuration TOML du nœud.
+    #[arg(
+        long,
+        global = true,
+        help_heading = "Options générales",
+        env = "ENT_CONFIG",
+        default_value = "ent.toml",
+        value_name = "FICHIER"
+    )]
+    config: PathBuf,
+    /// Format de sortie : tableaux pour une personne, JSON pour un script.
+    #[arg(
+        long,
+        global = true,
+        help_heading = "Options générales",
+        value_enum,
+        default_value_t = Format::Table
+    )]
+    format: Format,
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Installe un nouveau nœud : configuration, base, clés et compte de l'opérateur.
+    Init(init::InitArgs),
+    /// Met le schéma de la base à jour (après une mise à jour des programmes).
+    Migrate,
+    /// Ajoute ou liste les écoles du nœud.
+    #[command(subcommand)]
+    School(schools::SchoolCommand),
+    /// Liste les classes d'une école.
+    #[command(subcommand)]
+    Classes(schools::ClassesCommand),
+    /// Importe des fichiers dans une école.
+    #[command(subcommand)]
+    Import(import::ImportCommand),
+    /// Recherche, affiche, réinitialise, désactive ou réactive des comptes.
+    #[command(subcommand)]
+    Users(users::UsersCommand),
+    /// Écrit les fiches de connexion d'une classe (avec de nouveaux codes d'activation).
+    Sheets(sheets::SheetsArgs),
+    /// Vérifie la configuration ou affiche un exemple commenté.
+    #[command(subcommand)]
+    Config(config::ConfigCommand),
+    /// Gère les clés de signature des jetons de l'API.
+    #[command(subcommand)]
+    Keys(init::KeysCommand),
+}
+
+/// Puts clap's own words in French, on every command: operators read this help. The help
+/// flag is declared here because clap only adds its English one when the command is built.
+fn french(command: clap::Command) -> clap::Command {
+    command
+        .help_template("{about-with-newline}\nUtilisation : {usage}\n\n{all-args}{after-help}")
+        .subcommand_help_heading("Commandes")
+        .subcommand_value_name("COMMANDE")
+        .disable_help_subcommand(true)
+        .disable_help_flag(true)
+        .arg(
+            Arg::new("help")
+                .short('h')
+                .long("help")
+                .action(ArgAction::Help)
+                .help("Affiche cette aide"),
+        )
+        .mut_args(french_arg)
+        .mut_subcommands(french)
+}
+
+/// Moves clap's English "[default: …]", "[env: …]" and "possible values" notes into the
+/// French help line of the argument.
+fn french_arg(arg: Arg) -> Arg {
+    if !arg.get_action().takes_values() {
+        return arg;
+    }
+    let mut notes = Vec::new();
+    let values: Vec<String> = arg
+        .get_possible_values()
+        .iter()
+        .filter(|v| !v.is_hide_set())
+        .map(|v| v.get_name().to_owned())
+        .collect();
+    if !values.is_empty() {
+        notes.push(format!("valeurs : {}", values.join(", ")));
+    }
+    let defaults: Vec<String> = arg
+        .get_default_values()
+        .iter()
+        .map(|v| v.to_string_lossy().into_owned())
+        .collect();
+    if !defaults.is_empty() {
+        notes.push(format!("par défaut : {}", defaults.join(", ")));
+    }
+    if let Some(env) = arg.get_env() {
+        notes.push(format!(
+            "variable d'environnement {}",
+            env.to_string_lossy()
+        ));
+    }
+    if notes.is_empty() {
+        return arg;
+    }
+    let help = arg.get_help().map(ToString::to_string).unwrap_or_default();
+    arg.help(format!("{help} ({})", notes.join(" ; ")))
+        .hide_possible_values(true)
+        .hide_default_value(true)
+        .hide_env(true)
+}
+
+fn main() -> ExitCode {
+    let command = french(Cli::command()).disable_version_flag(true).arg(
+        Arg::new("version")
+            .short('V')
+            .long("version")
+            .action(ArgAction::Version)
+            .help("Affiche la version"),
+    );
+    // `get_matches` exits by itself: 0 for --help/--version, 2 for a usage error.
+    let matches = command.get_matches();
+    let cli = match Cli::from_arg_matches(&matches) {
+        Ok(cli) => cli,
+        Err(error) => error.exit(),
+    };
+    ent_node::server::install_crypto();
+    let runtime = match tokio::runtime::Runtime::new() {
+        Ok(runtime) => runtime,
+        Err(error) => {
+            eprintln!("erreur : démarrage impossible : {error}");
+            return ExitCode::FAILURE;
+        }
+    };
+    match runtime.block_on(run(cli)) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(error) => {
+            // Commands that already printed their problems (config check) only set the code.
+            if error.downcast_ref::<Reported>().is_none() {
+                eprintln!("erreur : {error:#}");
+            }
+            ExitCode::FAILURE
+        }
+    }
+}
+
+async fn run(cli: Cli) -> anyhow::Result<()> {
+    let (path, format) = (cli.config.as_path(), cli.format);
+    match cli.command {
+        Command::Init(args) => init::init(path, format, args).await,
+        Command::Migrate => init::migrate(path).await,
+        Command::School(command) => schools::school(path, format, command).await,
+        Command::Classes(command) => schools::classes(path, format, command).await,
+        Command::Import(command) => import::run(path, format, command).await,
+        Command::Users(command) => users::run(path, format, command).await,
+        Command::Sheets(args) => sheets::run(path, format, args).await,
+        Command::Config(command) => config::run(path, format, command),
+        Command::Keys(command) => init::keys(path, command),
+    }
+}

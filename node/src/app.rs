@@ -73,7 +73,6 @@ pub fn router(state: AppState) -> Router {
             state.clone(),
             crate::ops::metrics::track,
         ))
-        .layer(middleware::from_fn(crate::web::security_headers))
         .layer(
             ServiceBuilder::new()
                 .layer(SetRequestIdLayer::new(REQUEST_ID, MakeRequestUuid))
@@ -86,6 +85,8 @@ pub fn router(state: AppState) -> Router {
                 ))
                 .layer(DefaultBodyLimit::max(body_limit)),
         )
+        // Outermost, so that timeout (408) and panic (500) responses carry the headers too.
+        .layer(middleware::from_fn(crate::web::security_headers))
         .with_state(state)
 }
 

@@ -2,3 +2,15 @@
 //! PostgreSQL with ENT_TEST_DATABASE_URL), run in parallel.
 
 mod accounts;
+mod admin;
+mod authorization;
+mod browser;
+mod classes;
+mod codes;
+mod groups;
+mod import;
+mod import_changes;
+mod import_end_to_end;
+mod import_errors;
+mod import_people;
+mod ops;

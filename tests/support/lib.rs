@@ -1,7 +1,8 @@
 //! Test support: a fresh database per test (SQLite file, or a new PostgreSQL database when
 //! `ENT_TEST_DATABASE_URL` is set), real nodes serving on 127.0.0.1 port 0, and a client with one
-//! method per endpoint.
+//! method per endpoint; headless Chromium with axe-core checks for browser tests.
 
+pub mod browser;
 pub mod client;
 pub mod db;
 pub mod world;
@@ -52,9 +53,17 @@ pub async fn spawn_app_with(adjust: impl FnOnce(&mut NodeConfig)) -> TestApp {
     );
     let mut config = NodeConfig::from_toml_str_only(&text).expect("test config");
     adjust(&mut config);
-    let state = ent_node::server::prepare(config).await.expect("node prepared");
+    let state = ent_node::server::prepare(config)
+        .await
+        .expect("node prepared");
     let running = Running::start(state.clone(), listener).expect("node started");
-    TestApp { base_url, state, running: Some(running), _data_dir: data_dir, _db: db }
+    TestApp {
+        base_url,
+        state,
+        running: Some(running),
+        _data_dir: data_dir,
+        _db: db,
+    }
 }
 
 impl TestApp {

@@ -63,9 +63,16 @@ impl World {
         let now = state.clock.now();
         let year = i64::from(ent_node::domain::SchoolYear::containing(state.clock.today()).0);
         let uai = Uai::from_number(1_234_567);
-        let school_id = ent_node::schools::store::add(db, &uai, "École des Tilleuls", SchoolKind::Elementaire, None, now)
-            .await
-            .expect("school");
+        let school_id = ent_node::schools::store::add(
+            db,
+            &uai,
+            "École des Tilleuls",
+            SchoolKind::Elementaire,
+            None,
+            now,
+        )
+        .await
+        .expect("school");
         let mut tx = db.pool().begin().await.expect("tx");
         let class = |name: &'static str, levels: &'static str| {
             let id = ent_node::store::new_id();
@@ -84,7 +91,11 @@ impl World {
                 .await
                 .expect("class");
         }
-        let mut person = async |first: &str, last: &str, profile: Option<Profile>, class: Option<(&str, &str)>, operator: bool| {
+        let mut person = async |first: &str,
+                                last: &str,
+                                profile: Option<Profile>,
+                                class: Option<(&str, &str)>,
+                                operator: bool| {
             let user = NewUser {
                 first_name: first.into(),
                 last_name: last.into(),
@@ -94,30 +105,67 @@ impl World {
             };
             let (id, identifier) = users::create(&mut tx, &user, now).await.expect("user");
             if let Some(profile) = profile {
-                users::set_membership(&mut tx, &id, &school_id, profile).await.expect("membership");
+                users::set_membership(&mut tx, &id, &school_id, profile)
+                    .await
+                    .expect("membership");
             }
             if let Some((class_id, role)) = class {
-                sqlx::query("INSERT INTO class_members (class_id, user_id, role) VALUES ($1, $2, $3)")
-                    .bind(class_id)
-                    .bind(&id)
-                    .bind(role)
-                    .execute(&mut *tx)
-                    .await
-                    .expect("class member");
+                sqlx::query(
+                    "INSERT INTO class_members (class_id, user_id, role) VALUES ($1, $2, $3)",
+                )
+                .bind(class_id)
+                .bind(&id)
+                .bind(role)
+                .execute(&mut *tx)
+                .await
+                .expect("class member");
             }
-            Person { id, identifier: identifier.to_string() }
+            Person {
+                id,
+                identifier: identifier.to_string(),
+            }
         };
-        let pupil = person("Léa", "Martin", Some(Profile::Pupil), Some((&class_a.0, "pupil")), false).await;
-        let other_pupil = person("Hugo", "Bernard", Some(Profile::Pupil), Some((&class_b.0, "pupil")), false).await;
+        let pupil = person(
+            "Léa",
+            "Martin",
+            Some(Profile::Pupil),
+            Some((&class_a.0, "pupil")),
+            false,
+        )
+        .await;
+        let other_pupil = person(
+            "Hugo",
+            "Bernard",
+            Some(Profile::Pupil),
+            Some((&class_b.0, "pupil")),
+            false,
+        )
+        .await;
         let parent = person("Sophie", "Martin", Some(Profile::Parent), None, false).await;
-        let teacher = person("Paul", "Durand", Some(Profile::Teacher), Some((&class_a.0, "teacher")), false).await;
-        let other_teacher = person("Anne", "Petit", Some(Profile::Teacher), Some((&class_b.0, "teacher")), false).await;
+        let teacher = person(
+            "Paul",
+            "Durand",
+            Some(Profile::Teacher),
+            Some((&class_a.0, "teacher")),
+            false,
+        )
+        .await;
+        let other_teacher = person(
+            "Anne",
+            "Petit",
+            Some(Profile::Teacher),
+            Some((&class_b.0, "teacher")),
+            false,
+        )
+        .await;
         let director = person("Marc", "Leroy", Some(Profile::Director), None, false).await;
         let staff = person("Nadia", "Roux", Some(Profile::Staff), None, false).await;
         let inspector = person("Yves", "Morel", Some(Profile::Inspector), None, false).await;
         let guest = person("Inès", "Faure", Some(Profile::Guest), None, false).await;
         let operator = person("Olga", "Admin", None, None, true).await;
-        users::link_guardian(&mut tx, &parent.id, &pupil.id).await.expect("guardian");
+        users::link_guardian(&mut tx, &parent.id, &pupil.id)
+            .await
+            .expect("guardian");
         tx.commit().await.expect("commit");
         Self {
             school_id,
@@ -135,4 +183,69 @@ impl World {
             operator,
         }
     }
+
+    /// Adds an activated pupil (password [`PASSWORD`]) to a class of the world's school.
+    pub async fn add_pupil(
+        &self,
+        state: &AppState,
+        class_id: &str,
+        first: &str,
+        last: &str,
+    ) -> Person {
+        let mut tx = state.db.pool().begin().await.expect("tx");
+        let user = NewUser {
+            first_name: first.into(),
+            last_name: last.into(),
+            password_hash: Some(password_hash().to_owned()),
+            ..NewUser::default()
+        };
+        let (id, identifier) = users::create(&mut tx, &user, state.clock.now())
+            .await
+            .expect("user");
+        users::set_membership(&mut tx, &id, &self.school_id, Profile::Pupil)
+            .await
+            .expect("membership");
+        sqlx::query("INSERT INTO class_members (class_id, user_id, role) VALUES ($1, $2, 'pupil')")
+            .bind(class_id)
+            .bind(&id)
+            .execute(&mut *tx)
+            .await
+            .expect("class member");
+        tx.commit().await.expect("commit");
+        Person {
+            id,
+            identifier: identifier.to_string(),
+        }
+    }
+
+    /// Every signed-in profile of the world with its account, in a fixed order.
+    pub fn profiles(&self) -> [(&'static str, &Person); 9] {
+        [
+            ("pupil", &self.pupil),
+            ("parent", &self.parent),
+            ("teacher", &self.teacher),
+            ("other teacher", &self.other_teacher),
+            ("director", &self.director),
+            ("staff", &self.staff),
+            ("inspector", &self.inspector),
+            ("guest", &self.guest),
+            ("operator", &self.operator),
+        ]
+    }
+}
+
+/// Makes an account wait for its first sign-in again (no password), as after an import.
+pub async fn set_pending(state: &AppState, user_id: &str) {
+    sqlx::query("UPDATE users SET password_hash = NULL WHERE id = $1")
+        .bind(user_id)
+        .execute(state.db.pool())
+        .await
+        .expect("pending");
+}
+
+/// Gives an account the shared [`PASSWORD`], as if it had activated with it.
+pub async fn give_password(state: &AppState, user_id: &str) {
+    users::set_password(&state.db, user_id, password_hash(), state.clock.now())
+        .await
+        .expect("password");
 }

@@ -184,7 +184,8 @@ pub async fn facts(db: &Db, class: &ClassRow, viewer: &Viewer) -> Result<ClassFa
     let child_in_class = exists(
         db,
         "SELECT 1 FROM guardianships g JOIN class_members cm ON cm.user_id = g.child_id \
-         WHERE cm.class_id = $1 AND g.parent_id = $2 AND cm.role = 'pupil'",
+         JOIN users c ON c.id = g.child_id \
+         WHERE cm.class_id = $1 AND g.parent_id = $2 AND cm.role = 'pupil' AND c.active = 1",
         &class.id,
         viewer.id(),
     )

@@ -3,7 +3,7 @@
 use sqlx::any::AnyRow;
 use sqlx::{AnyConnection, Row};
 
-use crate::domain::{Identifier, Profile};
+use crate::domain::{Identifier, Profile, normalize_name};
 use crate::store::{Db, flag, new_id};
 
 /// A user as stored.
@@ -118,18 +118,45 @@ pub async fn by_identifier(
     row.as_ref().map(user_from).transpose()
 }
 
-/// Lists users, optionally filtered by a search on names or identifier, at most `limit`.
+/// The folded text searches run against: names and identifier, without accents, lower case.
+pub fn search_key(first: &str, last: &str, usage: Option<&str>, identifier: &str) -> String {
+    normalize_name(&format!(
+        "{first} {last} {} {identifier}",
+        usage.unwrap_or_default()
+    ))
+}
+
+/// SQL conditions (one per typed word, all required) on `search_key`, numbered from `first_bind`.
+fn word_conditions(text: &str, column: &str, first_bind: usize) -> (Vec<String>, Vec<String>) {
+    normalize_name(text)
+        .split(' ')
+        .filter(|w| !w.is_empty())
+        .enumerate()
+        .map(|(i, word)| {
+            (
+                format!("{column} LIKE ${}", first_bind + i),
+                format!("%{word}%"),
+            )
+        })
+        .unzip()
+}
+
+/// Lists users whose names or identifier contain every typed word, at most `limit`.
 pub async fn search(db: &Db, query: &str, limit: i64) -> Result<Vec<UserRow>, sqlx::Error> {
-    let pattern = format!("%{}%", query.trim().to_lowercase());
+    let (conditions, binds) = word_conditions(query, "search_key", 2);
+    let filter = if conditions.is_empty() {
+        "1 = 1".to_owned()
+    } else {
+        conditions.join(" AND ")
+    };
     let sql = format!(
-        "SELECT {USER_COLUMNS} FROM users WHERE LOWER(identifier) LIKE $1 OR LOWER(first_name) LIKE $1 \
-         OR LOWER(last_name) LIKE $1 ORDER BY last_name, first_name, identifier LIMIT $2"
+        "SELECT {USER_COLUMNS} FROM users WHERE {filter} ORDER BY last_name, first_name, identifier LIMIT $1"
     );
-    let rows = sqlx::query(&sql)
-        .bind(pattern)
-        .bind(limit)
-        .fetch_all(db.pool())
-        .await?;
+    let mut statement = sqlx::query(&sql).bind(limit);
+    for bind in binds {
+        statement = statement.bind(bind);
+    }
+    let rows = statement.fetch_all(db.pool()).await?;
     rows.iter().map(user_from).collect()
 }
 
@@ -166,13 +193,10 @@ pub async fn list(db: &Db, filter: &UserFilter) -> Result<Vec<UserRow>, sqlx::Er
         }
         conditions.push(format!("EXISTS ({inner})"));
     }
-    if let Some(text) = filter.search.as_deref().filter(|t| !t.trim().is_empty()) {
-        binds.push(format!("%{}%", text.trim().to_lowercase()));
-        let n = binds.len();
-        conditions.push(format!(
-            "(LOWER(u.identifier) LIKE ${n} OR LOWER(u.first_name) LIKE ${n} \
-             OR LOWER(u.last_name) LIKE ${n} OR LOWER(COALESCE(u.usage_name, '')) LIKE ${n})"
-        ));
+    if let Some(text) = filter.search.as_deref() {
+        let (words, values) = word_conditions(text, "u.search_key", binds.len() + 1);
+        conditions.extend(words);
+        binds.extend(values);
     }
     let columns = USER_COLUMNS
         .split(", ")
@@ -293,8 +317,8 @@ pub async fn insert(
     let id = new_id();
     sqlx::query(
         "INSERT INTO users (id, identifier, first_name, last_name, usage_name, birth_date, email, civility, \
-         password_hash, is_operator, active, created_at, updated_at) \
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, 1, $11, $11)",
+         password_hash, is_operator, active, created_at, updated_at, search_key) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, 1, $11, $11, $12)",
     )
     .bind(&id)
     .bind(identifier.as_str())
@@ -307,6 +331,7 @@ pub async fn insert(
     .bind(&user.password_hash)
     .bind(i64::from(user.is_operator))
     .bind(now)
+    .bind(search_key(&user.first_name, &user.last_name, user.usage_name.as_deref(), identifier.as_str()))
     .execute(&mut *conn)
     .await?;
     Ok(id)

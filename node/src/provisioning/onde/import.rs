@@ -365,7 +365,8 @@ impl Apply<'_> {
             }
             sqlx::query(
                 "UPDATE users SET first_name = $1, last_name = $2, usage_name = $3, birth_date = $4, email = $5, \
-                 civility = $6, active = 1, deactivated_at = NULL, updated_at = $7 WHERE id = $8",
+                 civility = $6, active = 1, deactivated_at = NULL, updated_at = $7, \
+                 search_key = $9 || ' ' || identifier WHERE id = $8",
             )
             .bind(&wanted.first_name)
             .bind(&wanted.last_name)
@@ -375,6 +376,7 @@ impl Apply<'_> {
             .bind(&wanted.civility)
             .bind(self.now)
             .bind(&id)
+            .bind(users::search_key(&wanted.first_name, &wanted.last_name, wanted.usage_name.as_deref(), ""))
             .execute(&mut *self.conn)
             .await?;
             self.snapshot.people.insert(id.clone(), wanted);
@@ -532,31 +534,25 @@ impl Apply<'_> {
         pupil_ids: &[String],
     ) -> Result<(), sqlx::Error> {
         let mut matched: Vec<String> = Vec::new();
+        let mut matched_set: HashSet<String> = HashSet::new();
         let mut links: HashSet<(String, String)> = HashSet::new();
         for (guardian, children) in guardians {
             let child_ids: Vec<&String> = children.iter().map(|&i| &pupil_ids[i]).collect();
             let name = name_key(&guardian.last_name, &guardian.first_name);
             // The same person is found through any child already linked to them.
-            let existing = child_ids.iter().find_map(|child| {
+            let existing_key = child_ids.iter().find_map(|child| {
+                let key = format!("{name}|{child}");
                 self.snapshot
                     .keys
-                    .get(&(GUARDIAN.to_owned(), format!("{name}|{child}")))
-                    .cloned()
+                    .contains_key(&(GUARDIAN.to_owned(), key.clone()))
+                    .then_some(key)
             });
-            let first_key = format!(
-                "{name}|{}",
-                child_ids.first().map(|s| s.as_str()).unwrap_or_default()
-            );
-            let key = match &existing {
-                Some(id) => self
-                    .snapshot
-                    .keys
-                    .iter()
-                    .find(|((kind, _), uid)| kind == GUARDIAN && *uid == id)
-                    .map(|((_, k), _)| k.clone())
-                    .unwrap_or(first_key),
-                None => first_key,
-            };
+            let key = existing_key.unwrap_or_else(|| {
+                format!(
+                    "{name}|{}",
+                    child_ids.first().map(|s| s.as_str()).unwrap_or_default()
+                )
+            });
             let person = Person {
                 first_name: guardian.first_name.clone(),
                 last_name: guardian.last_name.clone(),
@@ -587,7 +583,7 @@ impl Apply<'_> {
                 }
                 links.insert((id.clone(), (*child).clone()));
             }
-            if matched.contains(&id) {
+            if !matched_set.insert(id.clone()) {
                 // A second row for the same person: its children were merged above.
                 continue;
             }

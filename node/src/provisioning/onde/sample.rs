@@ -231,6 +231,9 @@ struct School {
     pupils: Vec<Pupil>,
     families: Vec<Family>,
     identities: HashSet<(String, String, NaiveDate)>,
+    /// (first, last, class): a guardians file names children by name and class only, so two
+    /// pupils with the same name in one class could not be told apart (real schools avoid it).
+    names_in_class: HashSet<(String, String, usize)>,
     emails: HashSet<String>,
 }
 
@@ -242,6 +245,7 @@ impl School {
             pupils: Vec::new(),
             families: Vec::new(),
             identities: HashSet::new(),
+            names_in_class: HashSet::new(),
             emails: HashSet::new(),
         }
     }
@@ -350,10 +354,13 @@ impl School {
                 Some(f) => self.families[f].last.clone(),
                 None => self.rng.pick(SURNAMES).to_owned(),
             };
-            if !self
+            let clash = self
                 .identities
                 .contains(&(first.to_owned(), last.clone(), birth))
-            {
+                || self
+                    .names_in_class
+                    .contains(&(first.to_owned(), last.clone(), class));
+            if !clash {
                 self.add(&last, None, first, female, birth, level, class, family);
                 return;
             }
@@ -391,6 +398,8 @@ impl School {
         });
         self.identities
             .insert((first.to_owned(), last.to_owned(), birth));
+        self.names_in_class
+            .insert((first.to_owned(), last.to_owned(), class));
         self.families[family].children.push(self.pupils.len());
         let (last, first, usage) = (last.to_owned(), first.to_owned(), usage.map(str::to_owned));
         self.pupils.push(Pupil {

@@ -1,0 +1,181 @@
+//! `ent-admin import onde`: ONDE exports into one school, with a report.
+
+use std::io::IsTerminal;
+use std::path::{Path, PathBuf};
+
+use anyhow::Context;
+use clap::{Args, Subcommand};
+use ent_node::domain::{SchoolYear, Uai};
+use ent_node::provisioning::onde::{self, ImportError, ImportInput, ImportReport, SourceFile};
+use indicatif::{ProgressBar, ProgressStyle};
+use serde::Serialize;
+
+use crate::context::{load_config, now, open_db};
+use crate::output::{self, Format};
+
+/// Below this many lines in all, an import takes about a second: a bar would only flicker.
+const PROGRESS_MIN_ROWS: usize = 500;
+
+/// `ent-admin import …`.
+#[derive(Debug, Subcommand)]
+pub enum ImportCommand {
+    /// Importe les exports ONDE d'une école : crée, met à jour ou désactive les comptes
+    /// des élèves, des responsables et des enseignants (rien n'est écrit si un fichier a une
+    /// erreur).
+    Onde(OndeArgs),
+}
+
+/// Options of `ent-admin import onde`.
+#[derive(Debug, Args)]
+pub struct OndeArgs {
+    /// UAI de l'école qui reçoit l'import (elle doit déjà exister).
+    #[arg(long, value_name = "UAI")]
+    pub school: String,
+    /// Export ONDE des élèves (CSV).
+    #[arg(long, value_name = "FICHIER")]
+    pub pupils: PathBuf,
+    /// Export ONDE des responsables légaux (CSV).
+    #[arg(long, value_name = "FICHIER")]
+    pub guardians: PathBuf,
+    /// Liste des enseignants (CSV) ; sans elle, les enseignants ne sont pas modifiés.
+    #[arg(long, value_name = "FICHIER")]
+    pub teachers: Option<PathBuf>,
+    /// Simulation : calcule et affiche le bilan sans rien écrire dans la base.
+    #[arg(long)]
+    pub dry_run: bool,
+}
+
+/// One file error, for `--format json`.
+#[derive(Serialize)]
+struct FileError<'a> {
+    file: &'a str,
+    line: usize,
+    column: Option<&'a str>,
+    message: &'a str,
+}
+
+/// Runs an `import` command.
+pub async fn run(path: &Path, format: Format, command: ImportCommand) -> anyhow::Result<()> {
+    let ImportCommand::Onde(args) = command;
+    let config = load_config(path)?;
+    let uai = Uai::parse(&args.school).map_err(|e| anyhow::anyhow!("--school : {e}"))?;
+    let read = |path: &Path| {
+        std::fs::read(path).with_context(|| format!("lecture de {} impossible", path.display()))
+    };
+    let names = (
+        args.pupils.display().to_string(),
+        args.guardians.display().to_string(),
+        args.teachers.as_ref().map(|p| p.display().to_string()),
+    );
+    let pupils = read(&args.pupils)?;
+    let guardians = read(&args.guardians)?;
+    let teachers = args.teachers.as_deref().map(read).transpose()?;
+    let lines = [Some(&pupils), Some(&guardians), teachers.as_ref()]
+        .into_iter()
+        .flatten()
+        .map(|bytes| bytes.iter().filter(|&&b| b == b'\n').count())
+        .sum::<usize>();
+    let input = ImportInput {
+        uai: &uai,
+        pupils: SourceFile {
+            name: &names.0,
+            bytes: &pupils,
+        },
+        guardians: SourceFile {
+            name: &names.1,
+            bytes: &guardians,
+        },
+        teachers: names
+            .2
+            .as_deref()
+            .zip(teachers.as_deref())
+            .map(|(name, bytes)| SourceFile { name, bytes }),
+        dry_run: args.dry_run,
+        year: SchoolYear::current(),
+        now: now(),
+    };
+
+    // Only a person watching a terminal wants a bar; logs and tests must stay clean.
+    let bar = (std::io::stderr().is_terminal() && lines > PROGRESS_MIN_ROWS).then(|| {
+        let bar = ProgressBar::new(lines as u64);
+        if let Ok(style) = ProgressStyle::with_template("{bar:40} {pos}/{len} personnes ({eta})") {
+            bar.set_style(style);
+        }
+        bar
+    });
+    let progress = |done: u64, total: u64| {
+        if let Some(bar) = &bar {
+            bar.set_length(total);
+            bar.set_position(done);
+        }
+    };
+    let db = open_db(&config).await?;
+    let result = onde::import(&db, input, &progress).await;
+    db.close().await;
+    if let Some(bar) = &bar {
+        bar.finish_and_clear();
+    }
+    match result {
+        Ok(report) => print_report(format, &report, args.teachers.is_some()),
+        Err(ImportError::Invalid(errors)) if format == Format::Json => {
+            let list: Vec<FileError<'_>> = errors
+                .iter()
+                .map(|e| FileError {
+                    file: &e.file,
+                    line: e.line,
+                    column: e.column.as_deref(),
+                    message: &e.message,
+                })
+                .collect();
+            output::json(&serde_json::json!({ "imported": false, "errors": list }))?;
+            // The same lines go to stderr, where a person running the script looks.
+            Err(ImportError::Invalid(errors).into())
+        }
+        Err(error) => Err(error.into()),
+    }
+}
+
+fn print_report(format: Format, report: &ImportReport, teachers: bool) -> anyhow::Result<()> {
+    if format == Format::Json {
+        return output::json(report);
+    }
+    let title = if report.dry_run {
+        format!(
+            "Simulation d'import ONDE dans l'école {} (--dry-run) :",
+            report.school
+        )
+    } else {
+        format!("Import ONDE dans l'école {} :", report.school)
+    };
+    println!("{title}");
+    let mut table = output::table(["", "Créés", "Mis à jour", "Inchangés", "Désactivés"]);
+    for (label, counts) in report.rows() {
+        let label = if label == "Enseignants" && !teachers {
+            "Enseignants (fichier non fourni)"
+        } else {
+            label
+        };
+        table.add_row([
+            label.to_owned(),
+            counts.created.to_string(),
+            counts.updated.to_string(),
+            counts.unchanged.to_string(),
+            counts.deactivated.to_string(),
+        ]);
+    }
+    println!("{table}");
+    if report.dry_run {
+        println!(
+            "Simulation : rien n'a été écrit dans la base. Relancez sans --dry-run pour importer."
+        );
+    } else if report.changed_anything() {
+        println!(
+            "Import enregistré. Les nouveaux comptes attendent leur code d'activation : \
+             ent-admin classes list --school {} puis ent-admin sheets.",
+            report.school
+        );
+    } else {
+        println!("Rien n'a changé : la base était déjà à jour de ces fichiers.");
+    }
+    Ok(())
+}

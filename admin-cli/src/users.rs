@@ -1,0 +1,318 @@
+//! `ent-admin users list|show|reset|deactivate|reactivate`.
+
+use std::path::Path;
+
+use clap::Subcommand;
+use ent_config::NodeConfig;
+use ent_node::accounts::codes;
+use ent_node::classes::store as classes;
+use ent_node::domain::{Identifier, Profile, SchoolYear};
+use ent_node::store::Db;
+use ent_node::users::store::{self as users, UserFilter};
+use ent_node::users::{Membership, UserRow};
+use serde::Serialize;
+
+use crate::context::{load_config, now, open_db};
+use crate::output::{self, Format};
+use crate::schools::school_by_uai;
+
+/// `ent-admin users …`.
+#[derive(Debug, Subcommand)]
+pub enum UsersCommand {
+    /// Liste les comptes actifs (ou désactivés avec --inactive), filtrés par école, profil ou
+    /// texte.
+    List {
+        /// Seulement les comptes de cette école (UAI).
+        #[arg(long, value_name = "UAI")]
+        school: Option<String>,
+        /// Seulement ce profil : eleve, parent, enseignant, directeur, personnel, inspecteur,
+        /// admin, invite.
+        #[arg(long, value_name = "PROFIL")]
+        profile: Option<String>,
+        /// Texte cherché dans l'identifiant, le prénom ou le nom.
+        #[arg(long, value_name = "TEXTE")]
+        search: Option<String>,
+        /// Les comptes désactivés au lieu des comptes actifs.
+        #[arg(long)]
+        inactive: bool,
+    },
+    /// Affiche un compte : identité, état, écoles et profils, classes, famille.
+    Show {
+        /// Identifiant de connexion du compte (ex. lea.martin).
+        identifier: String,
+    },
+    /// Donne un nouveau code d'activation au compte (l'ancien code ne marche plus) et
+    /// l'affiche une seule fois ; la personne choisira un nouveau mot de passe.
+    Reset {
+        /// Identifiant de connexion du compte.
+        identifier: String,
+    },
+    /// Désactive un compte : il ne peut plus se connecter et ses sessions sont fermées.
+    Deactivate {
+        /// Identifiant de connexion du compte.
+        identifier: String,
+    },
+    /// Réactive un compte désactivé.
+    Reactivate {
+        /// Identifiant de connexion du compte.
+        identifier: String,
+    },
+}
+
+/// A user with the facts operators look for, as `list` and `show` print them.
+#[derive(Serialize)]
+struct UserItem {
+    #[serde(flatten)]
+    user: UserRow,
+    pending: bool,
+    memberships: Vec<Membership>,
+}
+
+/// Runs a `users` command.
+pub async fn run(path: &Path, format: Format, command: UsersCommand) -> anyhow::Result<()> {
+    let config = load_config(path)?;
+    let db = open_db(&config).await?;
+    let result = match command {
+        UsersCommand::List {
+            school,
+            profile,
+            search,
+            inactive,
+        } => list(&db, format, school, profile, search, inactive).await,
+        UsersCommand::Show { identifier } => show(&db, format, &identifier).await,
+        UsersCommand::Reset { identifier } => reset(&db, &config, format, &identifier).await,
+        UsersCommand::Deactivate { identifier } => set_active(&db, &identifier, false).await,
+        UsersCommand::Reactivate { identifier } => set_active(&db, &identifier, true).await,
+    };
+    db.close().await;
+    result
+}
+
+/// Finds an account by sign-in identifier (or by internal id, as logs show it).
+async fn find(db: &Db, text: &str) -> anyhow::Result<UserRow> {
+    if let Ok(identifier) = Identifier::parse(text)
+        && let Some(user) = users::by_identifier(db, &identifier).await?
+    {
+        return Ok(user);
+    }
+    users::by_id(db, text.trim()).await?.ok_or_else(|| {
+        anyhow::anyhow!(
+            "aucun compte n'a l'identifiant « {} » (ent-admin users list --search … aide à le \
+             trouver)",
+            text.trim()
+        )
+    })
+}
+
+fn state_label(user: &UserRow) -> &'static str {
+    match (user.active, user.is_pending()) {
+        (false, _) => "désactivé",
+        (true, true) => "en attente d'activation",
+        (true, false) => "actif",
+    }
+}
+
+fn profiles_label(memberships: &[Membership]) -> String {
+    memberships
+        .iter()
+        .map(|m| format!("{} ({})", m.profile.label(), m.school_name))
+        .collect::<Vec<_>>()
+        .join("\n")
+}
+
+async fn list(
+    db: &Db,
+    format: Format,
+    school: Option<String>,
+    profile: Option<String>,
+    search: Option<String>,
+    inactive: bool,
+) -> anyhow::Result<()> {
+    let school_id = match &school {
+        Some(uai) => Some(school_by_uai(db, uai).await?.id),
+        None => None,
+    };
+    let profile = profile
+        .map(|p| Profile::parse(&p).map_err(|e| anyhow::anyhow!("--profile : {e}")))
+        .transpose()?;
+    let filter = UserFilter {
+        school_id,
+        profile,
+        search,
+        inactive,
+    };
+    let mut items = Vec::new();
+    for user in users::list(db, &filter).await? {
+        let memberships = users::memberships(db, &user.id).await?;
+        items.push(UserItem {
+            pending: user.is_pending(),
+            user,
+            memberships,
+        });
+    }
+    if format == Format::Json {
+        return output::json(&items);
+    }
+    if items.is_empty() {
+        println!("Aucun compte ne correspond.");
+        return Ok(());
+    }
+    let mut table = output::table(["Identifiant", "Nom", "Profils", "État"]);
+    for item in &items {
+        let mut profiles = profiles_label(&item.memberships);
+        if item.user.is_operator {
+            profiles = format!("Opérateur du nœud\n{profiles}").trim().to_owned();
+        }
+        table.add_row([
+            item.user.identifier.clone(),
+            item.user.display_name(),
+            profiles,
+            state_label(&item.user).to_owned(),
+        ]);
+    }
+    println!("{table}\n{} compte(s).", items.len());
+    Ok(())
+}
+
+/// A relative (child or parent) in `show`.
+#[derive(Serialize)]
+struct Relative {
+    identifier: String,
+    name: String,
+}
+
+fn relatives(rows: Vec<UserRow>) -> Vec<Relative> {
+    rows.into_iter()
+        .map(|u| Relative {
+            name: u.display_name(),
+            identifier: u.identifier,
+        })
+        .collect()
+}
+
+async fn show(db: &Db, format: Format, text: &str) -> anyhow::Result<()> {
+    let user = find(db, text).await?;
+    let memberships = users::memberships(db, &user.id).await?;
+    let class_names: Vec<String> = classes::of_member(db, &user.id, SchoolYear::current().0)
+        .await?
+        .into_iter()
+        .map(|c| format!("{} ({})", c.name, c.school_name))
+        .collect();
+    let children = relatives(users::children(db, &user.id).await?);
+    let parents = relatives(users::parents(db, &user.id).await?);
+    if format == Format::Json {
+        return output::json(&serde_json::json!({
+            "user": UserItem { pending: user.is_pending(), user: user.clone(), memberships },
+            "classes": class_names,
+            "children": children,
+            "parents": parents,
+        }));
+    }
+    let people = |list: &[Relative]| {
+        list.iter()
+            .map(|r| format!("{} ({})", r.name, r.identifier))
+            .collect::<Vec<_>>()
+            .join("\n")
+    };
+    let mut rows = vec![
+        ("Identifiant", user.identifier.clone()),
+        ("Nom", user.display_name()),
+        ("Identifiant interne", user.id.clone()),
+        ("État", state_label(&user).to_owned()),
+        ("Opérateur du nœud", output::yes_no(user.is_operator)),
+        ("Profils", profiles_label(&memberships)),
+        ("Classes", class_names.join("\n")),
+    ];
+    if let Some(usage) = &user.usage_name {
+        rows.push(("Nom de famille", user.last_name.clone()));
+        rows.push(("Nom d'usage", usage.clone()));
+    }
+    if let Some(birth) = &user.birth_date {
+        rows.push(("Date de naissance", birth.clone()));
+    }
+    if let Some(email) = &user.email {
+        rows.push(("Courriel", email.clone()));
+    }
+    if !children.is_empty() {
+        rows.push(("Enfants", people(&children)));
+    }
+    if !parents.is_empty() {
+        rows.push(("Responsables", people(&parents)));
+    }
+    println!("{}", output::record(&rows));
+    Ok(())
+}
+
+/// What `users reset --format json` prints.
+#[derive(Serialize)]
+struct ResetOutput<'a> {
+    identifier: &'a str,
+    user_id: &'a str,
+    code: &'a str,
+    expires_at: i64,
+}
+
+async fn reset(db: &Db, config: &NodeConfig, format: Format, text: &str) -> anyhow::Result<()> {
+    let user = find(db, text).await?;
+    anyhow::ensure!(
+        user.active,
+        "le compte {} est désactivé : réactivez-le d'abord (ent-admin users reactivate {})",
+        user.identifier,
+        user.identifier
+    );
+    let now = now();
+    let mut tx = db.pool().begin().await?;
+    let issued = codes::reset(&mut tx, &user.id, now, config.accounts.activation_code_days).await?;
+    users::audit(&mut tx, now, None, "account.code", &user.id, "ent-admin").await?;
+    tx.commit().await?;
+    if format == Format::Json {
+        return output::json(&ResetOutput {
+            identifier: &user.identifier,
+            user_id: &user.id,
+            code: &issued.code,
+            expires_at: issued.expires_at,
+        });
+    }
+    println!(
+        "Nouveau code d'activation de {} ({}) : {}\nValable une fois, jusqu'au {}. L'ancien code, \
+         l'ancien mot de passe et les fiches déjà imprimées ne fonctionnent plus.\nCe code ne sera plus affiché : \
+         transmettez-le maintenant.",
+        user.display_name(),
+        user.identifier,
+        issued.code,
+        output::date(issued.expires_at)
+    );
+    Ok(())
+}
+
+async fn set_active(db: &Db, text: &str, active: bool) -> anyhow::Result<()> {
+    let user = find(db, text).await?;
+    let (done, already) = if active {
+        ("réactivé", "est déjà actif")
+    } else {
+        (
+            "désactivé (ses sessions sont fermées)",
+            "est déjà désactivé",
+        )
+    };
+    if user.active == active {
+        println!("Le compte {} {already} : rien à faire.", user.identifier);
+        return Ok(());
+    }
+    let now = now();
+    let mut tx = db.pool().begin().await?;
+    users::set_active(&mut tx, &user.id, active, now).await?;
+    let action = if active {
+        "account.reactivate"
+    } else {
+        "account.deactivate"
+    };
+    users::audit(&mut tx, now, None, action, &user.id, "ent-admin").await?;
+    tx.commit().await?;
+    println!(
+        "Compte {} ({}) {done}.",
+        user.display_name(),
+        user.identifier
+    );
+    Ok(())
+}

@@ -1,0 +1,578 @@
+//! Process-level tests of `ent-admin`: the real binary, run in a fresh folder with a fresh
+//! database each, so tests run in parallel. With `ENT_TEST_DATABASE_URL=postgres://…` every
+//! test gets its own PostgreSQL database instead of a SQLite file.
+
+use std::collections::HashMap;
+use std::path::Path;
+use std::process::Command;
+
+use ent_node::provisioning::onde::sample::{self, SampleEncoding, SampleOptions};
+use ent_node::store::Db;
+use serde_json::Value;
+
+const BIN: &str = env!("CARGO_BIN_EXE_ent-admin");
+const POSTGRES_ENV: &str = "ENT_TEST_DATABASE_URL";
+const UAI: &str = "0951234A";
+const PASSWORD: &str = "mot-de-passe-de-test";
+
+/// What one run of the binary gave.
+struct Run {
+    code: i32,
+    stdout: String,
+    stderr: String,
+}
+
+impl Run {
+    fn json(&self) -> Value {
+        serde_json::from_str(&self.stdout)
+            .unwrap_or_else(|e| panic!("JSON attendu ({e}) :\n{}", self.stdout))
+    }
+}
+
+/// A node folder (the current directory of every run) and its own database.
+struct Node {
+    dir: tempfile::TempDir,
+    database_url: String,
+    /// (server URL, database name) to drop at the end, on PostgreSQL.
+    postgres: Option<(String, String)>,
+}
+
+fn block_on<F: std::future::Future>(future: F) -> F::Output {
+    tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .expect("runtime")
+        .block_on(future)
+}
+
+impl Node {
+    /// A fresh folder and database, before `init`.
+    fn new() -> Self {
+        let dir = tempfile::tempdir().expect("temp dir");
+        match std::env::var(POSTGRES_ENV) {
+            Ok(server) if !server.is_empty() => {
+                use sqlx::Connection;
+                let name = format!("ent_cli_{}", uuid::Uuid::new_v4().simple());
+                block_on(async {
+                    let mut conn = sqlx::PgConnection::connect(&server)
+                        .await
+                        .expect("PostgreSQL joignable");
+                    sqlx::query(&format!("CREATE DATABASE {name}"))
+                        .execute(&mut conn)
+                        .await
+                        .expect("CREATE DATABASE");
+                    conn.close().await.ok();
+                });
+                let mut url = url::Url::parse(&server).expect("ENT_TEST_DATABASE_URL valide");
+                url.set_path(&format!("/{name}"));
+                Self {
+                    dir,
+                    database_url: url.to_string(),
+                    postgres: Some((server, name)),
+                }
+            }
+            _ => {
+                let database_url = format!("sqlite://{}", dir.path().join("data/ent.db").display());
+                Self {
+                    dir,
+                    database_url,
+                    postgres: None,
+                }
+            }
+        }
+    }
+
+    /// A node after `init` with a known operator password.
+    fn init() -> Self {
+        let node = Self::new();
+        let mut args = vec![
+            "init",
+            "--domain",
+            "ent.example.org",
+            "--admin-password",
+            PASSWORD,
+        ];
+        if node.postgres.is_some() {
+            args.extend(["--database-url", &node.database_url]);
+        }
+        node.ok(&args);
+        node
+    }
+
+    /// A node with the test school.
+    fn with_school() -> Self {
+        let node = Self::init();
+        node.ok(&[
+            "school",
+            "add",
+            "--uai",
+            UAI,
+            "--name",
+            "École Jules Ferry",
+            "--kind",
+            "elementaire",
+        ]);
+        node
+    }
+
+    fn path(&self, name: &str) -> std::path::PathBuf {
+        self.dir.path().join(name)
+    }
+
+    /// Runs the binary in the node folder, away from the caller's ENT variables.
+    fn run(&self, args: &[&str]) -> Run {
+        let mut command = Command::new(BIN);
+        command.current_dir(self.dir.path()).args(args);
+        for (key, _) in std::env::vars() {
+            if key.starts_with("ENT") {
+                command.env_remove(key);
+            }
+        }
+        let output = command.output().expect("ent-admin lancé");
+        Run {
+            code: output.status.code().unwrap_or(-1),
+            stdout: String::from_utf8_lossy(&output.stdout).into_owned(),
+            stderr: String::from_utf8_lossy(&output.stderr).into_owned(),
+        }
+    }
+
+    /// Runs and expects success; returns stdout.
+    fn ok(&self, args: &[&str]) -> String {
+        let run = self.run(args);
+        assert_eq!(
+            run.code, 0,
+            "ent-admin {args:?} a échoué :\n{}\n{}",
+            run.stdout, run.stderr
+        );
+        run.stdout
+    }
+
+    /// Runs with `--format json` and expects success.
+    fn json(&self, args: &[&str]) -> Value {
+        let mut all = args.to_vec();
+        all.extend(["--format", "json"]);
+        let run = self.run(&all);
+        assert_eq!(run.code, 0, "ent-admin {all:?} a échoué :\n{}", run.stderr);
+        run.json()
+    }
+
+    /// Writes the sample ONDE files (2 classes × 24 pupils) into the folder.
+    fn write_sample(&self) {
+        let files = sample::files(&SampleOptions::default());
+        std::fs::write(self.path("eleves.csv"), files.pupils).unwrap();
+        std::fs::write(self.path("responsables.csv"), files.guardians).unwrap();
+        std::fs::write(self.path("enseignants.csv"), files.teachers).unwrap();
+    }
+
+    fn import(&self, extra: &[&str]) -> Run {
+        let mut args = vec![
+            "import",
+            "onde",
+            "--school",
+            UAI,
+            "--pupils",
+            "eleves.csv",
+            "--guardians",
+            "responsables.csv",
+            "--teachers",
+            "enseignants.csv",
+        ];
+        args.extend(extra);
+        self.run(&args)
+    }
+
+    /// Active accounts as `users list --format json` gives them, by identifier.
+    fn users(&self, extra: &[&str]) -> HashMap<String, Value> {
+        let mut args = vec!["users", "list"];
+        args.extend(extra);
+        let list = self.json(&args);
+        list.as_array()
+            .expect("liste JSON")
+            .iter()
+            .map(|u| (u["identifier"].as_str().unwrap().to_owned(), u.clone()))
+            .collect()
+    }
+
+    /// Whether `code` is the current code of `user_id`, asked to the database directly.
+    fn code_matches(&self, user_id: &str, code: &str) -> bool {
+        block_on(async {
+            let db = Db::connect(&self.database_url, 1).await.expect("base");
+            let now = chrono::Utc::now().timestamp();
+            let found = ent_node::accounts::codes::matches(&db, user_id, code, now)
+                .await
+                .expect("requête");
+            db.close().await;
+            found
+        })
+    }
+}
+
+impl Drop for Node {
+    fn drop(&mut self) {
+        let Some((server, name)) = self.postgres.take() else {
+            return;
+        };
+        // Best effort: a test that failed must not hide its failure behind this one.
+        let _ = std::thread::spawn(move || {
+            block_on(async move {
+                use sqlx::Connection;
+                if let Ok(mut conn) = sqlx::PgConnection::connect(&server).await {
+                    let drop = format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)");
+                    let _ = sqlx::query(&drop).execute(&mut conn).await;
+                    let _ = conn.close().await;
+                }
+            })
+        })
+        .join();
+    }
+}
+
+fn counts(report: &Value, kind: &str) -> (u64, u64, u64, u64) {
+    let c = &report[kind];
+    let n = |k: &str| c[k].as_u64().unwrap();
+    (n("created"), n("updated"), n("unchanged"), n("deactivated"))
+}
+
+/// (identifier, code) pairs printed on a sheets page.
+fn sheet_pairs(html: &str) -> Vec<(String, String)> {
+    let values = |label: &str| -> Vec<String> {
+        html.split(&format!("{label} : <strong class=\"mono big\">"))
+            .skip(1)
+            .map(|rest| rest.split('<').next().unwrap().to_owned())
+            .collect()
+    };
+    values("Identifiant")
+        .into_iter()
+        .zip(values("Code"))
+        .collect()
+}
+
+#[test]
+fn init_school_import_list_and_sheets() {
+    let node = Node::with_school();
+    assert!(node.path("ent.toml").exists());
+    node.write_sample();
+    let run = node.import(&["--format", "json"]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    let report = run.json();
+    assert_eq!(report["dry_run"], false);
+    assert_eq!(counts(&report, "pupils").0, 48);
+    assert_eq!(counts(&report, "classes").0, 2);
+    assert!(counts(&report, "guardians").0 > 48);
+    assert_eq!(counts(&report, "teachers").0, 2);
+
+    let pupils = node.users(&["--school", UAI, "--profile", "élève"]);
+    assert_eq!(pupils.len(), 48);
+    assert!(pupils.values().all(|u| u["pending"] == true));
+    let everyone = node.users(&[]);
+    assert!(everyone.contains_key("admin.ent"));
+    assert!(everyone.len() > 48 + 48);
+
+    let classes = node.json(&["classes", "list", "--school", UAI]);
+    let class = &classes.as_array().unwrap()[0];
+    assert_eq!(class["pupils"], 24);
+    let out = node.path("fiches.html");
+    let printed = node.json(&[
+        "sheets",
+        "--class",
+        class["id"].as_str().unwrap(),
+        "--out",
+        "fiches.html",
+    ]);
+    assert_eq!(printed["pupils"], 24);
+    let html = std::fs::read_to_string(&out).unwrap();
+    let pairs = sheet_pairs(&html);
+    assert_eq!(pairs.len() as u64, printed["sheets"].as_u64().unwrap());
+    for (identifier, code) in &pairs {
+        let user = &everyone[identifier];
+        assert!(
+            node.code_matches(user["id"].as_str().unwrap(), code),
+            "le code de {identifier} doit marcher"
+        );
+    }
+
+    // The same class by school and name, as an operator types it: earlier codes stop working.
+    let class_name = class["name"].as_str().unwrap().to_lowercase();
+    let text = node.ok(&[
+        "sheets",
+        "--school",
+        UAI,
+        "--class-name",
+        &class_name,
+        "--out",
+        "fiches2.html",
+    ]);
+    assert!(text.contains("ne fonctionnent plus"), "{text}");
+    let (identifier, old_code) = &pairs[0];
+    assert!(!node.code_matches(everyone[identifier]["id"].as_str().unwrap(), old_code));
+}
+
+#[test]
+fn second_identical_import_changes_nothing() {
+    let node = Node::with_school();
+    node.write_sample();
+    assert_eq!(node.import(&[]).code, 0);
+    let run = node.import(&["--format", "json"]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    let report = run.json();
+    for kind in ["classes", "pupils", "guardians", "teachers"] {
+        let (created, updated, _, deactivated) = counts(&report, kind);
+        assert_eq!((created, updated, deactivated), (0, 0, 0), "{kind}");
+    }
+    assert_eq!(counts(&report, "pupils").2, 48);
+    let table = node.import(&[]);
+    assert!(table.stdout.contains("Rien n'a changé"), "{}", table.stdout);
+}
+
+#[test]
+fn dry_run_writes_nothing() {
+    let node = Node::with_school();
+    node.write_sample();
+    let run = node.import(&["--dry-run"]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    assert!(run.stdout.contains("rien n'a été écrit"), "{}", run.stdout);
+    let report = node.import(&["--dry-run", "--format", "json"]).json();
+    assert_eq!(report["dry_run"], true);
+    assert_eq!(counts(&report, "pupils").0, 48);
+    assert_eq!(node.users(&[]).len(), 1, "only the operator");
+    assert_eq!(
+        node.json(&["classes", "list", "--school", UAI]),
+        Value::Array(vec![])
+    );
+}
+
+#[test]
+fn malformed_date_names_file_line_column_and_writes_nothing() {
+    let node = Node::with_school();
+    node.write_sample();
+    let texts = sample::texts(&SampleOptions::default());
+    let mut lines: Vec<String> = texts.pupils.lines().map(str::to_owned).collect();
+    let column = lines[0]
+        .split(';')
+        .position(|h| h.trim_matches('"') == "Date naissance")
+        .expect("birth date column");
+    let mut fields: Vec<String> = lines[2].split(';').map(str::to_owned).collect();
+    fields[column] = "\"31/13/2016\"".into();
+    lines[2] = fields.join(";");
+    let broken = sample::encode(
+        &(lines.join("\n") + "\n"),
+        SampleEncoding::Windows1252,
+        true,
+    );
+    std::fs::write(node.path("eleves.csv"), broken).unwrap();
+
+    let run = node.import(&[]);
+    assert_eq!(run.code, 1);
+    for expected in ["eleves.csv", "ligne 3", "Date naissance", "31/13/2016"] {
+        assert!(
+            run.stderr.contains(expected),
+            "{expected} ?\n{}",
+            run.stderr
+        );
+    }
+    let json = node.import(&["--format", "json"]);
+    assert_eq!(json.code, 1);
+    let error = &json.json()["errors"][0];
+    assert_eq!(
+        (error["file"].as_str(), error["line"].as_u64()),
+        (Some("eleves.csv"), Some(3))
+    );
+    assert_eq!(node.users(&[]).len(), 1, "only the operator");
+    assert_eq!(
+        node.json(&["classes", "list", "--school", UAI]),
+        Value::Array(vec![])
+    );
+}
+
+#[test]
+fn config_check_names_every_bad_key() {
+    let node = Node::new();
+    std::fs::write(
+        node.path("bad.toml"),
+        "[node]\ndomain = \"pas un domaine\"\n[server]\nlisten = \"partout\"\n\
+         body_limit_kib = 1\n[accounts]\nactivation_code_days = 0\n",
+    )
+    .unwrap();
+    let run = node.run(&["--config", "bad.toml", "config", "check"]);
+    assert_eq!(run.code, 1);
+    let keys = [
+        "node.domain",
+        "server.listen",
+        "server.body_limit_kib",
+        "accounts.activation_code_days",
+    ];
+    for key in keys {
+        assert!(run.stderr.contains(key), "{key} ?\n{}", run.stderr);
+    }
+    let json = node.run(&[
+        "--config", "bad.toml", "config", "check", "--format", "json",
+    ]);
+    assert_eq!(json.code, 1);
+    let report = json.json();
+    assert_eq!(report["valid"], false);
+    let named: Vec<&str> = report["problems"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|p| p["key"].as_str().unwrap())
+        .collect();
+    for key in keys {
+        assert!(named.contains(&key), "{key} ? {named:?}");
+    }
+    // A file that does not exist is a failure too, and a good one passes.
+    assert_eq!(
+        node.run(&["--config", "absent.toml", "config", "check"])
+            .code,
+        1
+    );
+    std::fs::write(node.path("example.toml"), node.ok(&["config", "example"])).unwrap();
+    node.ok(&["--config", "example.toml", "config", "check"]);
+}
+
+#[test]
+fn unknown_or_invalid_school_fails_with_1() {
+    let node = Node::with_school();
+    node.write_sample();
+    let unknown = ent_node::domain::Uai::from_number(1_234_567).to_string();
+    let mut args = vec![
+        "import",
+        "onde",
+        "--school",
+        &unknown,
+        "--pupils",
+        "eleves.csv",
+        "--guardians",
+        "responsables.csv",
+    ];
+    let run = node.run(&args);
+    assert_eq!(run.code, 1);
+    assert!(run.stderr.contains(&unknown), "{}", run.stderr);
+    args[3] = "12345";
+    let run = node.run(&args);
+    assert_eq!(run.code, 1);
+    assert!(run.stderr.contains("UAI invalide"), "{}", run.stderr);
+    let run = node.run(&["classes", "list", "--school", &unknown]);
+    assert_eq!(run.code, 1);
+    assert!(run.stderr.contains(&unknown), "{}", run.stderr);
+    // Adding the same school twice is refused.
+    let again = [
+        "school", "add", "--uai", UAI, "--name", "Autre", "--kind", "primaire",
+    ];
+    assert_eq!(node.run(&again).code, 1);
+    let schools = node.json(&["school", "list"]);
+    assert_eq!(schools.as_array().unwrap().len(), 1);
+}
+
+#[test]
+fn users_reset_show_deactivate_reactivate() {
+    let node = Node::with_school();
+    node.write_sample();
+    assert_eq!(node.import(&[]).code, 0);
+    let pupils = node.users(&["--profile", "pupil", "--search", "d'angelo"]);
+    let identifier = pupils.keys().min().expect("a D'Angelo pupil").clone();
+    let id = pupils[&identifier]["id"].as_str().unwrap().to_owned();
+
+    let reset = node.json(&["users", "reset", &identifier]);
+    let code = reset["code"].as_str().unwrap();
+    assert!(node.code_matches(&id, code));
+    let text = node.ok(&["users", "reset", &identifier]);
+    assert!(
+        !node.code_matches(&id, code),
+        "a new code replaces the old one"
+    );
+    let new_code = text.split(" : ").nth(1).unwrap().lines().next().unwrap();
+    assert!(node.code_matches(&id, new_code), "{text}");
+
+    let shown = node.json(&["users", "show", &identifier]);
+    assert_eq!(shown["user"]["id"], id.as_str());
+    assert!(!shown["parents"].as_array().unwrap().is_empty());
+
+    node.ok(&["users", "deactivate", &identifier]);
+    assert!(!node.users(&[]).contains_key(&identifier));
+    assert!(node.users(&["--inactive"]).contains_key(&identifier));
+    assert_eq!(node.run(&["users", "reset", &identifier]).code, 1);
+    node.ok(&["users", "reactivate", &identifier]);
+    assert!(node.users(&[]).contains_key(&identifier));
+
+    let missing = node.run(&["users", "show", "personne.inconnue"]);
+    assert_eq!(missing.code, 1);
+    assert!(
+        missing.stderr.contains("personne.inconnue"),
+        "{}",
+        missing.stderr
+    );
+}
+
+#[test]
+fn migrate_keys_and_init_refusing_to_overwrite() {
+    let node = Node::init();
+    node.ok(&["migrate"]);
+    let keys = node.path("data/keys/api-jwt.json");
+    let before = std::fs::read_to_string(&keys).unwrap();
+    node.ok(&["keys", "rotate-jwt"]);
+    assert_ne!(std::fs::read_to_string(&keys).unwrap(), before);
+    let again = node.run(&["init", "--domain", "ent.example.org"]);
+    assert_eq!(again.code, 1);
+    assert!(again.stderr.contains("existe déjà"), "{}", again.stderr);
+    // Without a configuration, commands say which file is missing.
+    let run = node.run(&["--config", "autre.toml", "school", "list"]);
+    assert_eq!(run.code, 1);
+    assert!(run.stderr.contains("autre.toml"), "{}", run.stderr);
+}
+
+#[test]
+fn init_generates_and_prints_the_password_once() {
+    let node = Node::new();
+    let mut args = vec!["init", "--domain", "ent.example.org", "--format", "json"];
+    if node.postgres.is_some() {
+        args.extend(["--database-url", &node.database_url]);
+    }
+    let report = node.run(&args).json();
+    assert_eq!(report["admin_identifier"], "admin.ent");
+    assert_eq!(report["admin_password"].as_str().unwrap().len(), 16);
+    assert!(Path::new(&node.path("ent.toml")).exists());
+}
+
+#[test]
+fn help_of_every_command_works_and_usage_errors_exit_2() {
+    let node = Node::new();
+    let commands: &[&[&str]] = &[
+        &[],
+        &["init"],
+        &["migrate"],
+        &["school"],
+        &["school", "add"],
+        &["school", "list"],
+        &["classes"],
+        &["classes", "list"],
+        &["import"],
+        &["import", "onde"],
+        &["users"],
+        &["users", "list"],
+        &["users", "show"],
+        &["users", "reset"],
+        &["users", "deactivate"],
+        &["users", "reactivate"],
+        &["sheets"],
+        &["config"],
+        &["config", "check"],
+        &["config", "example"],
+        &["keys"],
+        &["keys", "rotate-jwt"],
+    ];
+    for command in commands {
+        let mut args = command.to_vec();
+        args.push("--help");
+        let run = node.run(&args);
+        assert_eq!(run.code, 0, "{args:?}: {}", run.stderr);
+        assert!(
+            run.stdout.contains("Utilisation"),
+            "{args:?}: {}",
+            run.stdout
+        );
+        assert!(run.stdout.contains("Affiche cette aide"), "{args:?}");
+    }
+    assert_eq!(node.run(&["school", "add", "--uai"]).code, 2);
+    assert_eq!(node.run(&["commande-inconnue"]).code, 2);
+    assert_eq!(node.run(&["sheets", "--out", "x.html"]).code, 2);
+}

@@ -1,0 +1,211 @@
+//! Activation codes and connection sheets, issued from the class page.
+
+use ent_node::accounts::codes;
+use ent_tests::client::is_code_shaped;
+use ent_tests::world::set_pending;
+use ent_tests::{PASSWORD, TestApp, World, spawn_app};
+use reqwest::StatusCode;
+
+async fn code_matches(app: &TestApp, user_id: &str, code: &str) -> bool {
+    codes::matches(&app.state.db, user_id, code, app.state.clock.now())
+        .await
+        .unwrap()
+}
+
+#[tokio::test]
+async fn a_regenerated_code_is_shown_once_and_replaces_the_old_one() {
+    let app = spawn_app().await;
+    let world = World::build(&app.state).await;
+    set_pending(&app.state, &world.pupil.id).await;
+    let mut tx = app.state.db.pool().begin().await.unwrap();
+    let old = codes::issue(&mut tx, &world.pupil.id, app.state.clock.now(), 30)
+        .await
+        .unwrap();
+    tx.commit().await.unwrap();
+
+    let teacher = app.client();
+    assert!(
+        teacher
+            .sign_in(&world.teacher.identifier, PASSWORD)
+            .await
+            .redirects_to("/portail")
+    );
+    let page = teacher
+        .regenerate_code(&world.class_a, &world.pupil.id)
+        .await;
+    assert_eq!(page.status, StatusCode::OK, "{}", page.body);
+    assert!(page.body.contains("ne fonctionnent plus"), "{}", page.body);
+    let code = page.issued_code().expect("the new code is shown");
+    assert!(is_code_shaped(&code), "{code}");
+    assert_ne!(code, old.code);
+    assert!(
+        !code_matches(&app, &world.pupil.id, &old.code).await,
+        "the old code stopped working"
+    );
+    assert!(code_matches(&app, &world.pupil.id, &code).await);
+
+    let audited: i64 = sqlx::query_scalar(
+        "SELECT COUNT(*) FROM audit_log WHERE action = 'account.code' AND target = $1 AND actor_id = $2",
+    )
+    .bind(&world.pupil.id)
+    .bind(&world.teacher.id)
+    .fetch_one(app.state.db.pool())
+    .await
+    .unwrap();
+    assert_eq!(audited, 1);
+    // Shown once: the class page does not repeat it.
+    assert!(
+        !teacher
+            .get(&format!("/classes/{}", world.class_a))
+            .await
+            .body
+            .contains(&code)
+    );
+
+    let pupil = app.client();
+    let refused = pupil
+        .activate(&world.pupil.identifier, &old.code, "mon-cartable-rouge")
+        .await;
+    assert_eq!(refused.status, StatusCode::UNAUTHORIZED);
+    let activated = pupil
+        .activate(&world.pupil.identifier, &code, "mon-cartable-rouge")
+        .await;
+    assert!(activated.redirects_to("/portail"), "{activated:?}");
+    app.stop().await;
+}
+
+#[tokio::test]
+async fn a_teacher_regenerates_a_parent_code_too() {
+    let app = spawn_app().await;
+    let world = World::build(&app.state).await;
+    let teacher = app.client();
+    assert!(
+        teacher
+            .sign_in(&world.teacher.identifier, PASSWORD)
+            .await
+            .redirects_to("/portail")
+    );
+    let page = teacher
+        .regenerate_code(&world.class_a, &world.parent.id)
+        .await;
+    assert_eq!(page.status, StatusCode::OK);
+    assert!(page.body.contains("Parent de Léa"), "{}", page.body);
+    let code = page.issued_code().expect("code shown");
+    assert!(code_matches(&app, &world.parent.id, &code).await);
+    app.stop().await;
+}
+
+#[tokio::test]
+async fn a_new_code_ends_the_old_password_and_sessions_at_once() {
+    let app = spawn_app().await;
+    let world = World::build(&app.state).await;
+    let pupil = app.client();
+    assert!(
+        pupil
+            .sign_in(&world.pupil.identifier, PASSWORD)
+            .await
+            .redirects_to("/portail")
+    );
+    let teacher = app.client();
+    assert!(
+        teacher
+            .sign_in(&world.teacher.identifier, PASSWORD)
+            .await
+            .redirects_to("/portail")
+    );
+    let code = teacher
+        .regenerate_code(&world.class_a, &world.pupil.id)
+        .await
+        .issued_code()
+        .expect("code");
+    assert!(
+        pupil.get("/portail").await.redirects_to("/connexion"),
+        "the pupil's session ended"
+    );
+    assert_eq!(
+        app.client()
+            .sign_in(&world.pupil.identifier, PASSWORD)
+            .await
+            .status,
+        StatusCode::UNAUTHORIZED
+    );
+    let rows = teacher.get(&format!("/classes/{}", world.class_a)).await;
+    assert!(
+        rows.body.contains("En attente"),
+        "the account waits for its new code"
+    );
+    assert!(
+        app.client()
+            .activate(&world.pupil.identifier, &code, "un-nouveau-depart")
+            .await
+            .redirects_to("/portail")
+    );
+    app.stop().await;
+}
+
+#[tokio::test]
+async fn printing_sheets_issues_codes_for_pending_accounts_only() {
+    let app = spawn_app().await;
+    let world = World::build(&app.state).await;
+    let activated = world
+        .add_pupil(&app.state, &world.class_a, "Jules", "Robert")
+        .await;
+    set_pending(&app.state, &world.pupil.id).await;
+    set_pending(&app.state, &world.parent.id).await;
+    let teacher = app.client();
+    assert!(
+        teacher
+            .sign_in(&world.teacher.identifier, PASSWORD)
+            .await
+            .redirects_to("/portail")
+    );
+
+    let page = teacher.print_sheets(&world.class_a).await;
+    assert_eq!(page.status, StatusCode::OK, "{}", page.body);
+    let sheets = page.sheets();
+    let identifiers: Vec<&str> = sheets.iter().map(|s| s.identifier.as_str()).collect();
+    assert_eq!(
+        identifiers,
+        [
+            world.pupil.identifier.as_str(),
+            world.parent.identifier.as_str()
+        ],
+        "pupils first"
+    );
+    assert!(sheets[0].pupil && !sheets[1].pupil);
+    assert!(page.body.contains("Parent de Léa"));
+    for (sheet, user_id) in sheets.iter().zip([&world.pupil.id, &world.parent.id]) {
+        assert!(is_code_shaped(&sheet.code), "{sheet:?}");
+        assert!(code_matches(&app, user_id, &sheet.code).await, "{sheet:?}");
+    }
+    assert!(
+        !page.body.contains(&activated.identifier),
+        "activated accounts get no sheet"
+    );
+    assert!(!page.body.contains(&world.other_pupil.identifier));
+
+    // Printing again replaces the codes: earlier sheets stop working.
+    let again = teacher.print_sheets(&world.class_a).await.sheets();
+    assert_eq!(again.len(), 2);
+    assert!(!code_matches(&app, &world.pupil.id, &sheets[0].code).await);
+    assert!(code_matches(&app, &world.pupil.id, &again[0].code).await);
+    app.stop().await;
+}
+
+#[tokio::test]
+async fn a_class_with_every_account_activated_prints_no_sheet() {
+    let app = spawn_app().await;
+    let world = World::build(&app.state).await;
+    let teacher = app.client();
+    assert!(
+        teacher
+            .sign_in(&world.other_teacher.identifier, PASSWORD)
+            .await
+            .redirects_to("/portail")
+    );
+    let page = teacher.print_sheets(&world.class_b).await;
+    assert_eq!(page.status, StatusCode::OK);
+    assert!(page.sheets().is_empty());
+    assert!(page.body.contains("aucune fiche à imprimer"));
+    app.stop().await;
+}
