@@ -13,7 +13,7 @@ use crate::error::{AppError, AppResult};
 use crate::net::ClientAddress;
 use crate::policy::{self, Action};
 use crate::users::store as users;
-use crate::web::{Page, render};
+use crate::web::{Page, TokenForm, render};
 
 use super::session::{self, MaybeViewer};
 use super::throttle::{self, Limits, Subjects};
@@ -75,12 +75,6 @@ pub struct PasswordForm {
     current: String,
     password: String,
     confirmation: String,
-    csrf: String,
-}
-
-/// A form posted with only its token (sign-out).
-#[derive(Deserialize)]
-pub struct TokenForm {
     csrf: String,
 }
 

@@ -12,7 +12,7 @@ use crate::error::{AppError, AppResult};
 use crate::policy::{self, Action};
 use crate::users::store as users;
 use crate::users::{Membership, UserRow};
-use crate::web::{Page, render};
+use crate::web::{Page, TokenForm, render};
 
 #[derive(Template)]
 #[template(path = "admin_users.html")]
@@ -43,12 +43,6 @@ pub struct Search {
 pub struct StateForm {
     csrf: String,
     active: String,
-}
-
-/// Token-only form.
-#[derive(Deserialize)]
-pub struct TokenForm {
-    csrf: String,
 }
 
 /// `GET /admin/utilisateurs?q=`.

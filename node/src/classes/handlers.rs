@@ -4,14 +4,13 @@ use askama::Template;
 use axum::Form;
 use axum::extract::{Path, State};
 use axum::response::{Html, IntoResponse, Response};
-use serde::Deserialize;
 
 use crate::accounts::{Viewer, codes};
 use crate::app::AppState;
 use crate::error::{AppError, AppResult};
 use crate::policy::{self, Action};
 use crate::users::store::audit;
-use crate::web::{Page, render};
+use crate::web::{Page, TokenForm, render};
 
 use super::sheets;
 use super::store::{self, ClassRow, MemberRow};
@@ -45,12 +44,6 @@ struct CodeIssuedPage<'a> {
     class: &'a ClassRow,
     sheet: &'a sheets::Sheet,
     address: &'a str,
-}
-
-/// A form posted with only its token.
-#[derive(Deserialize)]
-pub struct TokenForm {
-    csrf: String,
 }
 
 async fn load(state: &AppState, id: &str) -> AppResult<ClassRow> {

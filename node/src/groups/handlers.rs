@@ -14,7 +14,7 @@ use crate::domain::{Profile, SchoolYear};
 use crate::error::{AppError, AppResult};
 use crate::policy::{self, Action};
 use crate::users::Membership;
-use crate::web::{Page, render};
+use crate::web::{Page, TokenForm, render};
 
 use super::store::{self, GroupMember, GroupRow, Selection};
 
@@ -59,12 +59,6 @@ pub struct AddForm {
     csrf: String,
     class_id: String,
     who: String,
-}
-
-/// Token-only form.
-#[derive(Deserialize)]
-pub struct TokenForm {
-    csrf: String,
 }
 
 /// Schools where the viewer may run groups (ids of memberships as director or teacher).
@@ -189,6 +183,24 @@ async fn load(state: &AppState, viewer: &Viewer, id: &str) -> AppResult<(GroupRo
     Ok((group, manage))
 }
 
+/// A group about to change: the form's token, then the right to run the group's school.
+async fn load_for_change(
+    state: &AppState,
+    viewer: &Viewer,
+    id: &str,
+    csrf: &str,
+) -> AppResult<GroupRow> {
+    viewer.check_csrf(csrf)?;
+    let (group, _) = load(state, viewer, id).await?;
+    policy::require(
+        viewer,
+        Action::ManageGroups {
+            school_id: &group.school_id,
+        },
+    )?;
+    Ok(group)
+}
+
 async fn group_response(
     state: &AppState,
     viewer: &Viewer,
@@ -232,14 +244,7 @@ pub async fn add_members(
     Path(id): Path<String>,
     Form(form): Form<AddForm>,
 ) -> AppResult<Response> {
-    viewer.check_csrf(&form.csrf)?;
-    let (group, _) = load(&state, &viewer, &id).await?;
-    policy::require(
-        &viewer,
-        Action::ManageGroups {
-            school_id: &group.school_id,
-        },
-    )?;
+    let group = load_for_change(&state, &viewer, &id, &form.csrf).await?;
     let selection = Selection::parse(&form.who)
         .ok_or_else(|| AppError::Invalid("Choisissez qui ajouter.".into()))?;
     let class = classes::by_id(&state.db, &form.class_id).await?;
@@ -271,14 +276,7 @@ pub async fn remove_member(
     Path((id, user_id)): Path<(String, String)>,
     Form(form): Form<TokenForm>,
 ) -> AppResult<Response> {
-    viewer.check_csrf(&form.csrf)?;
-    let (group, _) = load(&state, &viewer, &id).await?;
-    policy::require(
-        &viewer,
-        Action::ManageGroups {
-            school_id: &group.school_id,
-        },
-    )?;
+    let group = load_for_change(&state, &viewer, &id, &form.csrf).await?;
     store::remove(
         &state.db,
         &group.id,
@@ -297,14 +295,7 @@ pub async fn delete(
     Path(id): Path<String>,
     Form(form): Form<TokenForm>,
 ) -> AppResult<Response> {
-    viewer.check_csrf(&form.csrf)?;
-    let (group, _) = load(&state, &viewer, &id).await?;
-    policy::require(
-        &viewer,
-        Action::ManageGroups {
-            school_id: &group.school_id,
-        },
-    )?;
+    let group = load_for_change(&state, &viewer, &id, &form.csrf).await?;
     store::delete(&state.db, &group.id, viewer.id(), state.clock.now()).await?;
     Ok(Redirect::to("/groupes").into_response())
 }

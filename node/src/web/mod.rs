@@ -11,6 +11,13 @@ pub use headers::security_headers;
 
 use crate::app::AppState;
 
+/// A form posted with only its anti-forgery token (buttons such as "Nouveau code").
+#[derive(Debug, serde::Deserialize)]
+pub struct TokenForm {
+    /// The token.
+    pub csrf: String,
+}
+
 /// What every page's frame needs: title, who is signed in, the form token.
 #[derive(Debug, Clone, Default)]
 pub struct Page<'a> {
