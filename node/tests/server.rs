@@ -184,3 +184,103 @@ fn an_invalid_configuration_stops_the_node_naming_the_key() {
     assert_eq!(missing.status.code(), Some(1));
     assert!(String::from_utf8_lossy(&missing.stderr).contains("n'existe pas"));
 }
+
+#[test]
+fn the_demo_starts_with_accounts_that_sign_in() {
+    let dir = tempfile::tempdir().unwrap();
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let listen = format!("127.0.0.1:{port}");
+    let mut child = Command::new(env!("CARGO_BIN_EXE_ent-node"))
+        .args(["demo", "--dir"])
+        .arg(dir.path().join("demo"))
+        .args(["--listen", &listen])
+        .env("NO_COLOR", "1")
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let stdout = child.stdout.take().unwrap();
+    let mut printed = Vec::new();
+    for line in BufReader::new(stdout)
+        .lines()
+        .take(60)
+        .map_while(Result::ok)
+    {
+        let serving = line.contains("serving HTTP");
+        printed.push(line);
+        if serving {
+            break;
+        }
+    }
+    let text = printed.join("\n");
+    assert!(
+        text.contains("demo-ent-2026") && text.contains("admin.demo"),
+        "{text}"
+    );
+    let director = printed
+        .iter()
+        .find(|l| l.trim_start().starts_with("Directeur"))
+        .and_then(|l| l.split_whitespace().nth(1))
+        .expect("a director is listed")
+        .to_owned();
+    let signed_in = std::thread::spawn(move || {
+        let runtime = tokio::runtime::Runtime::new().unwrap();
+        runtime.block_on(async move {
+            let client = reqwest::Client::builder()
+                .cookie_store(true)
+                .redirect(reqwest::redirect::Policy::none())
+                .build()
+                .unwrap();
+            let page = client
+                .get(format!("http://{listen}/connexion"))
+                .send()
+                .await
+                .unwrap()
+                .text()
+                .await
+                .unwrap();
+            let start = page.find("name=\"csrf\" value=\"").unwrap() + 19;
+            let csrf = &page[start..start + page[start..].find('"').unwrap()];
+            let response = client
+                .post(format!("http://{listen}/connexion"))
+                .form(&[
+                    ("identifier", director.as_str()),
+                    ("password", "demo-ent-2026"),
+                    ("csrf", csrf),
+                ])
+                .send()
+                .await
+                .unwrap();
+            let location = response
+                .headers()
+                .get("location")
+                .map(|v| v.to_str().unwrap().to_owned());
+            let portal = client
+                .get(format!("http://{listen}/portail"))
+                .send()
+                .await
+                .unwrap()
+                .text()
+                .await
+                .unwrap();
+            (location, portal)
+        })
+    })
+    .join()
+    .unwrap();
+    assert_eq!(signed_in.0.as_deref(), Some("/portail"));
+    assert!(
+        signed_in.1.contains("Classe "),
+        "the director sees the demo classes"
+    );
+    Command::new("kill")
+        .arg("-TERM")
+        .arg(child.id().to_string())
+        .status()
+        .unwrap();
+    assert!(child.wait().unwrap().success());
+}
