@@ -5,6 +5,7 @@
 //! problem: [`NodeConfig::load`] collects every invalid key so that an operator fixes them all in
 //! one go. Secrets are wrapped in [`Secret`], whose `Debug` never shows the value.
 
+mod links;
 mod secret;
 mod validate;
 
@@ -15,6 +16,7 @@ use figment::Figment;
 use figment::providers::{Env, Format, Toml};
 use serde::{Deserialize, Serialize};
 
+pub use links::{FederationSection, LinkConfig, Scope, normalize_domain, normalize_fingerprint};
 pub use secret::Secret;
 pub use validate::Problem;
 
@@ -45,6 +47,12 @@ pub struct NodeConfig {
     /// Logs.
     #[serde(default)]
     pub logging: LoggingSection,
+    /// Federation transport settings.
+    #[serde(default)]
+    pub federation: FederationSection,
+    /// Conventions with peer nodes; none means federation is off.
+    #[serde(default)]
+    pub links: Vec<LinkConfig>,
 }
 
 /// `[node]`: who this node is.

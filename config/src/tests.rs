@@ -92,3 +92,63 @@ fn a_database_url_of_another_engine_is_refused_without_echoing_it() {
     assert_eq!(err.0[0].key, "database.url");
     assert!(!err.to_string().contains("pw@"));
 }
+
+#[test]
+fn malformed_links_are_named_by_index_and_key() {
+    let text = format!(
+        "{MINIMAL}
+[[links]]
+domain = \"College.Example.FR.\"
+fingerprint = \"{}\"
+scopes = [\"spaces\"]
+guest_quota = 30
+label = \"Convention cycle 3\"
+valid_from = \"2026-09-01\"
+valid_until = \"2027-08-31\"
+
+[[links]]
+domain = \"ent.example.fr\"
+fingerprint = \"abc\"
+scopes = []
+label = \"\"
+valid_from = \"2027-09-01\"
+valid_until = \"2026-08-31\"
+",
+        "AB:".repeat(31) + "AB"
+    );
+    let err = NodeConfig::from_toml_str_only(&text).unwrap_err();
+    let keys: Vec<&str> = err.0.iter().map(|p| p.key.as_str()).collect();
+    assert_eq!(
+        keys,
+        [
+            "links[1].domain",
+            "links[1].fingerprint",
+            "links[1].scopes",
+            "links[1].label",
+            "links[1].valid_until"
+        ]
+    );
+    let unknown_scope = format!(
+        "{MINIMAL}\n[[links]]\ndomain = \"a.fr\"\nfingerprint = \"{}\"\nscopes = [\"news\"]\nlabel = \"x\"\nvalid_from = \"2026-09-01\"\nvalid_until = \"2027-08-31\"\n",
+        "0".repeat(64)
+    );
+    let err = NodeConfig::from_toml_str_only(&unknown_scope).unwrap_err();
+    assert!(err.0[0].key.starts_with("links"), "{err}");
+}
+
+#[test]
+fn a_valid_link_is_normalised_and_in_force_between_its_dates() {
+    let text = format!(
+        "{MINIMAL}\n[[links]]\ndomain = \"College.Example.FR.\"\nfingerprint = \"sha256:{}\"\nscopes = [\"spaces\", \"messaging\"]\nguest_quota = 30\nlabel = \"Convention\"\nvalid_from = \"2026-09-01\"\nvalid_until = \"2027-08-31\"\n",
+        "AB".repeat(32)
+    );
+    let config = NodeConfig::from_toml_str_only(&text).unwrap();
+    let link = &config.links[0];
+    assert_eq!(link.normalized_domain(), "college.example.fr");
+    assert_eq!(link.normalized_fingerprint(), "ab".repeat(32));
+    assert!(link.allows(Scope::Spaces) && !link.allows(Scope::Transfers));
+    let day = |y, m, d| chrono::NaiveDate::from_ymd_opt(y, m, d).unwrap();
+    assert!(link.in_force_on(day(2026, 9, 1)) && link.in_force_on(day(2027, 8, 31)));
+    assert!(!link.in_force_on(day(2027, 9, 1)));
+    assert!(config.links.len() == 1 && config.federation.max_clock_skew_secs == 300);
+}

@@ -234,6 +234,12 @@ pub(crate) fn check(config: &NodeConfig) -> Vec<Problem> {
             "« text » ou « json » attendu",
         );
     }
+    crate::links::check(
+        &config.node.domain,
+        &config.links,
+        &config.federation,
+        &mut problems,
+    );
     problems
 }
 
