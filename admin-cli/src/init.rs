@@ -122,9 +122,10 @@ pub async fn init(config_path: &Path, format: Format, args: InitArgs) -> anyhow:
             },
         ),
         (
-            "Clés de l'API",
+            "Clés (API, nœud)",
             format!("{}/keys/", report.data_dir.display()),
         ),
+        ("Empreinte du nœud", report.fingerprint.clone()),
         (
             "Identifiant de l'opérateur",
             report.admin_identifier.clone(),

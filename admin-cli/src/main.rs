@@ -7,6 +7,7 @@ mod config;
 mod context;
 mod import;
 mod init;
+mod links;
 mod output;
 mod schools;
 mod sheets;
@@ -73,6 +74,9 @@ enum Command {
     /// Gère les clés de signature des jetons de l'API.
     #[command(subcommand)]
     Keys(init::KeysCommand),
+    /// Identité du nœud et conventions avec les nœuds liés (fédération).
+    #[command(subcommand)]
+    Links(links::LinksCommand),
 }
 
 /// Puts clap's own words in French, on every command: operators read this help. The help
@@ -181,5 +185,6 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Sheets(args) => sheets::run(path, format, args).await,
         Command::Config(command) => config::run(path, format, command),
         Command::Keys(command) => init::keys(path, command),
+        Command::Links(command) => links::run(path, format, command),
     }
 }

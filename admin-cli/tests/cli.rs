@@ -576,3 +576,28 @@ fn help_of_every_command_works_and_usage_errors_exit_2() {
     assert_eq!(node.run(&["commande-inconnue"]).code, 2);
     assert_eq!(node.run(&["sheets", "--out", "x.html"]).code, 2);
 }
+
+#[test]
+fn links_identity_prints_the_fingerprint_of_the_node_key_made_at_init() {
+    let node = Node::init();
+    let value = node.run(&["--format", "json", "links", "identity"]).json();
+    let fingerprint = value["fingerprint"]
+        .as_str()
+        .expect("fingerprint")
+        .to_owned();
+    assert_eq!(fingerprint.len(), 64);
+    let pem = std::fs::read_to_string(node.path("data/keys/node-public.pem")).expect("public key");
+    assert_eq!(
+        ent_federation::fingerprint_of_pem(&pem).as_deref(),
+        Some(fingerprint.as_str())
+    );
+    assert_eq!(value["links_configured"], 0);
+    // The key never changes once made.
+    let again = node.run(&["--format", "json", "links", "identity"]).json();
+    assert_eq!(again["fingerprint"], fingerprint.as_str());
+    let table = node.ok(&["links", "identity"]);
+    assert!(
+        table.contains(&fingerprint[..2]) && table.contains("Empreinte"),
+        "{table}"
+    );
+}

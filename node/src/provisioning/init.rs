@@ -48,6 +48,8 @@ pub struct InitReport {
     pub admin_identifier: String,
     /// The operator's password when it was generated (shown once).
     pub admin_password: Option<String>,
+    /// SHA-256 fingerprint of the node key (what linked peers pin).
+    pub fingerprint: String,
 }
 
 /// A random secret of `len` alphanumeric characters.
@@ -104,6 +106,8 @@ pub async fn initialize(options: &InitOptions) -> anyhow::Result<InitReport> {
     let db = Db::connect(config.database.url.expose(), 2).await?;
     db.migrate().await?;
     crate::accounts::jwt::JwtKeys::load_or_create(&options.data_dir)?;
+    // The node key is made once, here: peers pin its fingerprint, so it must never change.
+    let identity = ent_federation::NodeIdentity::load_or_create(&options.data_dir)?;
     let generated = options.admin_password.is_none().then(|| random_secret(16));
     let secret = options
         .admin_password
@@ -120,6 +124,7 @@ pub async fn initialize(options: &InitOptions) -> anyhow::Result<InitReport> {
         data_dir: options.data_dir.clone(),
         admin_identifier: identifier,
         admin_password: generated,
+        fingerprint: identity.fingerprint,
     })
 }
 
