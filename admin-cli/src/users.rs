@@ -301,6 +301,9 @@ async fn set_active(db: &Db, text: &str, active: bool) -> anyhow::Result<()> {
     }
     let now = now();
     let mut tx = db.pool().begin().await?;
+    if !active && let Some(why) = users::deactivation_refused(&mut tx, &user.id).await? {
+        anyhow::bail!("{why}");
+    }
     users::set_active(&mut tx, &user.id, active, now).await?;
     let action = if active {
         "account.reactivate"

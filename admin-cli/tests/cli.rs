@@ -601,3 +601,19 @@ fn links_identity_prints_the_fingerprint_of_the_node_key_made_at_init() {
         "{table}"
     );
 }
+
+#[test]
+fn the_last_active_operator_cannot_be_deactivated() {
+    let node = Node::init();
+    let refused = node.run(&["users", "deactivate", "admin.ent"]);
+    assert_eq!(refused.code, 1, "{}", refused.stdout);
+    assert!(
+        refused.stderr.contains("dernier compte administrateur"),
+        "{}",
+        refused.stderr
+    );
+    let shown = node
+        .run(&["--format", "json", "users", "show", "admin.ent"])
+        .json();
+    assert_eq!(shown["user"]["active"], true, "{shown}");
+}

@@ -111,6 +111,9 @@ pub async fn set_state(
     let active = form.active == "1";
     let now = state.clock.now();
     let mut tx = state.db.pool().begin().await?;
+    if !active && let Some(why) = users::deactivation_refused(&mut tx, &user.id).await? {
+        return Err(AppError::Invalid(why.into()));
+    }
     users::set_active(&mut tx, &user.id, active, now).await?;
     let action = if active {
         "account.reactivate"

@@ -1,7 +1,7 @@
 //! Setting a node up: data folder, configuration with generated secrets, database, keys and the
 //! operator's account. Used by `ent-admin init` and by the demo.
 
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 
 use anyhow::Context;
 use rand::Rng;
@@ -149,13 +149,4 @@ pub async fn create_operator(
     users::audit(&mut tx, now, None, "account.operator", &id, "").await?;
     tx.commit().await?;
     Ok(identifier.to_string())
-}
-
-/// The data folder a relative path in the configuration means, from the config file's folder.
-pub fn resolve(base: &Path, path: &Path) -> PathBuf {
-    if path.is_absolute() {
-        path.to_owned()
-    } else {
-        base.join(path)
-    }
 }

@@ -392,6 +392,28 @@ pub async fn set_password(db: &Db, user_id: &str, hash: &str, now: i64) -> Resul
     Ok(())
 }
 
+/// Why an account may not be deactivated, if it may not.
+pub async fn deactivation_refused(
+    conn: &mut AnyConnection,
+    user_id: &str,
+) -> Result<Option<&'static str>, sqlx::Error> {
+    let operators: i64 = sqlx::query_scalar(
+        "SELECT COUNT(*) FROM users WHERE is_operator = 1 AND active = 1 AND id <> $1",
+    )
+    .bind(user_id)
+    .fetch_one(&mut *conn)
+    .await?;
+    let is_operator: Option<i64> =
+        sqlx::query_scalar("SELECT is_operator FROM users WHERE id = $1")
+            .bind(user_id)
+            .fetch_optional(&mut *conn)
+            .await?;
+    // A node without an active operator could only be repaired by editing the database.
+    Ok((is_operator == Some(1) && operators == 0).then_some(
+        "C'est le dernier compte administrateur actif du nœud : il ne peut pas être désactivé.",
+    ))
+}
+
 /// Deactivates or reactivates an account; deactivation also ends its sessions.
 pub async fn set_active(
     conn: &mut AnyConnection,
