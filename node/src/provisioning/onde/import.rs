@@ -9,6 +9,7 @@ use crate::store::{Db, new_id};
 use crate::users::NewUser;
 use crate::users::store as users;
 
+use super::batch::Batch;
 use super::read::{self, GuardianRow, PupilRow, ReadError, TeacherRow};
 use super::report::{Counts, ImportReport};
 use super::snapshot::{self, Person, Snapshot};
@@ -256,6 +257,7 @@ pub async fn import(
         total,
         progress,
         unchanged_guardians: HashSet::new(),
+        batch: Batch::new(),
     };
     apply.classes(&plan.classes).await?;
     let pupil_ids = apply.pupils(&plan.pupils).await?;
@@ -295,6 +297,8 @@ struct Apply<'a> {
     progress: &'a (dyn Fn(u64, u64) + Sync),
     /// Guardians counted as unchanged, in case a stale link removal changes them after all.
     unchanged_guardians: HashSet<String>,
+    /// New rows waiting to be sent in multi-row inserts.
+    batch: Batch,
 }
 
 impl Apply<'_> {
@@ -392,28 +396,20 @@ impl Apply<'_> {
             civility: person.civility.clone(),
             ..NewUser::default()
         };
-        let id = users::insert(self.conn, &new_user, &identifier, self.now).await?;
-        self.add_key(kind, key, &id).await?;
+        let id = new_id();
+        self.batch.user(&id, &identifier, &new_user, self.now);
+        self.add_key(kind, key, &id);
         self.snapshot.people.insert(id.clone(), person);
         Ok((id, true, false))
     }
 
-    async fn add_key(&mut self, kind: &str, key: &str, user_id: &str) -> Result<(), sqlx::Error> {
+    fn add_key(&mut self, kind: &str, key: &str, user_id: &str) {
         let entry = (kind.to_owned(), key.to_owned());
         if self.snapshot.keys.contains_key(&entry) {
-            return Ok(());
+            return;
         }
-        sqlx::query(
-            "INSERT INTO import_keys (school_id, kind, match_key, user_id) VALUES ($1, $2, $3, $4)",
-        )
-        .bind(self.school_id)
-        .bind(kind)
-        .bind(key)
-        .bind(user_id)
-        .execute(&mut *self.conn)
-        .await?;
+        self.batch.key(self.school_id, kind, key, user_id);
         self.snapshot.keys.insert(entry, user_id.to_owned());
-        Ok(())
     }
 
     fn free_identifier(&mut self, first: &str, last: &str) -> Identifier {
@@ -437,7 +433,12 @@ impl Apply<'_> {
         if self.snapshot.profiles.get(user_id).map(String::as_str) == Some(profile.code()) {
             return Ok(false);
         }
-        users::set_membership(self.conn, user_id, self.school_id, profile).await?;
+        if self.snapshot.profiles.contains_key(user_id) {
+            users::set_membership(self.conn, user_id, self.school_id, profile).await?;
+        } else {
+            // No profile in this school yet: nothing to replace, the insert can wait.
+            self.batch.membership(user_id, self.school_id, profile);
+        }
         self.snapshot
             .profiles
             .insert(user_id.to_owned(), profile.code().to_owned());
@@ -472,12 +473,7 @@ impl Apply<'_> {
                 .await?;
         }
         for class_id in wanted.difference(&current) {
-            sqlx::query("INSERT INTO class_members (class_id, user_id, role) VALUES ($1, $2, $3)")
-                .bind(class_id)
-                .bind(user_id)
-                .bind(role)
-                .execute(&mut *self.conn)
-                .await?;
+            self.batch.class_member(class_id, user_id, role);
         }
         self.snapshot
             .class_members
@@ -524,6 +520,7 @@ impl Apply<'_> {
             ids.push(id);
             self.tick();
         }
+        self.batch.flush(self.conn).await?;
         self.report.pupils.deactivated = self.deactivate_missing(PUPIL, &ids).await?;
         Ok(ids)
     }
@@ -568,14 +565,13 @@ impl Apply<'_> {
             let (id, created, mut changed) = self.upsert(GUARDIAN, &key, person).await?;
             changed |= self.profile(&id, Profile::Parent).await? && !created;
             for child in &child_ids {
-                self.add_key(GUARDIAN, &format!("{name}|{child}"), &id)
-                    .await?;
+                self.add_key(GUARDIAN, &format!("{name}|{child}"), &id);
                 if !self
                     .snapshot
                     .guardianships
                     .contains(&(id.clone(), (*child).clone()))
                 {
-                    users::link_guardian(self.conn, &id, child).await?;
+                    self.batch.guardianship(&id, child);
                     self.snapshot
                         .guardianships
                         .insert((id.clone(), (*child).clone()));
@@ -594,6 +590,7 @@ impl Apply<'_> {
             matched.push(id);
             self.tick();
         }
+        self.batch.flush(self.conn).await?;
         self.unlink_stale(&matched, &links).await?;
         self.report.guardians.deactivated = self.deactivate_missing(GUARDIAN, &matched).await?;
         Ok(())
@@ -666,6 +663,7 @@ impl Apply<'_> {
             ids.push(id);
             self.tick();
         }
+        self.batch.flush(self.conn).await?;
         self.report.teachers.deactivated = self.deactivate_missing(TEACHER, &ids).await?;
         Ok(())
     }

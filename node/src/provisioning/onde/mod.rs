@@ -6,6 +6,7 @@
 //! with any error imports nothing. Passwords are not hashed here: accounts wait for their
 //! activation code, printed on connection sheets.
 
+mod batch;
 mod import;
 pub mod read;
 mod report;
