@@ -103,16 +103,21 @@ async fn serves_https_with_the_configured_certificate() {
     server.await.unwrap().unwrap();
 }
 
-#[test]
-fn the_binary_serves_then_stops_cleanly_on_sigterm() {
-    let dir = tempfile::tempdir().unwrap();
-    // The child binds the port itself: pick a free one (a tiny race with other processes).
+/// A free loopback address for a child process, which binds it itself (a tiny race with other
+/// processes: in-process tests bind port 0 directly instead).
+fn free_listen_address() -> String {
     let port = std::net::TcpListener::bind("127.0.0.1:0")
         .unwrap()
         .local_addr()
         .unwrap()
         .port();
-    let listen = format!("127.0.0.1:{port}");
+    format!("127.0.0.1:{port}")
+}
+
+#[test]
+fn the_binary_serves_then_stops_cleanly_on_sigterm() {
+    let dir = tempfile::tempdir().unwrap();
+    let listen = free_listen_address();
     let config = dir.path().join("ent.toml");
     std::fs::write(&config, config_text(&dir.path().join("data"), &listen, "")).unwrap();
     let mut child = Command::new(env!("CARGO_BIN_EXE_ent-node"))
@@ -188,12 +193,7 @@ fn an_invalid_configuration_stops_the_node_naming_the_key() {
 #[test]
 fn the_demo_starts_with_accounts_that_sign_in() {
     let dir = tempfile::tempdir().unwrap();
-    let port = std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port();
-    let listen = format!("127.0.0.1:{port}");
+    let listen = free_listen_address();
     let mut child = Command::new(env!("CARGO_BIN_EXE_ent-node"))
         .args(["demo", "--dir"])
         .arg(dir.path().join("demo"))

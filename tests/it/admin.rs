@@ -12,14 +12,7 @@ async fn count(app: &TestApp, sql: &str) -> i64 {
 }
 
 async fn operator(app: &TestApp, world: &World) -> TestClient {
-    let client = app.client();
-    assert!(
-        client
-            .sign_in(&world.operator.identifier, PASSWORD)
-            .await
-            .redirects_to("/portail")
-    );
-    client
+    app.signed_in(&world.operator).await
 }
 
 #[tokio::test]
@@ -164,13 +157,7 @@ async fn a_deactivated_user_loses_their_session_and_cannot_sign_in_until_reactiv
     let app = spawn_app().await;
     let world = World::build(&app.state).await;
     let client = operator(&app, &world).await;
-    let teacher = app.client();
-    assert!(
-        teacher
-            .sign_in(&world.teacher.identifier, PASSWORD)
-            .await
-            .redirects_to("/portail")
-    );
+    let teacher = app.signed_in(&world.teacher).await;
     let (_, token) = teacher.api_token(&world.teacher.identifier, PASSWORD).await;
     let token = token.expect("token");
 
@@ -257,13 +244,7 @@ async fn the_operator_cannot_deactivate_themself() {
 async fn a_new_activation_code_from_the_operator_ends_the_password_and_sessions() {
     let app = spawn_app().await;
     let world = World::build(&app.state).await;
-    let guest = app.client();
-    assert!(
-        guest
-            .sign_in(&world.guest.identifier, PASSWORD)
-            .await
-            .redirects_to("/portail")
-    );
+    let guest = app.signed_in(&world.guest).await;
     let client = operator(&app, &world).await;
     let page = client.reset_code(&world.guest.id).await;
     assert_eq!(page.status, StatusCode::OK);

@@ -18,13 +18,7 @@ async fn a_teacher_sees_identifiers_states_and_parents_under_each_pupil() {
     let app = spawn_app().await;
     let world = World::build(&app.state).await;
     set_pending(&app.state, &world.parent.id).await;
-    let teacher = app.client();
-    assert!(
-        teacher
-            .sign_in(&world.teacher.identifier, PASSWORD)
-            .await
-            .redirects_to("/portail")
-    );
+    let teacher = app.signed_in(&world.teacher).await;
     let page = teacher.get(&format!("/classes/{}", world.class_a)).await;
     assert_eq!(page.status, StatusCode::OK);
     let rows = rows(&page.body);
@@ -59,13 +53,7 @@ async fn a_pupil_sees_the_simple_view_of_their_class() {
     let classmate = world
         .add_pupil(&app.state, &world.class_a, "Jules", "Robert")
         .await;
-    let pupil = app.client();
-    assert!(
-        pupil
-            .sign_in(&world.pupil.identifier, PASSWORD)
-            .await
-            .redirects_to("/portail")
-    );
+    let pupil = app.signed_in(&world.pupil).await;
     let page = pupil.get(&format!("/classes/{}", world.class_a)).await;
     assert_eq!(page.status, StatusCode::OK);
     assert!(page.body.contains("<body class=\"simple\">"));
@@ -94,13 +82,7 @@ async fn a_pupil_sees_the_simple_view_of_their_class() {
 async fn a_parent_reaches_their_child_class_from_the_portal() {
     let app = spawn_app().await;
     let world = World::build(&app.state).await;
-    let parent = app.client();
-    assert!(
-        parent
-            .sign_in(&world.parent.identifier, PASSWORD)
-            .await
-            .redirects_to("/portail")
-    );
+    let parent = app.signed_in(&world.parent).await;
     let portal = parent.get("/portail").await;
     let link = format!("href=\"/classes/{}\"", world.class_a);
     let tile = portal
@@ -125,13 +107,7 @@ async fn a_parent_reaches_their_child_class_from_the_portal() {
 async fn a_parent_loses_the_class_of_a_deactivated_child() {
     let app = spawn_app().await;
     let world = World::build(&app.state).await;
-    let operator = app.client();
-    assert!(
-        operator
-            .sign_in(&world.operator.identifier, PASSWORD)
-            .await
-            .redirects_to("/portail")
-    );
+    let operator = app.signed_in(&world.operator).await;
     assert!(
         operator
             .set_user_active(&world.pupil.id, false)
@@ -139,13 +115,7 @@ async fn a_parent_loses_the_class_of_a_deactivated_child() {
             .status
             .is_redirection()
     );
-    let parent = app.client();
-    assert!(
-        parent
-            .sign_in(&world.parent.identifier, PASSWORD)
-            .await
-            .redirects_to("/portail")
-    );
+    let parent = app.signed_in(&world.parent).await;
     let portal = parent.get("/portail").await;
     assert!(
         !portal.body.contains("Classe de Léa"),

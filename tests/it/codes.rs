@@ -23,13 +23,7 @@ async fn a_regenerated_code_is_shown_once_and_replaces_the_old_one() {
         .unwrap();
     tx.commit().await.unwrap();
 
-    let teacher = app.client();
-    assert!(
-        teacher
-            .sign_in(&world.teacher.identifier, PASSWORD)
-            .await
-            .redirects_to("/portail")
-    );
+    let teacher = app.signed_in(&world.teacher).await;
     let page = teacher
         .regenerate_code(&world.class_a, &world.pupil.id)
         .await;
@@ -78,13 +72,7 @@ async fn a_regenerated_code_is_shown_once_and_replaces_the_old_one() {
 async fn a_teacher_regenerates_a_parent_code_too() {
     let app = spawn_app().await;
     let world = World::build(&app.state).await;
-    let teacher = app.client();
-    assert!(
-        teacher
-            .sign_in(&world.teacher.identifier, PASSWORD)
-            .await
-            .redirects_to("/portail")
-    );
+    let teacher = app.signed_in(&world.teacher).await;
     let page = teacher
         .regenerate_code(&world.class_a, &world.parent.id)
         .await;
@@ -99,20 +87,8 @@ async fn a_teacher_regenerates_a_parent_code_too() {
 async fn a_new_code_ends_the_old_password_and_sessions_at_once() {
     let app = spawn_app().await;
     let world = World::build(&app.state).await;
-    let pupil = app.client();
-    assert!(
-        pupil
-            .sign_in(&world.pupil.identifier, PASSWORD)
-            .await
-            .redirects_to("/portail")
-    );
-    let teacher = app.client();
-    assert!(
-        teacher
-            .sign_in(&world.teacher.identifier, PASSWORD)
-            .await
-            .redirects_to("/portail")
-    );
+    let pupil = app.signed_in(&world.pupil).await;
+    let teacher = app.signed_in(&world.teacher).await;
     let code = teacher
         .regenerate_code(&world.class_a, &world.pupil.id)
         .await
@@ -152,13 +128,7 @@ async fn printing_sheets_issues_codes_for_pending_accounts_only() {
         .await;
     set_pending(&app.state, &world.pupil.id).await;
     set_pending(&app.state, &world.parent.id).await;
-    let teacher = app.client();
-    assert!(
-        teacher
-            .sign_in(&world.teacher.identifier, PASSWORD)
-            .await
-            .redirects_to("/portail")
-    );
+    let teacher = app.signed_in(&world.teacher).await;
 
     let page = teacher.print_sheets(&world.class_a).await;
     assert_eq!(page.status, StatusCode::OK, "{}", page.body);
@@ -196,13 +166,7 @@ async fn printing_sheets_issues_codes_for_pending_accounts_only() {
 async fn a_class_with_every_account_activated_prints_no_sheet() {
     let app = spawn_app().await;
     let world = World::build(&app.state).await;
-    let teacher = app.client();
-    assert!(
-        teacher
-            .sign_in(&world.other_teacher.identifier, PASSWORD)
-            .await
-            .redirects_to("/portail")
-    );
+    let teacher = app.signed_in(&world.other_teacher).await;
     let page = teacher.print_sheets(&world.class_b).await;
     assert_eq!(page.status, StatusCode::OK);
     assert!(page.sheets().is_empty());

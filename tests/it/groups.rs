@@ -1,19 +1,13 @@
 //! Groups: built by the school's staff from classes, seen by their members.
 
-use ent_tests::{PASSWORD, World, spawn_app};
+use ent_tests::{World, spawn_app};
 use reqwest::StatusCode;
 
 #[tokio::test]
 async fn a_teacher_builds_a_group_of_parents_from_a_class() {
     let app = spawn_app().await;
     let world = World::build(&app.state).await;
-    let teacher = app.client();
-    assert!(
-        teacher
-            .sign_in(&world.teacher.identifier, PASSWORD)
-            .await
-            .redirects_to("/portail")
-    );
+    let teacher = app.signed_in(&world.teacher).await;
     assert!(
         teacher
             .get("/portail")
@@ -57,23 +51,11 @@ async fn a_teacher_builds_a_group_of_parents_from_a_class() {
     assert!(again.body.contains("0 personne(s) ajoutée(s)"));
 
     // The parent sees the group (read only); another parent's pupil does not.
-    let parent = app.client();
-    assert!(
-        parent
-            .sign_in(&world.parent.identifier, PASSWORD)
-            .await
-            .redirects_to("/portail")
-    );
+    let parent = app.signed_in(&world.parent).await;
     let seen = parent.get(&location).await;
     assert_eq!(seen.status, StatusCode::OK);
     assert!(!seen.body.contains("Ajouter des membres"));
-    let pupil = app.client();
-    assert!(
-        pupil
-            .sign_in(&world.other_pupil.identifier, PASSWORD)
-            .await
-            .redirects_to("/portail")
-    );
+    let pupil = app.signed_in(&world.other_pupil).await;
     assert_eq!(pupil.get(&location).await.status, StatusCode::FORBIDDEN);
 
     // The parent may not change it.
@@ -96,13 +78,7 @@ async fn a_teacher_builds_a_group_of_parents_from_a_class() {
 async fn group_names_are_unique_per_school_and_classes_stay_in_their_school() {
     let app = spawn_app().await;
     let world = World::build(&app.state).await;
-    let director = app.client();
-    assert!(
-        director
-            .sign_in(&world.director.identifier, PASSWORD)
-            .await
-            .redirects_to("/portail")
-    );
+    let director = app.signed_in(&world.director).await;
     let first = director
         .submit(
             "/groupes",
@@ -129,13 +105,7 @@ async fn group_names_are_unique_per_school_and_classes_stay_in_their_school() {
         .await;
     assert_eq!(foreign.status, StatusCode::UNPROCESSABLE_ENTITY);
     // A staff member of the school may not create groups.
-    let staff = app.client();
-    assert!(
-        staff
-            .sign_in(&world.staff.identifier, PASSWORD)
-            .await
-            .redirects_to("/portail")
-    );
+    let staff = app.signed_in(&world.staff).await;
     let refused = staff
         .submit(
             "/groupes",

@@ -1,6 +1,6 @@
 //! Imported pupils activate with their connection sheet and reach their class.
 
-use ent_tests::{PASSWORD, World, spawn_app};
+use ent_tests::{World, spawn_app};
 use reqwest::StatusCode;
 
 use crate::import::{Files, add_school, run, texts};
@@ -25,13 +25,7 @@ async fn imported_pupils_activate_with_their_sheet_and_reach_their_class() {
     .await
     .unwrap();
 
-    let operator = app.client();
-    assert!(
-        operator
-            .sign_in(&world.operator.identifier, PASSWORD)
-            .await
-            .redirects_to("/portail")
-    );
+    let operator = app.signed_in(&world.operator).await;
     let page = operator.print_sheets(&class_id).await;
     assert_eq!(page.status, StatusCode::OK, "{}", page.body);
     let sheets = page.sheets();

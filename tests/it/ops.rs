@@ -75,13 +75,7 @@ async fn every_response_carries_the_security_headers_and_a_request_id() {
     let app = spawn_app().await;
     let world = World::build(&app.state).await;
     let anonymous = app.client();
-    let pupil = app.client();
-    assert!(
-        pupil
-            .sign_in(&world.pupil.identifier, PASSWORD)
-            .await
-            .redirects_to("/portail")
-    );
+    let pupil = app.signed_in(&world.pupil).await;
     let responses = [
         ("200 page", anonymous.get("/connexion").await),
         ("redirect", anonymous.get("/portail").await),

@@ -72,6 +72,18 @@ impl TestApp {
         TestClient::new(&self.base_url)
     }
 
+    /// A client already signed in as `person` (asserts the sign-in lands on the portal).
+    pub async fn signed_in(&self, person: &world::Person) -> TestClient {
+        let client = self.client();
+        let page = client.sign_in(&person.identifier, PASSWORD).await;
+        assert!(
+            page.redirects_to("/portail"),
+            "sign-in of {} failed: {page:?}",
+            person.identifier
+        );
+        client
+    }
+
     /// The data folder of the node.
     pub fn data_dir(&self) -> PathBuf {
         self.state.config.node.data_dir.clone()

@@ -13,7 +13,6 @@ use crate::classes::{ClassRow, store as classes};
 use crate::domain::{Profile, SchoolYear};
 use crate::error::{AppError, AppResult};
 use crate::policy::{self, Action};
-use crate::users::Membership;
 use crate::web::{Page, TokenForm, render};
 
 use super::store::{self, GroupMember, GroupRow, Selection};
@@ -23,8 +22,7 @@ use super::store::{self, GroupMember, GroupRow, Selection};
 struct GroupsPage<'a> {
     page: Page<'a>,
     groups: &'a [GroupRow],
-    schools: &'a [&'a Membership],
-    operator_schools: &'a [(String, String)],
+    schools: &'a [(String, String)],
     error: Option<&'a str>,
 }
 
@@ -61,20 +59,15 @@ pub struct AddForm {
     who: String,
 }
 
-/// Schools where the viewer may run groups (ids of memberships as director or teacher).
-fn managed_memberships(viewer: &Viewer) -> Vec<&Membership> {
-    viewer
-        .memberships
-        .iter()
-        .filter(|m| {
-            policy::allows(
-                viewer,
-                Action::ManageGroups {
-                    school_id: &m.school_id,
-                },
-            )
-        })
-        .collect()
+/// Schools where the policy lets the viewer run groups: (id, name).
+async fn managed_schools(state: &AppState, viewer: &Viewer) -> AppResult<Vec<(String, String)>> {
+    let year = SchoolYear::containing(state.clock.today()).0;
+    Ok(crate::schools::store::list(&state.db, year)
+        .await?
+        .into_iter()
+        .filter(|s| policy::allows(viewer, Action::ManageGroups { school_id: &s.id }))
+        .map(|s| (s.id, s.name))
+        .collect())
 }
 
 async fn list_response(
@@ -83,27 +76,14 @@ async fn list_response(
     status: StatusCode,
     error: Option<&str>,
 ) -> AppResult<Response> {
-    let managed = managed_memberships(viewer);
-    let mut school_ids: Vec<String> = managed.iter().map(|m| m.school_id.clone()).collect();
-    // The operator runs groups in every school.
-    let operator_schools: Vec<(String, String)> = if viewer.is_operator() {
-        let year = SchoolYear::containing(state.clock.today()).0;
-        crate::schools::store::list(&state.db, year)
-            .await?
-            .into_iter()
-            .map(|s| (s.id, s.name))
-            .collect()
-    } else {
-        Vec::new()
-    };
-    school_ids.extend(operator_schools.iter().map(|(id, _)| id.clone()));
+    let schools = managed_schools(state, viewer).await?;
+    let school_ids: Vec<String> = schools.iter().map(|(id, _)| id.clone()).collect();
     let groups = store::visible(&state.db, &school_ids, viewer.id()).await?;
     let page = viewer.page("Groupes", &state.config.node.name);
     let html = render(&GroupsPage {
         page,
         groups: &groups,
-        schools: &managed,
-        operator_schools: &operator_schools,
+        schools: &schools,
         error,
     })?;
     Ok((status, html).into_response())

@@ -91,9 +91,16 @@ fn tiles(viewer: &Viewer, classes: &[ClassRow], children: &[ChildCard]) -> Vec<T
             });
         }
     }
-    let runs_groups = viewer.is_operator()
-        || viewer.has_profile(Profile::Teacher)
-        || viewer.has_profile(Profile::Director);
+    // The operator runs groups in every school; staff in the schools the policy names.
+    let runs_groups = policy::allows(viewer, Action::ManageSchools)
+        || viewer.memberships.iter().any(|m| {
+            policy::allows(
+                viewer,
+                Action::ManageGroups {
+                    school_id: &m.school_id,
+                },
+            )
+        });
     if runs_groups {
         tiles.push(Tile {
             href: "/groupes".into(),
@@ -101,7 +108,7 @@ fn tiles(viewer: &Viewer, classes: &[ClassRow], children: &[ChildCard]) -> Vec<T
             icon: "group",
         });
     }
-    if viewer.is_operator() {
+    if policy::allows(viewer, Action::ManageSchools) {
         tiles.push(Tile {
             href: "/admin/ecoles".into(),
             label: "Écoles".into(),
