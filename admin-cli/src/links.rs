@@ -1,4 +1,5 @@
-//! `ent-admin links`: this node's identity as DANE staff exchange it, and the configured links.
+//! `ent-admin links`: this node's identity as DANE staff exchange it, a live check of every
+//! configured link, and the state and queue of each.
 
 use std::path::Path;
 
@@ -6,11 +7,14 @@ use anyhow::Context;
 use clap::Subcommand;
 use serde::Serialize;
 
+use ent_config::NodeConfig;
 use ent_federation::NodeIdentity;
+use ent_node::federation::store;
+use ent_node::store::Clock;
 
 use crate::Format;
-use crate::context::load_config;
-use crate::output;
+use crate::context::{load_config, open_db};
+use crate::output::{self, Reported};
 
 /// `links` subcommands.
 #[derive(Subcommand)]
@@ -18,6 +22,11 @@ pub enum LinksCommand {
     /// Affiche le domaine et l'empreinte de la clé de ce nœud : ce que l'on transmet au pair
     /// (et à la DANE) pour établir une convention.
     Identity,
+    /// Teste chaque convention : pair joignable, empreinte, réciprocité, décalage d'horloge,
+    /// périmètres. Code de sortie 1 si une convention n'est pas active.
+    Check,
+    /// Affiche l'état de chaque convention, sa file d'envoi et son dernier envoi réussi.
+    List,
 }
 
 #[derive(Serialize)]
@@ -27,35 +36,182 @@ struct IdentityOutput<'a> {
     links_configured: usize,
 }
 
+#[derive(Serialize)]
+struct ListLine {
+    domain: String,
+    label: String,
+    state: String,
+    reason: String,
+    valid_until: String,
+    queue_depth: i64,
+    oldest_pending_at: Option<i64>,
+    last_success_at: Option<i64>,
+    delivered: i64,
+    failed: i64,
+}
+
+/// This node's federation domain: `host[:port]` of its public URL.
+fn own_domain(config: &NodeConfig) -> String {
+    url::Url::parse(&config.public_url())
+        .map(|url| ent_federation::signing::authority(&url))
+        .ok()
+        .and_then(|authority| ent_config::normalize_domain(&authority))
+        .unwrap_or(config.node.domain.clone())
+}
+
+fn identity(config: &NodeConfig) -> anyhow::Result<NodeIdentity> {
+    NodeIdentity::load_or_create(&config.node.data_dir)
+        .with_context(|| format!("clé du nœud dans {}/keys", config.node.data_dir.display()))
+}
+
 /// Runs a `links` command.
-pub fn run(config_path: &Path, format: Format, command: LinksCommand) -> anyhow::Result<()> {
+pub async fn run(config_path: &Path, format: Format, command: LinksCommand) -> anyhow::Result<()> {
     let config = load_config(config_path)?;
     match command {
-        LinksCommand::Identity => {
-            let identity =
-                NodeIdentity::load_or_create(&config.node.data_dir).with_context(|| {
-                    format!("clé du nœud dans {}/keys", config.node.data_dir.display())
-                })?;
-            let domain = ent_config::normalize_domain(&config.node.domain)
-                .unwrap_or(config.node.domain.clone());
-            if format == Format::Json {
-                return output::json(&IdentityOutput {
-                    domain: &domain,
-                    fingerprint: &identity.fingerprint,
-                    links_configured: config.links.len(),
-                });
-            }
-            let table = output::record(&[
-                ("Domaine", domain.clone()),
-                ("Empreinte SHA-256", identity.fingerprint_grouped()),
-                ("Conventions configurées", config.links.len().to_string()),
-            ]);
-            println!("{table}");
-            println!(
-                "\nTransmettez ce domaine et cette empreinte au nœud pair ; il les inscrit dans une \
-                 entrée [[links]] de sa configuration, et vous inscrivez les siens dans la vôtre."
-            );
-        }
+        LinksCommand::Identity => show_identity(&config, format),
+        LinksCommand::Check => check(&config, format).await,
+        LinksCommand::List => list(&config, format).await,
     }
+}
+
+fn show_identity(config: &NodeConfig, format: Format) -> anyhow::Result<()> {
+    let identity = identity(config)?;
+    let domain = own_domain(config);
+    if format == Format::Json {
+        return output::json(&IdentityOutput {
+            domain: &domain,
+            fingerprint: &identity.fingerprint,
+            links_configured: config.links.len(),
+        });
+    }
+    let table = output::record(&[
+        ("Domaine", domain.clone()),
+        ("Empreinte SHA-256", identity.fingerprint_grouped()),
+        ("Conventions configurées", config.links.len().to_string()),
+    ]);
+    println!("{table}");
+    println!(
+        "\nTransmettez ce domaine et cette empreinte au nœud pair ; il les inscrit dans une \
+         entrée [[links]] de sa configuration, et vous inscrivez les siens dans la vôtre."
+    );
+    Ok(())
+}
+
+async fn check(config: &NodeConfig, format: Format) -> anyhow::Result<()> {
+    if config.links.is_empty() {
+        anyhow::bail!("aucune convention [[links]] configurée : la fédération est désactivée");
+    }
+    let db = open_db(config).await?;
+    let federation =
+        ent_node::federation::start(config, db.clone(), Clock::default(), identity(config)?)
+            .await?;
+    let reports = federation.check_links().await;
+    db.close().await;
+    let all_active = reports
+        .iter()
+        .all(|r| r.state == ent_federation::LinkState::Active);
+    if format == Format::Json {
+        output::json(&reports)?;
+    } else {
+        let mut table = output::table([
+            "ENT lié",
+            "Joignable",
+            "Empreinte",
+            "Réciproque",
+            "Décalage d'horloge",
+            "Périmètres (nous / eux)",
+            "État",
+        ]);
+        for r in &reports {
+            let scopes = |s: &[ent_config::Scope]| {
+                s.iter()
+                    .map(|s| format!("{s:?}").to_lowercase())
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            };
+            table.add_row([
+                r.domain.clone(),
+                output::yes_no(r.reachable),
+                output::yes_no(r.fingerprint_ok),
+                output::yes_no(r.reciprocal),
+                r.clock_skew_secs.map_or("?".into(), |s| format!("{s:+} s")),
+                format!("{} / {}", scopes(&r.scopes), scopes(&r.peer_scopes)),
+                match r.state.reason() {
+                    "" => r.state.label().to_owned(),
+                    reason => format!("{} : {reason}", r.state.label()),
+                },
+            ]);
+        }
+        println!("{table}");
+    }
+    if all_active {
+        Ok(())
+    } else {
+        Err(Reported.into())
+    }
+}
+
+async fn list(config: &NodeConfig, format: Format) -> anyhow::Result<()> {
+    let db = open_db(config).await?;
+    let records = store::load_peers(&db).await?;
+    let mut lines = Vec::new();
+    for link in &config.links {
+        let domain = link.normalized_domain();
+        let record = records.iter().find(|r| r.domain == domain);
+        let queue = store::queue(&db, &domain).await?;
+        let today = chrono::Utc::now().date_naive();
+        let state = match record {
+            _ if !link.in_force_on(today) => ("expired".to_owned(), String::new()),
+            Some(r) => (r.state.clone(), r.reason.clone()),
+            None => ("pending".to_owned(), "jamais vérifiée".to_owned()),
+        };
+        lines.push(ListLine {
+            label: link.label.clone(),
+            state: state.0,
+            reason: state.1,
+            valid_until: link.valid_until.clone(),
+            queue_depth: queue.depth,
+            oldest_pending_at: queue.oldest_created_at,
+            last_success_at: record.map(|r| r.last_success_at).filter(|t| *t > 0),
+            delivered: record.map_or(0, |r| r.delivered_count),
+            failed: record.map_or(0, |r| r.failed_count),
+            domain,
+        });
+    }
+    db.close().await;
+    if format == Format::Json {
+        return output::json(&lines);
+    }
+    let mut table = output::table([
+        "ENT lié",
+        "Convention",
+        "État",
+        "Jusqu'au",
+        "En file",
+        "Plus ancien en file",
+        "Dernier succès",
+        "Envoyés / échecs",
+    ]);
+    let when = |t: Option<i64>| {
+        t.and_then(|t| chrono::DateTime::from_timestamp(t, 0))
+            .map_or("—".into(), |d| d.format("%d/%m/%Y %H:%M").to_string())
+    };
+    for l in &lines {
+        table.add_row([
+            l.domain.clone(),
+            l.label.clone(),
+            if l.reason.is_empty() {
+                l.state.clone()
+            } else {
+                format!("{} ({})", l.state, l.reason)
+            },
+            l.valid_until.clone(),
+            l.queue_depth.to_string(),
+            when(l.oldest_pending_at),
+            when(l.last_success_at),
+            format!("{} / {}", l.delivered, l.failed),
+        ]);
+    }
+    println!("{table}");
     Ok(())
 }

@@ -185,6 +185,6 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Sheets(args) => sheets::run(path, format, args).await,
         Command::Config(command) => config::run(path, format, command),
         Command::Keys(command) => init::keys(path, command),
-        Command::Links(command) => links::run(path, format, command),
+        Command::Links(command) => links::run(path, format, command).await,
     }
 }

@@ -50,6 +50,10 @@ pub struct FederationSection {
     pub allow_private_addresses: bool,
     /// Minutes a peer may keep failing before the logs warn about it.
     pub failing_peer_warning_minutes: u32,
+    /// Fixed addresses for peers' names, like `/etc/hosts` (single-machine demos and tests).
+    pub hosts: std::collections::BTreeMap<String, std::net::IpAddr>,
+    /// Extra certificate authority (PEM) trusted for peers, besides the system's (an academy PKI).
+    pub extra_ca_file: Option<std::path::PathBuf>,
 }
 
 impl Default for FederationSection {
@@ -58,6 +62,8 @@ impl Default for FederationSection {
             max_clock_skew_secs: 300,
             allow_private_addresses: false,
             failing_peer_warning_minutes: 60,
+            hosts: std::collections::BTreeMap::new(),
+            extra_ca_file: None,
         }
     }
 }
@@ -195,6 +201,24 @@ pub(crate) fn check(
             "federation.max_clock_skew_secs",
             &federation.max_clock_skew_secs.to_string(),
             "valeur entre 1 et 900 attendue (15 minutes au plus)",
+        ));
+    }
+    for name in federation.hosts.keys() {
+        if normalize_domain(name).is_none_or(|n| n != *name) {
+            problems.push(Problem::new(
+                &format!("federation.hosts.{name}"),
+                name,
+                "nom de domaine en minuscules, sans port, attendu",
+            ));
+        }
+    }
+    if let Some(file) = &federation.extra_ca_file
+        && !file.is_file()
+    {
+        problems.push(Problem::new(
+            "federation.extra_ca_file",
+            &file.display().to_string(),
+            "fichier introuvable",
         ));
     }
 }

@@ -92,6 +92,13 @@ pub fn fingerprint_of_pem(pem: &str) -> Option<String> {
     (!der.is_empty()).then(|| hex::encode(Sha256::digest(der)))
 }
 
+/// A new RSA-2048 key pair for a user's actor: (public PEM, private PKCS#8 PEM).
+pub fn generate_keypair() -> Result<(String, String), IdentityError> {
+    let pair = activitypub_federation::http_signatures::generate_actor_keypair()
+        .map_err(|e| IdentityError::Generate(e.to_string()))?;
+    Ok((pair.public_key, pair.private_key))
+}
+
 impl NodeIdentity {
     /// Loads the key pair from `data_dir/keys`, or creates it (once: an existing key is never
     /// replaced, since peers have pinned its fingerprint).

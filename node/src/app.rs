@@ -32,6 +32,8 @@ pub struct AppState {
     pub jwt: Arc<JwtKeys>,
     /// Prometheus metrics.
     pub metrics: Arc<Metrics>,
+    /// Federation with linked nodes; `None` when no link is configured (federation off).
+    pub federation: Option<ent_federation::Federation>,
 }
 
 impl AppState {
@@ -44,7 +46,24 @@ impl AppState {
             clock: Clock::default(),
             jwt: Arc::new(jwt),
             metrics: Arc::new(Metrics::default()),
+            federation: None,
         })
+    }
+
+    /// Turns federation on when links are configured: loads the node identity (made by
+    /// `ent-admin init`, or now for tests and demos) and builds the federation handle.
+    pub async fn with_federation(mut self) -> anyhow::Result<Self> {
+        if self.config.links.is_empty() {
+            return Ok(self);
+        }
+        let identity = ent_federation::NodeIdentity::load_or_create(&self.config.node.data_dir)?;
+        let federation =
+            crate::federation::start(&self.config, self.db.clone(), self.clock.clone(), identity)
+                .await?;
+        self.metrics
+            .register_federation(&federation.shared().metrics);
+        self.federation = Some(federation);
+        Ok(self)
     }
 }
 
@@ -65,6 +84,7 @@ pub fn router(state: AppState) -> Router {
         .merge(crate::classes::router())
         .merge(crate::groups::router())
         .merge(crate::admin::router())
+        .merge(crate::federation::router())
         .nest("/api/v1", crate::api::router())
         .fallback(not_found);
 

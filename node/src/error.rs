@@ -153,5 +153,25 @@ impl IntoResponse for ApiError {
     }
 }
 
+/// A refused federated request: the status says why; the body is a short French reason (the
+/// peer's operator reads it in their logs); the cause is logged here.
+pub struct FederationError(pub ent_federation::InboxError);
+
+impl IntoResponse for FederationError {
+    fn into_response(self) -> Response {
+        let status = self.0.status();
+        if status.is_server_error() {
+            tracing::error!(error = %self.0, "federation: inbox failure");
+        } else {
+            tracing::info!(error = %self.0, status = status.as_u16(), "federation: activity refused");
+        }
+        let reason = match &self.0 {
+            ent_federation::InboxError::Internal(_) => "erreur interne".to_owned(),
+            other => other.to_string(),
+        };
+        (status, axum::Json(serde_json::json!({ "error": reason }))).into_response()
+    }
+}
+
 /// Result of a browser handler.
 pub type AppResult<T> = Result<T, AppError>;

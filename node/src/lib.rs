@@ -12,6 +12,7 @@ pub mod classes;
 pub mod demo;
 pub mod domain;
 pub mod error;
+pub mod federation;
 pub mod groups;
 pub mod net;
 pub mod ops;

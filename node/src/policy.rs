@@ -55,6 +55,8 @@ pub enum Action<'a> {
     },
     /// List and add schools.
     ManageSchools,
+    /// See links with other nodes, send notices to their operators.
+    ManageFederation,
     /// List, inspect, deactivate and reset any account of the node.
     ManageUsers,
     /// Use the JSON API.
@@ -80,7 +82,9 @@ pub fn allows(viewer: &Viewer, action: Action<'_>) -> bool {
             school_id,
             viewer_is_member,
         } => viewer_is_member || manages_groups(viewer, school_id),
-        Action::ManageSchools | Action::ManageUsers => viewer.is_operator(),
+        Action::ManageSchools | Action::ManageUsers | Action::ManageFederation => {
+            viewer.is_operator()
+        }
     }
 }
 

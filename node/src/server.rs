@@ -14,6 +14,14 @@ use crate::store::Db;
 
 /// Opens and migrates the database named by the configuration, then builds the state.
 pub async fn prepare(config: NodeConfig) -> anyhow::Result<AppState> {
+    prepare_with_clock(config, crate::store::Clock::default()).await
+}
+
+/// As [`prepare`], with a given clock (tests restarting a node keep its shifted time).
+pub async fn prepare_with_clock(
+    config: NodeConfig,
+    clock: crate::store::Clock,
+) -> anyhow::Result<AppState> {
     install_crypto();
     std::fs::create_dir_all(&config.node.data_dir).with_context(|| {
         format!(
@@ -27,7 +35,19 @@ pub async fn prepare(config: NodeConfig) -> anyhow::Result<AppState> {
     )
     .await?;
     db.migrate().await?;
-    AppState::new(db, config)
+    let mut state = AppState::new(db, config)?;
+    state.clock = clock;
+    state.with_federation().await
+}
+
+/// Starts the federation workers (link checker, delivery workers) if federation is on; they
+/// stop when the returned sender is dropped or set.
+pub async fn start_workers(state: &AppState) -> tokio::sync::watch::Sender<bool> {
+    let (stop, stopped) = tokio::sync::watch::channel(false);
+    if let Some(federation) = &state.federation {
+        federation.start(stopped).await;
+    }
+    stop
 }
 
 /// Installs rustls's ring provider once per process (rustls refuses to pick one implicitly when
@@ -60,6 +80,7 @@ pub async fn serve(
         (Some(cert), Some(key)) => Some((cert.clone(), key.clone())),
         _ => None,
     };
+    let workers = start_workers(&state).await;
     let app = router(state).into_make_service_with_connect_info::<SocketAddr>();
     if let Some((cert, key)) = tls {
         let rustls = axum_server::tls_rustls::RustlsConfig::from_pem_file(&cert, &key)
@@ -90,6 +111,9 @@ pub async fn serve(
             .with_graceful_shutdown(shutdown)
             .await?;
     }
+    // Workers stop between deliveries; one in flight is sent again after restart, and the
+    // receiver drops the replay by activity id.
+    let _ = workers.send(true);
     db.close().await;
     tracing::info!("stopped");
     Ok(())
@@ -127,17 +151,19 @@ pub struct Running {
 }
 
 impl Running {
-    /// Starts serving `state` on `listener`.
+    /// Starts serving `state` on `listener` (HTTPS when the configuration names a certificate),
+    /// with the federation workers.
     pub fn start(state: AppState, listener: TcpListener) -> anyhow::Result<Self> {
         let addr = listener.local_addr()?;
+        let listener = listener.into_std()?;
         let (stop, stopped) = oneshot::channel::<()>();
-        let app = router(state).into_make_service_with_connect_info::<SocketAddr>();
         let task = tokio::spawn(async move {
-            let _ = axum::serve(listener, app)
-                .with_graceful_shutdown(async {
-                    let _ = stopped.await;
-                })
-                .await;
+            let shutdown = async {
+                let _ = stopped.await;
+            };
+            if let Err(error) = serve(state, listener, shutdown).await {
+                tracing::error!(%error, "server failed");
+            }
         });
         Ok(Self {
             addr,

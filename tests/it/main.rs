@@ -7,6 +7,7 @@ mod authorization;
 mod browser;
 mod classes;
 mod codes;
+mod federation;
 mod groups;
 mod import;
 mod import_changes;

@@ -101,7 +101,13 @@ pub struct TestClient {
 impl TestClient {
     /// A client with an empty cookie jar.
     pub fn new(base: &str) -> Self {
-        let http = reqwest::Client::builder()
+        Self::with_builder(base, reqwest::Client::builder())
+    }
+
+    /// A client with an empty cookie jar, from a builder that knows how to reach the node
+    /// (fixed address, test certificate authority).
+    pub fn with_builder(base: &str, builder: reqwest::ClientBuilder) -> Self {
+        let http = builder
             .cookie_store(true)
             .redirect(reqwest::redirect::Policy::none())
             .build()

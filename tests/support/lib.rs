@@ -5,6 +5,7 @@
 pub mod browser;
 pub mod client;
 pub mod db;
+pub mod federation;
 pub mod world;
 
 use std::path::PathBuf;
@@ -25,6 +26,8 @@ pub struct TestApp {
     /// The node's state (database, clock) for assertions and setup.
     pub state: AppState,
     running: Option<Running>,
+    /// How a client reaches a node served over TLS under a test name (name, address, CA).
+    reach: Option<(String, std::net::SocketAddr, Vec<u8>)>,
     /// Kept alive for the test's duration (data folder with keys).
     _data_dir: tempfile::TempDir,
     /// Kept alive for the test's duration (dropped last: drops the database).
@@ -61,6 +64,33 @@ pub async fn spawn_app_with(adjust: impl FnOnce(&mut NodeConfig)) -> TestApp {
         base_url,
         state,
         running: Some(running),
+        reach: None,
+        _data_dir: data_dir,
+        _db: db,
+    }
+}
+
+/// Starts a node from a full configuration on an already bound listener, with its own fresh
+/// database (whose URL replaces the configuration's) and data folder.
+pub async fn spawn_configured(
+    listener: TcpListener,
+    data_dir: tempfile::TempDir,
+    mut config: NodeConfig,
+    reach: Option<(String, std::net::SocketAddr, Vec<u8>)>,
+) -> TestApp {
+    ent_node::server::install_crypto();
+    let db = TestDb::new().await;
+    config.database.url = ent_config::Secret::new(db.url().to_owned());
+    let base_url = config.public_url();
+    let state = ent_node::server::prepare(config)
+        .await
+        .expect("node prepared");
+    let running = Running::start(state.clone(), listener).expect("node started");
+    TestApp {
+        base_url,
+        state,
+        running: Some(running),
+        reach,
         _data_dir: data_dir,
         _db: db,
     }
@@ -69,7 +99,16 @@ pub async fn spawn_app_with(adjust: impl FnOnce(&mut NodeConfig)) -> TestApp {
 impl TestApp {
     /// A new browser-like client (own cookie jar) for this node.
     pub fn client(&self) -> TestClient {
-        TestClient::new(&self.base_url)
+        match &self.reach {
+            None => TestClient::new(&self.base_url),
+            Some((name, addr, ca)) => {
+                let ca = reqwest::Certificate::from_pem(ca).expect("test CA");
+                let builder = reqwest::Client::builder()
+                    .resolve(name, *addr)
+                    .tls_certs_merge([ca]);
+                TestClient::with_builder(&self.base_url, builder)
+            }
+        }
     }
 
     /// A client already signed in as `person` (asserts the sign-in lands on the portal).
@@ -91,9 +130,61 @@ impl TestApp {
 
     /// Stops the server (in-flight requests finish).
     pub async fn stop(mut self) {
+        self.halt().await;
+    }
+
+    async fn halt(&mut self) {
         if let Some(running) = self.running.take() {
             running.stop().await;
         }
         self.state.db.close().await;
+    }
+
+    /// Stops the node, then starts it again on the same address, database, data folder and
+    /// clock (a restart after an outage).
+    pub async fn restart(mut self) -> TestApp {
+        let addr = self.running.as_ref().expect("running").addr;
+        self.halt().await;
+        let listener = TcpListener::bind(addr).await.expect("same address again");
+        self.start_again(listener).await
+    }
+
+    /// Stops serving but keeps the database and data folder: the node is down until
+    /// [`DownNode::start`].
+    pub async fn take_down(mut self) -> DownNode {
+        let addr = self.running.as_ref().expect("running").addr;
+        self.halt().await;
+        DownNode { app: self, addr }
+    }
+
+    async fn start_again(mut self, listener: TcpListener) -> TestApp {
+        let config = (*self.state.config).clone();
+        let clock = self.state.clock.clone();
+        self.state = ent_node::server::prepare_with_clock(config, clock)
+            .await
+            .expect("node prepared again");
+        self.running = Some(Running::start(self.state.clone(), listener).expect("node restarted"));
+        self
+    }
+
+    /// The node's federation (panics when no link is configured).
+    pub fn federation(&self) -> &ent_federation::Federation {
+        self.state.federation.as_ref().expect("federation on")
+    }
+}
+
+/// A node that was taken down (an outage), kept to be started again.
+pub struct DownNode {
+    app: TestApp,
+    addr: std::net::SocketAddr,
+}
+
+impl DownNode {
+    /// Starts the node again on its address, database, data folder and clock.
+    pub async fn start(self) -> TestApp {
+        let listener = TcpListener::bind(self.addr)
+            .await
+            .expect("same address again");
+        self.app.start_again(listener).await
     }
 }

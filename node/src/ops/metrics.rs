@@ -64,6 +64,13 @@ impl Default for Metrics {
 }
 
 impl Metrics {
+    /// Adds the per-peer federation metrics to the registry.
+    pub fn register_federation(&self, federation: &ent_federation::metrics::FederationMetrics) {
+        if let Ok(mut registry) = self.registry.lock() {
+            federation.register(&mut registry);
+        }
+    }
+
     /// The registry in the OpenMetrics text format.
     pub fn encode(&self) -> String {
         let mut text = String::new();

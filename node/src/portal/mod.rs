@@ -120,6 +120,13 @@ fn tiles(viewer: &Viewer, classes: &[ClassRow], children: &[ChildCard]) -> Vec<T
             icon: "people",
         });
     }
+    if policy::allows(viewer, Action::ManageFederation) {
+        tiles.push(Tile {
+            href: "/admin/federation".into(),
+            label: "ENT liés".into(),
+            icon: "group",
+        });
+    }
     tiles.push(Tile {
         href: "/compte".into(),
         label: "Mon compte".into(),

@@ -1,0 +1,155 @@
+//! Actors: the node's Service actor (served to anyone: it carries only the node's public key)
+//! and peers' node actors as the ActivityPub crate sees them when it verifies an activity.
+
+use std::sync::Arc;
+
+use activitypub_federation::config::Data;
+use activitypub_federation::traits::{Actor, Object};
+use serde::{Deserialize, Serialize};
+use url::Url;
+
+use crate::inbox::InboxError;
+use crate::service::Shared;
+
+/// Path of a node's Service actor.
+pub const NODE_ACTOR_PATH: &str = "/federation/node";
+/// Path of a node's shared inbox.
+pub const INBOX_PATH: &str = "/federation/inbox";
+/// Path of the reciprocity endpoint (served to configured peers only).
+pub const LINK_PATH: &str = "/federation/link";
+
+/// An actor's public key, as actors publish it.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
+#[serde(rename_all = "camelCase")]
+pub struct PublicKey {
+    /// `<actor>#main-key`.
+    pub id: String,
+    /// The actor.
+    pub owner: Url,
+    /// SubjectPublicKeyInfo, PEM.
+    pub public_key_pem: String,
+}
+
+/// The JSON of a node's Service actor.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
+#[serde(rename_all = "camelCase")]
+pub struct ServiceActor {
+    /// JSON-LD context.
+    #[serde(rename = "@context", default)]
+    pub context: serde_json::Value,
+    /// `Service`.
+    #[serde(rename = "type")]
+    pub kind: String,
+    /// `https://<domain>/federation/node`.
+    pub id: Url,
+    /// Always `node`.
+    pub preferred_username: String,
+    /// The node's name.
+    pub name: String,
+    /// The shared inbox.
+    pub inbox: Url,
+    /// The node key.
+    pub public_key: PublicKey,
+}
+
+impl ServiceActor {
+    /// The actor of the node at `base`.
+    pub fn new(base: &Url, name: &str, public_key_pem: &str) -> Self {
+        let id = join(base, NODE_ACTOR_PATH);
+        Self {
+            context: serde_json::json!([
+                "https://www.w3.org/ns/activitystreams",
+                "https://w3id.org/security/v1"
+            ]),
+            kind: "Service".into(),
+            preferred_username: "node".into(),
+            name: name.into(),
+            inbox: join(base, INBOX_PATH),
+            public_key: PublicKey {
+                id: format!("{id}#main-key"),
+                owner: id.clone(),
+                public_key_pem: public_key_pem.to_owned(),
+            },
+            id,
+        }
+    }
+}
+
+/// `base` + `path`.
+pub fn join(base: &Url, path: &str) -> Url {
+    let mut url = base.clone();
+    url.set_path(path);
+    url.set_query(None);
+    url.set_fragment(None);
+    url
+}
+
+/// A peer's node actor, from the link registry (its key pinned by the link's fingerprint).
+#[derive(Debug, Clone)]
+pub struct PeerNode {
+    id: Url,
+    public_key_pem: String,
+}
+
+#[async_trait::async_trait]
+impl Object for PeerNode {
+    type DataType = Arc<Shared>;
+    type Kind = ServiceActor;
+    type Error = InboxError;
+
+    fn id(&self) -> &Url {
+        &self.id
+    }
+
+    async fn read_from_id(
+        object_id: Url,
+        data: &Data<Self::DataType>,
+    ) -> Result<Option<Self>, Self::Error> {
+        let shared = data.app_data();
+        let domain = crate::signing::authority(&object_id);
+        let peer = shared.links.active(&domain, shared.today());
+        Ok(peer.and_then(|peer| {
+            let expected = join(&shared.peer_base(&domain), NODE_ACTOR_PATH);
+            (expected == object_id).then(|| Self {
+                id: object_id,
+                public_key_pem: peer.public_key_pem.unwrap_or_default(),
+            })
+        }))
+    }
+
+    async fn into_json(self, _data: &Data<Self::DataType>) -> Result<Self::Kind, Self::Error> {
+        Err(InboxError::Refused("acteur distant".into()))
+    }
+
+    async fn verify(
+        _json: &Self::Kind,
+        _expected_domain: &Url,
+        _data: &Data<Self::DataType>,
+    ) -> Result<(), Self::Error> {
+        // Peers' node actors come from the registry only; nothing fetched is ever trusted here.
+        Err(InboxError::Refused("acteur inconnu".into()))
+    }
+
+    async fn from_json(
+        _json: Self::Kind,
+        _data: &Data<Self::DataType>,
+    ) -> Result<Self, Self::Error> {
+        Err(InboxError::Refused("acteur inconnu".into()))
+    }
+}
+
+impl Actor for PeerNode {
+    fn public_key_pem(&self) -> &str {
+        &self.public_key_pem
+    }
+
+    fn private_key_pem(&self) -> Option<String> {
+        None
+    }
+
+    fn inbox(&self) -> Url {
+        let mut url = self.id.clone();
+        url.set_path(INBOX_PATH);
+        url
+    }
+}

@@ -1,0 +1,191 @@
+//! The operator's federation page: this node's identity, each link's state and queue, the
+//! notices received from linked nodes, and a form to send one.
+
+use askama::Template;
+use axum::Form;
+use axum::extract::{Path, State};
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Redirect, Response};
+use ent_federation::Federation;
+use serde::Deserialize;
+
+use crate::accounts::Viewer;
+use crate::app::AppState;
+use crate::error::{AppError, AppResult};
+use crate::federation::notices::{self, Notice, NoticeText};
+use crate::federation::store;
+use crate::policy::{self, Action};
+use crate::web::{Page, render};
+
+/// One link as the page shows it.
+pub struct LinkLine {
+    /// Convention title.
+    pub label: String,
+    /// Peer domain.
+    pub domain: String,
+    /// State in French.
+    pub state: &'static str,
+    /// Why it is not active.
+    pub reason: String,
+    /// Deliveries waiting.
+    pub queue: i64,
+    /// Last successful delivery, or "jamais".
+    pub last_success: String,
+}
+
+#[derive(Template)]
+#[template(path = "admin_federation.html")]
+struct FederationPage<'a> {
+    page: Page<'a>,
+    enabled: bool,
+    domain: String,
+    fingerprint: String,
+    links: Vec<LinkLine>,
+    received: Vec<Notice>,
+    ours: Vec<Notice>,
+    error: Option<&'a str>,
+}
+
+/// The notice form (publish, change or delete).
+#[derive(Deserialize, Default)]
+pub struct NoticeForm {
+    #[serde(default)]
+    title: String,
+    #[serde(default)]
+    content: String,
+    #[serde(default)]
+    delete: Option<String>,
+    #[serde(default)]
+    csrf: String,
+}
+
+fn when(state: &AppState, secs: i64) -> String {
+    if secs == 0 {
+        return "jamais".into();
+    }
+    let _ = state;
+    chrono::DateTime::from_timestamp(secs, 0)
+        .map(|t| t.format("%d/%m/%Y %H:%M UTC").to_string())
+        .unwrap_or_default()
+}
+
+/// The links of `federation` with their stored counters.
+pub async fn link_lines(state: &AppState, federation: &Federation) -> AppResult<Vec<LinkLine>> {
+    let records = store::load_peers(&state.db).await?;
+    let mut lines = Vec::new();
+    for peer in federation.shared().links.all() {
+        let domain = peer.domain();
+        let record = records.iter().find(|r| r.domain == domain);
+        lines.push(LinkLine {
+            label: peer.config.label.clone(),
+            state: peer.state.label(),
+            reason: peer.state.reason().to_owned(),
+            queue: store::queue(&state.db, &domain).await?.depth,
+            last_success: when(state, record.map_or(0, |r| r.last_success_at)),
+            domain,
+        });
+    }
+    Ok(lines)
+}
+
+async fn respond(
+    state: &AppState,
+    viewer: &Viewer,
+    status: StatusCode,
+    error: Option<&str>,
+) -> AppResult<Response> {
+    let (enabled, domain, fingerprint, links) = match &state.federation {
+        Some(federation) => (
+            federation.is_enabled(),
+            federation.shared().authority.clone(),
+            federation.shared().identity.fingerprint_grouped(),
+            link_lines(state, federation).await?,
+        ),
+        None => (
+            false,
+            state.config.node.domain.clone(),
+            String::new(),
+            vec![],
+        ),
+    };
+    let (ours, received): (Vec<Notice>, Vec<Notice>) = notices::list(&state.db)
+        .await?
+        .into_iter()
+        .partition(|n| n.peer.is_empty());
+    let page = FederationPage {
+        page: viewer.page("ENT liés", &state.config.node.name),
+        enabled,
+        domain,
+        fingerprint,
+        links,
+        received,
+        ours,
+        error,
+    };
+    Ok((status, render(&page)?).into_response())
+}
+
+/// `GET /admin/federation`.
+pub async fn page(State(state): State<AppState>, viewer: Viewer) -> AppResult<Response> {
+    policy::require(&viewer, Action::ManageFederation)?;
+    respond(&state, &viewer, StatusCode::OK, None).await
+}
+
+/// `POST /admin/federation/avis`: sends a notice to every active link.
+pub async fn publish(
+    State(state): State<AppState>,
+    viewer: Viewer,
+    Form(form): Form<NoticeForm>,
+) -> AppResult<Response> {
+    policy::require(&viewer, Action::ManageFederation)?;
+    viewer.check_csrf(&form.csrf)?;
+    let federation = state.federation.as_ref().ok_or(AppError::NotFound)?;
+    let text = match NoticeText::parse(&form.title, &form.content) {
+        Ok(text) => text,
+        Err(message) => {
+            return respond(
+                &state,
+                &viewer,
+                StatusCode::UNPROCESSABLE_ENTITY,
+                Some(message),
+            )
+            .await;
+        }
+    };
+    notices::publish(&state.db, federation, &text, state.clock.now()).await?;
+    Ok(Redirect::to("/admin/federation").into_response())
+}
+
+/// `POST /admin/federation/avis/{id}`: changes or deletes one of our notices.
+pub async fn change(
+    State(state): State<AppState>,
+    viewer: Viewer,
+    Path(id): Path<String>,
+    Form(form): Form<NoticeForm>,
+) -> AppResult<Response> {
+    policy::require(&viewer, Action::ManageFederation)?;
+    viewer.check_csrf(&form.csrf)?;
+    let federation = state.federation.as_ref().ok_or(AppError::NotFound)?;
+    let now = state.clock.now();
+    let found = if form.delete.is_some() {
+        notices::delete(&state.db, federation, &id, now).await?
+    } else {
+        let text = match NoticeText::parse(&form.title, &form.content) {
+            Ok(text) => text,
+            Err(message) => {
+                return respond(
+                    &state,
+                    &viewer,
+                    StatusCode::UNPROCESSABLE_ENTITY,
+                    Some(message),
+                )
+                .await;
+            }
+        };
+        notices::update(&state.db, federation, &id, &text, now).await?
+    };
+    if !found {
+        return Err(AppError::NotFound);
+    }
+    Ok(Redirect::to("/admin/federation").into_response())
+}

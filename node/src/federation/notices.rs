@@ -1,0 +1,337 @@
+//! Notices: short messages the operator of a node sends to the operators of its linked nodes
+//! ("maintenance samedi", "nouvelle convention à signer"). The first federated content: each is
+//! a Note, created, updated and deleted through the outbox, and purged when its link ends.
+
+use ent_federation::{Federation, HostError};
+use serde_json::{Value, json};
+use sqlx::{Any, Row, Transaction};
+
+use crate::federation::store::enqueue;
+use crate::store::{Db, new_id};
+
+/// A notice, ours (`peer` empty) or received.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct Notice {
+    /// Local id.
+    pub id: String,
+    /// ActivityPub id.
+    pub object_id: String,
+    /// The sending peer, empty for ours.
+    pub peer: String,
+    /// Who wrote it ("ENT de la ville de …").
+    pub author_label: String,
+    /// Title.
+    pub title: String,
+    /// Text.
+    pub content: String,
+    /// First published (Unix seconds).
+    pub published_at: i64,
+    /// Last changed (Unix seconds).
+    pub updated_at: i64,
+}
+
+/// A notice as typed by an operator.
+#[derive(Debug, Clone)]
+pub struct NoticeText {
+    /// Title, 1–120 characters.
+    pub title: String,
+    /// Text, 1–4,000 characters.
+    pub content: String,
+}
+
+impl NoticeText {
+    /// Checks lengths; the French message names the field.
+    pub fn parse(title: &str, content: &str) -> Result<Self, &'static str> {
+        let title = title.trim();
+        let content = content.trim();
+        if title.is_empty() || title.chars().count() > 120 {
+            return Err("Le titre doit faire entre 1 et 120 caractères.");
+        }
+        if content.is_empty() || content.chars().count() > 4000 {
+            return Err("Le texte doit faire entre 1 et 4 000 caractères.");
+        }
+        Ok(Self {
+            title: title.into(),
+            content: content.into(),
+        })
+    }
+}
+
+/// Every notice, newest first.
+pub async fn list(db: &Db) -> sqlx::Result<Vec<Notice>> {
+    let rows = sqlx::query(
+        "SELECT id, object_id, peer, author_label, title, content, published_at, updated_at \
+         FROM federation_notices ORDER BY published_at DESC, id DESC",
+    )
+    .fetch_all(db.pool())
+    .await?;
+    Ok(rows.iter().map(notice).collect())
+}
+
+/// Received notices of `peer`, oldest first.
+pub async fn from_peer(db: &Db, peer: &str) -> sqlx::Result<Vec<Notice>> {
+    let rows = sqlx::query(
+        "SELECT id, object_id, peer, author_label, title, content, published_at, updated_at \
+         FROM federation_notices WHERE peer = $1 ORDER BY published_at, id",
+    )
+    .bind(peer)
+    .fetch_all(db.pool())
+    .await?;
+    Ok(rows.iter().map(notice).collect())
+}
+
+fn notice(r: &sqlx::any::AnyRow) -> Notice {
+    Notice {
+        id: r.get(0),
+        object_id: r.get(1),
+        peer: r.get(2),
+        author_label: r.get(3),
+        title: r.get(4),
+        content: r.get(5),
+        published_at: r.get(6),
+        updated_at: r.get(7),
+    }
+}
+
+/// Publishes a new notice to every active link; returns its id.
+pub async fn publish(
+    db: &Db,
+    federation: &Federation,
+    text: &NoticeText,
+    now: i64,
+) -> sqlx::Result<String> {
+    let id = new_id();
+    let object_id = federation
+        .local_url(&format!("/federation/objects/{id}"))
+        .to_string();
+    let author = federation.service_actor().name;
+    let mut tx = db.pool().begin().await?;
+    sqlx::query(
+        "INSERT INTO federation_notices (id, object_id, peer, author_label, title, content, published_at, updated_at) \
+         VALUES ($1, $2, '', $3, $4, $5, $6, $6)",
+    )
+    .bind(&id)
+    .bind(&object_id)
+    .bind(&author)
+    .bind(&text.title)
+    .bind(&text.content)
+    .bind(now)
+    .execute(&mut *tx)
+    .await?;
+    let object = note(federation, &object_id, text, now, now);
+    send(&mut tx, federation, "Create", object, now).await?;
+    tx.commit().await?;
+    wake(federation);
+    Ok(id)
+}
+
+/// Changes one of our notices; `false` when there is no such notice of ours.
+pub async fn update(
+    db: &Db,
+    federation: &Federation,
+    id: &str,
+    text: &NoticeText,
+    now: i64,
+) -> sqlx::Result<bool> {
+    let mut tx = db.pool().begin().await?;
+    let row = sqlx::query(
+        "SELECT object_id, published_at FROM federation_notices WHERE id = $1 AND peer = ''",
+    )
+    .bind(id)
+    .fetch_optional(&mut *tx)
+    .await?;
+    let Some(row) = row else {
+        return Ok(false);
+    };
+    let (object_id, published): (String, i64) = (row.get(0), row.get(1));
+    sqlx::query(
+        "UPDATE federation_notices SET title = $2, content = $3, updated_at = $4 WHERE id = $1",
+    )
+    .bind(id)
+    .bind(&text.title)
+    .bind(&text.content)
+    .bind(now)
+    .execute(&mut *tx)
+    .await?;
+    let object = note(federation, &object_id, text, published, now);
+    send(&mut tx, federation, "Update", object, now).await?;
+    tx.commit().await?;
+    wake(federation);
+    Ok(true)
+}
+
+/// Deletes one of our notices everywhere; `false` when there is no such notice of ours.
+pub async fn delete(db: &Db, federation: &Federation, id: &str, now: i64) -> sqlx::Result<bool> {
+    let mut tx = db.pool().begin().await?;
+    let object_id: Option<String> =
+        sqlx::query_scalar("SELECT object_id FROM federation_notices WHERE id = $1 AND peer = ''")
+            .bind(id)
+            .fetch_optional(&mut *tx)
+            .await?;
+    let Some(object_id) = object_id else {
+        return Ok(false);
+    };
+    sqlx::query("DELETE FROM federation_notices WHERE id = $1")
+        .bind(id)
+        .execute(&mut *tx)
+        .await?;
+    let tombstone = json!({ "id": object_id, "type": "Tombstone" });
+    send(&mut tx, federation, "Delete", tombstone, now).await?;
+    tx.commit().await?;
+    wake(federation);
+    Ok(true)
+}
+
+fn note(
+    federation: &Federation,
+    object_id: &str,
+    text: &NoticeText,
+    published: i64,
+    updated: i64,
+) -> Value {
+    json!({
+        "id": object_id,
+        "type": "Note",
+        "attributedTo": federation.service_actor().id,
+        "name": text.title,
+        "content": text.content,
+        "published": rfc3339(published),
+        "updated": rfc3339(updated),
+    })
+}
+
+fn rfc3339(secs: i64) -> String {
+    chrono::DateTime::from_timestamp(secs, 0)
+        .unwrap_or_default()
+        .to_rfc3339_opts(chrono::SecondsFormat::Secs, true)
+}
+
+/// One activity per active link, each addressed to that peer only (a peer must never see the
+/// address of another peer it is not linked to), queued in the caller's transaction.
+async fn send(
+    tx: &mut Transaction<'_, Any>,
+    federation: &Federation,
+    kind: &str,
+    object: Value,
+    now: i64,
+) -> sqlx::Result<()> {
+    let actor = federation.service_actor().id;
+    for (peer, inbox) in federation.recipients(None) {
+        let activity_id = federation
+            .local_url(&format!("/federation/activities/{}", new_id()))
+            .to_string();
+        let mut to = inbox.clone();
+        to.set_path(ent_federation::actors::NODE_ACTOR_PATH);
+        let activity = json!({
+            "@context": "https://www.w3.org/ns/activitystreams",
+            "id": activity_id,
+            "type": kind,
+            "actor": actor,
+            "to": [to],
+            "object": object,
+        });
+        enqueue(
+            tx,
+            &peer,
+            &activity_id,
+            inbox.as_str(),
+            &activity.to_string(),
+            now,
+        )
+        .await?;
+    }
+    Ok(())
+}
+
+fn wake(federation: &Federation) {
+    for (peer, _) in federation.recipients(None) {
+        federation.wake(&peer);
+    }
+}
+
+/// Applies a received Create/Update/Delete of a notice from `peer`, in the caller's
+/// transaction.
+pub async fn apply(
+    tx: &mut Transaction<'_, Any>,
+    peer: &str,
+    peer_name: &str,
+    activity: &Value,
+    now: i64,
+) -> Result<(), HostError> {
+    let kind = activity["type"].as_str().unwrap_or_default();
+    let object = &activity["object"];
+    let object_id = object
+        .as_str()
+        .or_else(|| object["id"].as_str())
+        .ok_or_else(|| HostError::Refused("objet sans identifiant".into()))?;
+    let owner = url::Url::parse(object_id)
+        .map(|u| ent_federation::signing::authority(&u))
+        .unwrap_or_default();
+    if owner != peer {
+        return Err(HostError::Refused(
+            "l'objet n'appartient pas au pair".into(),
+        ));
+    }
+    let storage = |e: sqlx::Error| HostError::Storage(e.to_string());
+    match kind {
+        "Create" | "Update" => {
+            if object["type"].as_str() != Some("Note") {
+                return Err(HostError::Refused("seules les notes sont acceptées".into()));
+            }
+            let title = text(&object["name"], 120)?;
+            let content = text(&object["content"], 4000)?;
+            let updated = sqlx::query(
+                "UPDATE federation_notices SET title = $3, content = $4, updated_at = $5 \
+                 WHERE object_id = $1 AND peer = $2",
+            )
+            .bind(object_id)
+            .bind(peer)
+            .bind(&title)
+            .bind(&content)
+            .bind(now)
+            .execute(&mut **tx)
+            .await
+            .map_err(storage)?
+            .rows_affected();
+            if updated == 0 {
+                sqlx::query(
+                    "INSERT INTO federation_notices (id, object_id, peer, author_label, title, content, published_at, updated_at) \
+                     VALUES ($1, $2, $3, $4, $5, $6, $7, $7)",
+                )
+                .bind(new_id())
+                .bind(object_id)
+                .bind(peer)
+                .bind(peer_name)
+                .bind(&title)
+                .bind(&content)
+                .bind(now)
+                .execute(&mut **tx)
+                .await
+                .map_err(storage)?;
+            }
+            Ok(())
+        }
+        "Delete" => {
+            sqlx::query("DELETE FROM federation_notices WHERE object_id = $1 AND peer = $2")
+                .bind(object_id)
+                .bind(peer)
+                .execute(&mut **tx)
+                .await
+                .map_err(storage)?;
+            Ok(())
+        }
+        other => Err(HostError::Refused(format!(
+            "activité {other} non prise en charge"
+        ))),
+    }
+}
+
+fn text(value: &Value, max: usize) -> Result<String, HostError> {
+    let text = value.as_str().unwrap_or_default().trim();
+    if text.is_empty() || text.chars().count() > max {
+        return Err(HostError::Refused(format!(
+            "texte vide ou de plus de {max} caractères"
+        )));
+    }
+    Ok(text.to_owned())
+}
