@@ -223,13 +223,16 @@ async fn probe(
             }
             (LinkState::Active, Some(key))
         }
-        Ok(fetched) => (
-            LinkState::Pending(format!(
-                "le pair ne liste pas ce nœud (réponse {})",
-                fetched.status
-            )),
-            Some(key),
-        ),
+        Ok(fetched) => {
+            let max = shared.settings.max_clock_skew_secs;
+            let reason = match report.clock_skew_secs {
+                Some(skew) if skew.abs() > max => format!(
+                    "horloges décalées de {skew} s avec le pair (tolérance {max} s) : vérifiez NTP"
+                ),
+                _ => format!("le pair ne liste pas ce nœud (réponse {})", fetched.status),
+            };
+            (LinkState::Pending(reason), Some(key))
+        }
         Err(error) => (
             LinkState::Pending(format!("injoignable : {error}")),
             Some(key),

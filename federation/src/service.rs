@@ -97,6 +97,8 @@ impl Shared {
 pub struct Federation {
     shared: Arc<Shared>,
     config: FederationConfig<Arc<Shared>>,
+    /// Workers stop when this turns true.
+    shutdown: Arc<watch::Sender<bool>>,
 }
 
 impl std::fmt::Debug for Federation {
@@ -164,7 +166,11 @@ impl Federation {
             .build()
             .await
             .map_err(|e| StartError::Config(e.to_string()))?;
-        Ok(Self { shared, config })
+        Ok(Self {
+            shared,
+            config,
+            shutdown: Arc::new(watch::channel(false).0),
+        })
     }
 
     /// The shared state.
@@ -228,19 +234,29 @@ impl Federation {
         self.shared.checker_waker.notify_one();
     }
 
-    /// Starts the link checker and one delivery worker per configured peer; they stop when
-    /// `shutdown` turns true.
-    pub async fn start(&self, shutdown: watch::Receiver<bool>) {
+    /// Starts the link checker and one delivery worker per configured peer, until [`stop`].
+    ///
+    /// [`stop`]: Self::stop
+    pub async fn start(&self) {
         crate::checker::restore(&self.shared).await;
+        let shutdown = self.shutdown.subscribe();
         tokio::spawn(crate::checker::run(self.shared.clone(), shutdown.clone()));
         for peer in self.shared.links.all() {
             crate::delivery::spawn(self.shared.clone(), peer.domain(), shutdown.clone());
         }
     }
 
+    /// Stops the workers. Each finishes the delivery it has in flight, if any; a delivery
+    /// interrupted harder (a crash) is sent again after restart and dropped by the receiver as
+    /// a replay.
+    pub fn stop(&self) {
+        let _ = self.shutdown.send(true);
+    }
+
     /// Applies a new list of links (configuration reload): ended links are purged at once,
     /// new ones get a worker and a check.
-    pub async fn reload(&self, links: &[LinkConfig], shutdown: watch::Receiver<bool>) {
+    pub async fn reload(&self, links: &[LinkConfig]) {
+        let shutdown = self.shutdown.subscribe();
         let before: Vec<String> = self.shared.links.all().iter().map(|p| p.domain()).collect();
         for removed in self.shared.links.replace(links) {
             crate::checker::end_link(&self.shared, &removed, "convention retirée").await;

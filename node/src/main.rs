@@ -67,5 +67,32 @@ async fn serve(path: &std::path::Path) -> anyhow::Result<()> {
     let config = NodeConfig::load(path).map_err(|e| anyhow::anyhow!("{}: {e}", path.display()))?;
     ent_node::ops::logging::init(&config.logging);
     let state = ent_node::server::prepare(config).await?;
+    #[cfg(unix)]
+    tokio::spawn(reload_links_on_sighup(path.to_owned(), state.clone()));
     ent_node::server::run(state).await
+}
+
+/// `systemctl reload` (SIGHUP) re-reads the configuration and applies its `[[links]]` at once:
+/// a removed or changed link stops and is purged without a restart. Other settings need one.
+#[cfg(unix)]
+async fn reload_links_on_sighup(path: std::path::PathBuf, state: ent_node::AppState) {
+    use tokio::signal::unix::{SignalKind, signal};
+    let Ok(mut hangup) = signal(SignalKind::hangup()) else {
+        return;
+    };
+    while hangup.recv().await.is_some() {
+        match NodeConfig::load(&path) {
+            Err(error) => tracing::error!(%error, "reload refused: configuration invalid, links unchanged"),
+            Ok(config) => match &state.federation {
+                Some(federation) => {
+                    federation.reload(&config.links).await;
+                    tracing::info!(links = config.links.len(), "links reloaded");
+                }
+                None if !config.links.is_empty() => {
+                    tracing::warn!("federation was off at start: restart the node to turn it on");
+                }
+                None => {}
+            },
+        }
+    }
 }

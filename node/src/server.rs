@@ -40,14 +40,11 @@ pub async fn prepare_with_clock(
     state.with_federation().await
 }
 
-/// Starts the federation workers (link checker, delivery workers) if federation is on; they
-/// stop when the returned sender is dropped or set.
-pub async fn start_workers(state: &AppState) -> tokio::sync::watch::Sender<bool> {
-    let (stop, stopped) = tokio::sync::watch::channel(false);
+/// Starts the federation workers (link checker, delivery workers) if federation is on.
+pub async fn start_workers(state: &AppState) {
     if let Some(federation) = &state.federation {
-        federation.start(stopped).await;
+        federation.start().await;
     }
-    stop
 }
 
 /// Installs rustls's ring provider once per process (rustls refuses to pick one implicitly when
@@ -80,7 +77,8 @@ pub async fn serve(
         (Some(cert), Some(key)) => Some((cert.clone(), key.clone())),
         _ => None,
     };
-    let workers = start_workers(&state).await;
+    start_workers(&state).await;
+    let federation = state.federation.clone();
     let app = router(state).into_make_service_with_connect_info::<SocketAddr>();
     if let Some((cert, key)) = tls {
         let rustls = axum_server::tls_rustls::RustlsConfig::from_pem_file(&cert, &key)
@@ -113,7 +111,9 @@ pub async fn serve(
     }
     // Workers stop between deliveries; one in flight is sent again after restart, and the
     // receiver drops the replay by activity id.
-    let _ = workers.send(true);
+    if let Some(federation) = federation {
+        federation.stop();
+    }
     db.close().await;
     tracing::info!("stopped");
     Ok(())

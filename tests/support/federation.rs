@@ -10,6 +10,9 @@ use std::time::Duration;
 use ent_config::NodeConfig;
 use ent_federation::signing::{Signer, http_date};
 use ent_federation::{LinkState, NodeIdentity};
+use base64::Engine;
+use rsa::pkcs8::DecodePrivateKey;
+use sha2::Digest;
 use tokio::net::TcpListener;
 
 use crate::{TestApp, spawn_configured};
@@ -274,15 +277,7 @@ impl Linked {
             .signed_headers("post", &url, &http_date(now), Some(signed_body.as_bytes()))
             .expect("signed");
         if let Some(covered) = &request.covered {
-            let mut partial: std::collections::BTreeMap<String, String> = headers
-                .iter()
-                .filter(|(name, _)| covered.contains(&name.as_str()))
-                .map(|(n, v)| (n.clone(), v.clone()))
-                .collect();
-            partial.remove("signature");
-            let signature = signer
-                .signature("post", url.path(), &partial)
-                .expect("signed");
+            let signature = self.forge_signature(from, &url, &headers, covered);
             headers.insert("signature".into(), signature);
         }
         if let Some(content_type) = &request.content_type {
@@ -293,6 +288,52 @@ impl Linked {
             builder = builder.header(name.as_str(), value.as_str());
         }
         builder.send().await.expect("inbox answered").status()
+    }
+
+    /// A `Signature` header by node `from` covering `(request-target)` and only `covered`
+    /// (which a correct sender never does).
+    fn forge_signature(
+        &self,
+        from: usize,
+        url: &url::Url,
+        headers: &BTreeMap<String, String>,
+        covered: &[&str],
+    ) -> String {
+        let mut lines = vec![format!("(request-target): post {}", url.path())];
+        lines.extend(covered.iter().map(|name| format!("{name}: {}", headers[*name])));
+        let identity = NodeIdentity::load(&self.nodes[from].data_dir()).expect("node key");
+        let key = rsa::RsaPrivateKey::from_pkcs8_pem(identity.private_key_pem()).expect("key");
+        let digest = sha2::Sha256::digest(lines.join("\n").as_bytes());
+        let raw = key
+            .sign(rsa::Pkcs1v15Sign::new::<sha2::Sha256>(), &digest)
+            .expect("signature");
+        format!(
+            "keyId=\"{}\",algorithm=\"rsa-sha256\",headers=\"(request-target) {}\",signature=\"{}\"",
+            self.signer(from).key_id(),
+            covered.join(" "),
+            base64::engine::general_purpose::STANDARD.encode(raw)
+        )
+    }
+
+    /// GETs `path` on node `to`, signed as node `from` (`None`: unsigned); status and body.
+    pub async fn get_as(&self, from: Option<usize>, to: usize, path: &str) -> (u16, String) {
+        let url: url::Url = format!("https://{}{path}", self.domains[to])
+            .parse()
+            .expect("url");
+        let mut builder = self.http().get(url.clone());
+        if let Some(from) = from {
+            let now = self.nodes[from].state.clock.now();
+            let headers = self
+                .signer(from)
+                .signed_headers("get", &url, &http_date(now), None)
+                .expect("signed");
+            for (name, value) in &headers {
+                builder = builder.header(name.as_str(), value.as_str());
+            }
+        }
+        let response = builder.send().await.expect("node answered");
+        let status = response.status().as_u16();
+        (status, response.text().await.unwrap_or_default())
     }
 
     /// A Note activity from node `from`, addressed to node `to`.

@@ -1,0 +1,193 @@
+//! Delivery: ordered per peer, retried on any refusal until the peer accepts, kept across an
+//! outage, cancelled when the link ends.
+
+use ent_federation::LinkState;
+use ent_node::federation::notices::{self, NoticeText};
+use ent_node::federation::store;
+use ent_tests::federation::{Forged, Linked, eventually};
+use reqwest::StatusCode;
+
+use ent_federation::delivery::BACKOFF_CAP_SECS;
+
+use crate::federation::{publish, received, trio};
+
+const A: usize = 0;
+const B: usize = 1;
+
+/// Node `to` stops accepting node `from` (as if it had not enabled its side of the link yet).
+fn refuses(linked: &Linked, to: usize, from: usize) {
+    linked.node(to).federation().shared().links.set_state(
+        &linked.domains[from],
+        LinkState::Pending("pas encore activée".into()),
+        None,
+    );
+}
+
+fn b_refuses_a(linked: &Linked) {
+    refuses(linked, B, A);
+}
+
+/// Waits until A has failed to deliver its oldest activity to B at least `attempts` times.
+async fn wait_failed_attempts(linked: &Linked, attempts: i64) -> String {
+    wait_failed(linked, A, B, attempts).await
+}
+
+/// Waits until `from` has failed to deliver its oldest activity to `to` at least `attempts`
+/// times; returns the last error.
+async fn wait_failed(linked: &Linked, from: usize, to: usize, attempts: i64) -> String {
+    let db = &linked.node(from).state.db;
+    let peer = &linked.domains[to];
+    eventually(&format!("{attempts} failed attempts"), || async {
+        store::next_delivery(db, peer)
+            .await
+            .unwrap()
+            .is_some_and(|d| d.attempts >= attempts)
+    })
+    .await;
+    let head = store::next_delivery(db, peer).await.unwrap().unwrap();
+    sqlx::query_scalar("SELECT last_error FROM federation_deliveries WHERE id = $1")
+        .bind(&head.id)
+        .fetch_one(db.pool())
+        .await
+        .unwrap()
+}
+
+async fn queue_depth(linked: &Linked, from: usize, to: usize) -> i64 {
+    store::queue(&linked.node(from).state.db, &linked.domains[to])
+        .await
+        .unwrap()
+        .depth
+}
+
+#[tokio::test]
+async fn a_peer_that_has_not_enabled_the_link_yet_is_retried() {
+    let linked = trio().await;
+    b_refuses_a(&linked);
+    publish(&linked, A, "Avis en attente").await;
+    let error = wait_failed_attempts(&linked, 2).await;
+    assert!(error.contains("403"), "{error}");
+    assert!(received(&linked, B, A).await.is_empty());
+    linked.wait_active(B, A).await;
+    linked.advance(60);
+    eventually("delivered once B enabled the link", || async {
+        received(&linked, B, A).await == ["Avis en attente"]
+    })
+    .await;
+    assert_eq!(queue_depth(&linked, A, B).await, 0);
+}
+
+#[tokio::test]
+async fn a_peer_answering_401_is_retried() {
+    let linked = trio().await;
+    // A's clock runs ten minutes ahead: its signed Date is out of B's tolerance (401).
+    linked.node(A).state.clock.advance(600);
+    publish(&linked, A, "Avis horodaté").await;
+    let error = wait_failed_attempts(&linked, 2).await;
+    assert!(error.contains("401"), "{error}");
+    linked.node(A).state.clock.advance(-600);
+    // Retries are scheduled on A's (then fast) clock: let that much time pass for everyone.
+    linked.advance(BACKOFF_CAP_SECS + 600);
+    eventually("delivered once B's clock is right", || async {
+        received(&linked, B, A).await == ["Avis horodaté"]
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn order_is_kept_under_retries() {
+    let linked = trio().await;
+    b_refuses_a(&linked);
+    let node = linked.node(A);
+    let (db, federation, now) = (&node.state.db, node.federation(), node.state.clock.now());
+    let first = publish(&linked, A, "Version 1").await;
+    let v2 = NoticeText::parse("Version 2", "Texte corrigé").unwrap();
+    assert!(notices::update(db, federation, &first, &v2, now).await.unwrap());
+    let second = publish(&linked, A, "Éphémère").await;
+    assert!(notices::delete(db, federation, &second, now).await.unwrap());
+    publish(&linked, A, "Dernier").await;
+    assert_eq!(queue_depth(&linked, A, B).await, 5);
+    wait_failed_attempts(&linked, 2).await;
+    linked.wait_active(B, A).await;
+    linked.advance(60);
+    eventually("the queue is drained", || async {
+        queue_depth(&linked, A, B).await == 0
+    })
+    .await;
+    // Create → Update → Delete arrived in order: an Update or a Delete applied before its
+    // Create would leave "Version 1" or "Éphémère" behind.
+    let copies = notices::from_peer(&linked.node(B).state.db, &linked.domains[A])
+        .await
+        .unwrap();
+    let titles: Vec<&str> = copies.iter().map(|n| n.title.as_str()).collect();
+    assert_eq!(titles, ["Version 2", "Dernier"]);
+    assert_eq!(copies[0].content, "Texte corrigé");
+}
+
+#[tokio::test]
+async fn removing_a_link_mid_queue_cancels_and_purges_at_once() {
+    // B is linked to A and C; B's operator ends the convention with C.
+    const C: usize = 2;
+    let linked = trio().await;
+    publish(&linked, C, "Avis de C").await;
+    eventually("B has C's notice", || async {
+        received(&linked, B, C).await == ["Avis de C"]
+    })
+    .await;
+    refuses(&linked, C, B);
+    for i in 0..3 {
+        publish(&linked, B, &format!("En file {i}")).await;
+    }
+    wait_failed(&linked, B, C, 1).await;
+    assert_eq!(queue_depth(&linked, B, C).await, 3);
+    let remaining: Vec<_> = linked
+        .node(B)
+        .state
+        .config
+        .links
+        .iter()
+        .filter(|l| l.normalized_domain() != linked.domains[C])
+        .cloned()
+        .collect();
+    linked.node(B).federation().reload(&remaining).await;
+    assert_eq!(queue_depth(&linked, B, C).await, 0, "queued deliveries cancelled");
+    assert!(received(&linked, B, C).await.is_empty(), "C's notices purged");
+    let activity = linked.note_activity(C, B, "apres", "Après la fin");
+    assert_eq!(
+        linked.post_as(C, B, Forged::of(&activity)).await,
+        StatusCode::FORBIDDEN,
+        "inbound stopped"
+    );
+    let (status, _) = linked
+        .get_as(Some(C), B, ent_federation::actors::LINK_PATH)
+        .await;
+    assert_eq!(status, 404, "C is no longer listed");
+    // A, still linked, is unaffected.
+    eventually("A still receives B", || async {
+        received(&linked, A, B).await.len() == 3
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn an_expired_link_stops_both_ways_and_is_purged() {
+    let linked = trio().await;
+    publish(&linked, B, "Avis de B").await;
+    eventually("A has B's notice", || async {
+        received(&linked, A, B).await.len() == 1
+    })
+    .await;
+    b_refuses_a(&linked);
+    publish(&linked, A, "Jamais livré").await;
+    wait_failed_attempts(&linked, 1).await;
+    // Past valid_until (2099-12-31) on every node.
+    linked.advance(80 * 366 * 24 * 3600);
+    let activity = linked.note_activity(B, A, "tard", "Trop tard");
+    assert_eq!(
+        linked.post_as(B, A, Forged::of(&activity)).await,
+        StatusCode::FORBIDDEN
+    );
+    eventually("A purged B's notices and cancelled its queue", || async {
+        received(&linked, A, B).await.is_empty() && queue_depth(&linked, A, B).await == 0
+    })
+    .await;
+}
