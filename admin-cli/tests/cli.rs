@@ -617,3 +617,145 @@ fn the_last_active_operator_cannot_be_deactivated() {
         .json();
     assert_eq!(shown["user"]["active"], true, "{shown}");
 }
+
+/// Rewrites `node`'s configuration so it federates as `name` on `addr` with one link to
+/// `peer`; returns the configuration as the node would load it.
+fn link_config(
+    node: &Node,
+    name: &str,
+    addr: std::net::SocketAddr,
+    peer: (&str, std::net::SocketAddr, &str),
+    hosts: &[(&str, std::net::SocketAddr)],
+) -> ent_config::NodeConfig {
+    let path = node.path("ent.toml");
+    let mut doc: toml::Table = std::fs::read_to_string(&path).unwrap().parse().unwrap();
+    let section = |doc: &mut toml::Table, key: &str| -> toml::Table {
+        doc.get(key)
+            .and_then(|v| v.as_table())
+            .cloned()
+            .unwrap_or_default()
+    };
+    let mut node_section = section(&mut doc, "node");
+    node_section.insert(
+        "public_url".into(),
+        format!("http://{name}:{}", addr.port()).into(),
+    );
+    node_section.insert(
+        "data_dir".into(),
+        node.path("data").display().to_string().into(),
+    );
+    doc.insert("node".into(), node_section.into());
+    let mut database = section(&mut doc, "database");
+    database.insert("url".into(), node.database_url.clone().into());
+    doc.insert("database".into(), database.into());
+    let mut federation = section(&mut doc, "federation");
+    federation.insert("allow_private_addresses".into(), true.into());
+    let mut fixed = toml::Table::new();
+    for (host, at) in hosts {
+        fixed.insert((*host).into(), at.ip().to_string().into());
+    }
+    federation.insert("hosts".into(), fixed.into());
+    doc.insert("federation".into(), federation.into());
+    let link: toml::Table = format!(
+        "domain = \"{}:{}\"\nfingerprint = \"{}\"\nscopes = [\"spaces\"]\nguest_quota = 10\n\
+         label = \"Convention de test\"\nvalid_from = \"2020-01-01\"\nvalid_until = \"2099-12-31\"\n",
+        peer.0,
+        peer.1.port(),
+        peer.2
+    )
+    .parse()
+    .unwrap();
+    doc.insert("links".into(), toml::Value::Array(vec![link.into()]));
+    std::fs::write(&path, doc.to_string()).unwrap();
+    ent_config::NodeConfig::load(&path).expect("configuration valide")
+}
+
+fn fingerprint(node: &Node) -> String {
+    let value = node.run(&["--format", "json", "links", "identity"]).json();
+    value["fingerprint"].as_str().unwrap().to_owned()
+}
+
+#[test]
+fn links_check_and_list_report_a_live_link_then_an_unreachable_peer() {
+    let runtime = tokio::runtime::Runtime::new().unwrap();
+    let (x, y) = (Node::init(), Node::init());
+    let bind = |ip: &str| std::net::TcpListener::bind((ip, 0)).unwrap();
+    let (x_listener, y_listener) = (bind("127.0.0.2"), bind("127.0.0.3"));
+    let (x_addr, y_addr) = (
+        x_listener.local_addr().unwrap(),
+        y_listener.local_addr().unwrap(),
+    );
+    let hosts = [("x.test", x_addr), ("y.test", y_addr)];
+    let x_config = link_config(
+        &x,
+        "x.test",
+        x_addr,
+        ("y.test", y_addr, &fingerprint(&y)),
+        &hosts,
+    );
+    let y_config = link_config(
+        &y,
+        "y.test",
+        y_addr,
+        ("x.test", x_addr, &fingerprint(&x)),
+        &hosts,
+    );
+    // Both nodes serve in this process; the binary checks from outside, as an operator would.
+    let serve = |config: ent_config::NodeConfig, listener: std::net::TcpListener| {
+        runtime.block_on(async {
+            let state = ent_node::server::prepare(config).await.unwrap();
+            let listener = tokio::net::TcpListener::from_std({
+                listener.set_nonblocking(true).unwrap();
+                listener
+            })
+            .unwrap();
+            ent_node::server::Running::start(state, listener).unwrap()
+        })
+    };
+    let _x_running = serve(x_config, x_listener);
+    let y_running = serve(y_config, y_listener);
+
+    let checked = x.json(&["links", "check"]);
+    let report = &checked[0];
+    assert_eq!(report["domain"], format!("y.test:{}", y_addr.port()));
+    for field in ["reachable", "fingerprint_ok", "reciprocal"] {
+        assert_eq!(report[field], true, "{field}: {checked}");
+    }
+    assert_eq!(report["state"]["state"], "active", "{checked}");
+    assert!(report["clock_skew_secs"].as_i64().unwrap().abs() <= 2);
+    let table = x.ok(&["links", "check"]);
+    assert!(
+        table.contains("active") && table.contains("spaces"),
+        "{table}"
+    );
+    let listed = x.json(&["links", "list"]);
+    assert_eq!(listed[0]["state"], "active", "{listed}");
+    assert_eq!(listed[0]["queue_depth"], 0);
+    assert!(x.ok(&["links", "list"]).contains("Convention de test"));
+
+    runtime.block_on(y_running.stop());
+    let down = x.run(&["--format", "json", "links", "check"]);
+    assert_eq!(down.code, 1, "an inactive link fails the check");
+    let report = &down.json()[0];
+    assert_eq!(report["reachable"], false);
+    assert_eq!(report["state"]["state"], "pending");
+    assert!(
+        report["state"]["reason"]
+            .as_str()
+            .unwrap()
+            .contains("injoignable"),
+        "{report}"
+    );
+}
+
+#[test]
+fn links_check_without_links_says_federation_is_off() {
+    let node = Node::init();
+    let run = node.run(&["links", "check"]);
+    assert_eq!(run.code, 1);
+    assert!(
+        run.stderr.contains("fédération est désactivée"),
+        "{}",
+        run.stderr
+    );
+}

@@ -82,7 +82,9 @@ async fn reload_links_on_sighup(path: std::path::PathBuf, state: ent_node::AppSt
     };
     while hangup.recv().await.is_some() {
         match NodeConfig::load(&path) {
-            Err(error) => tracing::error!(%error, "reload refused: configuration invalid, links unchanged"),
+            Err(error) => {
+                tracing::error!(%error, "reload refused: configuration invalid, links unchanged")
+            }
             Ok(config) => match &state.federation {
                 Some(federation) => {
                     federation.reload(&config.links).await;

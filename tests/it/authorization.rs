@@ -82,6 +82,11 @@ const TABLE: &[Row] = &[
     (Get,  "/admin/ecoles/{school}",                         &[],             "S  D  D  D  D  D  D  D  D  A"),
     (Get,  "/admin/utilisateurs",                            &[],             "S  D  D  D  D  D  D  D  D  A"),
     (Get,  "/admin/utilisateurs/{pupil}",                    &[],             "S  D  D  D  D  D  D  D  D  A"),
+    // ManageFederation: the operator only (this node has no link: sending a notice is a 404
+    // for the operator, tested with linked nodes in federation_admin.rs).
+    (Get,  "/admin/federation",                              &[],             "S  D  D  D  D  D  D  D  D  A"),
+    (Post, "/admin/federation/avis",
+        &[("title", "Avis"), ("content", "Texte")],                          "S  D  D  D  D  D  D  D  D  -"),
     // ManageClass: operator, director, teacher of the class.
     (Post, "/classes/{class_a}/fiches",                      &[],             "S  D  D  A  D  A  D  D  D  A"),
     (Post, "/classes/{class_b}/fiches",                      &[],             "S  D  D  D  A  A  D  D  D  A"),

@@ -101,7 +101,11 @@ async fn order_is_kept_under_retries() {
     let (db, federation, now) = (&node.state.db, node.federation(), node.state.clock.now());
     let first = publish(&linked, A, "Version 1").await;
     let v2 = NoticeText::parse("Version 2", "Texte corrigé").unwrap();
-    assert!(notices::update(db, federation, &first, &v2, now).await.unwrap());
+    assert!(
+        notices::update(db, federation, &first, &v2, now)
+            .await
+            .unwrap()
+    );
     let second = publish(&linked, A, "Éphémère").await;
     assert!(notices::delete(db, federation, &second, now).await.unwrap());
     publish(&linked, A, "Dernier").await;
@@ -149,8 +153,15 @@ async fn removing_a_link_mid_queue_cancels_and_purges_at_once() {
         .cloned()
         .collect();
     linked.node(B).federation().reload(&remaining).await;
-    assert_eq!(queue_depth(&linked, B, C).await, 0, "queued deliveries cancelled");
-    assert!(received(&linked, B, C).await.is_empty(), "C's notices purged");
+    assert_eq!(
+        queue_depth(&linked, B, C).await,
+        0,
+        "queued deliveries cancelled"
+    );
+    assert!(
+        received(&linked, B, C).await.is_empty(),
+        "C's notices purged"
+    );
     let activity = linked.note_activity(C, B, "apres", "Après la fin");
     assert_eq!(
         linked.post_as(C, B, Forged::of(&activity)).await,

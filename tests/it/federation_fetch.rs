@@ -31,7 +31,11 @@ async fn objects_are_served_to_linked_peers_only() {
     let id = publish(&linked, A, "Avis privé").await;
     let path = format!("/federation/objects/{id}");
     assert_eq!(linked.get_as(None, A, &path).await.0, 404, "unsigned");
-    assert_eq!(linked.get_as(Some(C), A, &path).await.0, 404, "signed, not linked");
+    assert_eq!(
+        linked.get_as(Some(C), A, &path).await.0,
+        404,
+        "signed, not linked"
+    );
     let (status, body) = linked.get_as(Some(B), A, &path).await;
     assert_eq!(status, 200, "signed by a linked peer");
     assert!(body.contains("Avis privé"));
@@ -53,7 +57,10 @@ async fn objects_are_served_to_linked_peers_only() {
         request = request.header(name.as_str(), value.as_str());
     }
     assert_eq!(request.send().await.unwrap().status(), 404);
-    assert_eq!(notices::list(&linked.node(A).state.db).await.unwrap().len(), 1);
+    assert_eq!(
+        notices::list(&linked.node(A).state.db).await.unwrap().len(),
+        1
+    );
 }
 
 #[tokio::test]
@@ -81,7 +88,10 @@ async fn person_actors_exist_only_once_federating_and_only_for_linked_peers() {
         .await
         .unwrap();
     assert_eq!(actor.id, again.id, "one actor per user");
-    assert_ne!(actor.id, world.pupil.id, "actor ids are opaque, not user ids");
+    assert_ne!(
+        actor.id, world.pupil.id,
+        "actor ids are opaque, not user ids"
+    );
     let path = format!("/federation/actors/{}", actor.id);
     assert_eq!(linked.get_as(None, A, &path).await.0, 404);
     assert_eq!(linked.get_as(Some(C), A, &path).await.0, 404);
@@ -90,7 +100,10 @@ async fn person_actors_exist_only_once_federating_and_only_for_linked_peers() {
     let json: serde_json::Value = serde_json::from_str(&body).unwrap();
     assert_eq!(json["type"], "Person");
     let name = json["name"].as_str().unwrap();
-    assert!(name.ends_with('.') && name.split(' ').count() == 2, "first name + initial: {name}");
+    assert!(
+        name.ends_with('.') && name.split(' ').count() == 2,
+        "first name + initial: {name}"
+    );
     for private in ["birth", "identifier", &world.pupil.identifier] {
         assert!(!body.contains(private), "{private} leaked");
     }
@@ -117,8 +130,17 @@ async fn webfinger_answers_signed_linked_requests_for_federating_actors_only() {
     assert!(body.contains("/federation/node"));
     assert_eq!(linked.get_as(Some(B), A, &query(&actor.id)).await.0, 200);
     // A user who never federated, named by identifier or id: nothing to find.
-    assert_eq!(linked.get_as(Some(B), A, &query(&world.teacher.identifier)).await.0, 404);
-    assert_eq!(linked.get_as(Some(B), A, &query(&world.teacher.id)).await.0, 404);
+    assert_eq!(
+        linked
+            .get_as(Some(B), A, &query(&world.teacher.identifier))
+            .await
+            .0,
+        404
+    );
+    assert_eq!(
+        linked.get_as(Some(B), A, &query(&world.teacher.id)).await.0,
+        404
+    );
 }
 
 #[tokio::test]

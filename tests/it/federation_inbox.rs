@@ -125,7 +125,10 @@ async fn an_unlinked_sender_is_refused_before_the_body_is_read() {
     let status = linked.post_as(C, A, Forged::of(&huge)).await;
     assert_eq!(status, StatusCode::FORBIDDEN);
     let activity = linked.note_activity(C, A, "n1", "Intrus");
-    assert_eq!(linked.post_as(C, A, Forged::of(&activity)).await, StatusCode::FORBIDDEN);
+    assert_eq!(
+        linked.post_as(C, A, Forged::of(&activity)).await,
+        StatusCode::FORBIDDEN
+    );
     assert!(received(&linked, A, C).await.is_empty());
 }
 
@@ -150,7 +153,10 @@ async fn an_oversized_body_is_refused() {
     let linked = trio().await;
     let mut activity = linked.note_activity(B, A, "n1", "Trop long");
     activity["object"]["content"] = "x".repeat(300 * 1024).into();
-    assert_eq!(post(&linked, &activity).await, StatusCode::PAYLOAD_TOO_LARGE);
+    assert_eq!(
+        post(&linked, &activity).await,
+        StatusCode::PAYLOAD_TOO_LARGE
+    );
 }
 
 #[tokio::test]
@@ -164,7 +170,10 @@ async fn deep_or_wide_json_is_refused() {
     deep["object"]["tag"] = nested;
     assert_eq!(post(&linked, &deep).await, StatusCode::BAD_REQUEST);
     let mut wide = linked.note_activity(B, A, "n2", "Large");
-    wide["to"] = serde_json::json!(vec![format!("https://{}/federation/node", linked.domains[A]); 500]);
+    wide["to"] = serde_json::json!(vec![
+        format!("https://{}/federation/node", linked.domains[A]);
+        500
+    ]);
     assert_eq!(post(&linked, &wide).await, StatusCode::BAD_REQUEST);
 }
 
@@ -172,7 +181,11 @@ async fn deep_or_wide_json_is_refused() {
 async fn a_wrong_content_type_is_refused() {
     let linked = trio().await;
     let activity = linked.note_activity(B, A, "n1", "Mauvais type");
-    for content_type in ["text/plain", "application/json", "application/x-www-form-urlencoded"] {
+    for content_type in [
+        "text/plain",
+        "application/json",
+        "application/x-www-form-urlencoded",
+    ] {
         let forged = Forged {
             content_type: Some(content_type.into()),
             ..Forged::of(&activity)

@@ -25,8 +25,16 @@ async fn a_three_day_outage_is_caught_up_in_order() {
     }
     let fixed = NoticeText::parse("Avis 03", "Texte corrigé pendant la panne").unwrap();
     let now = node.state.clock.now();
-    assert!(notices::update(&db, node.federation(), &ids[3], &fixed, now).await.unwrap());
-    assert!(notices::delete(&db, node.federation(), &ids[7], now).await.unwrap());
+    assert!(
+        notices::update(&db, node.federation(), &ids[3], &fixed, now)
+            .await
+            .unwrap()
+    );
+    assert!(
+        notices::delete(&db, node.federation(), &ids[7], now)
+            .await
+            .unwrap()
+    );
 
     // Three days, hour by hour: after each hour, A has tried again and failed.
     for _ in 0..72 {
@@ -42,8 +50,16 @@ async fn a_three_day_outage_is_caught_up_in_order() {
         .await;
     }
     let head = store::next_delivery(&db, &peer).await.unwrap().unwrap();
-    assert!(head.attempts >= 72, "retried all along: {} attempts", head.attempts);
-    assert_eq!(store::queue(&db, &peer).await.unwrap().depth, 12, "nothing dropped");
+    assert!(
+        head.attempts >= 72,
+        "retried all along: {} attempts",
+        head.attempts
+    );
+    assert_eq!(
+        store::queue(&db, &peer).await.unwrap().depth,
+        12,
+        "nothing dropped"
+    );
 
     let b = down.start().await;
     linked.nodes.insert(B, b);
@@ -58,7 +74,10 @@ async fn a_three_day_outage_is_caught_up_in_order() {
     let titles: Vec<&str> = copies.iter().map(|n| n.title.as_str()).collect();
     assert_eq!(
         titles,
-        ["Avis 00", "Avis 01", "Avis 02", "Avis 03", "Avis 04", "Avis 05", "Avis 06", "Avis 08", "Avis 09"]
+        [
+            "Avis 00", "Avis 01", "Avis 02", "Avis 03", "Avis 04", "Avis 05", "Avis 06", "Avis 08",
+            "Avis 09"
+        ]
     );
     assert_eq!(copies[3].content, "Texte corrigé pendant la panne");
     assert_eq!(received(&linked, B, A).await.len(), 9);

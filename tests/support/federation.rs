@@ -7,10 +7,10 @@ use std::net::{IpAddr, SocketAddr};
 use std::path::PathBuf;
 use std::time::Duration;
 
+use base64::Engine;
 use ent_config::NodeConfig;
 use ent_federation::signing::{Signer, http_date};
 use ent_federation::{LinkState, NodeIdentity};
-use base64::Engine;
 use rsa::pkcs8::DecodePrivateKey;
 use sha2::Digest;
 use tokio::net::TcpListener;
@@ -300,7 +300,11 @@ impl Linked {
         covered: &[&str],
     ) -> String {
         let mut lines = vec![format!("(request-target): post {}", url.path())];
-        lines.extend(covered.iter().map(|name| format!("{name}: {}", headers[*name])));
+        lines.extend(
+            covered
+                .iter()
+                .map(|name| format!("{name}: {}", headers[*name])),
+        );
         let identity = NodeIdentity::load(&self.nodes[from].data_dir()).expect("node key");
         let key = rsa::RsaPrivateKey::from_pkcs8_pem(identity.private_key_pem()).expect("key");
         let digest = sha2::Sha256::digest(lines.join("\n").as_bytes());
