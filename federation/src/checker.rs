@@ -103,6 +103,9 @@ pub async fn run(shared: Arc<Shared>, mut shutdown: watch::Receiver<bool>) {
                 check(&shared, &domain).await;
             }
         }
+        shared
+            .checker_passes
+            .fetch_add(1, std::sync::atomic::Ordering::Release);
         tokio::select! {
             () = shared.checker_waker.notified() => {},
             () = tokio::time::sleep(PENDING_RECHECK) => {},

@@ -1,8 +1,10 @@
 //! Delivery: one ordered worker per linked peer. It sends the oldest waiting activity, one at
-//! a time, and moves on only after a 2xx, so Create → Update → Delete arrive in order. Any
-//! other answer (401/403/404/410 included: the peer may not have enabled the link yet) or a
-//! network error is retried with capped exponential backoff and jitter; nothing is dropped
-//! until the link ends.
+//! a time, and moves on only after a 2xx, so Create → Update → Delete arrive in order.
+//! Network errors, 5xx, 408, 429 and 401/403/404/410 (the peer may not have enabled the link
+//! yet) are retried with capped exponential backoff and jitter, until the link ends. Only an
+//! answer saying the activity itself can never be accepted (400, 409, 413, 415, 422) takes it
+//! out of the queue, logged and written to the audit log: retrying it would block every
+//! activity behind it forever.
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -46,6 +48,7 @@ pub fn spawn(shared: Arc<Shared>, peer: String, shutdown: watch::Receiver<bool>)
 async fn run(shared: Arc<Shared>, peer: String, mut shutdown: watch::Receiver<bool>) {
     let waker = shared.delivery_waker(&peer);
     let mut last_warning = 0_i64;
+    let mut last_published: Option<std::time::Instant> = None;
     loop {
         if *shutdown.borrow() {
             return;
@@ -69,7 +72,11 @@ async fn run(shared: Arc<Shared>, peer: String, mut shutdown: watch::Receiver<bo
                 Err(error) => tracing::error!(%error, peer, "federation: outbox unreadable"),
             }
         }
-        publish_queue(&shared, &peer).await;
+        // Queue metrics cost a query: at most once a second while busy.
+        if last_published.is_none_or(|at| at.elapsed() >= IDLE_POLL) || !wait.is_zero() {
+            publish_queue(&shared, &peer).await;
+            last_published = Some(std::time::Instant::now());
+        }
         if wait.is_zero() {
             continue;
         }
@@ -90,6 +97,22 @@ async fn attempt(shared: &Shared, delivery: &Delivery, last_warning: &mut i64) {
         outcome: outcome.into(),
     };
     match outcome {
+        Err(Failure::Rejected(error)) => {
+            tracing::warn!(
+                peer,
+                activity = delivery.activity_id,
+                error,
+                "federation: activity rejected by the peer for good"
+            );
+            shared
+                .metrics
+                .deliveries
+                .get_or_create(&label("rejected"))
+                .inc();
+            if let Err(error) = shared.host.rejected(delivery, &error).await {
+                tracing::error!(%error, peer, "federation: rejection not recorded");
+            }
+        }
         Ok(()) => {
             if let Err(error) = shared.host.delivered(delivery).await {
                 tracing::error!(%error, peer, "federation: delivery not recorded");
@@ -102,7 +125,7 @@ async fn attempt(shared: &Shared, delivery: &Delivery, last_warning: &mut i64) {
                 .get_or_create(&peer_label(peer))
                 .set(shared.host.now());
         }
-        Err(error) => {
+        Err(Failure::Retry(error)) => {
             let now = shared.host.now();
             let next = now + backoff_secs(delivery.attempts);
             shared
@@ -124,15 +147,29 @@ async fn attempt(shared: &Shared, delivery: &Delivery, last_warning: &mut i64) {
     }
 }
 
+/// Why a delivery did not succeed.
+enum Failure {
+    /// Try again later.
+    Retry(String),
+    /// The peer will never accept this activity.
+    Rejected(String),
+}
+
+/// Answers meaning "this activity can never be accepted", as opposed to "not now".
+fn is_permanent(status: reqwest::StatusCode) -> bool {
+    matches!(status.as_u16(), 400 | 409 | 413 | 415 | 422)
+}
+
 /// Signs and POSTs one activity; Ok only on a 2xx.
-async fn send(shared: &Shared, delivery: &Delivery) -> Result<(), String> {
-    let url = Url::parse(&delivery.inbox_url).map_err(|e| e.to_string())?;
+async fn send(shared: &Shared, delivery: &Delivery) -> Result<(), Failure> {
+    let retry = |e: String| Failure::Retry(e);
+    let url = Url::parse(&delivery.inbox_url).map_err(|e| Failure::Rejected(e.to_string()))?;
     let body = delivery.body.as_bytes();
     let date = http_date(shared.host.now());
     let headers = shared
         .signer
         .signed_headers("post", &url, &date, Some(body))
-        .map_err(|e| e.to_string())?;
+        .map_err(|e| retry(e.to_string()))?;
     let mut request = shared.client.post(url).body(delivery.body.clone());
     for (name, value) in &headers {
         request = request.header(name.as_str(), value.as_str());
@@ -140,21 +177,25 @@ async fn send(shared: &Shared, delivery: &Delivery) -> Result<(), String> {
     let response = request
         .send()
         .await
-        .map_err(|e| crate::fetch::error_chain(&e))?;
+        .map_err(|e| retry(crate::fetch::error_chain(&e)))?;
     let status = response.status();
     // Read (a bounded part of) the answer so the connection can be reused.
     let answer = read_limited(response, 4096).await.unwrap_or_default();
     if status.is_success() {
-        Ok(())
-    } else {
-        Err(format!(
-            "réponse {status} : {}",
-            String::from_utf8_lossy(&answer)
-                .chars()
-                .take(200)
-                .collect::<String>()
-        ))
+        return Ok(());
     }
+    let error = format!(
+        "réponse {status} : {}",
+        String::from_utf8_lossy(&answer)
+            .chars()
+            .take(200)
+            .collect::<String>()
+    );
+    Err(if is_permanent(status) {
+        Failure::Rejected(error)
+    } else {
+        Failure::Retry(error)
+    })
 }
 
 /// Logs a warning when the peer has been failing for longer than the configured time (at most
@@ -203,8 +244,25 @@ mod tests {
     use super::*;
 
     #[test]
+    fn only_answers_about_the_activity_itself_are_permanent() {
+        for code in [400, 409, 413, 415, 422] {
+            assert!(is_permanent(reqwest::StatusCode::from_u16(code).unwrap()));
+        }
+        for code in [401, 403, 404, 408, 410, 429, 500, 502, 503] {
+            assert!(
+                !is_permanent(reqwest::StatusCode::from_u16(code).unwrap()),
+                "{code}"
+            );
+        }
+    }
+
+    #[test]
     fn backoff_grows_and_is_capped() {
-        assert_eq!(backoff_secs(0), 2, "2 s, and a quarter of 2 s rounds to no jitter");
+        assert_eq!(
+            backoff_secs(0),
+            2,
+            "2 s, and a quarter of 2 s rounds to no jitter"
+        );
         assert!((16..=20).contains(&backoff_secs(3)));
         for attempts in [10, 30, 1000] {
             let delay = backoff_secs(attempts);

@@ -108,6 +108,11 @@ pub trait FederationHost: Send + Sync + 'static {
         error: &str,
     ) -> Result<(), HostError>;
 
+    /// The peer refused a delivery for good (malformed for it: 400, 409, 413, 415, 422):
+    /// removes it from the queue so the ones behind it can go, and records the refusal where
+    /// the operator sees it (audit log).
+    async fn rejected(&self, delivery: &Delivery, error: &str) -> Result<(), HostError>;
+
     /// The queue of `peer`.
     async fn queue(&self, peer: &str) -> Result<QueueInfo, HostError>;
 

@@ -66,6 +66,8 @@ pub struct Shared {
     pub metrics: FederationMetrics,
     delivery_wakers: Mutex<BTreeMap<String, Arc<Notify>>>,
     pub(crate) checker_waker: Notify,
+    /// Passes the link checker has completed (tests wait for the first one).
+    pub(crate) checker_passes: std::sync::atomic::AtomicU64,
 }
 
 impl Shared {
@@ -150,6 +152,7 @@ impl Federation {
             metrics: FederationMetrics::default(),
             delivery_wakers: Mutex::default(),
             checker_waker: Notify::new(),
+            checker_passes: Default::default(),
             settings,
         });
         // Debug mode only lifts the crate's own port and DNS rules: ports are legitimate in
@@ -219,6 +222,13 @@ impl Federation {
                 (domain, inbox)
             })
             .collect()
+    }
+
+    /// Passes the background link checker has completed since start.
+    pub fn checker_passes(&self) -> u64 {
+        self.shared
+            .checker_passes
+            .load(std::sync::atomic::Ordering::Acquire)
     }
 
     /// Wakes the delivery worker of `peer` (new deliveries were committed).

@@ -202,3 +202,47 @@ async fn an_expired_link_stops_both_ways_and_is_purged() {
     })
     .await;
 }
+
+#[tokio::test]
+async fn an_activity_the_peer_can_never_accept_is_set_aside_and_the_queue_moves_on() {
+    let linked = trio().await;
+    let node = linked.node(A);
+    let base = format!("https://{}", linked.domains[A]);
+    let strange = serde_json::json!({
+        "@context": "https://www.w3.org/ns/activitystreams",
+        "id": format!("{base}/federation/activities/etrange"),
+        "type": "Like",
+        "actor": format!("{base}/federation/node"),
+        "object": format!("{base}/federation/objects/x"),
+    });
+    let inbox = format!("https://{}/federation/inbox", linked.domains[B]);
+    let mut tx = node.state.db.pool().begin().await.unwrap();
+    store::enqueue(
+        &mut tx,
+        &linked.domains[B],
+        strange["id"].as_str().unwrap(),
+        &inbox,
+        &strange.to_string(),
+        node.state.clock.now(),
+    )
+    .await
+    .unwrap();
+    tx.commit().await.unwrap();
+    publish(&linked, A, "Derrière l'activité refusée").await;
+    eventually("the notice behind it is delivered", || async {
+        received(&linked, B, A).await == ["Derrière l'activité refusée"]
+    })
+    .await;
+    let detail: String = sqlx::query_scalar(
+        "SELECT detail FROM audit_log WHERE action = 'federation.rejected' AND target = $1",
+    )
+    .bind(&linked.domains[B])
+    .fetch_one(node.state.db.pool())
+    .await
+    .unwrap();
+    assert!(
+        detail.contains("etrange") && detail.contains("400"),
+        "{detail}"
+    );
+    assert_eq!(queue_depth(&linked, A, B).await, 0);
+}

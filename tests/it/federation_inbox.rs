@@ -213,3 +213,18 @@ async fn an_unsigned_request_is_refused() {
         .status();
     assert_eq!(status, StatusCode::UNAUTHORIZED);
 }
+
+#[tokio::test]
+async fn activity_ids_must_be_on_the_sender_domain() {
+    let linked = trio().await;
+    for host in [&linked.domains[A], &linked.domains[C]] {
+        let mut activity = linked.note_activity(B, A, "n1", "Usurpation");
+        activity["id"] = format!("https://{host}/federation/activities/n1").into();
+        assert_eq!(
+            post(&linked, &activity).await,
+            StatusCode::FORBIDDEN,
+            "id on {host}"
+        );
+    }
+    assert!(received(&linked, A, B).await.is_empty());
+}

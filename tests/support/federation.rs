@@ -189,6 +189,20 @@ pub async fn spawn_linked(names: &[&str], pairs: &[(usize, usize)]) -> Linked {
         linked.wait_active(x, y).await;
         linked.wait_active(y, x).await;
     }
+    // The background checkers' first passes ran concurrently with the checks above; once
+    // they are over, link states change only when a test says so (or a check falls due).
+    for node in &linked.nodes {
+        let federation = node.federation().clone();
+        eventually("first background check done", || {
+            let federation = federation.clone();
+            async move { federation.checker_passes() >= 1 }
+        })
+        .await;
+    }
+    for &(x, y) in pairs {
+        linked.wait_active(x, y).await;
+        linked.wait_active(y, x).await;
+    }
     linked
 }
 

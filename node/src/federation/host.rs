@@ -68,6 +68,12 @@ impl FederationHost for NodeHost {
             .map_err(storage)
     }
 
+    async fn rejected(&self, delivery: &Delivery, error: &str) -> Result<(), HostError> {
+        store::rejected(&self.db, delivery, error, self.clock.now())
+            .await
+            .map_err(storage)
+    }
+
     async fn queue(&self, peer: &str) -> Result<QueueInfo, HostError> {
         store::queue(&self.db, peer).await.map_err(storage)
     }

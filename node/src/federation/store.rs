@@ -112,6 +112,27 @@ pub async fn failed(
     tx.commit().await
 }
 
+/// Takes a delivery the peer refused for good out of the queue, and records it in the audit
+/// log (action `federation.rejected`, target the peer, detail the activity and the answer).
+pub async fn rejected(db: &Db, delivery: &Delivery, error: &str, now: i64) -> sqlx::Result<()> {
+    let mut tx = db.pool().begin().await?;
+    sqlx::query("DELETE FROM federation_deliveries WHERE id = $1")
+        .bind(&delivery.id)
+        .execute(&mut *tx)
+        .await?;
+    let detail = format!("{} : {error}", delivery.activity_id);
+    crate::users::store::audit(
+        &mut tx,
+        now,
+        None,
+        "federation.rejected",
+        &delivery.peer,
+        &detail,
+    )
+    .await?;
+    tx.commit().await
+}
+
 /// The queue of `peer`.
 pub async fn queue(db: &Db, peer: &str) -> sqlx::Result<QueueInfo> {
     let row =
