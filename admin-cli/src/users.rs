@@ -261,7 +261,7 @@ async fn reset(db: &Db, config: &NodeConfig, format: Format, text: &str) -> anyh
         user.identifier
     );
     let now = now();
-    let mut tx = db.pool().begin().await?;
+    let mut tx = db.begin_write().await?;
     let issued = codes::reset(&mut tx, &user.id, now, config.accounts.activation_code_days).await?;
     users::audit(&mut tx, now, None, "account.code", &user.id, "ent-admin").await?;
     tx.commit().await?;
@@ -300,7 +300,7 @@ async fn set_active(db: &Db, text: &str, active: bool) -> anyhow::Result<()> {
         return Ok(());
     }
     let now = now();
-    let mut tx = db.pool().begin().await?;
+    let mut tx = db.begin_write().await?;
     if !active && let Some(why) = users::deactivation_refused(&mut tx, &user.id).await? {
         anyhow::bail!("{why}");
     }

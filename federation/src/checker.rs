@@ -83,8 +83,11 @@ pub async fn restore(shared: &Arc<Shared>) {
     }
 }
 
-/// The checker loop: checks every link at start, then when due or woken.
+/// The checker loop: checks every link at start, then when due. A wake (a peer has just
+/// checked us, so it probably just enabled its side; or a reload) checks every link that is
+/// not active at once, instead of waiting for its next turn.
 pub async fn run(shared: Arc<Shared>, mut shutdown: watch::Receiver<bool>) {
+    let mut woken = false;
     loop {
         let now = shared.host.now();
         let records = shared.host.load_peers().await.unwrap_or_default();
@@ -96,7 +99,7 @@ pub async fn run(shared: Arc<Shared>, mut shutdown: watch::Receiver<bool>) {
                 .map_or(0, |r| r.checked_at);
             let due = match peer.state {
                 LinkState::Active => now - checked_at >= ACTIVE_RECHECK_SECS,
-                _ => now - checked_at >= PENDING_RECHECK.as_secs() as i64,
+                _ => woken || now - checked_at >= PENDING_RECHECK.as_secs() as i64,
             };
             let expired = !peer.config.in_force_on(shared.today());
             if due || expired != (peer.state == LinkState::Expired) {
@@ -106,11 +109,11 @@ pub async fn run(shared: Arc<Shared>, mut shutdown: watch::Receiver<bool>) {
         shared
             .checker_passes
             .fetch_add(1, std::sync::atomic::Ordering::Release);
-        tokio::select! {
-            () = shared.checker_waker.notified() => {},
-            () = tokio::time::sleep(PENDING_RECHECK) => {},
-            _ = shutdown.changed() => {},
-        }
+        woken = tokio::select! {
+            () = shared.checker_waker.notified() => true,
+            () = tokio::time::sleep(PENDING_RECHECK) => false,
+            _ = shutdown.changed() => false,
+        };
         if *shutdown.borrow() {
             return;
         }

@@ -121,7 +121,7 @@ pub async fn seed(db: &Db, now: i64) -> anyhow::Result<Seeded> {
     let user = users::by_identifier(db, &Identifier::parse(pending)?)
         .await?
         .context("élève introuvable")?;
-    let mut tx = db.pool().begin().await?;
+    let mut tx = db.begin_write().await?;
     let issued = codes::issue(&mut tx, &user.id, now, 60).await?;
     tx.commit().await?;
     Ok(Seeded {

@@ -117,7 +117,7 @@ async fn a_pupil_activates_with_the_code_of_their_sheet() {
         .execute(app.state.db.pool())
         .await
         .unwrap();
-    let mut tx = app.state.db.pool().begin().await.unwrap();
+    let mut tx = app.state.db.begin_write().await.unwrap();
     let issued = codes::issue(&mut tx, &world.pupil.id, app.state.clock.now(), 60)
         .await
         .unwrap();
@@ -157,7 +157,7 @@ async fn a_pupil_activates_with_the_code_of_their_sheet() {
 async fn expired_codes_do_not_activate() {
     let app = spawn_app().await;
     let world = World::build(&app.state).await;
-    let mut tx = app.state.db.pool().begin().await.unwrap();
+    let mut tx = app.state.db.begin_write().await.unwrap();
     let issued = codes::issue(&mut tx, &world.parent.id, app.state.clock.now(), 1)
         .await
         .unwrap();

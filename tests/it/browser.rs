@@ -17,7 +17,7 @@ async fn pending_with_code(app: &TestApp, user_id: &str) -> String {
         .execute(app.state.db.pool())
         .await
         .expect("pending");
-    let mut tx = app.state.db.pool().begin().await.expect("tx");
+    let mut tx = app.state.db.begin_write().await.expect("tx");
     let issued = codes::issue(&mut tx, user_id, app.state.clock.now(), 60)
         .await
         .expect("code");
@@ -260,6 +260,44 @@ async fn operator_pages_pass_axe() {
     assert!(browser.body_text().await.contains(&world.pupil.identifier));
     browser.goto(&format!("/classes/{}", world.class_b)).await;
 
+    browser.close().await;
+    app.stop().await;
+}
+
+#[tokio::test]
+async fn the_linked_nodes_page_passes_axe() {
+    let Some(tools) = browser::tools() else {
+        return;
+    };
+    // A link whose peer is not reachable: the page shows it pending, with its reason.
+    let app = ent_tests::spawn_app_with(|config| {
+        config.links = vec![ent_config::LinkConfig {
+            domain: "college-voltaire.test".into(),
+            fingerprint: "ab".repeat(32),
+            scopes: vec![ent_config::Scope::Spaces],
+            guest_quota: 30,
+            label: "Convention cycle 3 – collège Voltaire".into(),
+            valid_from: "2020-01-01".into(),
+            valid_until: "2099-12-31".into(),
+        }];
+    })
+    .await;
+    let world = World::build(&app.state).await;
+    let browser = Browser::start(&tools, &app.base_url).await;
+    browser.sign_in(&world.operator.identifier, PASSWORD).await;
+    browser.goto("/admin/federation").await;
+    assert!(browser.body_text().await.contains("collège Voltaire"));
+    browser.fill("#title", "Maintenance samedi").await;
+    browser
+        .fill("#content", "Le serveur sera arrêté de 8 h à 12 h.")
+        .await;
+    browser
+        .click_through("form[action='/admin/federation/avis'] button")
+        .await;
+    // The sent notice comes back as an editable form (its title is an input's value).
+    let source = browser.client().source().await.unwrap();
+    assert!(source.contains("value=\"Maintenance samedi\""), "{source}");
+    browser.screenshot("federation-admin").await;
     browser.close().await;
     app.stop().await;
 }

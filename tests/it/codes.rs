@@ -17,7 +17,7 @@ async fn a_regenerated_code_is_shown_once_and_replaces_the_old_one() {
     let app = spawn_app().await;
     let world = World::build(&app.state).await;
     set_pending(&app.state, &world.pupil.id).await;
-    let mut tx = app.state.db.pool().begin().await.unwrap();
+    let mut tx = app.state.db.begin_write().await.unwrap();
     let old = codes::issue(&mut tx, &world.pupil.id, app.state.clock.now(), 30)
         .await
         .unwrap();

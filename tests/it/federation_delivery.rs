@@ -216,7 +216,7 @@ async fn an_activity_the_peer_can_never_accept_is_set_aside_and_the_queue_moves_
         "object": format!("{base}/federation/objects/x"),
     });
     let inbox = format!("https://{}/federation/inbox", linked.domains[B]);
-    let mut tx = node.state.db.pool().begin().await.unwrap();
+    let mut tx = node.state.db.begin_write().await.unwrap();
     store::enqueue(
         &mut tx,
         &linked.domains[B],

@@ -73,7 +73,7 @@ impl World {
         )
         .await
         .expect("school");
-        let mut tx = db.pool().begin().await.expect("tx");
+        let mut tx = db.begin_write().await.expect("tx");
         let class = |name: &'static str, levels: &'static str| {
             let id = ent_node::store::new_id();
             (id, name, levels)
@@ -192,7 +192,7 @@ impl World {
         first: &str,
         last: &str,
     ) -> Person {
-        let mut tx = state.db.pool().begin().await.expect("tx");
+        let mut tx = state.db.begin_write().await.expect("tx");
         let user = NewUser {
             first_name: first.into(),
             last_name: last.into(),

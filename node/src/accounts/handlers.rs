@@ -275,7 +275,7 @@ pub async fn activate(
         );
     };
     let hash = password::hash(form.password).await?;
-    let mut tx = state.db.pool().begin().await?;
+    let mut tx = state.db.begin_write().await?;
     sqlx::query("UPDATE users SET password_hash = $1, updated_at = $2 WHERE id = $3")
         .bind(&hash)
         .bind(now)

@@ -66,7 +66,7 @@ pub async fn allowed(
 
 /// Records a failure for both subjects (and forgets failures older than a day).
 pub async fn record_failure(db: &Db, subjects: &Subjects, now: i64) -> Result<(), sqlx::Error> {
-    let mut tx = db.pool().begin().await?;
+    let mut tx = db.begin_write().await?;
     for subject in [&subjects.account, &subjects.address] {
         sqlx::query("INSERT INTO sign_in_failures (id, subject, at) VALUES ($1, $2, $3)")
             .bind(new_id())

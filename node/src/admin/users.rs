@@ -110,7 +110,7 @@ pub async fn set_state(
     }
     let active = form.active == "1";
     let now = state.clock.now();
-    let mut tx = state.db.pool().begin().await?;
+    let mut tx = state.db.begin_write().await?;
     if !active && let Some(why) = users::deactivation_refused(&mut tx, &user.id).await? {
         return Err(AppError::Invalid(why.into()));
     }
@@ -138,7 +138,7 @@ pub async fn reset(
         .await?
         .ok_or(AppError::NotFound)?;
     let now = state.clock.now();
-    let mut tx = state.db.pool().begin().await?;
+    let mut tx = state.db.begin_write().await?;
     let issued = codes::reset(
         &mut tx,
         &user.id,

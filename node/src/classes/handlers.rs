@@ -140,7 +140,7 @@ pub async fn regenerate_code(
         }
     };
     let now = state.clock.now();
-    let mut tx = state.db.pool().begin().await?;
+    let mut tx = state.db.begin_write().await?;
     let issued = codes::reset(
         &mut tx,
         &member.id,

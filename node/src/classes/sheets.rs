@@ -81,7 +81,7 @@ pub async fn issue_for_class(
             .unwrap_or_default();
         wanted.push((parent, format!("Parent de {child}"), false));
     }
-    let mut tx = db.pool().begin().await?;
+    let mut tx = db.begin_write().await?;
     let mut sheets = Vec::with_capacity(wanted.len());
     for (member, role, pupil) in wanted {
         let issued = codes::issue(&mut tx, &member.id, now, valid_days).await?;

@@ -69,6 +69,22 @@ fn when(state: &AppState, secs: i64) -> String {
         .unwrap_or_default()
 }
 
+/// The first words of a reason (network errors chain their causes; `links check` shows all).
+fn short(reason: &str) -> String {
+    let mut words = String::new();
+    for word in reason.split_whitespace() {
+        if words.chars().count() + word.chars().count() > 80 {
+            words.push_str(" …");
+            break;
+        }
+        if !words.is_empty() {
+            words.push(' ');
+        }
+        words.push_str(word);
+    }
+    words
+}
+
 /// The links of `federation` with their stored counters.
 pub async fn link_lines(state: &AppState, federation: &Federation) -> AppResult<Vec<LinkLine>> {
     let records = store::load_peers(&state.db).await?;
@@ -79,7 +95,7 @@ pub async fn link_lines(state: &AppState, federation: &Federation) -> AppResult<
         lines.push(LinkLine {
             label: peer.config.label.clone(),
             state: peer.state.label(),
-            reason: peer.state.reason().to_owned(),
+            reason: short(peer.state.reason()),
             queue: store::queue(&state.db, &domain).await?.depth,
             last_success: when(state, record.map_or(0, |r| r.last_success_at)),
             domain,

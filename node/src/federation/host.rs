@@ -32,7 +32,7 @@ impl FederationHost for NodeHost {
     ) -> Result<Applied, HostError> {
         let activity_id = activity["id"].as_str().unwrap_or_default();
         let now = self.clock.now();
-        let mut tx = self.db.pool().begin().await.map_err(storage)?;
+        let mut tx = self.db.begin_write().await.map_err(storage)?;
         match store::record_received(&mut tx, activity_id, peer, body_sha256, now)
             .await
             .map_err(storage)?

@@ -105,7 +105,7 @@ pub async fn publish(
         .local_url(&format!("/federation/objects/{id}"))
         .to_string();
     let author = federation.service_actor().name;
-    let mut tx = db.pool().begin().await?;
+    let mut tx = db.begin_write().await?;
     sqlx::query(
         "INSERT INTO federation_notices (id, object_id, peer, author_label, title, content, published_at, updated_at) \
          VALUES ($1, $2, '', $3, $4, $5, $6, $6)",
@@ -133,7 +133,7 @@ pub async fn update(
     text: &NoticeText,
     now: i64,
 ) -> sqlx::Result<bool> {
-    let mut tx = db.pool().begin().await?;
+    let mut tx = db.begin_write().await?;
     let row = sqlx::query(
         "SELECT object_id, published_at FROM federation_notices WHERE id = $1 AND peer = ''",
     )
@@ -162,7 +162,7 @@ pub async fn update(
 
 /// Deletes one of our notices everywhere; `false` when there is no such notice of ours.
 pub async fn delete(db: &Db, federation: &Federation, id: &str, now: i64) -> sqlx::Result<bool> {
-    let mut tx = db.pool().begin().await?;
+    let mut tx = db.begin_write().await?;
     let object_id: Option<String> =
         sqlx::query_scalar("SELECT object_id FROM federation_notices WHERE id = $1 AND peer = ''")
             .bind(id)

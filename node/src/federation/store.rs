@@ -64,7 +64,7 @@ async fn ensure_peer(tx: &mut Transaction<'_, Any>, peer: &str) -> sqlx::Result<
 
 /// Removes a delivered row and saves the peer's cursor, in one transaction.
 pub async fn delivered(db: &Db, delivery: &Delivery, now: i64) -> sqlx::Result<()> {
-    let mut tx = db.pool().begin().await?;
+    let mut tx = db.begin_write().await?;
     sqlx::query("DELETE FROM federation_deliveries WHERE id = $1")
         .bind(&delivery.id)
         .execute(&mut *tx)
@@ -90,7 +90,7 @@ pub async fn failed(
     error: &str,
     now: i64,
 ) -> sqlx::Result<()> {
-    let mut tx = db.pool().begin().await?;
+    let mut tx = db.begin_write().await?;
     sqlx::query(
         "UPDATE federation_deliveries SET attempts = attempts + 1, next_attempt_at = $2, last_error = $3 \
          WHERE id = $1",
@@ -115,7 +115,7 @@ pub async fn failed(
 /// Takes a delivery the peer refused for good out of the queue, and records it in the audit
 /// log (action `federation.rejected`, target the peer, detail the activity and the answer).
 pub async fn rejected(db: &Db, delivery: &Delivery, error: &str, now: i64) -> sqlx::Result<()> {
-    let mut tx = db.pool().begin().await?;
+    let mut tx = db.begin_write().await?;
     sqlx::query("DELETE FROM federation_deliveries WHERE id = $1")
         .bind(&delivery.id)
         .execute(&mut *tx)
@@ -148,7 +148,7 @@ pub async fn queue(db: &Db, peer: &str) -> sqlx::Result<QueueInfo> {
 
 /// Saves a peer's key, state and reason (counters kept).
 pub async fn save_peer(db: &Db, record: &PeerRecord) -> sqlx::Result<()> {
-    let mut tx = db.pool().begin().await?;
+    let mut tx = db.begin_write().await?;
     ensure_peer(&mut tx, &record.domain).await?;
     sqlx::query(
         "UPDATE federation_peers SET public_key_pem = COALESCE($2, public_key_pem), state = $3, \
@@ -191,7 +191,7 @@ pub async fn load_peers(db: &Db) -> sqlx::Result<Vec<PeerRecord>> {
 /// Cancels `peer`'s deliveries, purges what was cached from it and forgets it, in one
 /// transaction. Returns the number of cancelled deliveries.
 pub async fn end_link(db: &Db, peer: &str) -> sqlx::Result<u64> {
-    let mut tx = db.pool().begin().await?;
+    let mut tx = db.begin_write().await?;
     let cancelled = sqlx::query("DELETE FROM federation_deliveries WHERE peer = $1")
         .bind(peer)
         .execute(&mut *tx)

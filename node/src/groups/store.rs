@@ -151,7 +151,7 @@ pub async fn create(
     actor: &str,
     now: i64,
 ) -> Result<Option<String>, sqlx::Error> {
-    let mut tx = db.pool().begin().await?;
+    let mut tx = db.begin_write().await?;
     let taken: Option<i64> =
         sqlx::query_scalar("SELECT 1 FROM groups WHERE school_id = $1 AND name = $2")
             .bind(school_id)
@@ -197,7 +197,7 @@ pub async fn add_from_class(
              JOIN users u ON u.id = g.parent_id WHERE cm.class_id = $1 AND cm.role = 'pupil' AND u.active = 1"
         }
     };
-    let mut tx = db.pool().begin().await?;
+    let mut tx = db.begin_write().await?;
     let people: Vec<String> = sqlx::query_scalar(people_sql)
         .bind(class_id)
         .fetch_all(&mut *tx)
@@ -237,7 +237,7 @@ pub async fn remove(
     actor: &str,
     now: i64,
 ) -> Result<(), sqlx::Error> {
-    let mut tx = db.pool().begin().await?;
+    let mut tx = db.begin_write().await?;
     sqlx::query("DELETE FROM group_members WHERE group_id = $1 AND user_id = $2")
         .bind(group_id)
         .bind(user_id)
@@ -249,7 +249,7 @@ pub async fn remove(
 
 /// Deletes a group and its memberships.
 pub async fn delete(db: &Db, group_id: &str, actor: &str, now: i64) -> Result<(), sqlx::Error> {
-    let mut tx = db.pool().begin().await?;
+    let mut tx = db.begin_write().await?;
     sqlx::query("DELETE FROM group_members WHERE group_id = $1")
         .bind(group_id)
         .execute(&mut *tx)

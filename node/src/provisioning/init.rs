@@ -137,7 +137,7 @@ pub async fn create_operator(
 ) -> anyhow::Result<String> {
     let hash = password::hash(secret.to_owned()).await?;
     let now = chrono::Utc::now().timestamp();
-    let mut tx = db.pool().begin().await?;
+    let mut tx = db.begin_write().await?;
     let user = NewUser {
         first_name: first.to_owned(),
         last_name: last.to_owned(),

@@ -98,7 +98,7 @@ pub async fn add(
             "Le nom de l'école est obligatoire (200 caractères au plus).".into(),
         ));
     }
-    let mut tx = db.pool().begin().await?;
+    let mut tx = db.begin_write().await?;
     let exists: Option<String> = sqlx::query_scalar("SELECT name FROM schools WHERE uai = $1")
         .bind(uai.as_str())
         .fetch_optional(&mut *tx)

@@ -230,7 +230,7 @@ pub async fn import(
     progress: &(dyn Fn(u64, u64) + Sync),
 ) -> Result<ImportReport, ImportError> {
     let plan = plan(&input).map_err(ImportError::Invalid)?;
-    let mut tx = db.pool().begin().await?;
+    let mut tx = db.begin_write().await?;
     let school_id: Option<String> = sqlx::query_scalar("SELECT id FROM schools WHERE uai = $1")
         .bind(input.uai.as_str())
         .fetch_optional(&mut *tx)
