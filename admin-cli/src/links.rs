@@ -105,7 +105,7 @@ async fn check(config: &NodeConfig, format: Format) -> anyhow::Result<()> {
     let federation =
         ent_node::federation::start(config, db.clone(), Clock::default(), identity(config)?)
             .await?;
-    let reports = federation.check_links().await;
+    let reports = federation.inspect_links().await;
     db.close().await;
     let all_active = reports
         .iter()
@@ -163,7 +163,10 @@ async fn list(config: &NodeConfig, format: Format) -> anyhow::Result<()> {
         let state = match record {
             _ if !link.in_force_on(today) => ("expired".to_owned(), String::new()),
             Some(r) => (r.state.clone(), r.reason.clone()),
-            None => ("pending".to_owned(), "jamais vérifiée".to_owned()),
+            None => (
+                "pending".to_owned(),
+                "pas encore vérifiée par le nœud".to_owned(),
+            ),
         };
         lines.push(ListLine {
             label: link.label.clone(),
@@ -197,13 +200,14 @@ async fn list(config: &NodeConfig, format: Format) -> anyhow::Result<()> {
             .map_or("—".into(), |d| d.format("%d/%m/%Y %H:%M").to_string())
     };
     for l in &lines {
+        let state = ent_federation::LinkState::label_of_key(&l.state);
         table.add_row([
             l.domain.clone(),
             l.label.clone(),
             if l.reason.is_empty() {
-                l.state.clone()
+                state.to_owned()
             } else {
-                format!("{} ({})", l.state, l.reason)
+                format!("{state} ({})", l.reason)
             },
             l.valid_until.clone(),
             l.queue_depth.to_string(),

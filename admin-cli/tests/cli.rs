@@ -728,7 +728,16 @@ fn links_check_and_list_report_a_live_link_then_an_unreachable_peer() {
         table.contains("active") && table.contains("spaces"),
         "{table}"
     );
-    let listed = x.json(&["links", "list"]);
+    // The node's own checker decides the stored state (`check` only looks): it turns active
+    // once the peer has checked us back.
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(60);
+    let listed = loop {
+        let listed = x.json(&["links", "list"]);
+        if listed[0]["state"] == "active" || std::time::Instant::now() > deadline {
+            break listed;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    };
     assert_eq!(listed[0]["state"], "active", "{listed}");
     assert_eq!(listed[0]["queue_depth"], 0);
     assert!(x.ok(&["links", "list"]).contains("Convention de test"));

@@ -127,6 +127,13 @@ pub(crate) fn check(
                 &link.domain,
                 "nom de domaine invalide",
             )),
+            Some(domain) if domain.split(':').next().is_some_and(|host| host.parse::<std::net::Ipv4Addr>().is_ok()) => {
+                problems.push(Problem::new(
+                    &key("domain"),
+                    &link.domain,
+                    "nom de domaine attendu, pas une adresse IP (les identifiants ActivityPub portent un nom ; voir [federation.hosts] pour une adresse fixe)",
+                ))
+            }
             Some(domain) if Some(&domain) == own.as_ref() => problems.push(Problem::new(
                 &key("domain"),
                 &link.domain,
@@ -204,7 +211,7 @@ pub(crate) fn check(
         ));
     }
     for name in federation.hosts.keys() {
-        if normalize_domain(name).is_none_or(|n| n != *name) {
+        if name.contains(':') || normalize_domain(name).is_none_or(|n| n != *name) {
             problems.push(Problem::new(
                 &format!("federation.hosts.{name}"),
                 name,

@@ -152,3 +152,20 @@ fn a_valid_link_is_normalised_and_in_force_between_its_dates() {
     assert!(!link.in_force_on(day(2027, 9, 1)));
     assert!(config.links.len() == 1 && config.federation.max_clock_skew_secs == 300);
 }
+
+#[test]
+fn peers_are_named_and_fixed_addresses_name_hosts_only() {
+    let ip_link = format!(
+        "{MINIMAL}\n[[links]]\ndomain = \"127.0.0.2:8443\"\nfingerprint = \"{}\"\nscopes = [\"spaces\"]\nlabel = \"x\"\nvalid_from = \"2026-09-01\"\nvalid_until = \"2027-08-31\"\n",
+        "0".repeat(64)
+    );
+    let err = NodeConfig::from_toml_str_only(&ip_link).unwrap_err();
+    assert_eq!(err.0[0].key, "links[0].domain");
+    assert!(err.0[0].why.contains("adresse IP"), "{err}");
+    let hosts = format!(
+        "{MINIMAL}\n[federation.hosts]\n\"a.test:8443\" = \"127.0.0.2\"\n\"b.test\" = \"127.0.0.3\"\n"
+    );
+    let err = NodeConfig::from_toml_str_only(&hosts).unwrap_err();
+    let keys: Vec<&str> = err.0.iter().map(|p| p.key.as_str()).collect();
+    assert_eq!(keys, ["federation.hosts.a.test:8443"]);
+}

@@ -120,10 +120,41 @@ pub async fn run(shared: Arc<Shared>, mut shutdown: watch::Receiver<bool>) {
     }
 }
 
+/// Checks one link now without changing anything (`ent-admin links check`, which runs beside
+/// the node: the node's own checker keeps deciding the states it acts on).
+pub async fn inspect(shared: &Arc<Shared>, domain: &str) -> CheckReport {
+    inspect_with_key(shared, domain).await.0
+}
+
 /// Checks one link now, updates the registry and the stored record.
 pub async fn check(shared: &Arc<Shared>, domain: &str) -> CheckReport {
     let Some(peer) = shared.links.configured(domain) else {
-        return CheckReport {
+        return inspect(shared, domain).await;
+    };
+    let (mut report, key) = inspect_with_key(shared, domain).await;
+    let was_active = peer.state == LinkState::Active;
+    // An unreachable peer keeps an active link: trust does not depend on its uptime, and its
+    // deliveries wait in the queue.
+    let state = match report.state.clone() {
+        LinkState::Pending(ref reason) if was_active && !report.reachable => {
+            tracing::warn!(peer = domain, reason, "federation: peer unreachable");
+            LinkState::Active
+        }
+        state => state,
+    };
+    apply(shared, domain, &peer.state, &state, key).await;
+    if state == LinkState::Active && !was_active {
+        tracing::info!(peer = domain, "federation: link active");
+        shared.delivery_waker(domain).notify_one();
+    }
+    report.state = state;
+    report
+}
+
+/// The state of a link as seen now, and the peer's key if it matched the fingerprint.
+async fn inspect_with_key(shared: &Arc<Shared>, domain: &str) -> (CheckReport, Option<String>) {
+    let Some(peer) = shared.links.configured(domain) else {
+        let report = CheckReport {
             domain: domain.into(),
             label: String::new(),
             reachable: false,
@@ -134,6 +165,7 @@ pub async fn check(shared: &Arc<Shared>, domain: &str) -> CheckReport {
             peer_scopes: vec![],
             state: LinkState::Refused("non configurée".into()),
         };
+        return (report, None);
     };
     let mut report = CheckReport {
         domain: domain.into(),
@@ -146,22 +178,24 @@ pub async fn check(shared: &Arc<Shared>, domain: &str) -> CheckReport {
         peer_scopes: vec![],
         state: LinkState::Pending(String::new()),
     };
-    let was_active = peer.state == LinkState::Active;
     let (state, key) = if peer.config.in_force_on(shared.today()) {
         probe(shared, domain, &peer.config.fingerprint, &mut report).await
     } else {
         (LinkState::Expired, None)
     };
-    // An unreachable peer keeps an active link: trust does not depend on its uptime, and its
-    // deliveries wait in the queue.
-    let state = match state {
-        LinkState::Pending(ref reason) if was_active && !report.reachable => {
-            tracing::warn!(peer = domain, reason, "federation: peer unreachable");
-            LinkState::Active
-        }
-        state => state,
-    };
-    if state == LinkState::Expired && peer.state != LinkState::Expired {
+    report.state = state;
+    (report, key)
+}
+
+/// Records a link's new state: registry, metric, stored record; an expiry ends the link.
+async fn apply(
+    shared: &Arc<Shared>,
+    domain: &str,
+    before: &LinkState,
+    state: &LinkState,
+    key: Option<String>,
+) {
+    if *state == LinkState::Expired && *before != LinkState::Expired {
         end_link(shared, domain, "convention hors période").await;
     }
     shared.links.set_state(domain, state.clone(), key.clone());
@@ -169,7 +203,7 @@ pub async fn check(shared: &Arc<Shared>, domain: &str) -> CheckReport {
         .metrics
         .link_active
         .get_or_create(&crate::metrics::peer(domain))
-        .set(i64::from(state == LinkState::Active));
+        .set(i64::from(*state == LinkState::Active));
     let record = PeerRecord {
         domain: domain.into(),
         public_key_pem: key.or(shared
@@ -184,12 +218,6 @@ pub async fn check(shared: &Arc<Shared>, domain: &str) -> CheckReport {
     if let Err(error) = shared.host.save_peer(&record).await {
         tracing::error!(%error, peer = domain, "federation: peer state not saved");
     }
-    if state == LinkState::Active && !was_active {
-        tracing::info!(peer = domain, "federation: link active");
-        shared.delivery_waker(domain).notify_one();
-    }
-    report.state = state;
-    report
 }
 
 /// Fetches the peer's node actor and reciprocity answer.

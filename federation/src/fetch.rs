@@ -1,6 +1,7 @@
 //! Authorized fetch, both ways: every GET we send is signed by the node key, and every
-//! ActivityPub GET we serve (except the node's Service actor) needs a valid signature from a
-//! linked peer's node key; anything else gets 404.
+//! ActivityPub GET we serve (actors, objects, WebFinger, reciprocity) needs a valid signature
+//! from a linked peer's node key; anything else gets 404. Only the node's Service actor and
+//! NodeInfo (software and protocol, no counts) are public.
 
 use std::sync::Arc;
 
@@ -71,7 +72,8 @@ pub fn error_chain(error: &dyn std::error::Error) -> String {
 pub enum Audience {
     /// Peers whose link is active (actors, objects, collections, WebFinger).
     ActiveLinks,
-    /// Every configured peer, active or not (the reciprocity endpoint, which activation needs).
+    /// Every configured peer whose convention is in force today, active or not (the
+    /// reciprocity endpoint, which activation needs).
     ConfiguredLinks,
 }
 
@@ -92,7 +94,10 @@ pub async fn signed_by_peer(
     }
     let peer = match audience {
         Audience::ActiveLinks => shared.links.active(&domain, shared.today())?,
-        Audience::ConfiguredLinks => shared.links.configured(&domain)?,
+        Audience::ConfiguredLinks => shared
+            .links
+            .configured(&domain)
+            .filter(|peer| peer.config.in_force_on(shared.today()))?,
     };
     date_is_fresh(shared, headers).ok()?;
     let key = match &peer.public_key_pem {

@@ -113,13 +113,37 @@ pub async fn receive(
     request: Request<Body>,
 ) -> Result<Received, InboxError> {
     let shared = federation.shared();
-    let peer = guard_headers(shared, request.headers())?;
+    // Who is not linked gets 403 and no metric label (labels would be the sender's choosing).
+    let (peer, signature) = linked_sender(shared, request.headers())?;
+    match receive_from_peer(federation, &peer, &signature, request).await {
+        Ok(activity_id) => Ok(Received { peer, activity_id }),
+        Err(InboxError::Conflict) => {
+            tracing::warn!(peer, "federation: activity id replayed with another body");
+            shared.metrics.count_received(&peer, "conflict");
+            Err(InboxError::Conflict)
+        }
+        Err(error) => {
+            shared.metrics.count_received(&peer, "refused");
+            Err(error)
+        }
+    }
+}
+
+/// Everything after the sender is known to be an active link; returns the activity id.
+async fn receive_from_peer(
+    federation: &Federation,
+    peer: &str,
+    signature: &SignatureHeader,
+    request: Request<Body>,
+) -> Result<String, InboxError> {
+    let shared = federation.shared();
+    guard_headers(shared, request.headers(), signature)?;
     let (parts, body) = request.into_parts();
     let bytes = axum::body::to_bytes(body, MAX_ACTIVITY_BYTES)
         .await
         .map_err(|_| InboxError::TooLarge)?;
     let value = parse_bounded(&bytes)?;
-    let expected_actor = join(&shared.peer_base(&peer), NODE_ACTOR_PATH);
+    let expected_actor = join(&shared.peer_base(peer), NODE_ACTOR_PATH);
     if value.get("actor").and_then(|a| a.as_str()) != Some(expected_actor.as_str()) {
         return Err(InboxError::Refused(
             "l'acteur de l'activité n'est pas le nœud signataire".into(),
@@ -135,36 +159,24 @@ pub async fn receive(
     let data = ActivityData::from_request(request, &())
         .await
         .map_err(|_| InboxError::Invalid("corps illisible".into()))?;
-    let outcome = receive_activity::<InboxActivity, PeerNode, Arc<Shared>>(
+    receive_activity::<InboxActivity, PeerNode, Arc<Shared>>(
         data,
         &federation.crate_config().to_request_data(),
     )
-    .await;
-    let activity_id = value
+    .await?;
+    Ok(value
         .get("id")
         .and_then(|v| v.as_str())
         .unwrap_or_default()
-        .to_owned();
-    match outcome {
-        Ok(()) => Ok(Received { peer, activity_id }),
-        Err(InboxError::Conflict) => {
-            tracing::warn!(
-                peer,
-                activity_id,
-                "federation: activity id replayed with another body"
-            );
-            shared.metrics.count_received(&peer, "conflict");
-            Err(InboxError::Conflict)
-        }
-        Err(error) => {
-            shared.metrics.count_received(&peer, "refused");
-            Err(error)
-        }
-    }
+        .to_owned())
 }
 
-/// The checks made before the body is read; returns the sending peer.
-fn guard_headers(shared: &Shared, headers: &axum::http::HeaderMap) -> Result<String, InboxError> {
+/// The sender, from the signature's keyId, if its link is active (401 without a signature,
+/// 403 otherwise): decided before anything else is read.
+fn linked_sender(
+    shared: &Shared,
+    headers: &axum::http::HeaderMap,
+) -> Result<(String, SignatureHeader), InboxError> {
     let signature = headers
         .get("signature")
         .and_then(|v| v.to_str().ok())
@@ -179,6 +191,15 @@ fn guard_headers(shared: &Shared, headers: &axum::http::HeaderMap) -> Result<Str
             "{peer} n'est pas un lien actif"
         )));
     }
+    Ok((peer, signature))
+}
+
+/// The other checks made before the body is read: type, declared size, coverage, Date.
+fn guard_headers(
+    shared: &Shared,
+    headers: &axum::http::HeaderMap,
+    signature: &SignatureHeader,
+) -> Result<(), InboxError> {
     let content_type = headers
         .get("content-type")
         .and_then(|v| v.to_str().ok())
@@ -196,9 +217,7 @@ fn guard_headers(shared: &Shared, headers: &axum::http::HeaderMap) -> Result<Str
     signature
         .check_coverage(true)
         .map_err(|e| InboxError::Unauthenticated(e.to_string()))?;
-    crate::fetch::date_is_fresh(shared, headers)
-        .map_err(|e| InboxError::Unauthenticated(e.into()))?;
-    Ok(peer)
+    crate::fetch::date_is_fresh(shared, headers).map_err(|e| InboxError::Unauthenticated(e.into()))
 }
 
 /// Whether a Content-Type names ActivityPub JSON.

@@ -45,6 +45,16 @@ impl LinkState {
         }
     }
 
+    /// The French label of a stored state name (`pending` → "en attente").
+    pub fn label_of_key(key: &str) -> &'static str {
+        match key {
+            "active" => "active",
+            "expired" => "hors période",
+            "refused" => "refusée",
+            _ => "en attente",
+        }
+    }
+
     /// The stored form of the state's name.
     pub fn key(&self) -> &'static str {
         match self {

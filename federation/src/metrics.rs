@@ -35,7 +35,8 @@ pub struct FederationMetrics {
     pub last_success: Family<PeerLabel, Gauge>,
     /// 1 when the link is active, per peer.
     pub link_active: Family<PeerLabel, Gauge>,
-    /// Received activities by outcome (`new`, `duplicate`, `refused`), per peer.
+    /// Received activities from linked peers by outcome (`new`, `duplicate`, `conflict`,
+    /// `refused`), per peer; senders that are not linked are never a label.
     pub received: Family<OutcomeLabels, Counter>,
 }
 

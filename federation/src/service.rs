@@ -280,7 +280,16 @@ impl Federation {
         self.wake_all();
     }
 
-    /// Checks every link now (startup, tests, `ent-admin links check`).
+    /// Checks every link now without changing any state (`ent-admin links check`).
+    pub async fn inspect_links(&self) -> Vec<crate::checker::CheckReport> {
+        let mut reports = Vec::new();
+        for peer in self.shared.links.all() {
+            reports.push(crate::checker::inspect(&self.shared, &peer.domain()).await);
+        }
+        reports
+    }
+
+    /// Checks every link now and acts on the result (startup, tests).
     pub async fn check_links(&self) -> Vec<crate::checker::CheckReport> {
         let mut reports = Vec::new();
         for peer in self.shared.links.all() {

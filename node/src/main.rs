@@ -73,7 +73,9 @@ async fn serve(path: &std::path::Path) -> anyhow::Result<()> {
 }
 
 /// `systemctl reload` (SIGHUP) re-reads the configuration and applies its `[[links]]` at once:
-/// a removed or changed link stops and is purged without a restart. Other settings need one.
+/// a removed link stops and is purged, a new one is checked, a changed fingerprint sends the
+/// link back to "en attente" until checked again, new dates apply at once. Other settings need
+/// a restart.
 #[cfg(unix)]
 async fn reload_links_on_sighup(path: std::path::PathBuf, state: ent_node::AppState) {
     use tokio::signal::unix::{SignalKind, signal};

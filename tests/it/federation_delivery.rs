@@ -1,7 +1,7 @@
-//! Delivery: ordered per peer, retried on any refusal until the peer accepts, kept across an
-//! outage, cancelled when the link ends.
+//! Delivery: ordered per peer, retried until the peer accepts (401/403/404/410 and outages
+//! included), set aside only when the peer says the activity itself can never be accepted,
+//! cancelled when the link ends.
 
-use ent_federation::LinkState;
 use ent_node::federation::notices::{self, NoticeText};
 use ent_node::federation::store;
 use ent_tests::federation::{Forged, Linked, eventually};
@@ -14,17 +14,30 @@ use crate::federation::{publish, received, trio};
 const A: usize = 0;
 const B: usize = 1;
 
-/// Node `to` stops accepting node `from` (as if it had not enabled its side of the link yet).
-fn refuses(linked: &Linked, to: usize, from: usize) {
-    linked.node(to).federation().shared().links.set_state(
-        &linked.domains[from],
-        LinkState::Pending("pas encore activée".into()),
-        None,
-    );
+/// Node `to` drops its link with node `from` (as if it had not enabled its side of the link
+/// yet): its inbox refuses `from` (403) while `from` still sees the link active.
+async fn refuses(linked: &Linked, to: usize, from: usize) {
+    let node = linked.node(to);
+    let others: Vec<_> = node
+        .state
+        .config
+        .links
+        .iter()
+        .filter(|l| l.normalized_domain() != linked.domains[from])
+        .cloned()
+        .collect();
+    node.federation().reload(&others).await;
 }
 
-fn b_refuses_a(linked: &Linked) {
-    refuses(linked, B, A);
+async fn b_refuses_a(linked: &Linked) {
+    refuses(linked, B, A).await;
+}
+
+/// Node `to` enables (again) every link of its configuration, then both sides see it active.
+async fn enables(linked: &Linked, to: usize, from: usize) {
+    let node = linked.node(to);
+    node.federation().reload(&node.state.config.links).await;
+    linked.wait_active(to, from).await;
 }
 
 /// Waits until A has failed to deliver its oldest activity to B at least `attempts` times.
@@ -62,12 +75,12 @@ async fn queue_depth(linked: &Linked, from: usize, to: usize) -> i64 {
 #[tokio::test]
 async fn a_peer_that_has_not_enabled_the_link_yet_is_retried() {
     let linked = trio().await;
-    b_refuses_a(&linked);
+    b_refuses_a(&linked).await;
     publish(&linked, A, "Avis en attente").await;
     let error = wait_failed_attempts(&linked, 2).await;
     assert!(error.contains("403"), "{error}");
     assert!(received(&linked, B, A).await.is_empty());
-    linked.wait_active(B, A).await;
+    enables(&linked, B, A).await;
     linked.advance(60);
     eventually("delivered once B enabled the link", || async {
         received(&linked, B, A).await == ["Avis en attente"]
@@ -96,7 +109,7 @@ async fn a_peer_answering_401_is_retried() {
 #[tokio::test]
 async fn order_is_kept_under_retries() {
     let linked = trio().await;
-    b_refuses_a(&linked);
+    b_refuses_a(&linked).await;
     let node = linked.node(A);
     let (db, federation, now) = (&node.state.db, node.federation(), node.state.clock.now());
     let first = publish(&linked, A, "Version 1").await;
@@ -111,7 +124,7 @@ async fn order_is_kept_under_retries() {
     publish(&linked, A, "Dernier").await;
     assert_eq!(queue_depth(&linked, A, B).await, 5);
     wait_failed_attempts(&linked, 2).await;
-    linked.wait_active(B, A).await;
+    enables(&linked, B, A).await;
     linked.advance(60);
     eventually("the queue is drained", || async {
         queue_depth(&linked, A, B).await == 0
@@ -137,7 +150,7 @@ async fn removing_a_link_mid_queue_cancels_and_purges_at_once() {
         received(&linked, B, C).await == ["Avis de C"]
     })
     .await;
-    refuses(&linked, C, B);
+    refuses(&linked, C, B).await;
     for i in 0..3 {
         publish(&linked, B, &format!("En file {i}")).await;
     }
@@ -187,7 +200,7 @@ async fn an_expired_link_stops_both_ways_and_is_purged() {
         received(&linked, A, B).await.len() == 1
     })
     .await;
-    b_refuses_a(&linked);
+    b_refuses_a(&linked).await;
     publish(&linked, A, "Jamais livré").await;
     wait_failed_attempts(&linked, 1).await;
     // Past valid_until (2099-12-31) on every node.

@@ -141,6 +141,17 @@ async fn respond(
     Ok((status, render(&page)?).into_response())
 }
 
+/// The page again with what to fix (422).
+async fn refused(state: &AppState, viewer: &Viewer, message: &str) -> AppResult<Response> {
+    respond(
+        state,
+        viewer,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        Some(message),
+    )
+    .await
+}
+
 /// `GET /admin/federation`.
 pub async fn page(State(state): State<AppState>, viewer: Viewer) -> AppResult<Response> {
     policy::require(&viewer, Action::ManageFederation)?;
@@ -158,15 +169,7 @@ pub async fn publish(
     let federation = state.federation.as_ref().ok_or(AppError::NotFound)?;
     let text = match NoticeText::parse(&form.title, &form.content) {
         Ok(text) => text,
-        Err(message) => {
-            return respond(
-                &state,
-                &viewer,
-                StatusCode::UNPROCESSABLE_ENTITY,
-                Some(message),
-            )
-            .await;
-        }
+        Err(message) => return refused(&state, &viewer, message).await,
     };
     notices::publish(&state.db, federation, &text, state.clock.now()).await?;
     Ok(Redirect::to("/admin/federation").into_response())
@@ -188,15 +191,7 @@ pub async fn change(
     } else {
         let text = match NoticeText::parse(&form.title, &form.content) {
             Ok(text) => text,
-            Err(message) => {
-                return respond(
-                    &state,
-                    &viewer,
-                    StatusCode::UNPROCESSABLE_ENTITY,
-                    Some(message),
-                )
-                .await;
-            }
+            Err(message) => return refused(&state, &viewer, message).await,
         };
         notices::update(&state.db, federation, &id, &text, now).await?
     };

@@ -1,5 +1,6 @@
-//! ActivityPub endpoints. Every GET but the node's Service actor needs a signature from a
-//! linked peer's node key (authorized fetch); anything else is a 404, as if nothing existed.
+//! ActivityPub endpoints. Every ActivityPub GET but the node's Service actor needs a signature
+//! from a linked peer's node key (authorized fetch); anything else is a 404, as if nothing
+//! existed. NodeInfo is public too: it names the software, never a count.
 
 use axum::body::Body;
 use axum::extract::{Path, Query, Request, State};
@@ -44,6 +45,17 @@ async fn signed_peer(
     signed_by_peer(federation.shared(), target, headers, audience)
         .await
         .ok_or(AppError::NotFound)
+}
+
+/// The federation, if this GET is signed by an active link's node key (else 404).
+async fn from_active_link<'a>(
+    state: &'a AppState,
+    uri: &Uri,
+    headers: &HeaderMap,
+) -> Result<&'a Federation, AppError> {
+    let federation = enabled(state)?;
+    signed_peer(federation, uri, headers, Audience::ActiveLinks).await?;
+    Ok(federation)
 }
 
 /// `GET /federation/node`: the node's Service actor, public (it only carries the node key).
@@ -100,15 +112,12 @@ pub async fn object(
     uri: Uri,
     headers: HeaderMap,
 ) -> Result<Response, AppError> {
-    let federation = enabled(&state)?;
-    signed_peer(federation, &uri, &headers, Audience::ActiveLinks).await?;
+    let federation = from_active_link(&state, &uri, &headers).await?;
     let object_id = federation
         .local_url(&format!("/federation/objects/{id}"))
         .to_string();
-    let notice = notices::list(&state.db)
+    let notice = notices::ours(&state.db, &object_id)
         .await?
-        .into_iter()
-        .find(|n| n.peer.is_empty() && n.object_id == object_id)
         .ok_or(AppError::NotFound)?;
     Ok(activity_json(json!({
         "@context": "https://www.w3.org/ns/activitystreams",
@@ -128,8 +137,7 @@ pub async fn person(
     uri: Uri,
     headers: HeaderMap,
 ) -> Result<Response, AppError> {
-    let federation = enabled(&state)?;
-    signed_peer(federation, &uri, &headers, Audience::ActiveLinks).await?;
+    let federation = from_active_link(&state, &uri, &headers).await?;
     let actor = persons::find(&state.db, &id)
         .await?
         .ok_or(AppError::NotFound)?;
@@ -151,8 +159,7 @@ pub async fn webfinger(
     uri: Uri,
     headers: HeaderMap,
 ) -> Result<Response, AppError> {
-    let federation = enabled(&state)?;
-    signed_peer(federation, &uri, &headers, Audience::ActiveLinks).await?;
+    let federation = from_active_link(&state, &uri, &headers).await?;
     let authority = &federation.shared().authority;
     let name = query
         .resource

@@ -57,23 +57,31 @@ impl NoticeText {
     }
 }
 
+const SELECT: &str = "SELECT id, object_id, peer, author_label, title, content, published_at, \
+    updated_at FROM federation_notices";
+
 /// Every notice, newest first.
 pub async fn list(db: &Db) -> sqlx::Result<Vec<Notice>> {
-    let rows = sqlx::query(
-        "SELECT id, object_id, peer, author_label, title, content, published_at, updated_at \
-         FROM federation_notices ORDER BY published_at DESC, id DESC",
-    )
-    .fetch_all(db.pool())
-    .await?;
+    let rows = sqlx::query(&format!("{SELECT} ORDER BY published_at DESC, id DESC"))
+        .fetch_all(db.pool())
+        .await?;
     Ok(rows.iter().map(notice).collect())
+}
+
+/// Our notice whose ActivityPub id is `object_id`.
+pub async fn ours(db: &Db, object_id: &str) -> sqlx::Result<Option<Notice>> {
+    let row = sqlx::query(&format!("{SELECT} WHERE object_id = $1 AND peer = ''"))
+        .bind(object_id)
+        .fetch_optional(db.pool())
+        .await?;
+    Ok(row.as_ref().map(notice))
 }
 
 /// Received notices of `peer`, oldest first.
 pub async fn from_peer(db: &Db, peer: &str) -> sqlx::Result<Vec<Notice>> {
-    let rows = sqlx::query(
-        "SELECT id, object_id, peer, author_label, title, content, published_at, updated_at \
-         FROM federation_notices WHERE peer = $1 ORDER BY published_at, id",
-    )
+    let rows = sqlx::query(&format!(
+        "{SELECT} WHERE peer = $1 ORDER BY published_at, id"
+    ))
     .bind(peer)
     .fetch_all(db.pool())
     .await?;
