@@ -43,6 +43,9 @@ pub enum ClientError {
 
 /// Builds the federation client.
 pub fn build(settings: &ClientSettings) -> Result<reqwest::Client, ClientError> {
+    // rustls refuses to pick a crypto provider by itself; ring is the one the node uses (a
+    // second install is a harmless no-op).
+    let _ = rustls::crypto::ring::default_provider().install_default();
     let mut builder = reqwest::Client::builder()
         .connect_timeout(CONNECT_TIMEOUT)
         .timeout(TOTAL_TIMEOUT)
@@ -205,5 +208,57 @@ mod tests {
         };
         let addrs: Vec<_> = lax.resolve(name()).await.unwrap().collect();
         assert_eq!(addrs[0].ip().to_string(), "127.0.0.2");
+    }
+
+    /// Serves `/same` (redirects to `/end` on the same host), `/other` (redirects to another
+    /// host), `/end` and `/big` (2 MiB) on 127.0.0.2; returns the port.
+    async fn redirecting_server() -> u16 {
+        use axum::response::Redirect;
+        use axum::routing::get;
+        let listener = tokio::net::TcpListener::bind("127.0.0.2:0").await.unwrap();
+        let port = listener.local_addr().unwrap().port();
+        let app =
+            axum::Router::new()
+                .route("/same", get(|| async { Redirect::temporary("/end") }))
+                .route(
+                    "/other",
+                    get(move || async move {
+                        Redirect::temporary(&format!("http://b.test:{port}/end"))
+                    }),
+                )
+                .route("/end", get(|| async { "arrivé" }))
+                .route("/big", get(|| async { vec![b'x'; 2 * MAX_RESPONSE_BYTES] }));
+        tokio::spawn(async move { axum::serve(listener, app).await });
+        port
+    }
+
+    #[tokio::test]
+    async fn redirects_stay_on_the_same_host_and_bodies_are_bounded() {
+        let port = redirecting_server().await;
+        let settings = ClientSettings {
+            allow_private_addresses: true,
+            hosts: [
+                ("a.test".to_owned(), "127.0.0.2".parse().unwrap()),
+                ("b.test".to_owned(), "127.0.0.2".parse().unwrap()),
+            ]
+            .into(),
+            extra_ca_pem: None,
+        };
+        let client = build(&settings).unwrap();
+        let get = |path: &str| client.get(format!("http://a.test:{port}{path}")).send();
+        let same = get("/same").await.unwrap();
+        assert_eq!(same.status(), 200);
+        assert_eq!(same.text().await.unwrap(), "arrivé");
+        let other = get("/other").await.unwrap();
+        assert_eq!(
+            other.status(),
+            307,
+            "a redirect to another host is not followed"
+        );
+        let big = get("/big").await.unwrap();
+        assert!(matches!(
+            read_limited(big, MAX_RESPONSE_BYTES).await,
+            Err(ClientError::TooLarge)
+        ));
     }
 }

@@ -208,8 +208,12 @@ async fn warn_if_failing_long(shared: &Shared, peer: &str, now: i64, last_warnin
         .ok()
         .and_then(|all| all.into_iter().find(|r| r.domain == peer))
         .map_or(0, |r| r.failing_since);
-    if since > 0 && now - since > shared.settings.failing_warning_secs && now - *last_warning >= 600
-    {
+    if should_warn(
+        since,
+        now,
+        shared.settings.failing_warning_secs,
+        *last_warning,
+    ) {
         *last_warning = now;
         tracing::warn!(
             peer,
@@ -217,6 +221,12 @@ async fn warn_if_failing_long(shared: &Shared, peer: &str, now: i64, last_warnin
             "federation: peer has been failing for too long"
         );
     }
+}
+
+/// Whether to warn now: failing (since `since`, 0 when not) for longer than `threshold`, and
+/// not warned in the last ten minutes.
+fn should_warn(since: i64, now: i64, threshold: i64, last_warning: i64) -> bool {
+    since > 0 && now - since > threshold && now - last_warning >= 600
 }
 
 /// Publishes the queue depth and the age of its oldest entry.
@@ -254,6 +264,19 @@ mod tests {
                 "{code}"
             );
         }
+    }
+
+    #[test]
+    fn a_long_failing_peer_is_warned_about_every_ten_minutes() {
+        let hour = 3600;
+        assert!(!should_warn(0, 10 * hour, hour, 0), "not failing");
+        assert!(
+            !should_warn(1000, 1000 + hour, hour, 0),
+            "not long enough yet"
+        );
+        assert!(should_warn(1000, 1001 + hour, hour, 0));
+        assert!(!should_warn(1000, 1001 + hour, hour, 1001 + hour - 599));
+        assert!(should_warn(1000, 1001 + hour, hour, 1001 + hour - 600));
     }
 
     #[test]
