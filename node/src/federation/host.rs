@@ -2,16 +2,27 @@
 
 use ent_federation::{Applied, Delivery, FederationHost, HostError, PeerRecord, QueueInfo};
 
-use crate::federation::{notices, store};
+use crate::federation::receiving::Applier;
+use crate::federation::store;
 use crate::store::{Clock, Db};
 
 /// Storage and domain effects for the federation layer.
 #[derive(Debug, Clone)]
 pub struct NodeHost {
     /// The database.
-    pub db: Db,
+    db: Db,
     /// The node's clock.
-    pub clock: Clock,
+    clock: Clock,
+    /// Writes received activities (group commit).
+    applier: Applier,
+}
+
+impl NodeHost {
+    /// The host of a node (starts the writer of received activities).
+    pub fn new(db: Db, clock: Clock) -> Self {
+        let applier = Applier::start(db.clone(), clock.clone());
+        Self { db, clock, applier }
+    }
 }
 
 fn storage(error: sqlx::Error) -> HostError {
@@ -30,21 +41,7 @@ impl FederationHost for NodeHost {
         activity: &serde_json::Value,
         body_sha256: &str,
     ) -> Result<Applied, HostError> {
-        let activity_id = activity["id"].as_str().unwrap_or_default();
-        let now = self.clock.now();
-        let mut tx = self.db.begin_write().await.map_err(storage)?;
-        match store::record_received(&mut tx, activity_id, peer, body_sha256, now)
-            .await
-            .map_err(storage)?
-        {
-            Some(true) => return Ok(Applied::Duplicate),
-            Some(false) => return Ok(Applied::Conflict),
-            None => {}
-        }
-        // The effect and the id commit together: a crash between them cannot apply twice.
-        notices::apply(&mut tx, peer, peer, activity, now).await?;
-        tx.commit().await.map_err(storage)?;
-        Ok(Applied::New)
+        self.applier.apply(peer, activity, body_sha256).await
     }
 
     async fn next_delivery(&self, peer: &str) -> Result<Option<Delivery>, HostError> {

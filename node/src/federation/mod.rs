@@ -9,6 +9,8 @@ mod handlers;
 pub mod host;
 pub mod notices;
 pub mod persons;
+mod received;
+mod receiving;
 pub mod store;
 
 use axum::Router;
@@ -38,7 +40,7 @@ pub async fn start(
             extra_ca_pem,
         },
     };
-    let host = std::sync::Arc::new(host::NodeHost { db, clock });
+    let host = std::sync::Arc::new(host::NodeHost::new(db, clock));
     Ok(ent_federation::Federation::new(identity, settings, &config.links, host).await?)
 }
 

@@ -2,7 +2,7 @@
 //! ("maintenance samedi", "nouvelle convention à signer"). The first federated content: each is
 //! a Note, created, updated and deleted through the outbox, and purged when its link ends.
 
-use ent_federation::{Federation, HostError};
+use ent_federation::Federation;
 use serde_json::{Value, json};
 use sqlx::{Any, Row, Transaction};
 
@@ -255,91 +255,4 @@ fn wake(federation: &Federation) {
     for (peer, _) in federation.recipients(None) {
         federation.wake(&peer);
     }
-}
-
-/// Applies a received Create/Update/Delete of a notice from `peer`, in the caller's
-/// transaction.
-pub async fn apply(
-    tx: &mut Transaction<'_, Any>,
-    peer: &str,
-    peer_name: &str,
-    activity: &Value,
-    now: i64,
-) -> Result<(), HostError> {
-    let kind = activity["type"].as_str().unwrap_or_default();
-    let object = &activity["object"];
-    let object_id = object
-        .as_str()
-        .or_else(|| object["id"].as_str())
-        .ok_or_else(|| HostError::Refused("objet sans identifiant".into()))?;
-    let owner = url::Url::parse(object_id)
-        .map(|u| ent_federation::signing::authority(&u))
-        .unwrap_or_default();
-    if owner != peer {
-        return Err(HostError::Refused(
-            "l'objet n'appartient pas au pair".into(),
-        ));
-    }
-    let storage = |e: sqlx::Error| HostError::Storage(e.to_string());
-    match kind {
-        "Create" | "Update" => {
-            if object["type"].as_str() != Some("Note") {
-                return Err(HostError::Refused("seules les notes sont acceptées".into()));
-            }
-            let title = text(&object["name"], 120)?;
-            let content = text(&object["content"], 4000)?;
-            let updated = sqlx::query(
-                "UPDATE federation_notices SET title = $3, content = $4, updated_at = $5 \
-                 WHERE object_id = $1 AND peer = $2",
-            )
-            .bind(object_id)
-            .bind(peer)
-            .bind(&title)
-            .bind(&content)
-            .bind(now)
-            .execute(&mut **tx)
-            .await
-            .map_err(storage)?
-            .rows_affected();
-            if updated == 0 {
-                sqlx::query(
-                    "INSERT INTO federation_notices (id, object_id, peer, author_label, title, content, published_at, updated_at) \
-                     VALUES ($1, $2, $3, $4, $5, $6, $7, $7)",
-                )
-                .bind(new_id())
-                .bind(object_id)
-                .bind(peer)
-                .bind(peer_name)
-                .bind(&title)
-                .bind(&content)
-                .bind(now)
-                .execute(&mut **tx)
-                .await
-                .map_err(storage)?;
-            }
-            Ok(())
-        }
-        "Delete" => {
-            sqlx::query("DELETE FROM federation_notices WHERE object_id = $1 AND peer = $2")
-                .bind(object_id)
-                .bind(peer)
-                .execute(&mut **tx)
-                .await
-                .map_err(storage)?;
-            Ok(())
-        }
-        other => Err(HostError::Refused(format!(
-            "activité {other} non prise en charge"
-        ))),
-    }
-}
-
-fn text(value: &Value, max: usize) -> Result<String, HostError> {
-    let text = value.as_str().unwrap_or_default().trim();
-    if text.is_empty() || text.chars().count() > max {
-        return Err(HostError::Refused(format!(
-            "texte vide ou de plus de {max} caractères"
-        )));
-    }
-    Ok(text.to_owned())
 }

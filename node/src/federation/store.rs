@@ -209,33 +209,47 @@ pub async fn end_link(db: &Db, peer: &str) -> sqlx::Result<u64> {
     Ok(cancelled)
 }
 
-/// Records a received activity id in the effect's transaction. `None` when it is new;
-/// otherwise whether the earlier body was the same.
-pub async fn record_received(
+/// Records received activity ids `(id, peer, body_sha256)` in one statement, in the effects'
+/// transaction; returns the ids that were new.
+pub async fn record_received_batch(
     tx: &mut Transaction<'_, Any>,
-    activity_id: &str,
-    peer: &str,
-    body_sha256: &str,
+    received: &[(&str, &str, &str)],
     now: i64,
-) -> sqlx::Result<Option<bool>> {
-    let inserted = sqlx::query(
-        "INSERT INTO federation_received (activity_id, peer, body_sha256, received_at) \
-         VALUES ($1, $2, $3, $4) ON CONFLICT (activity_id) DO NOTHING",
-    )
-    .bind(activity_id)
-    .bind(peer)
-    .bind(body_sha256)
-    .bind(now)
-    .execute(&mut **tx)
-    .await?
-    .rows_affected();
-    if inserted == 1 {
-        return Ok(None);
+) -> sqlx::Result<std::collections::HashSet<String>> {
+    if received.is_empty() {
+        return Ok(Default::default());
     }
-    let earlier: String =
-        sqlx::query_scalar("SELECT body_sha256 FROM federation_received WHERE activity_id = $1")
-            .bind(activity_id)
-            .fetch_one(&mut **tx)
-            .await?;
-    Ok(Some(earlier == body_sha256))
+    let rows: Vec<String> = (0..received.len())
+        .map(|i| format!("(${}, ${}, ${}, $1)", 3 * i + 2, 3 * i + 3, 3 * i + 4))
+        .collect();
+    let sql = format!(
+        "INSERT INTO federation_received (activity_id, peer, body_sha256, received_at) VALUES {} \
+         ON CONFLICT (activity_id) DO NOTHING RETURNING activity_id",
+        rows.join(", ")
+    );
+    let mut query = sqlx::query_scalar::<_, String>(&sql).bind(now);
+    for (id, peer, sha) in received {
+        query = query.bind(*id).bind(*peer).bind(*sha);
+    }
+    Ok(query.fetch_all(&mut **tx).await?.into_iter().collect())
+}
+
+/// The body hashes stored for `ids` (already received activities).
+pub async fn received_hashes(
+    tx: &mut Transaction<'_, Any>,
+    ids: &[&str],
+) -> sqlx::Result<std::collections::HashMap<String, String>> {
+    if ids.is_empty() {
+        return Ok(Default::default());
+    }
+    let marks: Vec<String> = (1..=ids.len()).map(|i| format!("${i}")).collect();
+    let sql = format!(
+        "SELECT activity_id, body_sha256 FROM federation_received WHERE activity_id IN ({})",
+        marks.join(", ")
+    );
+    let mut query = sqlx::query_as::<_, (String, String)>(&sql);
+    for id in ids {
+        query = query.bind(*id);
+    }
+    Ok(query.fetch_all(&mut **tx).await?.into_iter().collect())
 }
