@@ -40,6 +40,22 @@ async fn the_operator_sends_changes_and_deletes_a_notice_from_the_page() {
         .await;
     assert_eq!(empty.status, 422);
     assert!(empty.body.contains("Le titre doit faire"));
+    let long = "é".repeat(121);
+    let too_long = operator
+        .post_form(
+            "/admin/federation/avis",
+            &[
+                ("csrf", &csrf),
+                ("title", &long),
+                ("content", "Texte gardé"),
+            ],
+        )
+        .await;
+    assert_eq!(too_long.status, 422);
+    assert!(
+        too_long.body.contains(&long) && too_long.body.contains("Texte gardé"),
+        "what was typed is given back"
+    );
     let sent = operator
         .post_form(
             "/admin/federation/avis",

@@ -2,6 +2,8 @@
 //! a linked peer's node key; anything else is a 404. WebFinger and NodeInfo.
 
 use ent_node::federation::notices;
+use ent_node::federation::persons::PersonActor;
+use ent_tests::federation::Linked;
 use ent_tests::{World, spawn_app};
 
 use crate::federation::{publish, trio};
@@ -76,15 +78,21 @@ async fn the_reciprocity_endpoint_answers_configured_peers_only() {
     assert_eq!(info["scopes"], serde_json::json!(["spaces", "messaging"]));
 }
 
-#[tokio::test]
-async fn person_actors_exist_only_once_federating_and_only_for_linked_peers() {
-    let linked = trio().await;
+/// Node A's world, whose pupil has taken part in federation (so has a Person actor).
+async fn federating_pupil(linked: &Linked) -> (World, PersonActor) {
     let node = linked.node(A);
     let world = World::build(&node.state).await;
     let actor = ent_node::federation::persons::ensure(&node.state.db, &world.pupil.id, 0)
         .await
         .unwrap();
-    let again = ent_node::federation::persons::ensure(&node.state.db, &world.pupil.id, 0)
+    (world, actor)
+}
+
+#[tokio::test]
+async fn person_actors_exist_only_once_federating_and_only_for_linked_peers() {
+    let linked = trio().await;
+    let (world, actor) = federating_pupil(&linked).await;
+    let again = ent_node::federation::persons::ensure(&linked.node(A).state.db, &world.pupil.id, 0)
         .await
         .unwrap();
     assert_eq!(actor.id, again.id, "one actor per user");
@@ -112,11 +120,7 @@ async fn person_actors_exist_only_once_federating_and_only_for_linked_peers() {
 #[tokio::test]
 async fn webfinger_answers_signed_linked_requests_for_federating_actors_only() {
     let linked = trio().await;
-    let node = linked.node(A);
-    let world = World::build(&node.state).await;
-    let actor = ent_node::federation::persons::ensure(&node.state.db, &world.pupil.id, 0)
-        .await
-        .unwrap();
+    let (world, actor) = federating_pupil(&linked).await;
     let query = |name: &str| {
         format!(
             "/.well-known/webfinger?resource=acct:{name}@{}",

@@ -41,33 +41,20 @@ pub async fn spawn_app() -> TestApp {
 
 /// Starts a node on a fresh database, after `adjust` changes its configuration.
 pub async fn spawn_app_with(adjust: impl FnOnce(&mut NodeConfig)) -> TestApp {
-    ent_node::server::install_crypto();
-    let db = TestDb::new().await;
     let data_dir = tempfile::tempdir().expect("temp dir");
     let listener = TcpListener::bind("127.0.0.1:0").await.expect("bind");
     let addr = listener.local_addr().expect("addr");
     let base_url = format!("http://{addr}");
+    // The database URL is set by `spawn_configured`, which makes the database.
     let text = format!(
         "[node]\ndomain = \"127.0.0.1\"\nname = \"ENT de test\"\ndata_dir = {:?}\npublic_url = {base_url:?}\n\
-         [database]\nurl = {:?}\nmax_connections = 5\n[security]\nsecret_key = \"{}\"\n",
+         [database]\nurl = \"sqlite://unused\"\nmax_connections = 5\n[security]\nsecret_key = \"{}\"\n",
         data_dir.path().display().to_string(),
-        db.url(),
         "k".repeat(40),
     );
     let mut config = NodeConfig::from_toml_str_only(&text).expect("test config");
     adjust(&mut config);
-    let state = ent_node::server::prepare(config)
-        .await
-        .expect("node prepared");
-    let running = Running::start(state.clone(), listener).expect("node started");
-    TestApp {
-        base_url,
-        state,
-        running: Some(running),
-        reach: None,
-        _data_dir: data_dir,
-        _db: db,
-    }
+    spawn_configured(listener, data_dir, config, None).await
 }
 
 /// Starts a node from a full configuration on an already bound listener, with its own fresh

@@ -44,6 +44,8 @@ struct FederationPage<'a> {
     received: Vec<Notice>,
     ours: Vec<Notice>,
     error: Option<&'a str>,
+    /// What the operator typed in the new-notice form, given back with the error.
+    draft: (&'a str, &'a str),
 }
 
 /// The notice form (publish, change or delete).
@@ -109,6 +111,7 @@ async fn respond(
     viewer: &Viewer,
     status: StatusCode,
     error: Option<&str>,
+    draft: (&str, &str),
 ) -> AppResult<Response> {
     let (enabled, domain, fingerprint, links) = match &state.federation {
         Some(federation) => (
@@ -137,25 +140,26 @@ async fn respond(
         received,
         ours,
         error,
+        draft,
     };
     Ok((status, render(&page)?).into_response())
 }
 
-/// The page again with what to fix (422).
-async fn refused(state: &AppState, viewer: &Viewer, message: &str) -> AppResult<Response> {
-    respond(
-        state,
-        viewer,
-        StatusCode::UNPROCESSABLE_ENTITY,
-        Some(message),
-    )
-    .await
+/// The page again with what to fix (422); `draft` refills the new-notice form.
+async fn refused(
+    state: &AppState,
+    viewer: &Viewer,
+    message: &str,
+    draft: (&str, &str),
+) -> AppResult<Response> {
+    let status = StatusCode::UNPROCESSABLE_ENTITY;
+    respond(state, viewer, status, Some(message), draft).await
 }
 
 /// `GET /admin/federation`.
 pub async fn page(State(state): State<AppState>, viewer: Viewer) -> AppResult<Response> {
     policy::require(&viewer, Action::ManageFederation)?;
-    respond(&state, &viewer, StatusCode::OK, None).await
+    respond(&state, &viewer, StatusCode::OK, None, ("", "")).await
 }
 
 /// `POST /admin/federation/avis`: sends a notice to every active link.
@@ -169,7 +173,9 @@ pub async fn publish(
     let federation = state.federation.as_ref().ok_or(AppError::NotFound)?;
     let text = match NoticeText::parse(&form.title, &form.content) {
         Ok(text) => text,
-        Err(message) => return refused(&state, &viewer, message).await,
+        Err(message) => {
+            return refused(&state, &viewer, message, (&form.title, &form.content)).await;
+        }
     };
     notices::publish(&state.db, federation, &text, state.clock.now()).await?;
     Ok(Redirect::to("/admin/federation").into_response())
@@ -191,7 +197,7 @@ pub async fn change(
     } else {
         let text = match NoticeText::parse(&form.title, &form.content) {
             Ok(text) => text,
-            Err(message) => return refused(&state, &viewer, message).await,
+            Err(message) => return refused(&state, &viewer, message, ("", "")).await,
         };
         notices::update(&state.db, federation, &id, &text, now).await?
     };
