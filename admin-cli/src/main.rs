@@ -5,6 +5,7 @@
 
 mod config;
 mod context;
+mod guests;
 mod import;
 mod init;
 mod links;
@@ -77,6 +78,9 @@ enum Command {
     /// Identité du nœud et conventions avec les nœuds liés (fédération).
     #[command(subcommand)]
     Links(links::LinksCommand),
+    /// Comptes invités : liste, expiration, estimation des besoins par convention.
+    #[command(subcommand)]
+    Guests(guests::GuestsCommand),
 }
 
 /// Puts clap's own words in French, on every command: operators read this help. The help
@@ -186,5 +190,6 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Config(command) => config::run(path, format, command),
         Command::Keys(command) => init::keys(path, command),
         Command::Links(command) => links::run(path, format, command).await,
+        Command::Guests(command) => guests::run(path, format, command).await,
     }
 }

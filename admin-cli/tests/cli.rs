@@ -559,6 +559,10 @@ fn help_of_every_command_works_and_usage_errors_exit_2() {
         &["config", "example"],
         &["keys"],
         &["keys", "rotate-jwt"],
+        &["guests"],
+        &["guests", "list"],
+        &["guests", "expire"],
+        &["guests", "estimate"],
     ];
     for command in commands {
         let mut args = command.to_vec();
@@ -766,5 +770,190 @@ fn links_check_without_links_says_federation_is_off() {
         run.stderr.contains("fédération est désactivée"),
         "{}",
         run.stderr
+    );
+}
+
+/// Adds a convention with the `spaces` scope and `quota` guests to the node's configuration
+/// (no live peer is needed to count guests).
+fn add_spaces_link(node: &Node, domain: &str, quota: u32) {
+    let path = node.path("ent.toml");
+    let mut doc: toml::Table = std::fs::read_to_string(&path).unwrap().parse().unwrap();
+    let link: toml::Table = format!(
+        "domain = \"{domain}\"\nfingerprint = \"{}\"\nscopes = [\"spaces\"]\n\
+         guest_quota = {quota}\nlabel = \"Liaison CM2-6e\"\nvalid_from = \"2020-01-01\"\n\
+         valid_until = \"2099-12-31\"\n",
+        "ab".repeat(32)
+    )
+    .parse()
+    .unwrap();
+    doc.insert("links".into(), toml::Value::Array(vec![link.into()]));
+    std::fs::write(&path, doc.to_string()).unwrap();
+}
+
+/// A space of the node with `peer`'s guest `actor` in it, and an invitation of `headcount`
+/// pupils sent to `peer` for it; returns the invitation id.
+fn seed_guests(node: &Node, peer: &str, headcount: i64) -> String {
+    block_on(async {
+        let db = Db::connect(&node.database_url, 1).await.expect("base");
+        let now = chrono::Utc::now().timestamp();
+        let mut tx = db.begin_write().await.unwrap();
+        let actor = format!("https://{peer}/federation/actors/a1");
+        let guests = ent_node::guests::store::ensure_remote;
+        let guest = guests(&mut tx, peer, &actor, "Léa M.", 10, now + 86_400, now)
+            .await
+            .unwrap();
+        // Another guest of the link whose last day has passed.
+        let old = format!("https://{peer}/federation/actors/a2");
+        guests(&mut tx, peer, &old, "Hugo B.", 10, now - 60, now - 86_400)
+            .await
+            .unwrap();
+        let space = ent_node::store::new_id();
+        sqlx::query(
+            "INSERT INTO spaces (id, group_id, host, title, description, school_year, host_school, \
+             premoderated, comments_on, files_allowed, open_until, local_only, created_at) \
+             VALUES ($1, $2, '', 'Liaison', '', 2026, 'Collège', 0, 1, 1, 0, 0, $3)",
+        )
+        .bind(&space)
+        .bind(format!("https://ent.example.org/federation/groups/{space}"))
+        .bind(now)
+        .execute(&mut *tx)
+        .await
+        .unwrap();
+        sqlx::query(
+            "INSERT INTO space_members (space_id, actor_id, user_id, node, display_name, school, \
+             level, role, state, joined_at) VALUES ($1, $2, $3, $4, 'Léa M.', '', 'CM2', 'member', 'active', $5)",
+        )
+        .bind(&space)
+        .bind(&actor)
+        .bind(&guest)
+        .bind(peer)
+        .bind(now)
+        .execute(&mut *tx)
+        .await
+        .unwrap();
+        let invitation = ent_node::store::new_id();
+        sqlx::query(
+            "INSERT INTO space_invitations (id, invite_id, direction, space_id, peer, class_ref, \
+             class_label, teacher_label, headcount, state, created_at) \
+             VALUES ($1, $2, 'out', $3, $4, 'c1', 'CM2 A', 'M. Durand', $5, 'accepted', $6)",
+        )
+        .bind(&invitation)
+        .bind(format!(
+            "https://ent.example.org/federation/invitations/{invitation}"
+        ))
+        .bind(&space)
+        .bind(peer)
+        .bind(headcount)
+        .bind(now)
+        .execute(&mut *tx)
+        .await
+        .unwrap();
+        tx.commit().await.unwrap();
+        db.close().await;
+        invitation
+    })
+}
+
+fn set_headcount(node: &Node, invitation: &str, headcount: i64) {
+    block_on(async {
+        let db = Db::connect(&node.database_url, 1).await.expect("base");
+        sqlx::query("UPDATE space_invitations SET headcount = $1 WHERE id = $2")
+            .bind(headcount)
+            .bind(invitation)
+            .execute(db.pool())
+            .await
+            .unwrap();
+        db.close().await;
+    });
+}
+
+#[test]
+fn guests_estimate_fails_when_a_link_would_exceed_its_quota() {
+    let node = Node::init();
+    add_spaces_link(&node, "college.example.org", 3);
+    // In use: Léa and the past-date Hugo (2); invited 3, of whom Léa is admitted: 2 to come.
+    let invitation = seed_guests(&node, "college.example.org", 3);
+    let over = node.run(&["guests", "estimate"]);
+    assert_eq!(over.code, 1, "{}\n{}", over.stdout, over.stderr);
+    assert!(
+        over.stdout.contains("dépasserait son quota de 1 compte(s)"),
+        "{}",
+        over.stdout
+    );
+    assert!(over.stdout.contains("Besoin = en cours + prévus"));
+    let json = node.run(&["--format", "json", "guests", "estimate"]);
+    assert_eq!(json.code, 1);
+    let line = &json.json()[0];
+    assert_eq!(line["peer"], "college.example.org");
+    for (field, value) in [
+        ("quota", 3),
+        ("in_use", 2),
+        ("invited_headcount", 3),
+        ("admitted", 1),
+        ("planned", 2),
+        ("needed", 4),
+        ("over_by", 1),
+    ] {
+        assert_eq!(line[field], value, "{field}: {line}");
+    }
+    set_headcount(&node, &invitation, 2);
+    let fits = node.json(&["guests", "estimate", "--link", "college.example.org"]);
+    assert_eq!(fits[0]["fits"], true, "{fits}");
+    let unknown = node.run(&["guests", "estimate", "--link", "autre.example.org"]);
+    assert_eq!(unknown.code, 1);
+    assert!(
+        unknown.stderr.contains("aucune convention"),
+        "{}",
+        unknown.stderr
+    );
+}
+
+#[test]
+fn guests_list_and_expire_by_date_or_by_link() {
+    let node = Node::init();
+    add_spaces_link(&node, "college.example.org", 10);
+    seed_guests(&node, "college.example.org", 3);
+    let listed = node.json(&["guests", "list"]);
+    assert_eq!(listed.as_array().unwrap().len(), 2, "{listed}");
+    assert!(
+        listed
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|g| g["state"] == "valable")
+    );
+    assert_eq!(
+        node.json(&["guests", "list", "--link", "autre.example.org"]),
+        serde_json::json!([])
+    );
+    // Without --link: only the guest past its last day.
+    let expired = node.json(&["guests", "expire"]);
+    assert_eq!(expired["expired"], 1, "{expired}");
+    let table = node.ok(&["guests", "list", "--link", "college.example.org"]);
+    assert!(
+        table.contains("Léa M.") && table.contains("expiré le"),
+        "{table}"
+    );
+    // With --link: every guest of that link, now.
+    let ended = node.ok(&["guests", "expire", "--link", "college.example.org"]);
+    assert!(
+        ended.contains("1 compte(s) invité(s) de college.example.org expiré(s)"),
+        "{ended}"
+    );
+    let listed = node.json(&["guests", "list"]);
+    assert!(
+        listed
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|g| g["state"] == "expiré"),
+        "{listed}"
+    );
+    assert!(
+        listed
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|g| g["expired_at"].as_i64().unwrap() > 0)
     );
 }

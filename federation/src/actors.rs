@@ -17,6 +17,31 @@ pub const NODE_ACTOR_PATH: &str = "/federation/node";
 pub const INBOX_PATH: &str = "/federation/inbox";
 /// Path of the reciprocity endpoint (served to configured peers only).
 pub const LINK_PATH: &str = "/federation/link";
+/// Prefix of a node's Person actors (its users who take part in federation).
+pub const PERSON_PATH_PREFIX: &str = "/federation/actors/";
+/// Prefix of a node's Group actors (its spaces).
+pub const GROUP_PATH_PREFIX: &str = "/federation/spaces/";
+
+/// Whether `url` is an actor of the node at `base`: its Service actor, a Person or a Group.
+/// A node signs with its own key for all of them (it speaks for its users and its spaces), so
+/// the actor of an activity must be one of the signer's, never another node's.
+pub fn is_actor_of(base: &Url, url: &Url) -> bool {
+    if url.origin() != base.origin() || url.query().is_some() || url.fragment().is_some() {
+        return false;
+    }
+    let path = url.path();
+    let named = |prefix: &str| {
+        path.strip_prefix(prefix).is_some_and(|id| {
+            !id.is_empty() && id.chars().all(|c| c.is_ascii_alphanumeric() || c == '-')
+        })
+    };
+    path == NODE_ACTOR_PATH || named(PERSON_PATH_PREFIX) || named(GROUP_PATH_PREFIX)
+}
+
+/// Whether `url` is a Group actor (a space) of any node.
+pub fn is_group(url: &Url) -> bool {
+    url.path().starts_with(GROUP_PATH_PREFIX)
+}
 
 /// An actor's public key, as actors publish it.
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
@@ -84,7 +109,8 @@ pub fn join(base: &Url, path: &str) -> Url {
     url
 }
 
-/// A peer's node actor, from the link registry (its key pinned by the link's fingerprint).
+/// One of a peer's actors (node, Person or Group), with the peer's node key from the link
+/// registry (pinned by the link's fingerprint): a node signs for all of its actors.
 #[derive(Debug, Clone)]
 pub struct PeerNode {
     id: Url,
@@ -109,8 +135,7 @@ impl Object for PeerNode {
         let domain = crate::signing::authority(&object_id);
         let peer = shared.links.active(&domain, shared.today());
         Ok(peer.and_then(|peer| {
-            let expected = join(&shared.peer_base(&domain), NODE_ACTOR_PATH);
-            (expected == object_id).then(|| Self {
+            is_actor_of(&shared.peer_base(&domain), &object_id).then(|| Self {
                 id: object_id,
                 public_key_pem: peer.public_key_pem.unwrap_or_default(),
             })

@@ -4,8 +4,9 @@
 //!    (403, and no outbound fetch), wrong Content-Type (415), declared length over 256 KiB
 //!    (413), signature not covering `(request-target) host date digest` or a Date outside the
 //!    allowed skew (401);
-//! 2. the body, read up to 256 KiB (413), must be bounded JSON (400) whose actor is the
-//!    sender's node and whose every reference is ours or on an active link (403);
+//! 2. the body, read up to 256 KiB (413), must be bounded JSON (400) whose actor is one of
+//!    the sender's (node, Person, Group) and whose every reference is ours or on an active link
+//!    (403; what a Group announces may name its members' nodes);
 //! 3. then the ActivityPub crate checks the digest and the signature (401) and hands the
 //!    activity to the host, which applies it and records its id in one transaction (a replay
 //!    is a no-op, the same id with another body is 409).
@@ -22,7 +23,7 @@ use serde::Deserialize;
 use sha2::{Digest, Sha256};
 use url::Url;
 
-use crate::actors::{NODE_ACTOR_PATH, PeerNode, join};
+use crate::actors::{PeerNode, is_actor_of, is_group};
 use crate::host::{Applied, HostError};
 use crate::parse::{Refusal, parse_bounded, references};
 use crate::service::{Federation, Shared};
@@ -143,13 +144,16 @@ async fn receive_from_peer(
         .await
         .map_err(|_| InboxError::TooLarge)?;
     let value = parse_bounded(&bytes)?;
-    let expected_actor = join(&shared.peer_base(peer), NODE_ACTOR_PATH);
-    if value.get("actor").and_then(|a| a.as_str()) != Some(expected_actor.as_str()) {
+    let actor = value
+        .get("actor")
+        .and_then(|a| a.as_str())
+        .and_then(|a| Url::parse(a).ok());
+    let Some(actor) = actor.filter(|a| is_actor_of(&shared.peer_base(peer), a)) else {
         return Err(InboxError::Refused(
-            "l'acteur de l'activité n'est pas le nœud signataire".into(),
+            "l'acteur de l'activité n'est pas un acteur du nœud signataire".into(),
         ));
-    }
-    for url in references(&value)? {
+    };
+    for url in checked_references(&value, &actor)? {
         let host = crate::signing::authority(&url);
         if host != shared.authority && shared.links.active(&host, shared.today()).is_none() {
             return Err(Refusal::ForeignReference(host).into());
@@ -169,6 +173,22 @@ async fn receive_from_peer(
         .and_then(|v| v.as_str())
         .unwrap_or_default()
         .to_owned())
+}
+
+/// The references that must be ours or on an active link. Public addressing is refused
+/// anywhere. A Group relays (Announce) what members of other nodes wrote (FEP-1b12): what it
+/// announces may name nodes we are not linked to (the author's), vouched for by the group's
+/// host, which is linked; nothing is ever fetched from them.
+fn checked_references(value: &serde_json::Value, actor: &Url) -> Result<Vec<Url>, InboxError> {
+    let all = references(value)?;
+    if value.get("type").and_then(|t| t.as_str()) != Some("Announce") || !is_group(actor) {
+        return Ok(all);
+    }
+    let mut outer = value.clone();
+    if let Some(members) = outer.as_object_mut() {
+        members.remove("object");
+    }
+    Ok(references(&outer)?)
 }
 
 /// The sender, from the signature's keyId, if its link is active (401 without a signature,

@@ -84,6 +84,44 @@ impl Shared {
             .unwrap_or_else(|_| self.settings.base_url.clone())
     }
 
+    /// Peers whose link is active (and allows `scope`, when given), with their inboxes.
+    pub fn recipients(&self, scope: Option<Scope>) -> Vec<(String, Url)> {
+        let today = self.today();
+        self.links
+            .all()
+            .into_iter()
+            .map(|peer| peer.domain())
+            .filter(|domain| match scope {
+                Some(scope) => self.links.allows(domain, today, scope),
+                None => self.links.active(domain, today).is_some(),
+            })
+            .map(|domain| {
+                let inbox = join(&self.peer_base(&domain), INBOX_PATH);
+                (domain, inbox)
+            })
+            .collect()
+    }
+
+    /// Whether `peer` is an active link that allows `scope`.
+    pub fn allows(&self, peer: &str, scope: Scope) -> bool {
+        self.links.allows(peer, self.today(), scope)
+    }
+
+    /// A URL on this node.
+    pub fn local_url(&self, path: &str) -> Url {
+        join(&self.settings.base_url, path)
+    }
+
+    /// Our domain (`host[:port]`), as peers name us.
+    pub fn domain(&self) -> &str {
+        &self.authority
+    }
+
+    /// Wakes the delivery worker of `peer` (new deliveries were committed).
+    pub fn wake(&self, peer: &str) {
+        self.delivery_waker(peer).notify_one();
+    }
+
     /// The waker of `peer`'s delivery worker.
     pub(crate) fn delivery_waker(&self, peer: &str) -> Arc<Notify> {
         let mut wakers = self
@@ -202,26 +240,12 @@ impl Federation {
 
     /// A URL on this node.
     pub fn local_url(&self, path: &str) -> Url {
-        join(&self.shared.settings.base_url, path)
+        self.shared.local_url(path)
     }
 
     /// Peers whose link is active (and allows `scope`, when given), with their inboxes.
     pub fn recipients(&self, scope: Option<Scope>) -> Vec<(String, Url)> {
-        let today = self.shared.today();
-        self.shared
-            .links
-            .all()
-            .into_iter()
-            .map(|peer| peer.domain())
-            .filter(|domain| match scope {
-                Some(scope) => self.shared.links.allows(domain, today, scope),
-                None => self.shared.links.active(domain, today).is_some(),
-            })
-            .map(|domain| {
-                let inbox = join(&self.shared.peer_base(&domain), INBOX_PATH);
-                (domain, inbox)
-            })
-            .collect()
+        self.shared.recipients(scope)
     }
 
     /// Passes the background link checker has completed since start.
@@ -233,7 +257,7 @@ impl Federation {
 
     /// Wakes the delivery worker of `peer` (new deliveries were committed).
     pub fn wake(&self, peer: &str) {
-        self.shared.delivery_waker(peer).notify_one();
+        self.shared.wake(peer);
     }
 
     /// Wakes every worker (after the clock moved in tests, or a reload).

@@ -83,7 +83,9 @@ pub fn router(state: AppState) -> Router {
         .merge(crate::portal::router())
         .merge(crate::classes::router())
         .merge(crate::groups::router())
+        .merge(crate::spaces::router())
         .merge(crate::admin::router())
+        .merge(crate::guests::router())
         .merge(crate::federation::router())
         .nest("/api/v1", crate::api::router())
         .fallback(not_found);

@@ -28,6 +28,13 @@ pub struct AccountFacts {
     pub belongs_to_class: bool,
 }
 
+/// What the viewer is to a space, loaded by the handler from the store.
+#[derive(Debug, Clone, Default)]
+pub struct SpaceFacts {
+    /// The viewer's role, when an active member.
+    pub role: Option<crate::spaces::Role>,
+}
+
 /// Something a user may want to do.
 #[derive(Debug, Clone, Copy)]
 pub enum Action<'a> {
@@ -52,6 +59,21 @@ pub enum Action<'a> {
         school_id: &'a str,
         /// The viewer belongs to the group.
         viewer_is_member: bool,
+    },
+    /// Create a space (teachers and directors).
+    CreateSpace,
+    /// Read a space: its wall, members and files.
+    ViewSpace(&'a SpaceFacts),
+    /// Post, comment, edit and delete one's own posts, report, leave.
+    WriteInSpace(&'a SpaceFacts),
+    /// Approve, hide, restore, delete any post; see reports; remove members.
+    ModerateSpace(&'a SpaceFacts),
+    /// Change a space's settings, invite classes, close it.
+    ManageSpace(&'a SpaceFacts),
+    /// See classes of linked nodes one may invite, answer invitations for one's class.
+    InviteClasses {
+        /// The viewer teaches the class concerned (for answers; `true` for listing).
+        viewer_teaches: bool,
     },
     /// List and add schools.
     ManageSchools,
@@ -82,10 +104,23 @@ pub fn allows(viewer: &Viewer, action: Action<'_>) -> bool {
             school_id,
             viewer_is_member,
         } => viewer_is_member || manages_groups(viewer, school_id),
+        Action::CreateSpace => is_teaching(viewer),
+        Action::ViewSpace(space) | Action::WriteInSpace(space) => space.role.is_some(),
+        Action::ModerateSpace(space) => space.role.is_some_and(crate::spaces::Role::moderates),
+        Action::ManageSpace(space) => space.role == Some(crate::spaces::Role::Owner),
+        Action::InviteClasses { viewer_teaches } => viewer_teaches && is_teaching(viewer),
         Action::ManageSchools | Action::ManageUsers | Action::ManageFederation => {
             viewer.is_operator()
         }
     }
+}
+
+/// Teacher or director somewhere (guests, pupils, parents never).
+fn is_teaching(viewer: &Viewer) -> bool {
+    viewer
+        .memberships
+        .iter()
+        .any(|m| matches!(m.profile, Profile::Director | Profile::Teacher))
 }
 
 /// Operator; director or teacher of the school (teachers run project groups).
@@ -263,6 +298,61 @@ mod tests {
             assert!(allows(&viewer(Some(p), false), member));
             assert!(!allows(&viewer(Some(p), false), outsider));
         }
+    }
+
+    #[test]
+    fn spaces_follow_the_role_in_the_space() {
+        use crate::spaces::Role;
+        let facts = |role| SpaceFacts { role };
+        let pupil = viewer(Some(Profile::Pupil), false);
+        let member = facts(Some(Role::Member));
+        assert!(allows(&pupil, Action::ViewSpace(&member)));
+        assert!(allows(&pupil, Action::WriteInSpace(&member)));
+        assert!(!allows(&pupil, Action::ModerateSpace(&member)));
+        assert!(!allows(&pupil, Action::ViewSpace(&facts(None))));
+        assert!(!allows(&pupil, Action::CreateSpace));
+        let teacher = viewer(Some(Profile::Teacher), false);
+        assert!(allows(&teacher, Action::CreateSpace));
+        assert!(allows(
+            &teacher,
+            Action::ModerateSpace(&facts(Some(Role::Moderator)))
+        ));
+        assert!(!allows(
+            &teacher,
+            Action::ManageSpace(&facts(Some(Role::Moderator)))
+        ));
+        assert!(allows(
+            &teacher,
+            Action::ManageSpace(&facts(Some(Role::Owner)))
+        ));
+        assert!(!allows(
+            &teacher,
+            Action::InviteClasses {
+                viewer_teaches: false
+            }
+        ));
+        // A guest holds no membership: only its spaces, never moderation or invitations.
+        let guest = viewer(None, false);
+        assert!(allows(
+            &guest,
+            Action::WriteInSpace(&facts(Some(Role::Guest)))
+        ));
+        assert!(!allows(
+            &guest,
+            Action::ModerateSpace(&facts(Some(Role::Guest)))
+        ));
+        assert!(!allows(
+            &guest,
+            Action::InviteClasses {
+                viewer_teaches: true
+            }
+        ));
+        assert!(!allows(&guest, Action::CreateSpace));
+        // The operator is no member of a space by office.
+        assert!(!allows(
+            &viewer(None, true),
+            Action::ViewSpace(&facts(None))
+        ));
     }
 
     #[test]

@@ -40,11 +40,28 @@ pub async fn prepare_with_clock(
     state.with_federation().await
 }
 
-/// Starts the federation workers (link checker, delivery workers) if federation is on.
-pub async fn start_workers(state: &AppState) {
+/// Background jobs of the node other than federation's; they stop with [`Workers::stop`] (or
+/// when this handle is dropped).
+pub struct Workers {
+    stop: tokio::sync::watch::Sender<bool>,
+}
+
+impl Workers {
+    /// Asks the jobs to stop.
+    pub fn stop(&self) {
+        let _ = self.stop.send(true);
+    }
+}
+
+/// Starts the federation workers (link checker, delivery workers) if federation is on, and the
+/// daily expiry of guests (its first pass runs before this returns).
+pub async fn start_workers(state: &AppState) -> Workers {
     if let Some(federation) = &state.federation {
         federation.start().await;
     }
+    let (stop, stopped) = tokio::sync::watch::channel(false);
+    crate::guests::expiry::start(state.db.clone(), state.clock.clone(), stopped).await;
+    Workers { stop }
 }
 
 /// Installs rustls's ring provider once per process (rustls refuses to pick one implicitly when
@@ -77,7 +94,7 @@ pub async fn serve(
         (Some(cert), Some(key)) => Some((cert.clone(), key.clone())),
         _ => None,
     };
-    start_workers(&state).await;
+    let workers = start_workers(&state).await;
     let federation = state.federation.clone();
     let app = router(state).into_make_service_with_connect_info::<SocketAddr>();
     if let Some((cert, key)) = tls {
@@ -114,6 +131,7 @@ pub async fn serve(
     if let Some(federation) = federation {
         federation.stop();
     }
+    workers.stop();
     db.close().await;
     tracing::info!("stopped");
     Ok(())

@@ -142,9 +142,14 @@ async fn a_reference_to_an_unlinked_host_is_refused() {
     let mut public = linked.note_activity(B, A, "n2", "Public");
     public["cc"] = serde_json::json!(["https://www.w3.org/ns/activitystreams#Public"]);
     assert_eq!(post(&linked, &public).await, StatusCode::BAD_REQUEST);
-    let mut not_the_node = linked.note_activity(B, A, "n3", "Autre acteur");
-    not_the_node["actor"] = format!("https://{}/federation/actors/x", linked.domains[B]).into();
-    assert_eq!(post(&linked, &not_the_node).await, StatusCode::FORBIDDEN);
+    // The actor must be one of the signer's actors (its node, a Person, a Group): an object of
+    // the signer is not an actor, and another node's actor is not the signer's.
+    let mut not_an_actor = linked.note_activity(B, A, "n3", "Autre acteur");
+    not_an_actor["actor"] = format!("https://{}/federation/objects/x", linked.domains[B]).into();
+    assert_eq!(post(&linked, &not_an_actor).await, StatusCode::FORBIDDEN);
+    let mut other_node = linked.note_activity(B, A, "n4", "Acteur d'un autre nœud");
+    other_node["actor"] = format!("https://{}/federation/actors/x", linked.domains[A]).into();
+    assert_eq!(post(&linked, &other_node).await, StatusCode::FORBIDDEN);
     assert!(received(&linked, A, B).await.is_empty());
 }
 

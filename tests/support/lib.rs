@@ -6,6 +6,8 @@ pub mod browser;
 pub mod client;
 pub mod db;
 pub mod federation;
+pub mod guests;
+pub mod spaces;
 pub mod world;
 
 use std::path::PathBuf;

@@ -30,6 +30,10 @@ struct SignInPage<'a> {
     page: Page<'a>,
     identifier: &'a str,
     error: Option<&'a str>,
+    /// Same-site path to go to once signed in ("" for the portal).
+    retour: &'a str,
+    /// Whether "Se connecter avec mon ENT" is offered (a link with the `spaces` scope).
+    federated: bool,
 }
 
 #[derive(Template)]
@@ -57,6 +61,15 @@ pub struct SignInForm {
     identifier: String,
     password: String,
     csrf: String,
+    #[serde(default)]
+    retour: String,
+}
+
+/// `?retour=` of the sign-in page: where to go once signed in (same site only).
+#[derive(Deserialize, Default)]
+pub struct ReturnTo {
+    #[serde(default)]
+    retour: String,
 }
 
 /// Fields of the activation form.
@@ -86,7 +99,7 @@ pub struct Prefill {
 }
 
 /// A page shown before sign-in: fresh anonymous token in a strict cookie and in the form.
-fn anonymous_page<'a>(state: &AppState, title: &'a str) -> (Page<'a>, String) {
+pub(super) fn anonymous_page<'a>(state: &AppState, title: &'a str) -> (Page<'a>, String) {
     let token = csrf::anonymous_token(state.config.security.secret_key.expose());
     let cookie = session::set_cookie(state, csrf::COOKIE, &token, 7200, "Strict");
     let page = Page {
@@ -97,7 +110,11 @@ fn anonymous_page<'a>(state: &AppState, title: &'a str) -> (Page<'a>, String) {
     (page, cookie)
 }
 
-fn check_anonymous_csrf(state: &AppState, headers: &HeaderMap, field: &str) -> AppResult<()> {
+pub(super) fn check_anonymous_csrf(
+    state: &AppState,
+    headers: &HeaderMap,
+    field: &str,
+) -> AppResult<()> {
     let cookie = session::cookie(headers, csrf::COOKIE);
     if csrf::anonymous_token_ok(state.config.security.secret_key.expose(), cookie, field) {
         Ok(())
@@ -111,12 +128,15 @@ fn sign_in_response(
     status: StatusCode,
     identifier: &str,
     error: Option<&str>,
+    retour: &str,
 ) -> AppResult<Response> {
     let (page, cookie) = anonymous_page(state, "Connexion");
     let html = render(&SignInPage {
         page,
         identifier,
         error,
+        retour: super::federated::safe_return(retour).unwrap_or_default(),
+        federated: super::federated::offered(state),
     })?;
     Ok((status, AppendHeaders([(header::SET_COOKIE, cookie)]), html).into_response())
 }
@@ -125,15 +145,26 @@ fn sign_in_response(
 pub async fn sign_in_page(
     State(state): State<AppState>,
     MaybeViewer(viewer): MaybeViewer,
+    Query(to): Query<ReturnTo>,
 ) -> AppResult<Response> {
     if viewer.is_some() {
-        return Ok(Redirect::to("/portail").into_response());
+        let to = super::federated::safe_return(&to.retour).unwrap_or("/portail");
+        return Ok(Redirect::to(to).into_response());
     }
-    sign_in_response(&state, StatusCode::OK, "", None)
+    sign_in_response(&state, StatusCode::OK, "", None, &to.retour)
 }
 
 /// Opens a session and sends the browser to its portal.
 async fn open_session(state: &AppState, user_id: &str) -> AppResult<Response> {
+    open_session_to(state, user_id, "/portail").await
+}
+
+/// Opens a session and sends the browser to `to` (a same-site path).
+pub(super) async fn open_session_to(
+    state: &AppState,
+    user_id: &str,
+    to: &str,
+) -> AppResult<Response> {
     let token = session::open(
         &state.db,
         user_id,
@@ -145,7 +176,7 @@ async fn open_session(state: &AppState, user_id: &str) -> AppResult<Response> {
     let cookie = session::set_cookie(state, session::COOKIE, &token, max_age, "Lax");
     Ok((
         AppendHeaders([(header::SET_COOKIE, cookie)]),
-        Redirect::to("/portail"),
+        Redirect::to(to),
     )
         .into_response())
 }
@@ -168,6 +199,7 @@ pub async fn sign_in(
             StatusCode::TOO_MANY_REQUESTS,
             &form.identifier,
             Some(&message),
+            &form.retour,
         );
     }
     let user = match Identifier::parse(&form.identifier) {
@@ -180,7 +212,8 @@ pub async fn sign_in(
     match (ok, user) {
         (true, Some(user)) => {
             throttle::record_success(&state.db, &subjects).await?;
-            open_session(&state, &user.id).await
+            let to = super::federated::safe_return(&form.retour).unwrap_or("/portail");
+            open_session_to(&state, &user.id, to).await
         }
         _ => {
             throttle::record_failure(&state.db, &subjects, now).await?;
@@ -189,6 +222,7 @@ pub async fn sign_in(
                 StatusCode::UNAUTHORIZED,
                 &form.identifier,
                 Some(SIGN_IN_REFUSED),
+                &form.retour,
             )
         }
     }

@@ -2,6 +2,7 @@
 
 pub mod codes;
 pub mod csrf;
+mod federated;
 mod handlers;
 pub mod jwt;
 pub mod password;
@@ -17,7 +18,7 @@ use crate::app::AppState;
 pub use session::MaybeViewer;
 pub use viewer::Viewer;
 
-/// Sign-in, activation, sign-out and account pages.
+/// Sign-in (also through one's own ENT), activation, sign-out and account pages.
 pub fn router() -> Router<AppState> {
     Router::new()
         .route(
@@ -31,4 +32,13 @@ pub fn router() -> Router<AppState> {
         .route("/deconnexion", post(handlers::sign_out))
         .route("/compte", get(handlers::account_page))
         .route("/compte/mot-de-passe", post(handlers::change_password))
+        .route(
+            "/connexion/ent",
+            get(federated::choose_page).post(federated::choose),
+        )
+        .route("/connexion/ent/retour", get(federated::come_back))
+        .route(
+            "/federation/login/authorize",
+            get(federated::authorize_page).post(federated::authorize),
+        )
 }

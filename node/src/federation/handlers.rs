@@ -220,3 +220,23 @@ pub async fn nodeinfo(State(state): State<AppState>) -> Result<Response, AppErro
     )
         .into_response())
 }
+
+/// The peer whose node key signed this GET, if its link is active with the `spaces` scope
+/// (else 404): what spaces serve to other nodes (the class directory) goes to those only.
+pub(crate) async fn spaces_peer(
+    state: &AppState,
+    uri: &Uri,
+    headers: &HeaderMap,
+) -> Result<String, AppError> {
+    let federation = enabled(state)?;
+    let peer = signed_peer(federation, uri, headers, Audience::ActiveLinks).await?;
+    let domain = peer.domain();
+    if federation
+        .shared()
+        .allows(&domain, ent_config::Scope::Spaces)
+    {
+        Ok(domain)
+    } else {
+        Err(AppError::NotFound)
+    }
+}

@@ -2,7 +2,7 @@
 
 use ent_federation::{Applied, Delivery, FederationHost, HostError, PeerRecord, QueueInfo};
 
-use crate::federation::receiving::Applier;
+use crate::federation::receiving::{Applier, FederationSlot};
 use crate::federation::store;
 use crate::store::{Clock, Db};
 
@@ -15,13 +15,28 @@ pub struct NodeHost {
     clock: Clock,
     /// Writes received activities (group commit).
     applier: Applier,
+    /// The federation, once built (space activities relay through it).
+    federation: FederationSlot,
 }
 
 impl NodeHost {
     /// The host of a node (starts the writer of received activities).
     pub fn new(db: Db, clock: Clock) -> Self {
-        let applier = Applier::start(db.clone(), clock.clone());
-        Self { db, clock, applier }
+        let federation = FederationSlot::default();
+        let applier = Applier::start(db.clone(), clock.clone(), federation.clone());
+        Self {
+            db,
+            clock,
+            applier,
+            federation,
+        }
+    }
+
+    /// Gives the host its federation (once it exists).
+    pub fn bind(&self, federation: &ent_federation::Federation) {
+        let _ = self
+            .federation
+            .set(std::sync::Arc::downgrade(federation.shared()));
     }
 }
 
@@ -84,6 +99,8 @@ impl FederationHost for NodeHost {
     }
 
     async fn end_link(&self, peer: &str) -> Result<u64, HostError> {
-        store::end_link(&self.db, peer).await.map_err(storage)
+        store::end_link(&self.db, peer, self.clock.now())
+            .await
+            .map_err(storage)
     }
 }

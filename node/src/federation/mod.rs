@@ -5,7 +5,7 @@
 //! With no `[[links]]` configured, federation is off: every route here answers 404.
 
 mod admin;
-mod handlers;
+pub(crate) mod handlers;
 pub mod host;
 pub mod notices;
 pub mod persons;
@@ -41,7 +41,10 @@ pub async fn start(
         },
     };
     let host = std::sync::Arc::new(host::NodeHost::new(db, clock));
-    Ok(ent_federation::Federation::new(identity, settings, &config.links, host).await?)
+    let federation =
+        ent_federation::Federation::new(identity, settings, &config.links, host.clone()).await?;
+    host.bind(&federation);
+    Ok(federation)
 }
 
 /// Federation routes.

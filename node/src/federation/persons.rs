@@ -1,6 +1,8 @@
-//! Person actors: a user gets one (and its RSA key pair) only when they first take part in
-//! federation, never at import (key generation costs ~100 ms). The actor's URL is an opaque id;
-//! what crosses a link is the display name (first name and initial of the last name).
+//! Person actors: a user gets one when they first take part in federation (a space of another
+//! node). The actor's URL is an opaque id; what crosses a link is the display name (first name
+//! and initial of the last name). The node signs for its users with its own key (peers pinned
+//! it when linking), so a Person has no key pair of its own: nothing per user to generate,
+//! rotate or leak.
 
 use ent_federation::Federation;
 use sqlx::Row;
@@ -16,11 +18,9 @@ pub struct PersonActor {
     pub user_id: String,
     /// "Léa M."
     pub display_name: String,
-    /// SubjectPublicKeyInfo, PEM.
-    pub public_key_pem: String,
 }
 
-const SELECT: &str = "SELECT a.id, a.user_id, u.first_name, u.last_name, a.public_key_pem \
+const SELECT: &str = "SELECT a.id, a.user_id, u.first_name, u.last_name \
     FROM federation_actors a JOIN users u ON u.id = a.user_id";
 
 fn actor(row: &sqlx::any::AnyRow) -> PersonActor {
@@ -35,7 +35,6 @@ fn actor(row: &sqlx::any::AnyRow) -> PersonActor {
         id: row.get(0),
         user_id: row.get(1),
         display_name: format!("{first}{initial}"),
-        public_key_pem: row.get(4),
     }
 }
 
@@ -48,32 +47,38 @@ pub async fn find(db: &Db, id: &str) -> sqlx::Result<Option<PersonActor>> {
     Ok(row.as_ref().map(actor))
 }
 
-/// The actor of `user_id`, created with a new key pair on first use.
-pub async fn ensure(db: &Db, user_id: &str, now: i64) -> anyhow::Result<PersonActor> {
+/// The actor of `user_id`, created on first use.
+pub async fn ensure(db: &Db, user_id: &str, now: i64) -> sqlx::Result<PersonActor> {
+    let mut conn = db.pool().acquire().await?;
+    ensure_in(&mut conn, user_id, now).await
+}
+
+/// The actor of `user_id`, created on first use, in the caller's transaction.
+pub async fn ensure_in(
+    conn: &mut sqlx::AnyConnection,
+    user_id: &str,
+    now: i64,
+) -> sqlx::Result<PersonActor> {
     let existing = sqlx::query(&format!("{SELECT} WHERE a.user_id = $1"))
         .bind(user_id)
-        .fetch_optional(db.pool())
+        .fetch_optional(&mut *conn)
         .await?;
     if let Some(row) = existing {
         return Ok(actor(&row));
     }
-    // RSA generation is CPU-bound: keep it off the async workers.
-    let keys = tokio::task::spawn_blocking(ent_federation::identity::generate_keypair).await??;
     sqlx::query(
         "INSERT INTO federation_actors (id, user_id, public_key_pem, private_key_pem, created_at) \
-         VALUES ($1, $2, $3, $4, $5) ON CONFLICT (user_id) DO NOTHING",
+         VALUES ($1, $2, '', '', $3) ON CONFLICT (user_id) DO NOTHING",
     )
     .bind(new_id())
     .bind(user_id)
-    .bind(&keys.0)
-    .bind(&keys.1)
     .bind(now)
-    .execute(db.pool())
+    .execute(&mut *conn)
     .await?;
     // Whoever won a race, this reads the one stored actor.
     let row = sqlx::query(&format!("{SELECT} WHERE a.user_id = $1"))
         .bind(user_id)
-        .fetch_one(db.pool())
+        .fetch_one(&mut *conn)
         .await?;
     Ok(actor(&row))
 }
@@ -95,10 +100,7 @@ pub fn to_json(federation: &Federation, actor: &PersonActor) -> serde_json::Valu
         "preferredUsername": actor.id,
         "name": actor.display_name,
         "inbox": federation.local_url(ent_federation::actors::INBOX_PATH).to_string(),
-        "publicKey": {
-            "id": format!("{id}#main-key"),
-            "owner": id,
-            "publicKeyPem": actor.public_key_pem,
-        },
+        // The node's key: the node signs for its users.
+        "publicKey": federation.service_actor().public_key,
     })
 }

@@ -8,9 +8,18 @@ use ent_federation::{Applied, HostError};
 use serde_json::Value;
 use tokio::sync::{mpsc, oneshot};
 
+use std::sync::{Arc, OnceLock, Weak};
+
+use ent_federation::service::Shared;
+
 use crate::federation::received::{self, NoticeChange};
 use crate::federation::store;
+use crate::spaces::{SpaceError, inbound, relay::Relay};
 use crate::store::{Clock, Db};
+
+/// The federation the writer relays through (space activities cause announces). Set once the
+/// federation exists; weak, because the federation owns the writer.
+pub type FederationSlot = Arc<OnceLock<Weak<Shared>>>;
 
 /// Most activities in one transaction.
 const MAX_BATCH: usize = 64;
@@ -39,9 +48,9 @@ impl std::fmt::Debug for Job {
 
 impl Applier {
     /// Starts the writer task on `db`.
-    pub fn start(db: Db, clock: Clock) -> Self {
+    pub fn start(db: Db, clock: Clock, federation: FederationSlot) -> Self {
         let (jobs, queue) = mpsc::channel(4 * MAX_BATCH);
-        tokio::spawn(run(db, clock, queue));
+        tokio::spawn(run(db, clock, federation, queue));
         Self { jobs }
     }
 
@@ -65,15 +74,28 @@ impl Applier {
     }
 }
 
-async fn run(db: Db, clock: Clock, mut queue: mpsc::Receiver<Job>) {
+async fn run(db: Db, clock: Clock, federation: FederationSlot, mut queue: mpsc::Receiver<Job>) {
     while let Some(first) = queue.recv().await {
-        let mut batch = vec![first];
+        let mut jobs = vec![first];
         // Whatever arrived while the previous batch was being written joins this one.
-        while batch.len() < MAX_BATCH {
+        while jobs.len() < MAX_BATCH {
             match queue.try_recv() {
-                Ok(job) => batch.push(job),
+                Ok(job) => jobs.push(job),
                 Err(_) => break,
             }
+        }
+        // Space activities read and decide against the space's state, one transaction each
+        // (they are few); notices are written in one batch.
+        let (spaces, batch): (Vec<Job>, Vec<Job>) = jobs
+            .into_iter()
+            .partition(|job| inbound::is_space_activity(&job.activity));
+        for job in spaces {
+            let shared = federation.get().and_then(Weak::upgrade);
+            let outcome = apply_space(&db, clock.now(), shared.as_deref(), &job).await;
+            let _ = job.done.send(outcome);
+        }
+        if batch.is_empty() {
+            continue;
         }
         match apply_batch(&db, clock.now(), &batch).await {
             Ok(outcomes) => {
@@ -142,4 +164,54 @@ async fn apply_batch(
     received::write(&mut tx, &to_write, now).await?;
     tx.commit().await?;
     Ok(outcomes)
+}
+
+/// Applies one space activity: its id, its effect, the announces it causes and an audit row,
+/// in one transaction; a refusal writes nothing.
+async fn apply_space(
+    db: &Db,
+    now: i64,
+    shared: Option<&Shared>,
+    job: &Job,
+) -> Result<Applied, HostError> {
+    let storage = |e: sqlx::Error| HostError::Storage(e.to_string());
+    let id = job.activity["id"].as_str().unwrap_or_default();
+    let mut tx = db.begin_write().await.map_err(storage)?;
+    let new = store::record_received_batch(&mut tx, &[(id, &job.peer, &job.body_sha256)], now)
+        .await
+        .map_err(storage)?;
+    if !new.contains(id) {
+        let stored = store::received_hashes(&mut tx, &[id])
+            .await
+            .map_err(storage)?;
+        return Ok(if stored.get(id) == Some(&job.body_sha256) {
+            Applied::Duplicate
+        } else {
+            Applied::Conflict
+        });
+    }
+    let mut relay = Relay::new(shared, now);
+    match inbound::apply(&mut tx, &mut relay, &job.peer, &job.activity).await {
+        Ok(()) => {
+            let kind = job.activity["type"].as_str().unwrap_or_default();
+            let actor = job.activity["actor"].as_str().unwrap_or_default();
+            let object = &job.activity["object"];
+            let target = object
+                .as_str()
+                .or_else(|| object["id"].as_str())
+                .unwrap_or_default();
+            let detail = format!("{kind} par {actor} (via {})", job.peer);
+            crate::users::store::audit(&mut tx, now, None, "space.remote", target, &detail)
+                .await
+                .map_err(storage)?;
+            tx.commit().await.map_err(storage)?;
+            relay.wake();
+            Ok(Applied::New)
+        }
+        Err(SpaceError::Refused(reason)) => {
+            tracing::warn!(peer = job.peer, %reason, "spaces: activity refused");
+            Err(HostError::Refused(reason))
+        }
+        Err(SpaceError::Storage(e)) => Err(storage(e)),
+    }
 }

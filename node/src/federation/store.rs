@@ -8,7 +8,7 @@ use crate::store::{Db, new_id};
 /// Queues `body` (an activity) for `peer`, inside the caller's transaction: the activity is
 /// sent if and only if the change that caused it is committed.
 pub async fn enqueue(
-    tx: &mut Transaction<'_, Any>,
+    conn: &mut sqlx::AnyConnection,
     peer: &str,
     activity_id: &str,
     inbox_url: &str,
@@ -25,7 +25,7 @@ pub async fn enqueue(
     .bind(inbox_url)
     .bind(body)
     .bind(now)
-    .execute(&mut **tx)
+    .execute(conn)
     .await?;
     Ok(())
 }
@@ -190,7 +190,7 @@ pub async fn load_peers(db: &Db) -> sqlx::Result<Vec<PeerRecord>> {
 
 /// Cancels `peer`'s deliveries, purges what was cached from it and forgets it, in one
 /// transaction. Returns the number of cancelled deliveries.
-pub async fn end_link(db: &Db, peer: &str) -> sqlx::Result<u64> {
+pub async fn end_link(db: &Db, peer: &str, now: i64) -> sqlx::Result<u64> {
     let mut tx = db.begin_write().await?;
     let cancelled = sqlx::query("DELETE FROM federation_deliveries WHERE peer = $1")
         .bind(peer)
@@ -205,7 +205,11 @@ pub async fn end_link(db: &Db, peer: &str) -> sqlx::Result<u64> {
         .bind(peer)
         .execute(&mut *tx)
         .await?;
+    crate::spaces::store::end_link(&mut tx, peer).await?;
     tx.commit().await?;
+    // Its guests lose access at once (sessions closed); what they wrote stays, as "ancien
+    // membre".
+    crate::guests::store::expire(db, Some(peer), now).await?;
     Ok(cancelled)
 }
 

@@ -67,9 +67,22 @@ async fn home(MaybeViewer(viewer): MaybeViewer) -> Response {
 }
 
 /// The services a user sees, from their profiles and links.
-fn tiles(viewer: &Viewer, classes: &[ClassRow], children: &[ChildCard]) -> Vec<Tile> {
+fn tiles(
+    viewer: &Viewer,
+    classes: &[ClassRow],
+    children: &[ChildCard],
+    in_spaces: bool,
+) -> Vec<Tile> {
     let mut tiles = Vec::new();
     let pupil = viewer.has_profile(Profile::Pupil);
+    // Spaces come first for whoever has one (pupils, guests) or may create one (teachers).
+    if in_spaces || policy::allows(viewer, Action::CreateSpace) {
+        tiles.push(Tile {
+            href: "/espaces".into(),
+            label: "Mes espaces".into(),
+            icon: "group",
+        });
+    }
     for class in classes {
         let label = if pupil {
             "Ma classe".to_owned()
@@ -152,7 +165,10 @@ async fn portal(State(state): State<AppState>, viewer: Viewer) -> AppResult<Html
             children.push(ChildCard { child, classes });
         }
     }
-    let tiles = tiles(&viewer, &classes, &children);
+    let in_spaces = !crate::spaces::store::of_user(&state.db, viewer.id())
+        .await?
+        .is_empty();
+    let tiles = tiles(&viewer, &classes, &children, in_spaces);
     let page = viewer.page("Accueil", &state.config.node.name);
     render(&PortalPage {
         page,

@@ -1,0 +1,314 @@
+//! "Se connecter avec mon ENT": a user of a linked node signs in here (the host) through their
+//! own node (home). The host records a nonce and sends the browser home; the home node asks
+//! its user to approve ([`home`]) and sends back a short-lived token signed with its node key;
+//! the host verifies it with the key it pinned for that link and opens a session for the
+//! user's guest account. Nothing is fetched from the home node at sign-in time.
+
+mod home;
+
+use askama::Template;
+use axum::Form;
+use axum::extract::{Query, State};
+use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
+use axum::response::{AppendHeaders, IntoResponse, Redirect, Response};
+use ent_config::Scope;
+use serde::Deserialize;
+use sqlx::AnyConnection;
+
+use crate::app::AppState;
+use crate::error::{AppError, AppResult};
+use crate::guests::logins;
+use crate::guests::token::{self, LoginClaims, REQUEST_SECS, Refusal};
+use crate::users::store as users;
+use crate::web::{Page, render};
+
+use super::codes::constant_time_eq;
+use super::handlers::{anonymous_page, check_anonymous_csrf, open_session_to};
+use super::session::{self, MaybeViewer};
+
+pub use home::{authorize, authorize_page};
+
+/// Cookie binding a sign-in request to the browser that made it.
+const COOKIE: &str = "ent_federated_login";
+
+/// A home node the user may choose.
+pub struct HomeChoice {
+    /// Its domain.
+    pub domain: String,
+    /// The convention's label.
+    pub label: String,
+}
+
+#[derive(Template)]
+#[template(path = "federated_choose.html")]
+struct ChoosePage<'a> {
+    page: Page<'a>,
+    homes: Vec<HomeChoice>,
+    error: Option<&'a str>,
+}
+
+#[derive(Template)]
+#[template(path = "federated_refused.html")]
+struct RefusedPage<'a> {
+    page: Page<'a>,
+    heading: &'a str,
+    message: &'a str,
+    link: (&'a str, &'a str),
+    /// A declined request rather than a refusal.
+    calm: bool,
+}
+
+/// The choice of the home node.
+#[derive(Deserialize)]
+pub struct ChooseForm {
+    #[serde(default)]
+    home: String,
+    #[serde(default)]
+    csrf: String,
+}
+
+/// `?token=` of the way back.
+#[derive(Deserialize)]
+pub struct ComeBack {
+    #[serde(default)]
+    token: String,
+}
+
+/// Whether the sign-in page offers "Se connecter avec mon ENT" (a link with the `spaces` scope).
+pub fn offered(state: &AppState) -> bool {
+    state.federation.is_some() && state.config.links.iter().any(|l| l.allows(Scope::Spaces))
+}
+
+/// `value` when it is a path of this site (no scheme, no host, no backslash, no control).
+pub fn safe_return(value: &str) -> Option<&str> {
+    let ok = value.starts_with('/')
+        && !value.starts_with("//")
+        && value.len() <= 2048
+        && value.bytes().all(|b| b.is_ascii_graphic() && b != b'\\');
+    ok.then_some(value)
+}
+
+/// Active links with the `spaces` scope, with their labels.
+fn homes(state: &AppState) -> Vec<HomeChoice> {
+    let Some(federation) = &state.federation else {
+        return Vec::new();
+    };
+    let links = &federation.shared().links;
+    federation
+        .recipients(Some(Scope::Spaces))
+        .into_iter()
+        .filter_map(|(domain, _)| links.configured(&domain))
+        .map(|peer| HomeChoice {
+            domain: peer.domain(),
+            label: peer.config.label,
+        })
+        .collect()
+}
+
+/// A refusal (or a declined request) as a page.
+fn refused_page(
+    page: Page<'_>,
+    status: StatusCode,
+    message: &str,
+    link: (&str, &str),
+) -> AppResult<Response> {
+    let heading = if status.is_success() {
+        "Connexion annulée"
+    } else {
+        "Connexion refusée"
+    };
+    let html = render(&RefusedPage {
+        heading,
+        message,
+        link,
+        calm: status.is_success(),
+        page: Page {
+            title: heading,
+            ..page
+        },
+    })?;
+    Ok((status, html).into_response())
+}
+
+/// Logs and audits a refusal on the host, and shows it.
+async fn refuse(state: &AppState, refusal: Refusal, peer: &str) -> AppResult<Response> {
+    tracing::info!(peer, reason = refusal.code(), "federated sign-in refused");
+    let mut tx = state.db.begin_write().await?;
+    let now = state.clock.now();
+    users::audit(
+        &mut tx,
+        now,
+        None,
+        "federated_login.refused",
+        peer,
+        refusal.code(),
+    )
+    .await?;
+    tx.commit().await?;
+    let page = Page {
+        node_name: state.config.node.name.clone(),
+        ..Page::anonymous("")
+    };
+    let retry = ("/connexion/ent", "Recommencer la connexion");
+    refused_page(page, refusal.status(), refusal.message(), retry)
+}
+
+fn choose_response(
+    state: &AppState,
+    status: StatusCode,
+    error: Option<&str>,
+) -> AppResult<Response> {
+    let (page, cookie) = anonymous_page(state, "Se connecter avec mon ENT");
+    let homes = homes(state);
+    let html = render(&ChoosePage { page, homes, error })?;
+    Ok((status, AppendHeaders([(header::SET_COOKIE, cookie)]), html).into_response())
+}
+
+/// `GET /connexion/ent`: the choice of one's home node among active links.
+pub async fn choose_page(
+    State(state): State<AppState>,
+    MaybeViewer(viewer): MaybeViewer,
+) -> AppResult<Response> {
+    if viewer.is_some() {
+        return Ok(Redirect::to("/portail").into_response());
+    }
+    choose_response(&state, StatusCode::OK, None)
+}
+
+/// `POST /connexion/ent`: records the request and sends the browser to its home node.
+pub async fn choose(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    Form(form): Form<ChooseForm>,
+) -> AppResult<Response> {
+    check_anonymous_csrf(&state, &headers, &form.csrf)?;
+    if form.home.trim().is_empty() {
+        let error = Some("Choisissez votre ENT dans la liste.");
+        return choose_response(&state, StatusCode::UNPROCESSABLE_ENTITY, error);
+    }
+    let home = ent_config::normalize_domain(&form.home).unwrap_or_default();
+    let Some(federation) = &state.federation else {
+        return refuse(&state, Refusal::UnknownLink, &home).await;
+    };
+    let shared = federation.shared();
+    if !shared.links.allows(&home, shared.today(), Scope::Spaces) {
+        return refuse(&state, Refusal::UnknownLink, &home).await;
+    }
+    let nonce = logins::begin(&state.db, &home, state.clock.now()).await?;
+    let mut target = shared
+        .peer_base(&home)
+        .join("/federation/login/authorize")
+        .map_err(AppError::internal)?;
+    target
+        .query_pairs_mut()
+        .append_pair("host", &shared.authority)
+        .append_pair("nonce", &nonce);
+    let cookie = session::set_cookie(&state, COOKIE, &nonce, REQUEST_SECS, "Lax");
+    Ok((
+        AppendHeaders([(header::SET_COOKIE, cookie)]),
+        Redirect::to(target.as_str()),
+    )
+        .into_response())
+}
+
+/// `GET /connexion/ent/retour?token=…`: verifies the home node's token and opens a session
+/// for the user's guest account.
+pub async fn come_back(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    Query(query): Query<ComeBack>,
+) -> AppResult<Response> {
+    let federation = state.federation.clone().ok_or(AppError::NotFound)?;
+    let shared = federation.shared();
+    let now = state.clock.now();
+    let issuer = match token::claimed_issuer(&query.token) {
+        Ok(issuer) => issuer,
+        Err(refusal) => return refuse(&state, refusal, "").await,
+    };
+    // The key pinned when the link was checked: nothing is fetched now.
+    let key = shared
+        .links
+        .active(&issuer, shared.today())
+        .filter(|peer| peer.config.allows(Scope::Spaces))
+        .and_then(|peer| peer.public_key_pem);
+    let Some(key) = key else {
+        return refuse(&state, Refusal::UnlinkedIssuer, &issuer).await;
+    };
+    let claims = match token::verify(&query.token, &key, &issuer, &shared.authority, now) {
+        Ok(claims) => claims,
+        Err(refusal) => return refuse(&state, refusal, &issuer).await,
+    };
+    let same_browser = session::cookie(&headers, COOKIE).unwrap_or_default();
+    let mut tx = state.db.begin_write().await?;
+    let outcome = admit(&mut tx, &claims, same_browser, now).await?;
+    let (action, actor, result) = match &outcome {
+        Ok(user_id) => ("federated_login.accepted", Some(user_id.as_str()), "ok"),
+        Err(refusal) => ("federated_login.refused", None, refusal.code()),
+    };
+    let detail = format!("{result} {} jti {}", claims.sub, claims.jti);
+    users::audit(&mut tx, now, actor, action, &claims.iss, &detail).await?;
+    // Committed either way: the token and the request are used up.
+    tx.commit().await?;
+    match outcome {
+        Ok(user_id) => {
+            tracing::info!(peer = %claims.iss, user = %user_id, "federated sign-in accepted");
+            let mut response = open_session_to(&state, &user_id, "/portail").await?;
+            let clear = session::set_cookie(&state, COOKIE, "", 0, "Lax");
+            if let Ok(value) = HeaderValue::from_str(&clear) {
+                response.headers_mut().append(header::SET_COOKIE, value);
+            }
+            Ok(response)
+        }
+        Err(refusal) => {
+            tracing::info!(peer = %claims.iss, reason = refusal.code(), "federated sign-in refused");
+            let page = Page {
+                node_name: state.config.node.name.clone(),
+                ..Page::anonymous("")
+            };
+            let retry = ("/connexion/ent", "Recommencer la connexion");
+            refused_page(page, refusal.status(), refusal.message(), retry)
+        }
+    }
+}
+
+/// The checks that need the database, in the caller's transaction: the token id is new, the
+/// nonce is an open request of this browser to the issuer, and the user has a guest account
+/// in a space here.
+async fn admit(
+    conn: &mut AnyConnection,
+    claims: &LoginClaims,
+    browser_nonce: &str,
+    now: i64,
+) -> sqlx::Result<Result<String, Refusal>> {
+    if !logins::record_token(conn, &claims.jti, claims.exp).await? {
+        return Ok(Err(Refusal::Replayed));
+    }
+    let requested = logins::consume_request(conn, &claims.nonce, &claims.iss, now).await?;
+    if !requested || !constant_time_eq(browser_nonce.as_bytes(), claims.nonce.as_bytes()) {
+        return Ok(Err(Refusal::UnknownRequest));
+    }
+    let guest = logins::signable_guest(conn, &claims.sub, &claims.iss, now).await?;
+    Ok(guest.ok_or(Refusal::NotMember))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::safe_return;
+
+    #[test]
+    fn only_paths_of_this_site_are_returned_to() {
+        let back = "/federation/login/authorize?host=a.test&nonce=ab12";
+        assert_eq!(safe_return(back), Some(back));
+        for bad in [
+            "",
+            "https://evil.test/",
+            "//evil.test/x",
+            "/\\evil.test",
+            "/a b",
+            "/a\nb",
+            "javascript:alert(1)",
+        ] {
+            assert_eq!(safe_return(bad), None, "{bad:?}");
+        }
+    }
+}

@@ -1,0 +1,146 @@
+//! The guests page, `/admin/invites`: every guest account of the node, and a form to create a
+//! local guest (a partner without a node) whose activation code is shown once.
+
+use askama::Template;
+use axum::Form;
+use axum::extract::State;
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+use serde::Deserialize;
+
+use crate::accounts::Viewer;
+use crate::app::AppState;
+use crate::error::AppResult;
+use crate::policy::{self, Action};
+use crate::web::{Page, render};
+
+use super::{Guest, local, store};
+
+/// One guest as the page lists it.
+pub struct GuestLine {
+    /// The account.
+    pub guest: Guest,
+    /// Where it comes from: "Invité local" or the link's domain.
+    pub origin: String,
+    /// Last valid day, `dd/mm/yyyy`.
+    pub until: String,
+}
+
+#[derive(Template)]
+#[template(path = "guests.html")]
+struct GuestsPage<'a> {
+    page: Page<'a>,
+    guests: Vec<GuestLine>,
+    form: &'a GuestForm,
+    /// Latest last day accepted, `yyyy-mm-dd` (the date field's `max`).
+    latest: String,
+    /// The same, `dd/mm/yyyy`.
+    latest_label: String,
+    error: Option<&'a str>,
+}
+
+#[derive(Template)]
+#[template(path = "guest_code.html")]
+struct CodePage<'a> {
+    page: Page<'a>,
+    name: String,
+    identifier: String,
+    code: &'a str,
+    address: String,
+    code_until: String,
+    account_until: String,
+}
+
+/// The create-a-guest form.
+#[derive(Deserialize, Default)]
+pub struct GuestForm {
+    #[serde(default)]
+    first_name: String,
+    #[serde(default)]
+    last_name: String,
+    #[serde(default)]
+    last_day: String,
+    #[serde(default)]
+    csrf: String,
+}
+
+fn date(timestamp: i64) -> String {
+    chrono::DateTime::from_timestamp(timestamp, 0)
+        .map(|t| t.format("%d/%m/%Y").to_string())
+        .unwrap_or_default()
+}
+
+async fn list_response(
+    state: &AppState,
+    viewer: &Viewer,
+    status: StatusCode,
+    form: &GuestForm,
+    error: Option<&str>,
+) -> AppResult<Response> {
+    let guests = store::list(&state.db, None)
+        .await?
+        .into_iter()
+        .map(|guest| GuestLine {
+            origin: match guest.peer.as_str() {
+                "" => "Invité local".to_owned(),
+                peer => peer.to_owned(),
+            },
+            // Stored as the following midnight: the last valid day is the one before.
+            until: date(guest.expires_at - 1),
+            guest,
+        })
+        .collect();
+    let latest = local::latest_day(state.clock.today());
+    let page = viewer.page("Comptes invités", &state.config.node.name);
+    let html = render(&GuestsPage {
+        page,
+        guests,
+        form,
+        latest: latest.format("%Y-%m-%d").to_string(),
+        latest_label: latest.format("%d/%m/%Y").to_string(),
+        error,
+    })?;
+    Ok((status, html).into_response())
+}
+
+/// `GET /admin/invites`.
+pub async fn list(State(state): State<AppState>, viewer: Viewer) -> AppResult<Response> {
+    // A director variant (guests of their own school) is wanted; the policy has none yet.
+    policy::require(&viewer, Action::ManageUsers)?;
+    list_response(&state, &viewer, StatusCode::OK, &GuestForm::default(), None).await
+}
+
+/// `POST /admin/invites`: creates a local guest and shows its activation code once.
+pub async fn create(
+    State(state): State<AppState>,
+    viewer: Viewer,
+    Form(form): Form<GuestForm>,
+) -> AppResult<Response> {
+    viewer.check_csrf(&form.csrf)?;
+    policy::require(&viewer, Action::ManageUsers)?;
+    let today = state.clock.today();
+    let guest = match local::parse(&form.first_name, &form.last_name, &form.last_day, today) {
+        Ok(guest) => guest,
+        Err(message) => {
+            let status = StatusCode::UNPROCESSABLE_ENTITY;
+            return list_response(&state, &viewer, status, &form, Some(&message)).await;
+        }
+    };
+    let now = state.clock.now();
+    let days = state.config.accounts.activation_code_days;
+    let mut tx = state.db.begin_write().await?;
+    let (identifier, code) = local::create(&mut tx, &guest, viewer.id(), now, days).await?;
+    tx.commit().await?;
+    tracing::info!(user = %code.user_id, "guests: local guest created");
+    let page = viewer.page("Compte invité créé", &state.config.node.name);
+    let html = render(&CodePage {
+        page,
+        name: format!("{} {}", guest.first_name, guest.last_name),
+        identifier: identifier.to_string(),
+        code: &code.code,
+        address: state.config.public_url(),
+        code_until: date(code.expires_at),
+        account_until: guest.last_day.format("%d/%m/%Y").to_string(),
+    })?;
+    Ok(html.into_response())
+}

@@ -1,0 +1,479 @@
+//! Handlers of the space pages: "Mes espaces", a space's wall and its forms.
+
+use askama::Template;
+use axum::Form;
+use axum::extract::{Path, State};
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Redirect, Response};
+use serde::Deserialize;
+
+pub use super::invite::{answer_invitation, directory, invitation_page, invite, invite_page};
+
+use super::SpaceError;
+use super::host::Moderation;
+use super::invitations::{self, Invitation};
+use super::model::{PostText, Role, Settings, SpaceText};
+use super::service;
+use super::store::{self, Member, Post, Report, Space};
+use super::view::{self, MemberView, PostView};
+use crate::accounts::Viewer;
+use crate::app::AppState;
+use crate::error::{AppError, AppResult};
+use crate::policy::{self, Action, SpaceFacts};
+use crate::web::{Page, TokenForm, render};
+
+#[derive(Template)]
+#[template(path = "spaces.html")]
+struct SpacesPage<'a> {
+    page: Page<'a>,
+    spaces: &'a [(Space, Role)],
+    invitations: &'a [(Invitation, String)],
+    can_create: bool,
+    error: Option<&'a str>,
+}
+
+#[derive(Template)]
+#[template(path = "space.html")]
+struct SpacePage<'a> {
+    page: Page<'a>,
+    space: &'a Space,
+    role: Role,
+    moderate: bool,
+    manage: bool,
+    open: bool,
+    host_down: bool,
+    host_label: String,
+    wall: Vec<PostView>,
+    queue: Vec<PostView>,
+    reports: &'a [Report],
+    members: Vec<MemberView>,
+    message: Option<&'a str>,
+    draft: &'a str,
+}
+
+/// New space form.
+#[derive(Deserialize)]
+pub struct CreateForm {
+    csrf: String,
+    title: String,
+    #[serde(default)]
+    description: String,
+    #[serde(default)]
+    local_only: Option<String>,
+}
+
+/// A post, comment or edit.
+#[derive(Deserialize)]
+pub struct TextForm {
+    csrf: String,
+    content: String,
+    #[serde(default)]
+    parent: Option<String>,
+}
+
+/// A moderation.
+#[derive(Deserialize)]
+pub struct ModerationForm {
+    csrf: String,
+    action: String,
+}
+
+/// A report.
+#[derive(Deserialize)]
+pub struct ReportForm {
+    csrf: String,
+    #[serde(default)]
+    reason: String,
+}
+
+/// A member to remove.
+#[derive(Deserialize)]
+pub struct RemoveForm {
+    csrf: String,
+    actor: String,
+}
+
+/// Settings.
+#[derive(Deserialize)]
+pub struct SettingsForm {
+    csrf: String,
+    title: String,
+    #[serde(default)]
+    description: String,
+    #[serde(default)]
+    premoderated: Option<String>,
+    #[serde(default)]
+    comments_on: Option<String>,
+    #[serde(default)]
+    files_allowed: Option<String>,
+    #[serde(default)]
+    open_until: String,
+    #[serde(default)]
+    close: Option<String>,
+}
+
+fn space_error(error: SpaceError) -> AppError {
+    match error {
+        SpaceError::Refused(message) => AppError::Invalid(message),
+        SpaceError::Storage(e) => AppError::Store(e),
+    }
+}
+
+async fn list_response(
+    state: &AppState,
+    viewer: &Viewer,
+    status: StatusCode,
+    error: Option<&str>,
+) -> AppResult<Response> {
+    let spaces = store::of_user(&state.db, viewer.id()).await?;
+    let invitations = invitations::received_for(&state.db, viewer.id()).await?;
+    let html = render(&SpacesPage {
+        page: viewer.page("Mes espaces", &state.config.node.name),
+        spaces: &spaces,
+        invitations: &invitations,
+        can_create: policy::allows(viewer, Action::CreateSpace),
+        error,
+    })?;
+    Ok((status, html).into_response())
+}
+
+/// `GET /espaces`: the viewer's spaces, invitations for their classes, and a new-space form.
+pub async fn list(State(state): State<AppState>, viewer: Viewer) -> AppResult<Response> {
+    policy::require(&viewer, Action::SeePortal)?;
+    list_response(&state, &viewer, StatusCode::OK, None).await
+}
+
+/// `POST /espaces`: creates a space owned by the viewer.
+pub async fn create(
+    State(state): State<AppState>,
+    viewer: Viewer,
+    Form(form): Form<CreateForm>,
+) -> AppResult<Response> {
+    viewer.check_csrf(&form.csrf)?;
+    policy::require(&viewer, Action::CreateSpace)?;
+    let text = match SpaceText::parse(&form.title, &form.description) {
+        Ok(text) => text,
+        Err(message) => {
+            return list_response(
+                &state,
+                &viewer,
+                StatusCode::UNPROCESSABLE_ENTITY,
+                Some(message),
+            )
+            .await;
+        }
+    };
+    let space = service::create(
+        &state,
+        viewer.id(),
+        &text,
+        Settings::default(),
+        form.local_only.is_some(),
+    )
+    .await
+    .map_err(space_error)?;
+    Ok(Redirect::to(&format!("/espaces/{}", space.id)).into_response())
+}
+
+/// The space and the viewer's membership in it (404 when not a member: a space one does not
+/// belong to does not exist for one).
+async fn load(
+    state: &AppState,
+    viewer: &Viewer,
+    id: &str,
+) -> AppResult<(Space, Member, SpaceFacts)> {
+    let mut conn = state.db.pool().acquire().await?;
+    let space = store::get(&mut conn, id)
+        .await?
+        .filter(|s| s.closed_at == 0)
+        .ok_or(AppError::NotFound)?;
+    let member = store::member_by_user(&mut conn, id, viewer.id())
+        .await?
+        .filter(|m| m.state == "active");
+    let facts = SpaceFacts {
+        role: member.as_ref().map(|m| m.role),
+    };
+    if !policy::allows(viewer, Action::ViewSpace(&facts)) {
+        return Err(AppError::NotFound);
+    }
+    Ok((space, member.ok_or(AppError::NotFound)?, facts))
+}
+
+async fn show_response(
+    state: &AppState,
+    viewer: &Viewer,
+    id: &str,
+    status: StatusCode,
+    message: Option<&str>,
+    draft: &str,
+) -> AppResult<Response> {
+    let (space, me, facts) = load(state, viewer, id).await?;
+    let moderate = policy::allows(viewer, Action::ModerateSpace(&facts));
+    let posts = store::posts(&state.db, &space.id).await?;
+    let names = view::NodeNames::of(state);
+    let (wall, queue) = view::wall(&posts, &me, moderate, &names);
+    let reports = if moderate {
+        store::reports(&state.db, &space.id).await?
+    } else {
+        Vec::new()
+    };
+    let members = store::members(&state.db, &space.id).await?;
+    let host_down = !space.is_ours() && view::host_unreachable(state, &space.host).await?;
+    if crate::guests::store::of_user(&state.db, viewer.id())
+        .await?
+        .is_some()
+    {
+        let mut conn = state.db.pool().acquire().await?;
+        crate::users::store::audit(
+            &mut conn,
+            state.clock.now(),
+            Some(viewer.id()),
+            "space.read",
+            &space.id,
+            "lecture par un invité",
+        )
+        .await?;
+    }
+    let html = render(&SpacePage {
+        page: viewer.page(&space.title, &state.config.node.name),
+        role: me.role,
+        moderate,
+        manage: policy::allows(viewer, Action::ManageSpace(&facts)) && space.is_ours(),
+        open: super::host::check_open(&space, state.clock.now()).is_ok(),
+        host_down,
+        host_label: names.label(&space.host),
+        wall,
+        queue,
+        reports: &reports,
+        members: members.iter().map(|m| view::member(m, &names)).collect(),
+        space: &space,
+        message,
+        draft,
+    })?;
+    Ok((status, html).into_response())
+}
+
+/// `GET /espaces/{id}`: the wall.
+pub async fn show(
+    State(state): State<AppState>,
+    viewer: Viewer,
+    Path(id): Path<String>,
+) -> AppResult<Response> {
+    show_response(&state, &viewer, &id, StatusCode::OK, None, "").await
+}
+
+/// Runs a change; a refusal shows the space again with the reason (and the typed text).
+async fn after(
+    state: &AppState,
+    viewer: &Viewer,
+    id: &str,
+    outcome: Result<(), SpaceError>,
+    draft: &str,
+) -> AppResult<Response> {
+    match outcome {
+        Ok(()) => Ok(Redirect::to(&format!("/espaces/{id}")).into_response()),
+        Err(SpaceError::Refused(message)) => {
+            show_response(
+                state,
+                viewer,
+                id,
+                StatusCode::UNPROCESSABLE_ENTITY,
+                Some(&message),
+                draft,
+            )
+            .await
+        }
+        Err(SpaceError::Storage(e)) => Err(e.into()),
+    }
+}
+
+/// `POST /espaces/{id}/messages`: a post, or a comment of `parent`.
+pub async fn write(
+    State(state): State<AppState>,
+    viewer: Viewer,
+    Path(id): Path<String>,
+    Form(form): Form<TextForm>,
+) -> AppResult<Response> {
+    viewer.check_csrf(&form.csrf)?;
+    let (space, me, facts) = load(&state, &viewer, &id).await?;
+    policy::require(&viewer, Action::WriteInSpace(&facts))?;
+    let text = match PostText::parse(&form.content) {
+        Ok(text) => text,
+        Err(message) => {
+            return show_response(
+                &state,
+                &viewer,
+                &id,
+                StatusCode::UNPROCESSABLE_ENTITY,
+                Some(message),
+                &form.content,
+            )
+            .await;
+        }
+    };
+    let parent = match form.parent.as_deref().filter(|p| !p.is_empty()) {
+        Some(parent) => Some(post_of(&state, &space, parent).await?),
+        None => None,
+    };
+    let outcome = service::write(&state, &space, &me, parent.as_ref(), &text)
+        .await
+        .map(|_| ());
+    after(&state, &viewer, &id, outcome, &form.content).await
+}
+
+async fn post_of(state: &AppState, space: &Space, post: &str) -> AppResult<Post> {
+    let mut conn = state.db.pool().acquire().await?;
+    store::post_in(&mut conn, &space.id, post)
+        .await?
+        .ok_or(AppError::NotFound)
+}
+
+/// `POST /espaces/{id}/messages/{post}/modifier`: the author changes their post.
+pub async fn edit(
+    State(state): State<AppState>,
+    viewer: Viewer,
+    Path((id, post)): Path<(String, String)>,
+    Form(form): Form<TextForm>,
+) -> AppResult<Response> {
+    viewer.check_csrf(&form.csrf)?;
+    let (space, me, facts) = load(&state, &viewer, &id).await?;
+    policy::require(&viewer, Action::WriteInSpace(&facts))?;
+    let post = post_of(&state, &space, &post).await?;
+    let outcome = match PostText::parse(&form.content) {
+        Ok(text) => service::edit(&state, &space, &me, &post, &text).await,
+        Err(message) => Err(SpaceError::Refused(message.into())),
+    };
+    after(&state, &viewer, &id, outcome, "").await
+}
+
+/// `POST /espaces/{id}/messages/{post}/supprimer`: the author or a moderator deletes a post.
+pub async fn delete(
+    State(state): State<AppState>,
+    viewer: Viewer,
+    Path((id, post)): Path<(String, String)>,
+    Form(form): Form<TokenForm>,
+) -> AppResult<Response> {
+    viewer.check_csrf(&form.csrf)?;
+    let (space, me, facts) = load(&state, &viewer, &id).await?;
+    let post = post_of(&state, &space, &post).await?;
+    if post.author_actor != me.actor_id {
+        policy::require(&viewer, Action::ModerateSpace(&facts))?;
+    }
+    let outcome = service::delete(&state, &space, &me, &post).await;
+    after(&state, &viewer, &id, outcome, "").await
+}
+
+/// `POST /espaces/{id}/messages/{post}/moderer`: approve, hide or restore.
+pub async fn moderate(
+    State(state): State<AppState>,
+    viewer: Viewer,
+    Path((id, post)): Path<(String, String)>,
+    Form(form): Form<ModerationForm>,
+) -> AppResult<Response> {
+    viewer.check_csrf(&form.csrf)?;
+    let (space, me, facts) = load(&state, &viewer, &id).await?;
+    policy::require(&viewer, Action::ModerateSpace(&facts))?;
+    let post = post_of(&state, &space, &post).await?;
+    let action = match form.action.as_str() {
+        "approuver" => Moderation::Approve,
+        "masquer" => Moderation::Hide,
+        "retablir" => Moderation::Restore,
+        _ => return Err(AppError::Invalid("Action de modération inconnue.".into())),
+    };
+    let outcome = service::moderate(&state, &space, &me, &post, action).await;
+    after(&state, &viewer, &id, outcome, "").await
+}
+
+/// `POST /espaces/{id}/messages/{post}/signaler`: any member reports a post.
+pub async fn report(
+    State(state): State<AppState>,
+    viewer: Viewer,
+    Path((id, post)): Path<(String, String)>,
+    Form(form): Form<ReportForm>,
+) -> AppResult<Response> {
+    viewer.check_csrf(&form.csrf)?;
+    let (space, me, facts) = load(&state, &viewer, &id).await?;
+    policy::require(&viewer, Action::WriteInSpace(&facts))?;
+    let post = post_of(&state, &space, &post).await?;
+    let outcome = service::report(&state, &space, &me, &post, &form.reason).await;
+    match outcome {
+        Ok(()) => {
+            show_response(
+                &state,
+                &viewer,
+                &id,
+                StatusCode::OK,
+                Some("Merci : les modérateurs de l'espace vont regarder ce message."),
+                "",
+            )
+            .await
+        }
+        other => after(&state, &viewer, &id, other, "").await,
+    }
+}
+
+/// `POST /espaces/{id}/quitter`: the viewer leaves.
+pub async fn leave(
+    State(state): State<AppState>,
+    viewer: Viewer,
+    Path(id): Path<String>,
+    Form(form): Form<TokenForm>,
+) -> AppResult<Response> {
+    viewer.check_csrf(&form.csrf)?;
+    let (space, me, facts) = load(&state, &viewer, &id).await?;
+    policy::require(&viewer, Action::WriteInSpace(&facts))?;
+    match service::leave(&state, &space, &me).await {
+        Ok(()) => Ok(Redirect::to("/espaces").into_response()),
+        other => after(&state, &viewer, &id, other, "").await,
+    }
+}
+
+/// `POST /espaces/{id}/membres/retirer`: a moderator removes a member.
+pub async fn remove_member(
+    State(state): State<AppState>,
+    viewer: Viewer,
+    Path(id): Path<String>,
+    Form(form): Form<RemoveForm>,
+) -> AppResult<Response> {
+    viewer.check_csrf(&form.csrf)?;
+    let (space, _, facts) = load(&state, &viewer, &id).await?;
+    policy::require(&viewer, Action::ModerateSpace(&facts))?;
+    let outcome = service::remove_member(&state, &space, &form.actor).await;
+    after(&state, &viewer, &id, outcome, "").await
+}
+
+/// `POST /espaces/{id}/reglages`: the owner changes settings or closes the space.
+pub async fn settings(
+    State(state): State<AppState>,
+    viewer: Viewer,
+    Path(id): Path<String>,
+    Form(form): Form<SettingsForm>,
+) -> AppResult<Response> {
+    viewer.check_csrf(&form.csrf)?;
+    let (space, _, facts) = load(&state, &viewer, &id).await?;
+    policy::require(&viewer, Action::ManageSpace(&facts))?;
+    if !space.is_ours() {
+        return Err(AppError::Forbidden);
+    }
+    let text = SpaceText::parse(&form.title, &form.description)
+        .map_err(|m| AppError::Invalid(m.into()))?;
+    let open_until = view::parse_day_end(&form.open_until).map_err(AppError::Invalid)?;
+    let closing = form.close.is_some();
+    let changed = Space {
+        title: text.title,
+        description: text.description,
+        settings: Settings {
+            premoderated: form.premoderated.is_some(),
+            comments_on: form.comments_on.is_some(),
+            files_allowed: form.files_allowed.is_some(),
+            open_until,
+        },
+        closed_at: if closing { state.clock.now() } else { 0 },
+        ..space
+    };
+    let outcome = service::change_space(&state, &changed).await;
+    if closing && outcome.is_ok() {
+        return Ok(Redirect::to("/espaces").into_response());
+    }
+    after(&state, &viewer, &id, outcome, "").await
+}

@@ -1,0 +1,358 @@
+//! What the host of a space decides, whoever asks: a member of this node through its pages, or
+//! a member of a linked node through an activity its node sent. Every rule of authority is
+//! here once (author owns what it edits, moderators moderate, removed members are refused),
+//! and every accepted change is relayed to the member nodes in the same transaction.
+
+use serde_json::json;
+use sqlx::AnyConnection;
+
+use super::SpaceError;
+use super::model::{PostStatus, PostText};
+use super::relay::{self, Relay};
+use super::store::{self, Member, Post, Space};
+
+/// What a moderator does to a post.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Moderation {
+    /// A pending post is published.
+    Approve,
+    /// Hidden from members (moderators still see it).
+    Hide,
+    /// A hidden post is shown again.
+    Restore,
+}
+
+fn refused(message: &str) -> SpaceError {
+    SpaceError::Refused(message.to_owned())
+}
+
+/// Refuses anything in a closed space, or after its end date.
+pub fn check_open(space: &Space, now: i64) -> Result<(), SpaceError> {
+    if space.closed_at != 0 {
+        return Err(refused("Cet espace est fermé."));
+    }
+    if space.settings.open_until != 0 && now > space.settings.open_until {
+        return Err(refused(
+            "Cet espace n'accepte plus de messages (date de fin passée).",
+        ));
+    }
+    Ok(())
+}
+
+fn check_active(member: &Member) -> Result<(), SpaceError> {
+    if member.state == "active" {
+        Ok(())
+    } else {
+        Err(refused("Vous ne faites plus partie de cet espace."))
+    }
+}
+
+/// Accepts a post (or comment) by `author`, published or waiting for a moderator.
+pub async fn post(
+    conn: &mut AnyConnection,
+    relay: &mut Relay<'_>,
+    space: &Space,
+    author: &Member,
+    object_id: String,
+    parent: Option<&Post>,
+    text: &PostText,
+) -> Result<Post, SpaceError> {
+    check_open(space, relay.now())?;
+    check_active(author)?;
+    if let Some(parent) = parent {
+        if !space.settings.comments_on {
+            return Err(refused("Les commentaires sont fermés dans cet espace."));
+        }
+        if parent.parent_id.is_some() || parent.status != PostStatus::Published {
+            return Err(refused("Ce message ne peut pas être commenté."));
+        }
+    }
+    let status = if space.settings.premoderated && !author.role.moderates() {
+        PostStatus::Pending
+    } else {
+        PostStatus::Published
+    };
+    let post = Post {
+        id: crate::store::new_id(),
+        object_id,
+        parent_id: parent.map(|p| p.id.clone()),
+        author_actor: author.actor_id.clone(),
+        author_name: author.display_name.clone(),
+        author_school: author.school.clone(),
+        author_node: author.node.clone(),
+        content: text.as_str().to_owned(),
+        status,
+        created_at: relay.now(),
+        updated_at: relay.now(),
+    };
+    store::upsert_post(conn, &space.id, &post).await?;
+    publish(conn, relay, space, &post, parent).await?;
+    Ok(post)
+}
+
+/// Changes the text of a post; only its author may.
+pub async fn edit(
+    conn: &mut AnyConnection,
+    relay: &mut Relay<'_>,
+    space: &Space,
+    by: &Member,
+    post: &Post,
+    text: &PostText,
+) -> Result<(), SpaceError> {
+    check_active(by)?;
+    if post.author_actor != by.actor_id {
+        return Err(refused("Seul l'auteur peut modifier ce message."));
+    }
+    let changed = Post {
+        content: text.as_str().to_owned(),
+        updated_at: relay.now(),
+        ..post.clone()
+    };
+    store::upsert_post(conn, &space.id, &changed).await?;
+    let parent = parent_of(conn, space, &changed).await?;
+    publish(conn, relay, space, &changed, parent.as_ref()).await
+}
+
+/// Deletes a post everywhere; its author or a moderator may.
+pub async fn delete(
+    conn: &mut AnyConnection,
+    relay: &mut Relay<'_>,
+    space: &Space,
+    by: &Member,
+    post: &Post,
+) -> Result<(), SpaceError> {
+    check_active(by)?;
+    if post.author_actor != by.actor_id && !by.role.moderates() {
+        return Err(refused(
+            "Seuls l'auteur et les modérateurs peuvent supprimer ce message.",
+        ));
+    }
+    store::delete_post(conn, &post.id).await?;
+    let inner = json!({
+        "id": relay.activity_id(),
+        "type": "Delete",
+        "actor": by.actor_id,
+        "audience": space.group_id,
+        "object": post.object_id,
+    });
+    let mut nodes = store::member_nodes(conn, &space.id).await?;
+    add_node(&mut nodes, &post.author_node);
+    relay.announce(conn, space, &inner, &nodes).await?;
+    Ok(())
+}
+
+/// Approves, hides or restores a post; moderators only.
+pub async fn moderate(
+    conn: &mut AnyConnection,
+    relay: &mut Relay<'_>,
+    space: &Space,
+    by: &Member,
+    post: &Post,
+    action: Moderation,
+) -> Result<(), SpaceError> {
+    check_active(by)?;
+    if !by.role.moderates() {
+        return Err(refused(
+            "Seuls les modérateurs de l'espace peuvent faire cela.",
+        ));
+    }
+    let status = match (action, post.status) {
+        (Moderation::Approve, PostStatus::Pending) | (Moderation::Restore, PostStatus::Hidden) => {
+            PostStatus::Published
+        }
+        (Moderation::Hide, PostStatus::Published | PostStatus::Pending) => PostStatus::Hidden,
+        _ => return Ok(()),
+    };
+    let changed = Post {
+        status,
+        ..post.clone()
+    };
+    store::upsert_post(conn, &space.id, &changed).await?;
+    store::resolve_reports(conn, &post.id, relay.now()).await?;
+    let parent = parent_of(conn, space, &changed).await?;
+    publish(conn, relay, space, &changed, parent.as_ref()).await
+}
+
+/// Records a report of a post by a member.
+pub async fn report(
+    conn: &mut AnyConnection,
+    now: i64,
+    by: &Member,
+    post: &Post,
+    reason: &str,
+) -> Result<(), SpaceError> {
+    check_active(by)?;
+    let reason: String = reason.trim().chars().take(500).collect();
+    store::insert_report(conn, &post.id, &by.actor_id, &by.display_name, &reason, now).await?;
+    Ok(())
+}
+
+/// Admits a member (or re-admits one who left) and tells every member node; a node that had
+/// no member yet first receives the space as it stands (members and published posts).
+pub async fn admit(
+    conn: &mut AnyConnection,
+    relay: &mut Relay<'_>,
+    space: &Space,
+    member: &Member,
+    join_id: &str,
+) -> Result<(), SpaceError> {
+    let before = store::member_nodes(conn, &space.id).await?;
+    store::upsert_member(conn, &space.id, member, relay.now()).await?;
+    let nodes = store::member_nodes(conn, &space.id).await?;
+    let joining = &member.node;
+    if !joining.is_empty() && !before.contains(joining) {
+        backlog(conn, relay, space, joining, &member.actor_id).await?;
+    }
+    let inner = relay::join(space, join_id, member);
+    relay.announce(conn, space, &inner, &nodes).await?;
+    Ok(())
+}
+
+/// The space as it stands, for a node that gets its first member.
+async fn backlog(
+    conn: &mut AnyConnection,
+    relay: &mut Relay<'_>,
+    space: &Space,
+    node: &str,
+    except_actor: &str,
+) -> Result<(), SpaceError> {
+    let target = [node.to_owned()];
+    let members = store::members_in(conn, &space.id).await?;
+    for m in members.iter().filter(|m| m.actor_id != except_actor) {
+        let inner = relay::join(space, &relay.activity_id(), m);
+        relay.announce(conn, space, &inner, &target).await?;
+    }
+    let posts = store::posts_in(conn, &space.id).await?;
+    for post in posts.iter().filter(|p| p.status == PostStatus::Published) {
+        let parent = post
+            .parent_id
+            .as_ref()
+            .and_then(|id| posts.iter().find(|p| &p.id == id))
+            .map(|p| p.object_id.as_str());
+        let inner = update_of(relay, space, post, parent);
+        relay.announce(conn, space, &inner, &target).await?;
+    }
+    Ok(())
+}
+
+/// A member leaves (`left`) or is removed by a moderator (`removed`); every node that had
+/// members is told, including the member's own, and nothing more goes to a node left without
+/// members.
+pub async fn part(
+    conn: &mut AnyConnection,
+    relay: &mut Relay<'_>,
+    space: &Space,
+    member: &Member,
+    state: &str,
+) -> Result<(), SpaceError> {
+    if member.role == super::model::Role::Owner {
+        return Err(refused(
+            "Le responsable de l'espace ne peut pas le quitter.",
+        ));
+    }
+    let nodes = store::member_nodes(conn, &space.id).await?;
+    store::set_member_state(conn, &space.id, &member.actor_id, state).await?;
+    let inner = json!({
+        "id": relay.activity_id(),
+        "type": if state == "left" { "Leave" } else { "Remove" },
+        "actor": if state == "left" { member.actor_id.clone() } else { space.group_id.clone() },
+        "audience": space.group_id,
+        "object": if state == "left" { json!(space.group_id) } else { json!(member.actor_id) },
+        "target": space.group_id,
+    });
+    relay.announce(conn, space, &inner, &nodes).await?;
+    Ok(())
+}
+
+/// Title, description, settings or closing changed: member nodes update their copies.
+pub async fn changed(
+    conn: &mut AnyConnection,
+    relay: &mut Relay<'_>,
+    space: &Space,
+) -> Result<(), SpaceError> {
+    store::update_space(conn, space).await?;
+    let inner = json!({
+        "id": relay.activity_id(),
+        "type": if space.closed_at != 0 { "Delete" } else { "Update" },
+        "actor": space.group_id,
+        "audience": space.group_id,
+        "object": group(space),
+    });
+    let nodes = store::member_nodes(conn, &space.id).await?;
+    relay.announce(conn, space, &inner, &nodes).await?;
+    Ok(())
+}
+
+/// The Group as member nodes copy it.
+pub fn group(space: &Space) -> serde_json::Value {
+    json!({
+        "id": space.group_id,
+        "type": "Group",
+        "name": space.title,
+        "summary": space.description,
+        "entSchoolYear": space.school_year,
+        "entHostSchool": space.host_school,
+        "entPremoderated": space.settings.premoderated,
+        "entCommentsOn": space.settings.comments_on,
+        "entFilesAllowed": space.settings.files_allowed,
+        "entOpenUntil": space.settings.open_until,
+    })
+}
+
+/// Published posts go to every member node; others (pending, hidden) go to every member node
+/// too so that copies hide them, except a pending post, which only its author's node sees.
+async fn publish(
+    conn: &mut AnyConnection,
+    relay: &mut Relay<'_>,
+    space: &Space,
+    post: &Post,
+    parent: Option<&Post>,
+) -> Result<(), SpaceError> {
+    let nodes = match post.status {
+        PostStatus::Pending => {
+            let mut only = Vec::new();
+            add_node(&mut only, &post.author_node);
+            only
+        }
+        _ => {
+            let mut nodes = store::member_nodes(conn, &space.id).await?;
+            add_node(&mut nodes, &post.author_node);
+            nodes
+        }
+    };
+    let inner = update_of(relay, space, post, parent.map(|p| p.object_id.as_str()));
+    relay.announce(conn, space, &inner, &nodes).await?;
+    Ok(())
+}
+
+fn update_of(
+    relay: &Relay<'_>,
+    space: &Space,
+    post: &Post,
+    parent: Option<&str>,
+) -> serde_json::Value {
+    json!({
+        "id": relay.activity_id(),
+        "type": "Update",
+        "actor": post.author_actor,
+        "audience": space.group_id,
+        "object": relay::note(space, post, parent),
+    })
+}
+
+async fn parent_of(
+    conn: &mut AnyConnection,
+    space: &Space,
+    post: &Post,
+) -> Result<Option<Post>, SpaceError> {
+    match &post.parent_id {
+        Some(id) => Ok(store::post_in(conn, &space.id, id).await?),
+        None => Ok(None),
+    }
+}
+
+fn add_node(nodes: &mut Vec<String>, node: &str) {
+    if !node.is_empty() && !nodes.iter().any(|n| n == node) {
+        nodes.push(node.to_owned());
+    }
+}

@@ -1,0 +1,321 @@
+//! Space activities received from linked nodes. On the host: members' writing, joins, leaves,
+//! moderation and reports, each checked for authority by [`super::host`]. On a member node:
+//! invitations, refusals, and what the space's Group announces, applied to the copy.
+
+use ent_federation::signing::authority;
+use serde_json::Value;
+use sqlx::AnyConnection;
+
+use super::SpaceError;
+use super::host::{self, Moderation};
+use super::invitations;
+use super::model::{PostStatus, PostText, Role};
+use super::relay::Relay;
+use super::store::{self, Member, Post, Space};
+
+fn refused(message: impl Into<String>) -> SpaceError {
+    SpaceError::Refused(message.into())
+}
+
+fn text<'v>(value: &'v Value, field: &str) -> Result<&'v str, SpaceError> {
+    value[field]
+        .as_str()
+        .ok_or_else(|| refused(format!("champ {field} manquant")))
+}
+
+/// The object's id, whether the object is embedded or named.
+fn object_id(activity: &Value) -> Result<&str, SpaceError> {
+    let object = &activity["object"];
+    object
+        .as_str()
+        .or_else(|| object["id"].as_str())
+        .ok_or_else(|| refused("objet sans identifiant"))
+}
+
+/// Whether a received activity concerns spaces (they all name their Group in `audience`).
+pub fn is_space_activity(activity: &Value) -> bool {
+    activity.get("audience").is_some()
+}
+
+/// Applies a verified space activity from `peer`, in the caller's transaction.
+pub async fn apply(
+    conn: &mut AnyConnection,
+    relay: &mut Relay<'_>,
+    peer: &str,
+    activity: &Value,
+) -> Result<(), SpaceError> {
+    match text(activity, "type")? {
+        "Announce" => announced(conn, relay, peer, activity).await,
+        "Invite" => invitations::received(conn, relay, peer, activity).await,
+        "Reject" => invitations::rejected(conn, peer, activity).await,
+        "Join" => invitations::join_received(conn, relay, peer, activity).await,
+        _ => at_host(conn, relay, peer, activity).await,
+    }
+}
+
+/// A space hosted here, named by the activity's `audience`.
+pub async fn our_space(conn: &mut AnyConnection, activity: &Value) -> Result<Space, SpaceError> {
+    let group = text(activity, "audience")?;
+    match store::by_group(conn, group).await? {
+        Some(space) if space.is_ours() && !space.local_only => Ok(space),
+        _ => Err(refused("espace inconnu sur ce nœud")),
+    }
+}
+
+/// A member's activity at the host.
+async fn at_host(
+    conn: &mut AnyConnection,
+    relay: &mut Relay<'_>,
+    peer: &str,
+    activity: &Value,
+) -> Result<(), SpaceError> {
+    let space = our_space(conn, activity).await?;
+    let actor = text(activity, "actor")?;
+    let member = store::member(conn, &space.id, actor)
+        .await?
+        .filter(|m| m.node == peer)
+        .ok_or_else(|| refused("l'acteur n'est pas membre de l'espace"))?;
+    if member.state != "active" {
+        return Err(refused("l'acteur ne fait plus partie de l'espace"));
+    }
+    let kind = text(activity, "type")?;
+    match kind {
+        "Create" => {
+            let note = &activity["object"];
+            let id = text(note, "id")?;
+            if note["type"].as_str() != Some("Note") || authority_of(id) != peer {
+                return Err(refused(
+                    "seules les notes du nœud de l'auteur sont acceptées",
+                ));
+            }
+            if note["attributedTo"].as_str() != Some(actor) {
+                return Err(refused("l'auteur de la note n'est pas l'acteur"));
+            }
+            if store::post_by_object(conn, &space.id, id).await?.is_some() {
+                return Err(refused("note déjà reçue"));
+            }
+            let parent = match note["inReplyTo"].as_str() {
+                Some(parent) => Some(
+                    store::post_by_object(conn, &space.id, parent)
+                        .await?
+                        .ok_or_else(|| refused("message commenté inconnu"))?,
+                ),
+                None => None,
+            };
+            let body = PostText::parse(text(note, "content")?).map_err(refused)?;
+            host::post(
+                conn,
+                relay,
+                &space,
+                &member,
+                id.to_owned(),
+                parent.as_ref(),
+                &body,
+            )
+            .await?;
+        }
+        "Update" => {
+            let post = named_post(conn, &space, activity).await?;
+            let body = PostText::parse(text(&activity["object"], "content")?).map_err(refused)?;
+            host::edit(conn, relay, &space, &member, &post, &body).await?;
+        }
+        "Delete" => {
+            let post = named_post(conn, &space, activity).await?;
+            host::delete(conn, relay, &space, &member, &post).await?;
+        }
+        "Add" | "Remove" => {
+            let post = named_post(conn, &space, activity).await?;
+            let action = match (kind, post.status) {
+                ("Remove", _) => Moderation::Hide,
+                (_, PostStatus::Pending) => Moderation::Approve,
+                _ => Moderation::Restore,
+            };
+            host::moderate(conn, relay, &space, &member, &post, action).await?;
+        }
+        "Flag" => {
+            let post = named_post(conn, &space, activity).await?;
+            let reason = activity["content"].as_str().unwrap_or_default();
+            host::report(conn, relay.now(), &member, &post, reason).await?;
+        }
+        "Leave" => host::part(conn, relay, &space, &member, "left").await?,
+        other => return Err(refused(format!("activité {other} non prise en charge"))),
+    }
+    Ok(())
+}
+
+async fn named_post(
+    conn: &mut AnyConnection,
+    space: &Space,
+    activity: &Value,
+) -> Result<Post, SpaceError> {
+    let id = object_id(activity)?;
+    store::post_by_object(conn, &space.id, id)
+        .await?
+        .ok_or_else(|| refused("message inconnu dans cet espace"))
+}
+
+fn authority_of(url: &str) -> String {
+    url::Url::parse(url)
+        .map(|u| authority(&u))
+        .unwrap_or_default()
+}
+
+/// What the Group of a space we hold a copy of announces. Anything else announced (by another
+/// actor, or by a group that is not the sender's) is refused.
+async fn announced(
+    conn: &mut AnyConnection,
+    relay: &mut Relay<'_>,
+    peer: &str,
+    activity: &Value,
+) -> Result<(), SpaceError> {
+    let group = text(activity, "actor")?;
+    let space = match store::by_group(conn, group).await? {
+        Some(space) if space.host == peer && text(activity, "audience")? == group => space,
+        _ => {
+            return Err(refused(
+                "annonce qui n'émane pas du groupe d'un espace suivi",
+            ));
+        }
+    };
+    let inner = &activity["object"];
+    if inner["audience"].as_str() != Some(group) {
+        return Err(refused("annonce d'une activité d'un autre espace"));
+    }
+    let ours = relay
+        .shared()
+        .map(|s| s.domain().to_owned())
+        .unwrap_or_default();
+    match text(inner, "type")? {
+        "Join" => {
+            let actor = text(inner, "actor")?;
+            let profile = &inner["entMember"];
+            let node = authority_of(actor);
+            let user_id = if node == ours {
+                local_user_of(conn, actor).await?
+            } else {
+                None
+            };
+            let member = Member {
+                actor_id: actor.to_owned(),
+                user_id,
+                node: if node == ours { String::new() } else { node },
+                display_name: short(profile, "name", 60)?,
+                school: short(profile, "school", 120)?,
+                level: short(profile, "level", 20).unwrap_or_default(),
+                role: Role::parse(profile["role"].as_str().unwrap_or_default())
+                    .ok_or_else(|| refused("rôle inconnu"))?,
+                state: "active".into(),
+            };
+            store::upsert_member(conn, &space.id, &member, relay.now()).await?;
+        }
+        "Leave" => {
+            let actor = text(inner, "actor")?;
+            store::set_member_state(conn, &space.id, actor, "left").await?;
+        }
+        "Remove" => {
+            let actor = object_id(inner)?;
+            store::set_member_state(conn, &space.id, actor, "removed").await?;
+        }
+        "Update" | "Create" if inner["object"]["type"].as_str() == Some("Note") => {
+            copy_post(conn, &space, &inner["object"], &ours, relay.now()).await?;
+        }
+        "Update" if inner["object"]["type"].as_str() == Some("Group") => {
+            let updated = invitations::space_from_group(&inner["object"], peer, &space.id)?;
+            store::update_space(
+                conn,
+                &Space {
+                    closed_at: space.closed_at,
+                    ..updated
+                },
+            )
+            .await?;
+        }
+        "Delete" if inner["object"]["type"].as_str() == Some("Group") => {
+            store::update_space(
+                conn,
+                &Space {
+                    closed_at: relay.now(),
+                    ..space
+                },
+            )
+            .await?;
+        }
+        "Delete" => {
+            let id = object_id(inner)?;
+            if let Some(post) = store::post_by_object(conn, &space.id, id).await? {
+                store::delete_post(conn, &post.id).await?;
+            }
+        }
+        other => return Err(refused(format!("annonce de {other} non prise en charge"))),
+    }
+    Ok(())
+}
+
+fn short(value: &Value, field: &str, max: usize) -> Result<String, SpaceError> {
+    let text = value[field].as_str().unwrap_or_default().trim();
+    if text.chars().count() > max {
+        return Err(refused(format!("{field} trop long")));
+    }
+    Ok(text.to_owned())
+}
+
+/// The local user behind one of our Person actors.
+async fn local_user_of(
+    conn: &mut AnyConnection,
+    actor: &str,
+) -> Result<Option<String>, SpaceError> {
+    let id = actor
+        .rsplit_once(ent_federation::actors::PERSON_PATH_PREFIX)
+        .map(|(_, id)| id)
+        .unwrap_or_default();
+    Ok(
+        sqlx::query_scalar("SELECT user_id FROM federation_actors WHERE id = $1")
+            .bind(id)
+            .fetch_optional(conn)
+            .await?,
+    )
+}
+
+/// A post as the host announced it, into the copy.
+async fn copy_post(
+    conn: &mut AnyConnection,
+    space: &Space,
+    note: &Value,
+    ours: &str,
+    now: i64,
+) -> Result<(), SpaceError> {
+    let object_id = text(note, "id")?;
+    let status = PostStatus::parse(note["entStatus"].as_str().unwrap_or("published"))
+        .filter(|s| *s != PostStatus::Sending)
+        .ok_or_else(|| refused("statut inconnu"))?;
+    let content = PostText::parse(text(note, "content")?).map_err(refused)?;
+    let author = text(note, "attributedTo")?;
+    let parent_id = match note["inReplyTo"].as_str() {
+        Some(parent) => match store::post_by_object(conn, &space.id, parent).await? {
+            Some(p) => Some(p.id),
+            // A comment of a post this copy does not hold (hidden before we joined).
+            None => return Ok(()),
+        },
+        None => None,
+    };
+    let existing = store::post_by_object(conn, &space.id, object_id).await?;
+    let node = authority_of(author);
+    let post = Post {
+        id: existing
+            .as_ref()
+            .map(|p| p.id.clone())
+            .unwrap_or_else(crate::store::new_id),
+        object_id: object_id.to_owned(),
+        parent_id,
+        author_actor: author.to_owned(),
+        author_name: short(note, "entAuthorName", 60)?,
+        author_school: short(note, "entAuthorSchool", 120)?,
+        author_node: if node == ours { String::new() } else { node },
+        content: content.as_str().to_owned(),
+        status,
+        created_at: existing.as_ref().map(|p| p.created_at).unwrap_or(now),
+        updated_at: now,
+    };
+    store::upsert_post(conn, &space.id, &post).await?;
+    Ok(())
+}

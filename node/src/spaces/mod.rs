@@ -1,0 +1,78 @@
+//! Cycle 3 spaces: a wall of posts and comments shared by classes, on one node or across linked
+//! nodes. A space lives on its host node as a Group actor; member nodes keep a copy. Pages and
+//! handlers are in `handlers`; the host's rules in `host`; a member node's side in `member`;
+//! what crosses links in `relay` (out) and `inbound` (in).
+
+mod handlers;
+pub mod host;
+pub mod inbound;
+pub mod invitations;
+mod invite;
+pub mod member;
+pub mod model;
+pub mod relay;
+pub mod service;
+pub mod store;
+mod view;
+
+use axum::Router;
+use axum::routing::{get, post};
+
+use crate::app::AppState;
+
+pub use model::{PostStatus, Role, Settings};
+
+/// Why a change to a space was not made.
+#[derive(Debug, thiserror::Error)]
+pub enum SpaceError {
+    /// Refused, with the French reason shown to the user (or sent back to the peer).
+    #[error("{0}")]
+    Refused(String),
+    /// Storage failed.
+    #[error(transparent)]
+    Storage(#[from] sqlx::Error),
+}
+
+/// Space pages.
+pub fn router() -> Router<AppState> {
+    Router::new()
+        .route("/espaces", get(handlers::list).post(handlers::create))
+        .route("/espaces/{id}", get(handlers::show))
+        .route("/espaces/{id}/messages", post(handlers::write))
+        .route(
+            "/espaces/{id}/messages/{post}/modifier",
+            post(handlers::edit),
+        )
+        .route(
+            "/espaces/{id}/messages/{post}/supprimer",
+            post(handlers::delete),
+        )
+        .route(
+            "/espaces/{id}/messages/{post}/moderer",
+            post(handlers::moderate),
+        )
+        .route(
+            "/espaces/{id}/messages/{post}/signaler",
+            post(handlers::report),
+        )
+        .route("/espaces/{id}/quitter", post(handlers::leave))
+        .route(
+            "/espaces/{id}/membres/retirer",
+            post(handlers::remove_member),
+        )
+        .route("/espaces/{id}/reglages", post(handlers::settings))
+        .route(
+            "/espaces/{id}/inviter",
+            get(handlers::invite_page).post(handlers::invite),
+        )
+        .route(
+            "/espaces/invitations/{id}",
+            get(handlers::invitation_page).post(handlers::answer_invitation),
+        )
+        .route("/federation/classes", get(handlers::directory))
+}
+
+/// `yyyy-mm-dd` of a timestamp for date fields ('' for 0).
+pub fn view_day(secs: &i64) -> String {
+    view::day_of(*secs)
+}

@@ -1,0 +1,237 @@
+//! The words of spaces: roles, post states, settings and the texts members type, each parsed
+//! once at the edge so that an invalid value cannot go further.
+
+use serde::Serialize;
+
+/// What a member is in a space.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Role {
+    /// Created the space; runs it.
+    Owner,
+    /// A teacher of a member class: moderates.
+    Moderator,
+    /// A pupil.
+    Member,
+    /// Someone admitted to this space only (a partner, a remote teacher on their own).
+    Guest,
+}
+
+impl Role {
+    /// Stored code.
+    pub fn code(self) -> &'static str {
+        match self {
+            Self::Owner => "owner",
+            Self::Moderator => "moderator",
+            Self::Member => "member",
+            Self::Guest => "guest",
+        }
+    }
+
+    /// From a stored (or received) code.
+    pub fn parse(code: &str) -> Option<Self> {
+        match code {
+            "owner" => Some(Self::Owner),
+            "moderator" => Some(Self::Moderator),
+            "member" => Some(Self::Member),
+            "guest" => Some(Self::Guest),
+            _ => None,
+        }
+    }
+
+    /// French label.
+    pub fn label(self) -> &'static str {
+        match self {
+            Self::Owner => "Responsable",
+            Self::Moderator => "Modérateur",
+            Self::Member => "Élève",
+            Self::Guest => "Invité",
+        }
+    }
+
+    /// Owner and moderators moderate.
+    pub fn moderates(self) -> bool {
+        matches!(self, Self::Owner | Self::Moderator)
+    }
+}
+
+/// Where a post stands.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum PostStatus {
+    /// Written on a member node, not yet accepted by the host (queued while it is away).
+    Sending,
+    /// Waits for a moderator.
+    Pending,
+    /// Seen by every member.
+    Published,
+    /// Hidden by a moderator (moderators still see it, to restore it).
+    Hidden,
+}
+
+impl PostStatus {
+    /// Stored code.
+    pub fn code(self) -> &'static str {
+        match self {
+            Self::Sending => "sending",
+            Self::Pending => "pending",
+            Self::Published => "published",
+            Self::Hidden => "hidden",
+        }
+    }
+
+    /// From a stored (or received) code.
+    pub fn parse(code: &str) -> Option<Self> {
+        match code {
+            "sending" => Some(Self::Sending),
+            "pending" => Some(Self::Pending),
+            "published" => Some(Self::Published),
+            "hidden" => Some(Self::Hidden),
+            _ => None,
+        }
+    }
+}
+
+/// A space's settings.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Settings {
+    /// Pupils' and guests' posts wait for a moderator.
+    pub premoderated: bool,
+    /// Members may comment posts.
+    pub comments_on: bool,
+    /// Members may attach files.
+    pub files_allowed: bool,
+    /// Last moment posts are accepted (Unix seconds), 0 for no end.
+    pub open_until: i64,
+}
+
+impl Default for Settings {
+    fn default() -> Self {
+        Self {
+            premoderated: true,
+            comments_on: true,
+            files_allowed: true,
+            open_until: 0,
+        }
+    }
+}
+
+/// A space's title and description as typed.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SpaceText {
+    /// 1–100 characters.
+    pub title: String,
+    /// 0–2,000 characters.
+    pub description: String,
+}
+
+impl SpaceText {
+    /// Checks lengths; the French message names the field.
+    pub fn parse(title: &str, description: &str) -> Result<Self, &'static str> {
+        let title = title.trim();
+        let description = description.trim();
+        if title.is_empty() || title.chars().count() > 100 {
+            return Err("Le titre de l'espace doit faire entre 1 et 100 caractères.");
+        }
+        if description.chars().count() > 2000 {
+            return Err("La description doit faire au plus 2 000 caractères.");
+        }
+        Ok(Self {
+            title: title.into(),
+            description: description.into(),
+        })
+    }
+}
+
+/// The text of a post or comment: 1–5,000 characters, kept as typed; formatting is applied at
+/// display (paragraphs, line breaks, **gras**), after escaping.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PostText(String);
+
+impl PostText {
+    /// Checks the length.
+    pub fn parse(text: &str) -> Result<Self, &'static str> {
+        let text = text.trim();
+        if text.is_empty() {
+            return Err("Le message est vide : écris quelque chose avant d'envoyer.");
+        }
+        if text.chars().count() > 5000 {
+            return Err("Le message est trop long (5 000 caractères au plus).");
+        }
+        Ok(Self(text.replace("\r\n", "\n")))
+    }
+
+    /// The text.
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+/// HTML of a post's text: escaped, then paragraphs, line breaks and `**gras**`.
+pub fn render_text(text: &str) -> String {
+    let escaped = askama::filters::escape(text, askama::filters::Html)
+        .map(|e| e.to_string())
+        .unwrap_or_default();
+    escaped
+        .split("\n\n")
+        .filter(|p| !p.trim().is_empty())
+        .map(|p| format!("<p>{}</p>", bold(p.trim()).replace('\n', "<br>")))
+        .collect()
+}
+
+fn bold(text: &str) -> String {
+    let parts: Vec<&str> = text.split("**").collect();
+    if parts.len() < 3 {
+        return text.to_owned();
+    }
+    let mut out = String::new();
+    for (i, part) in parts.iter().enumerate() {
+        // An odd part is between two markers, unless it is the unclosed last one.
+        let closed = i % 2 == 1 && i + 1 < parts.len();
+        if closed {
+            out.push_str("<strong>");
+            out.push_str(part);
+            out.push_str("</strong>");
+        } else {
+            if i % 2 == 1 {
+                out.push_str("**");
+            }
+            out.push_str(part);
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn texts_are_escaped_before_formatting() {
+        assert_eq!(
+            render_text("Bonjour <b>\n**toi**\n\nfin **ouvert"),
+            "<p>Bonjour &#60;b&#62;<br><strong>toi</strong><br></p><p>fin **ouvert</p>"
+                .replace("<br></p>", "</p>")
+                .replace("<strong>toi</strong></p>", "<strong>toi</strong></p>")
+        );
+        assert!(PostText::parse("  ").is_err());
+        assert!(PostText::parse(&"a".repeat(5001)).is_err());
+        assert!(SpaceText::parse("", "").is_err());
+    }
+
+    #[test]
+    fn roles_and_statuses_round_trip() {
+        for r in [Role::Owner, Role::Moderator, Role::Member, Role::Guest] {
+            assert_eq!(Role::parse(r.code()), Some(r));
+        }
+        for s in [
+            PostStatus::Sending,
+            PostStatus::Pending,
+            PostStatus::Published,
+            PostStatus::Hidden,
+        ] {
+            assert_eq!(PostStatus::parse(s.code()), Some(s));
+        }
+        assert!(Role::Moderator.moderates() && !Role::Member.moderates());
+    }
+}

@@ -1,0 +1,366 @@
+//! The operations the pages call. Each runs in one write transaction with its relay: the
+//! change and the activities it causes are committed together, then delivery is woken. Each
+//! goes to the host's rules (`host`) when this node hosts the space, or to the member node's
+//! side (`member`) when it holds a copy.
+
+use ent_federation::actors::PERSON_PATH_PREFIX;
+use ent_federation::service::Shared;
+use sqlx::{Any, AnyConnection, Transaction};
+
+use super::SpaceError;
+use super::host::{self, Moderation};
+use super::invitations::{self, Invitation, RemoteClass};
+use super::member;
+use super::model::{PostText, Role, Settings, SpaceText};
+use super::relay::Relay;
+use super::store::{self, Member, Post, Space};
+use crate::app::AppState;
+
+/// One change: its transaction and its relay.
+pub struct Change<'a> {
+    tx: Transaction<'static, Any>,
+    relay: Relay<'a>,
+}
+
+impl<'a> Change<'a> {
+    /// Opens a write transaction.
+    pub async fn begin(state: &'a AppState) -> sqlx::Result<Self> {
+        let shared = state.federation.as_ref().map(|f| f.shared().as_ref());
+        Ok(Self {
+            tx: state.db.begin_write().await?,
+            relay: Relay::new(shared, state.clock.now()),
+        })
+    }
+
+    /// The connection and the relay.
+    pub fn parts(&mut self) -> (&mut AnyConnection, &mut Relay<'a>) {
+        (&mut self.tx, &mut self.relay)
+    }
+
+    /// Commits, then wakes delivery.
+    pub async fn commit(self) -> sqlx::Result<()> {
+        self.tx.commit().await?;
+        self.relay.wake();
+        Ok(())
+    }
+}
+
+/// The actor of a local user: their Person URL when federation is on, `local:<id>` otherwise.
+pub async fn local_actor(
+    conn: &mut AnyConnection,
+    shared: Option<&Shared>,
+    user_id: &str,
+    now: i64,
+) -> sqlx::Result<String> {
+    match shared {
+        Some(shared) => {
+            let actor = crate::federation::persons::ensure_in(conn, user_id, now).await?;
+            Ok(shared
+                .local_url(&format!("{PERSON_PATH_PREFIX}{}", actor.id))
+                .to_string())
+        }
+        None => Ok(format!("local:{user_id}")),
+    }
+}
+
+/// A local user as a member: display name and the school (and level) they are known by.
+pub async fn local_member(
+    conn: &mut AnyConnection,
+    shared: Option<&Shared>,
+    user_id: &str,
+    role: Role,
+    now: i64,
+) -> sqlx::Result<Member> {
+    let actor_id = local_actor(conn, shared, user_id, now).await?;
+    let row: (String, String, Option<String>, Option<String>) = sqlx::query_as(
+        "SELECT u.first_name, COALESCE(u.usage_name, u.last_name), \
+         (SELECT s.name FROM memberships m JOIN schools s ON s.id = m.school_id WHERE m.user_id = u.id ORDER BY s.name LIMIT 1), \
+         (SELECT c.levels FROM class_members cm JOIN classes c ON c.id = cm.class_id WHERE cm.user_id = u.id AND cm.role = 'pupil' ORDER BY c.school_year DESC LIMIT 1) \
+         FROM users u WHERE u.id = $1",
+    )
+    .bind(user_id)
+    .fetch_one(&mut *conn)
+    .await?;
+    let initial = row
+        .1
+        .chars()
+        .next()
+        .map(|c| format!(" {c}."))
+        .unwrap_or_default();
+    Ok(Member {
+        actor_id,
+        user_id: Some(user_id.to_owned()),
+        node: String::new(),
+        display_name: format!("{}{initial}", row.0),
+        school: row.2.unwrap_or_default(),
+        level: row.3.unwrap_or_default().replace(',', " · "),
+        role,
+        state: "active".into(),
+    })
+}
+
+/// Creates a space owned by `owner_id`.
+pub async fn create(
+    state: &AppState,
+    owner_id: &str,
+    text: &SpaceText,
+    settings: Settings,
+    local_only: bool,
+) -> Result<Space, SpaceError> {
+    let mut change = Change::begin(state).await?;
+    let (conn, relay) = change.parts();
+    let id = crate::store::new_id();
+    let local_only = local_only || relay.shared().is_none();
+    let owner = local_member(conn, relay.shared(), owner_id, Role::Owner, relay.now()).await?;
+    let space = Space {
+        group_id: if local_only {
+            format!("local:{id}")
+        } else {
+            relay.group_url(&id)
+        },
+        id,
+        host: String::new(),
+        title: text.title.clone(),
+        description: text.description.clone(),
+        school_year: i64::from(crate::domain::SchoolYear::containing(state.clock.today()).0),
+        host_school: owner.school.clone(),
+        settings,
+        local_only,
+        closed_at: 0,
+        created_at: relay.now(),
+    };
+    store::insert_space(conn, &space).await?;
+    store::upsert_member(conn, &space.id, &owner, relay.now()).await?;
+    crate::users::store::audit(
+        conn,
+        relay.now(),
+        Some(owner_id),
+        "space.created",
+        &space.id,
+        &space.title,
+    )
+    .await?;
+    change.commit().await?;
+    Ok(space)
+}
+
+/// Writes a post or a comment.
+pub async fn write(
+    state: &AppState,
+    space: &Space,
+    me: &Member,
+    parent: Option<&Post>,
+    text: &PostText,
+) -> Result<Post, SpaceError> {
+    let mut change = Change::begin(state).await?;
+    let (conn, relay) = change.parts();
+    let post = if space.is_ours() {
+        let object_id = relay.url(&format!("/federation/objects/{}", crate::store::new_id()));
+        host::post(conn, relay, space, me, object_id, parent, text).await?
+    } else {
+        member::post(conn, relay, space, me, parent, text).await?
+    };
+    change.commit().await?;
+    Ok(post)
+}
+
+/// Changes one's own post.
+pub async fn edit(
+    state: &AppState,
+    space: &Space,
+    me: &Member,
+    post: &Post,
+    text: &PostText,
+) -> Result<(), SpaceError> {
+    let mut change = Change::begin(state).await?;
+    let (conn, relay) = change.parts();
+    if space.is_ours() {
+        host::edit(conn, relay, space, me, post, text).await?;
+    } else {
+        member::edit(conn, relay, space, me, post, text).await?;
+    }
+    Ok(change.commit().await?)
+}
+
+/// Deletes a post (author or moderator).
+pub async fn delete(
+    state: &AppState,
+    space: &Space,
+    me: &Member,
+    post: &Post,
+) -> Result<(), SpaceError> {
+    let mut change = Change::begin(state).await?;
+    let (conn, relay) = change.parts();
+    if space.is_ours() {
+        host::delete(conn, relay, space, me, post).await?;
+    } else {
+        member::delete(conn, relay, space, me, post).await?;
+    }
+    Ok(change.commit().await?)
+}
+
+/// Approves, hides or restores a post.
+pub async fn moderate(
+    state: &AppState,
+    space: &Space,
+    me: &Member,
+    post: &Post,
+    action: Moderation,
+) -> Result<(), SpaceError> {
+    let mut change = Change::begin(state).await?;
+    let (conn, relay) = change.parts();
+    if space.is_ours() {
+        host::moderate(conn, relay, space, me, post, action).await?;
+    } else {
+        member::moderate(conn, relay, space, me, post, action).await?;
+    }
+    Ok(change.commit().await?)
+}
+
+/// Reports a post to the moderators.
+pub async fn report(
+    state: &AppState,
+    space: &Space,
+    me: &Member,
+    post: &Post,
+    reason: &str,
+) -> Result<(), SpaceError> {
+    let mut change = Change::begin(state).await?;
+    let (conn, relay) = change.parts();
+    if space.is_ours() {
+        host::report(conn, relay.now(), me, post, reason).await?;
+    } else {
+        member::report(conn, relay, space, me, post, reason).await?;
+    }
+    Ok(change.commit().await?)
+}
+
+/// Leaves a space.
+pub async fn leave(state: &AppState, space: &Space, me: &Member) -> Result<(), SpaceError> {
+    let mut change = Change::begin(state).await?;
+    let (conn, relay) = change.parts();
+    if space.is_ours() {
+        host::part(conn, relay, space, me, "left").await?;
+    } else {
+        member::leave(conn, relay, space, me).await?;
+    }
+    Ok(change.commit().await?)
+}
+
+/// A moderator of the host removes a member.
+pub async fn remove_member(
+    state: &AppState,
+    space: &Space,
+    actor_id: &str,
+) -> Result<(), SpaceError> {
+    let mut change = Change::begin(state).await?;
+    let (conn, relay) = change.parts();
+    if !space.is_ours() {
+        return Err(SpaceError::Refused(
+            "Seul l'ENT hôte peut retirer un membre.".into(),
+        ));
+    }
+    let member = store::member(conn, &space.id, actor_id)
+        .await?
+        .filter(|m| m.state == "active")
+        .ok_or_else(|| SpaceError::Refused("Ce membre ne fait pas partie de l'espace.".into()))?;
+    host::part(conn, relay, space, &member, "removed").await?;
+    Ok(change.commit().await?)
+}
+
+/// Changes title, description and settings, or closes the space (host only).
+pub async fn change_space(state: &AppState, space: &Space) -> Result<(), SpaceError> {
+    let mut change = Change::begin(state).await?;
+    let (conn, relay) = change.parts();
+    host::changed(conn, relay, space).await?;
+    Ok(change.commit().await?)
+}
+
+/// Adds a local class: its teachers moderate, its pupils are members.
+pub async fn invite_local_class(
+    state: &AppState,
+    space: &Space,
+    class_id: &str,
+) -> Result<usize, SpaceError> {
+    let mut change = Change::begin(state).await?;
+    let (conn, relay) = change.parts();
+    let people: Vec<(String, String)> = sqlx::query_as(
+        "SELECT user_id, role FROM class_members WHERE class_id = $1 ORDER BY role DESC, user_id",
+    )
+    .bind(class_id)
+    .fetch_all(&mut *conn)
+    .await?;
+    let mut added = 0;
+    for (user_id, role) in &people {
+        if store::member_by_user(conn, &space.id, user_id)
+            .await?
+            .is_some_and(|m| m.state == "active")
+        {
+            continue;
+        }
+        let role = if role == "teacher" {
+            Role::Moderator
+        } else {
+            Role::Member
+        };
+        let member = local_member(conn, relay.shared(), user_id, role, relay.now()).await?;
+        let join_id = relay.activity_id();
+        host::admit(conn, relay, space, &member, &join_id).await?;
+        added += 1;
+    }
+    change.commit().await?;
+    Ok(added)
+}
+
+/// Invites a class of a linked node.
+pub async fn invite_remote_class(
+    state: &AppState,
+    space: &Space,
+    me: &Member,
+    peer: &str,
+    class: &RemoteClass,
+) -> Result<Invitation, SpaceError> {
+    let mut change = Change::begin(state).await?;
+    let (conn, relay) = change.parts();
+    let invitation = invitations::invite_class(conn, relay, space, me, peer, class).await?;
+    change.commit().await?;
+    Ok(invitation)
+}
+
+/// The invited class's teacher accepts, with the chosen pupils.
+pub async fn accept_invitation(
+    state: &AppState,
+    invitation: &Invitation,
+    teacher_id: &str,
+    pupil_ids: &[String],
+) -> Result<(), SpaceError> {
+    let mut change = Change::begin(state).await?;
+    let (conn, relay) = change.parts();
+    let mut people = Vec::new();
+    let teacher = local_member(
+        conn,
+        relay.shared(),
+        teacher_id,
+        Role::Moderator,
+        relay.now(),
+    )
+    .await?;
+    people.push((teacher_id.to_owned(), teacher));
+    for id in pupil_ids {
+        let pupil = local_member(conn, relay.shared(), id, Role::Member, relay.now()).await?;
+        people.push((id.clone(), pupil));
+    }
+    invitations::accept(conn, relay, invitation, &people).await?;
+    Ok(change.commit().await?)
+}
+
+/// The invited class's teacher declines.
+pub async fn decline_invitation(
+    state: &AppState,
+    invitation: &Invitation,
+) -> Result<(), SpaceError> {
+    let mut change = Change::begin(state).await?;
+    let (conn, relay) = change.parts();
+    invitations::decline(conn, relay, invitation).await?;
+    Ok(change.commit().await?)
+}

@@ -1,0 +1,206 @@
+//! A collège and two écoles on three nodes run a shared space (the écoles are not linked to
+//! each other): invite, post, moderate, leave, survive a host outage, end a link.
+
+use ent_tests::federation::eventually;
+use ent_tests::spaces::{COLLEGE, Cycle3, ECOLE1, ECOLE2};
+
+async fn post_id(c: &Cycle3, node: usize, text: &str) -> String {
+    sqlx::query_scalar("SELECT id FROM space_posts WHERE content = $1")
+        .bind(text)
+        .fetch_one(c.node(node).state.db.pool())
+        .await
+        .expect("post")
+}
+
+#[tokio::test]
+async fn a_shared_space_lives_through_a_school_year() {
+    let mut c = Cycle3::start().await;
+    let id = c.shared_space().await;
+    let group = c.group_of(&id).await;
+    let e1 = c.local_id(ECOLE1, &group).await.expect("copy on école 1");
+    let e2 = c.local_id(ECOLE2, &group).await.expect("copy on école 2");
+    let host_page = format!("/espaces/{id}");
+    let (page1, page2) = (format!("/espaces/{e1}"), format!("/espaces/{e2}"));
+
+    // Each member's school shows on every node, though the écoles are not linked.
+    let pupil2 = c.pupil(ECOLE2).await;
+    let seen = pupil2.get(&page2).await;
+    assert_eq!(seen.status, 200);
+    for school in ["École Jules Ferry", "École Pasteur", "Collège Jean Moulin"] {
+        assert!(
+            seen.body.contains(school),
+            "{school} missing: {}",
+            seen.body
+        );
+    }
+
+    // A pupil of école 1 posts from its own node: the space is pre-moderated.
+    let pupil1 = c.pupil(ECOLE1).await;
+    let text = "Nous avons planté des haricots !";
+    let sent = pupil1
+        .submit(&page1, &format!("{page1}/messages"), &[("content", text)])
+        .await;
+    assert!(sent.redirects_to(&page1), "{}", sent.body);
+    c.wait_status(COLLEGE, text, Some("pending")).await;
+    c.wait_status(ECOLE1, text, Some("pending")).await;
+    c.drained(COLLEGE, ECOLE2).await;
+    assert_eq!(
+        c.status_of(ECOLE2, text).await,
+        None,
+        "a pending post stays with its author"
+    );
+    assert!(
+        pupil1
+            .get(&page1)
+            .await
+            .body
+            .contains("en attente de validation")
+    );
+
+    // The collège's teacher approves it on the host: it appears everywhere.
+    let teacher = c.teacher(COLLEGE).await;
+    let post = post_id(&c, COLLEGE, text).await;
+    let moderate = format!("{host_page}/messages/{post}/moderer");
+    teacher
+        .submit(&host_page, &moderate, &[("action", "approuver")])
+        .await;
+    c.wait_status(ECOLE2, text, Some("published")).await;
+    c.wait_status(ECOLE1, text, Some("published")).await;
+    assert!(pupil2.get(&page2).await.body.contains(text));
+
+    // A moderator hides it: it disappears for members everywhere.
+    teacher
+        .submit(&host_page, &moderate, &[("action", "masquer")])
+        .await;
+    c.wait_status(ECOLE1, text, Some("hidden")).await;
+    c.wait_status(ECOLE2, text, Some("hidden")).await;
+    assert!(!pupil2.get(&page2).await.body.contains(text));
+    assert!(!pupil1.get(&page1).await.body.contains(text));
+
+    // A pupil of école 2 leaves: the space is gone for them.
+    pupil2
+        .submit(&page2, &format!("{page2}/quitter"), &[])
+        .await;
+    c.wait_members(COLLEGE, &group, 4).await;
+    assert_eq!(pupil2.get(&page2).await.status, 404);
+
+    // The last member of école 2 leaves: nothing more goes there.
+    let teacher2 = c.teacher(ECOLE2).await;
+    teacher2
+        .submit(&page2, &format!("{page2}/quitter"), &[])
+        .await;
+    c.wait_members(COLLEGE, &group, 3).await;
+    c.drained(COLLEGE, ECOLE2).await;
+    let later = "Rendez-vous au collège le 12 juin.";
+    teacher
+        .submit(
+            &host_page,
+            &format!("{host_page}/messages"),
+            &[("content", later)],
+        )
+        .await;
+    assert_eq!(
+        c.status_of(COLLEGE, later).await.as_deref(),
+        Some("published")
+    );
+    assert_eq!(
+        c.queued(COLLEGE, ECOLE2).await,
+        0,
+        "école 2 has no member left"
+    );
+    c.wait_status(ECOLE1, later, Some("published")).await;
+    assert_eq!(c.status_of(ECOLE2, later).await, None);
+
+    // The host goes down: école 1 still reads its copy and queues what its pupil writes.
+    let down = c.linked.nodes.remove(COLLEGE).take_down().await;
+    let during = "Écrit pendant que le collège était injoignable";
+    let read = pupil1.get(&page1).await;
+    assert_eq!(read.status, 200);
+    assert!(read.body.contains(later));
+    pupil1
+        .submit(&page1, &format!("{page1}/messages"), &[("content", during)])
+        .await;
+    assert_eq!(
+        c.status_of(ECOLE1, during).await.as_deref(),
+        Some("sending")
+    );
+    let db1 = c.node(ECOLE1).state.db.clone();
+    eventually("école 1 notices the host is unreachable", || {
+        let db1 = db1.clone();
+        async move {
+            sqlx::query_scalar::<_, i64>(
+                "SELECT COUNT(*) FROM federation_peers WHERE failing_since > 0",
+            )
+            .fetch_one(db1.pool())
+            .await
+            .unwrap_or(0)
+                > 0
+        }
+    })
+    .await;
+    let banner = pupil1.get(&page1).await;
+    assert!(
+        banner.body.contains("l'ENT hôte est injoignable"),
+        "{}",
+        banner.body
+    );
+    assert!(banner.body.contains("en cours d&#39;envoi"));
+
+    // It comes back: everything converges.
+    c.linked.nodes.push(down.start().await);
+    c.linked.wait_active(ECOLE1, COLLEGE).await;
+    c.linked.advance(3600);
+    c.wait_status(COLLEGE, during, Some("pending")).await;
+    c.wait_status(ECOLE1, during, Some("pending")).await;
+    let teacher = c.teacher(COLLEGE).await;
+    let post = post_id(&c, COLLEGE, during).await;
+    teacher
+        .submit(
+            &host_page,
+            &format!("{host_page}/messages/{post}/moderer"),
+            &[("action", "approuver")],
+        )
+        .await;
+    c.wait_status(ECOLE1, during, Some("published")).await;
+
+    // The link with école 1 ends: its guests lose access on the host, its copy is purged.
+    for (node, peer) in [(COLLEGE, ECOLE1), (ECOLE1, COLLEGE)] {
+        let app = c.node(node);
+        let mut links = app.state.config.links.clone();
+        for link in &mut links {
+            if link.normalized_domain() == c.linked.domains[peer] {
+                link.valid_until = "2020-06-30".into();
+            }
+        }
+        app.federation().reload(&links).await;
+        app.federation().check_links().await;
+    }
+    let host_db = c.node(COLLEGE).state.db.clone();
+    let peer = c.linked.domains[ECOLE1].clone();
+    eventually("école 1's guests expired on the host", || {
+        let (db, peer) = (host_db.clone(), peer.clone());
+        async move {
+            sqlx::query_scalar::<_, i64>(
+                "SELECT COUNT(*) FROM guests g JOIN users u ON u.id = g.user_id WHERE g.peer = $1 AND (g.expired_at = 0 OR u.active = 1)",
+            )
+            .bind(&peer)
+            .fetch_one(db.pool())
+            .await
+            .unwrap_or(-1)
+                == 0
+        }
+    })
+    .await;
+    c.wait_members(COLLEGE, &group, 1).await;
+    assert_eq!(
+        c.local_id(ECOLE1, &group).await,
+        None,
+        "école 1's copy is purged"
+    );
+    assert_eq!(pupil1.get(&page1).await.status, 404);
+    // What école 1's pupil wrote stays on the host, attributed to a former member.
+    assert_eq!(
+        c.status_of(COLLEGE, during).await.as_deref(),
+        Some("published")
+    );
+}
