@@ -63,6 +63,32 @@ CREATE TABLE space_posts (
 );
 CREATE INDEX space_posts_space ON space_posts (space_id, created_at);
 
+-- Files attached to posts (the files area lists those of visible posts). A file written here
+-- is `present` at once; a copy announced by another node is `missing` until fetched (signed GET
+-- from `source_url`, checked against its size and SHA-256).
+CREATE TABLE space_files (
+    id TEXT PRIMARY KEY,
+    post_id TEXT NOT NULL REFERENCES space_posts (id) ON DELETE CASCADE,
+    space_id TEXT NOT NULL,
+    name TEXT NOT NULL,
+    media_type TEXT NOT NULL,
+    size BIGINT NOT NULL,
+    sha256 TEXT NOT NULL,
+    source_url TEXT NOT NULL,
+    state TEXT NOT NULL,
+    attempts BIGINT NOT NULL DEFAULT 0,
+    next_attempt_at BIGINT NOT NULL DEFAULT 0,
+    created_at BIGINT NOT NULL
+);
+CREATE INDEX space_files_post ON space_files (post_id);
+CREATE INDEX space_files_missing ON space_files (state, next_attempt_at);
+
+-- The bytes, apart, so that listing files never loads them.
+CREATE TABLE space_file_data (
+    file_id TEXT PRIMARY KEY REFERENCES space_files (id) ON DELETE CASCADE,
+    data BYTEA NOT NULL
+);
+
 -- Reports of a post by a member (moderators see them).
 CREATE TABLE space_reports (
     id TEXT PRIMARY KEY,

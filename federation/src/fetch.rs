@@ -25,8 +25,17 @@ pub struct Fetched {
     pub date: Option<i64>,
 }
 
-/// GETs `url`, signed by the node key.
+/// GETs `url`, signed by the node key (body up to 1 MiB).
 pub async fn signed_get(shared: &Shared, url: &Url) -> Result<Fetched, ClientError> {
+    signed_get_limited(shared, url, MAX_RESPONSE_BYTES).await
+}
+
+/// GETs `url`, signed by the node key, reading at most `limit` bytes of body (files).
+pub async fn signed_get_limited(
+    shared: &Shared,
+    url: &Url,
+    limit: usize,
+) -> Result<Fetched, ClientError> {
     let date = http_date(shared.host.now());
     let headers = shared
         .signer
@@ -51,7 +60,7 @@ pub async fn signed_get(shared: &Shared, url: &Url) -> Result<Fetched, ClientErr
         .and_then(|v| httpdate::parse_http_date(v).ok())
         .and_then(|t| t.duration_since(std::time::UNIX_EPOCH).ok())
         .map(|d| d.as_secs() as i64);
-    let body = read_limited(response, MAX_RESPONSE_BYTES).await?;
+    let body = read_limited(response, limit).await?;
     Ok(Fetched { status, body, date })
 }
 

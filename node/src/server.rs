@@ -60,6 +60,7 @@ pub async fn start_workers(state: &AppState) -> Workers {
         federation.start().await;
     }
     let (stop, stopped) = tokio::sync::watch::channel(false);
+    crate::spaces::start_file_copies(state, stopped.clone());
     crate::guests::expiry::start(state.db.clone(), state.clock.clone(), stopped).await;
     Workers { stop }
 }

@@ -5,9 +5,11 @@
 use ent_node::guests::token::{LIFETIME_SECS, LoginClaims};
 use ent_tests::client::Page;
 use ent_tests::federation::{Linked, spawn_linked};
-use ent_tests::guests::{actor_url, admit_to_a_space, audited, hidden, mint, path_of, unescape};
+use ent_tests::guests::{
+    self, actor_url, admit_to_a_space, approval, audited, choose, decide, mint, path_of, unescape,
+};
 use ent_tests::world::Person;
-use ent_tests::{PASSWORD, TestClient, World};
+use ent_tests::{TestClient, World};
 
 const HOST: usize = 0;
 const HOME: usize = 1;
@@ -24,83 +26,15 @@ async fn pair(names: &[&str]) -> (Linked, World) {
     (linked, world)
 }
 
-/// On the host: chooses `home` on "Se connecter avec mon ENT".
-async fn choose(browser: &TestClient, home: &str) -> Page {
-    browser
-        .submit("/connexion/ent", "/connexion/ent", &[("home", home)])
-        .await
-}
-
 /// On the host: asks to sign in through the home node; the request's path there and its nonce.
 async fn request(linked: &Linked, browser: &TestClient) -> (String, String) {
-    let sent = choose(browser, &linked.domains[HOME]).await;
-    assert_eq!(sent.status, 303, "{sent:?}");
-    let location = sent.location.expect("sent home");
-    let prefix = format!(
-        "https://{}/federation/login/authorize?",
-        linked.domains[HOME]
-    );
-    assert!(location.starts_with(&prefix), "{location}");
-    let nonce = url::Url::parse(&location)
-        .unwrap()
-        .query_pairs()
-        .find(|(k, _)| k == "nonce")
-        .map(|(_, v)| v.into_owned())
-        .expect("nonce");
-    (path_of(&location), nonce)
-}
-
-/// On the home node: signs in as `person` when asked to, then sees the approval page.
-async fn approval(browser: &TestClient, authorize: &str, person: &Person) -> Page {
-    let asked = browser.get(authorize).await;
-    if asked.status == 303 {
-        let sign_in = asked.location.expect("to sign-in");
-        assert!(sign_in.starts_with("/connexion?retour="), "{sign_in}");
-        let form = browser.get(&sign_in).await;
-        let retour = hidden(&form, "retour").expect("way back kept");
-        assert_eq!(retour, authorize);
-        let csrf = form.csrf();
-        let fields = [
-            ("identifier", person.identifier.as_str()),
-            ("password", PASSWORD),
-            ("retour", &retour),
-            ("csrf", &csrf),
-        ];
-        let signed = browser.post_form("/connexion", &fields).await;
-        assert!(signed.redirects_to(authorize), "{signed:?}");
-        return browser.get(authorize).await;
-    }
-    asked
-}
-
-/// On the home node: approves (or declines) the request shown on `page`.
-async fn decide(browser: &TestClient, page: &Page, decision: &str) -> Page {
-    let fields = [
-        ("host", hidden(page, "host").expect("host")),
-        ("nonce", hidden(page, "nonce").expect("nonce")),
-        ("decision", decision.to_owned()),
-        ("csrf", page.csrf()),
-    ];
-    let fields: Vec<(&str, &str)> = fields.iter().map(|(k, v)| (*k, v.as_str())).collect();
-    browser
-        .post_form("/federation/login/authorize", &fields)
-        .await
+    guests::request(browser, &linked.domains[HOME]).await
 }
 
 /// The whole trip for `person`: the path of the way back on the host, with its token.
 async fn trip(linked: &Linked, host: &TestClient, home: &TestClient, person: &Person) -> String {
-    let (authorize, _) = request(linked, host).await;
-    let page = approval(home, &authorize, person).await;
-    assert_eq!(page.status, 200, "{page:?}");
-    let back = decide(home, &page, "autoriser").await;
-    assert_eq!(back.status, 303, "{back:?}");
-    let location = back.location.expect("way back");
-    let prefix = format!(
-        "https://{}/connexion/ent/retour?token=",
-        linked.domains[HOST]
-    );
-    assert!(location.starts_with(&prefix), "{location}");
-    path_of(&location)
+    let domains = (linked.domains[HOST].as_str(), linked.domains[HOME].as_str());
+    guests::trip(host, home, domains, person).await
 }
 
 /// Claims as the home node would make them for `person`, for the request `nonce`.

@@ -7,6 +7,7 @@
 mod axe;
 mod driver;
 
+use std::net::IpAddr;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
@@ -17,7 +18,9 @@ use driver::Driver;
 
 /// Mobile-sized viewport (CSS pixels): the UI is mobile first, and pupils often use a phone.
 /// Chromium windows are at least 500 px wide, so the size is emulated rather than a window's.
-const VIEWPORT: (u32, u32) = (390, 844);
+pub const VIEWPORT: (u32, u32) = (390, 844);
+/// A desktop or laptop screen (CSS pixels), as teachers often use.
+pub const DESKTOP: (u32, u32) = (1200, 900);
 /// Attempts (50 ms apart) to see chromedriver ready, or a page loaded after a click.
 const POLL_ATTEMPTS: u32 = 200;
 const POLL_PERIOD: Duration = Duration::from_millis(50);
@@ -75,6 +78,56 @@ pub fn tools() -> Option<Tools> {
     None
 }
 
+/// How a [`Browser`] starts: its viewport, and how it reaches nodes served over TLS under test
+/// names (linked nodes). The default is a phone-sized viewport and the system's resolver.
+#[derive(Debug, Clone)]
+pub struct Options {
+    /// Viewport in CSS pixels ([`VIEWPORT`] or [`DESKTOP`]).
+    pub viewport: (u32, u32),
+    /// Names resolved to fixed addresses (Chromium's `--host-resolver-rules`); ports are kept.
+    pub hosts: Vec<(String, IpAddr)>,
+    /// Accepts any certificate (`--ignore-certificate-errors`), for the nodes' per-test CA.
+    /// Tests only.
+    pub ignore_certificate_errors: bool,
+}
+
+impl Default for Options {
+    fn default() -> Self {
+        Self {
+            viewport: VIEWPORT,
+            hosts: Vec::new(),
+            ignore_certificate_errors: false,
+        }
+    }
+}
+
+impl Options {
+    /// A browser that reaches every node of `linked` by its name, over TLS with the test CA.
+    pub fn linked(linked: &crate::federation::Linked, viewport: (u32, u32)) -> Self {
+        // Every node of a linked set lists every name in `[federation.hosts]`.
+        let hosts = linked
+            .nodes
+            .iter()
+            .flat_map(|node| node.state.config.federation.hosts.clone())
+            .collect::<std::collections::BTreeMap<_, _>>()
+            .into_iter()
+            .collect();
+        Self {
+            viewport,
+            hosts,
+            ignore_certificate_errors: true,
+        }
+    }
+}
+
+/// Where documentation screenshots go: `ENT_SCREENSHOTS_DIR` when set and not empty. Unset in
+/// normal runs, so that tests never rewrite the repository's images.
+pub fn docs_screenshots_dir() -> Option<PathBuf> {
+    std::env::var_os("ENT_SCREENSHOTS_DIR")
+        .filter(|dir| !dir.is_empty())
+        .map(PathBuf::from)
+}
+
 /// One headless Chromium with a fresh profile, pointed at one node.
 pub struct Browser {
     client: Client,
@@ -88,26 +141,48 @@ pub struct Browser {
 impl Browser {
     /// Starts chromedriver and a headless Chromium (phone-sized viewport) for the node at `base_url`.
     pub async fn start(tools: &Tools, base_url: &str) -> Self {
+        Self::start_with(tools, base_url, &Options::default()).await
+    }
+
+    /// Starts chromedriver and a headless Chromium as `options` say, for the node at `base_url`.
+    pub async fn start_with(tools: &Tools, base_url: &str, options: &Options) -> Self {
         ent_node::server::install_crypto();
         let profile = tempfile::tempdir().expect("profile dir");
         let mut driver = Driver::start(&tools.chromedriver).await;
         let user_data = format!("--user-data-dir={}", profile.path().display());
-        let args = [
-            "--headless",
-            "--no-sandbox",
-            "--disable-gpu",
-            "--disable-quic",
-            "--no-first-run",
-            "--disable-background-networking",
-            "--disable-component-update",
-            "--disable-sync",
-            "--disable-dev-shm-usage",
-            "--window-size=800,1000",
-            user_data.as_str(),
+        let (width, height) = options.viewport;
+        let window = format!("--window-size={},{}", width.max(800), height.max(1000));
+        let mut args = vec![
+            "--headless".to_owned(),
+            "--no-sandbox".to_owned(),
+            "--disable-gpu".to_owned(),
+            "--disable-quic".to_owned(),
+            "--no-first-run".to_owned(),
+            "--disable-background-networking".to_owned(),
+            "--disable-component-update".to_owned(),
+            "--disable-sync".to_owned(),
+            "--disable-dev-shm-usage".to_owned(),
+            window,
+            user_data,
         ];
-        let (width, height) = VIEWPORT;
-        let mobile =
-            json!({ "deviceMetrics": { "width": width, "height": height, "pixelRatio": 1.0 } });
+        if !options.hosts.is_empty() {
+            let rules: Vec<String> = options
+                .hosts
+                .iter()
+                .map(|(name, ip)| format!("MAP {name} {ip}"))
+                .collect();
+            args.push(format!("--host-resolver-rules={}", rules.join(",")));
+        }
+        if options.ignore_certificate_errors {
+            args.push("--ignore-certificate-errors".to_owned());
+        }
+        let mut metrics = json!({ "width": width, "height": height, "pixelRatio": 1.0 });
+        if width > VIEWPORT.0 {
+            // A desktop screen: no phone behaviours (touch events, mobile viewport rules).
+            metrics["mobile"] = json!(false);
+            metrics["touch"] = json!(false);
+        }
+        let mobile = json!({ "deviceMetrics": metrics });
         let options = json!({ "binary": tools.chromium, "args": args, "mobileEmulation": mobile });
         let capabilities = serde_json::Map::from_iter([("goog:chromeOptions".to_owned(), options)]);
         // chromedriver listens on loopback over plain HTTP: no TLS stack needed (and none of
@@ -244,6 +319,82 @@ impl Browser {
         path
     }
 
+    /// Clicks what `css` selects, when no new page follows (a checkbox, a `<summary>`).
+    pub async fn click(&self, css: &str) {
+        self.find(css)
+            .await
+            .click()
+            .await
+            .unwrap_or_else(|e| panic!("click on {css}: {e}"));
+    }
+
+    /// For the documentation, only when `ENT_SCREENSHOTS_DIR` is set: saves what the window
+    /// shows as `{dir}/{name}.png`.
+    pub async fn doc_screenshot(&self, name: &str) {
+        let Some(dir) = docs_screenshots_dir() else {
+            return;
+        };
+        let png = self.client.screenshot().await.expect("screenshot");
+        save_png(&dir, name, &png);
+    }
+
+    /// For the documentation, only when `ENT_SCREENSHOTS_DIR` is set: saves the band of the
+    /// page that holds what `css` selects (full width, whole height, even beyond the window)
+    /// as `{dir}/{name}.png`.
+    pub async fn doc_screenshot_of(&self, name: &str, css: &str) {
+        let Some(dir) = docs_screenshots_dir() else {
+            return;
+        };
+        self.find(css).await;
+        let script = "const r = document.querySelector(arguments[0]).getBoundingClientRect();
+            return [r.top + window.scrollY, r.height, document.documentElement.clientWidth];";
+        let rect = self
+            .client
+            .execute(script, vec![json!(css)])
+            .await
+            .expect("element's place");
+        let number = |i: usize| rect[i].as_f64().expect("a number");
+        let margin = 12.0;
+        let top = (number(0) - margin).max(0.0);
+        let clip = json!({
+            "x": 0,
+            "y": top,
+            "width": number(2),
+            "height": number(1) + margin + (number(0) - top),
+            "scale": 1,
+        });
+        let params = json!({ "format": "png", "captureBeyondViewport": true, "clip": clip });
+        let shot = self.devtools("Page.captureScreenshot", params).await;
+        let data = shot["data"].as_str().expect("screenshot data");
+        let png = base64::Engine::decode(&base64::engine::general_purpose::STANDARD, data)
+            .expect("base64 PNG");
+        save_png(&dir, name, &png);
+    }
+
+    /// Runs a Chrome DevTools command through chromedriver and returns its result.
+    async fn devtools(&self, command: &str, params: Value) -> Value {
+        let session = self
+            .client
+            .session_id()
+            .await
+            .expect("session id")
+            .expect("open session");
+        let url = format!(
+            "http://127.0.0.1:{}/session/{session}/goog/cdp/execute",
+            self.driver.port
+        );
+        let answer: Value = reqwest::Client::new()
+            .post(url)
+            .json(&json!({ "cmd": command, "params": params }))
+            .send()
+            .await
+            .expect("chromedriver answered")
+            .json()
+            .await
+            .expect("JSON answer");
+        answer["value"].clone()
+    }
+
     async fn find(&self, css: &str) -> fantoccini::elements::Element {
         match self.client.find(Locator::Css(css)).await {
             Ok(element) => element,
@@ -257,4 +408,11 @@ impl Browser {
             self.driver.browser_pid = None;
         }
     }
+}
+
+fn save_png(dir: &Path, name: &str, png: &[u8]) {
+    std::fs::create_dir_all(dir).expect("screenshots folder");
+    let path = dir.join(format!("{name}.png"));
+    std::fs::write(&path, png).expect("screenshot written");
+    eprintln!("screenshot: {}", path.display());
 }

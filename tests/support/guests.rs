@@ -1,13 +1,15 @@
-//! Guests and federated sign-in for tests. Until the spaces code admits guests by itself,
-//! [`admit_to_a_space`] makes one directly in the host's database: replace it with the real
-//! invitation flow once it exists.
+//! Guests and federated sign-in for tests: the browser's trip between host and home node
+//! (driven by hand, one client per node, as a browser keeps one cookie jar per site). Until the
+//! spaces code admits guests by itself, [`admit_to_a_space`] makes one directly in the host's
+//! database: replace it with the real invitation flow once it exists.
 
 use std::path::Path;
 
 use ent_node::guests::token::LoginClaims;
 
-use crate::TestApp;
 use crate::client::Page;
+use crate::world::Person;
+use crate::{PASSWORD, TestApp, TestClient};
 
 /// The Person actor URL of `user_id` on `home` (the actor is created if needed).
 pub async fn actor_url(home: &TestApp, user_id: &str) -> (String, String) {
@@ -120,6 +122,85 @@ pub fn unescape(html: &str) -> String {
     }
     out.push_str(rest);
     out
+}
+
+/// On the host: chooses `home` on "Se connecter avec mon ENT".
+pub async fn choose(browser: &TestClient, home: &str) -> Page {
+    browser
+        .submit("/connexion/ent", "/connexion/ent", &[("home", home)])
+        .await
+}
+
+/// On the host: asks to sign in through `home`; the request's path there and its nonce.
+pub async fn request(browser: &TestClient, home: &str) -> (String, String) {
+    let sent = choose(browser, home).await;
+    assert_eq!(sent.status, 303, "{sent:?}");
+    let location = sent.location.expect("sent home");
+    let prefix = format!("https://{home}/federation/login/authorize?");
+    assert!(location.starts_with(&prefix), "{location}");
+    let nonce = url::Url::parse(&location)
+        .unwrap()
+        .query_pairs()
+        .find(|(k, _)| k == "nonce")
+        .map(|(_, v)| v.into_owned())
+        .expect("nonce");
+    (path_of(&location), nonce)
+}
+
+/// On the home node: signs in as `person` when asked to, then sees the approval page.
+pub async fn approval(browser: &TestClient, authorize: &str, person: &Person) -> Page {
+    let asked = browser.get(authorize).await;
+    if asked.status == 303 {
+        let sign_in = asked.location.expect("to sign-in");
+        assert!(sign_in.starts_with("/connexion?retour="), "{sign_in}");
+        let form = browser.get(&sign_in).await;
+        let retour = hidden(&form, "retour").expect("way back kept");
+        assert_eq!(retour, authorize);
+        let csrf = form.csrf();
+        let fields = [
+            ("identifier", person.identifier.as_str()),
+            ("password", PASSWORD),
+            ("retour", &retour),
+            ("csrf", &csrf),
+        ];
+        let signed = browser.post_form("/connexion", &fields).await;
+        assert!(signed.redirects_to(authorize), "{signed:?}");
+        return browser.get(authorize).await;
+    }
+    asked
+}
+
+/// On the home node: approves (or declines) the request shown on `page`.
+pub async fn decide(browser: &TestClient, page: &Page, decision: &str) -> Page {
+    let fields = [
+        ("host", hidden(page, "host").expect("host")),
+        ("nonce", hidden(page, "nonce").expect("nonce")),
+        ("decision", decision.to_owned()),
+        ("csrf", page.csrf()),
+    ];
+    let fields: Vec<(&str, &str)> = fields.iter().map(|(k, v)| (*k, v.as_str())).collect();
+    browser
+        .post_form("/federation/login/authorize", &fields)
+        .await
+}
+
+/// The whole trip for `person` (approved), between the nodes named by `domains` (host, home):
+/// the path of the way back on the host, with its token.
+pub async fn trip(
+    host: &TestClient,
+    home: &TestClient,
+    domains: (&str, &str),
+    person: &Person,
+) -> String {
+    let (authorize, _) = request(host, domains.1).await;
+    let page = approval(home, &authorize, person).await;
+    assert_eq!(page.status, 200, "{page:?}");
+    let back = decide(home, &page, "autoriser").await;
+    assert_eq!(back.status, 303, "{back:?}");
+    let location = back.location.expect("way back");
+    let prefix = format!("https://{}/connexion/ent/retour?token=", domains.0);
+    assert!(location.starts_with(&prefix), "{location}");
+    path_of(&location)
 }
 
 /// Signs `claims` with the node key kept in `data_dir` (what that node would send).

@@ -4,28 +4,28 @@
 //! the host verifies it with the key it pinned for that link and opens a session for the
 //! user's guest account. Nothing is fetched from the home node at sign-in time.
 
+mod back;
 mod home;
 
 use askama::Template;
 use axum::Form;
-use axum::extract::{Query, State};
-use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
+use axum::extract::State;
+use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{AppendHeaders, IntoResponse, Redirect, Response};
 use ent_config::Scope;
 use serde::Deserialize;
-use sqlx::AnyConnection;
 
 use crate::app::AppState;
 use crate::error::{AppError, AppResult};
 use crate::guests::logins;
-use crate::guests::token::{self, LoginClaims, REQUEST_SECS, Refusal};
+use crate::guests::token::{REQUEST_SECS, Refusal};
 use crate::users::store as users;
 use crate::web::{Page, render};
 
-use super::codes::constant_time_eq;
-use super::handlers::{anonymous_page, check_anonymous_csrf, open_session_to};
+use super::handlers::{anonymous_page, check_anonymous_csrf};
 use super::session::{self, MaybeViewer};
 
+pub use back::come_back;
 pub use home::{authorize, authorize_page};
 
 /// Cookie binding a sign-in request to the browser that made it.
@@ -65,13 +65,6 @@ pub struct ChooseForm {
     home: String,
     #[serde(default)]
     csrf: String,
-}
-
-/// `?token=` of the way back.
-#[derive(Deserialize)]
-pub struct ComeBack {
-    #[serde(default)]
-    token: String,
 }
 
 /// Whether the sign-in page offers "Se connecter avec mon ENT" (a link with the `spaces` scope).
@@ -209,86 +202,6 @@ pub async fn choose(
         Redirect::to(target.as_str()),
     )
         .into_response())
-}
-
-/// `GET /connexion/ent/retour?token=…`: verifies the home node's token and opens a session
-/// for the user's guest account.
-pub async fn come_back(
-    State(state): State<AppState>,
-    headers: HeaderMap,
-    Query(query): Query<ComeBack>,
-) -> AppResult<Response> {
-    let federation = state.federation.clone().ok_or(AppError::NotFound)?;
-    let shared = federation.shared();
-    let now = state.clock.now();
-    let issuer = match token::claimed_issuer(&query.token) {
-        Ok(issuer) => issuer,
-        Err(refusal) => return refuse(&state, refusal, "").await,
-    };
-    // The key pinned when the link was checked: nothing is fetched now.
-    let key = shared
-        .links
-        .active(&issuer, shared.today())
-        .filter(|peer| peer.config.allows(Scope::Spaces))
-        .and_then(|peer| peer.public_key_pem);
-    let Some(key) = key else {
-        return refuse(&state, Refusal::UnlinkedIssuer, &issuer).await;
-    };
-    let claims = match token::verify(&query.token, &key, &issuer, &shared.authority, now) {
-        Ok(claims) => claims,
-        Err(refusal) => return refuse(&state, refusal, &issuer).await,
-    };
-    let same_browser = session::cookie(&headers, COOKIE).unwrap_or_default();
-    let mut tx = state.db.begin_write().await?;
-    let outcome = admit(&mut tx, &claims, same_browser, now).await?;
-    let (action, actor, result) = match &outcome {
-        Ok(user_id) => ("federated_login.accepted", Some(user_id.as_str()), "ok"),
-        Err(refusal) => ("federated_login.refused", None, refusal.code()),
-    };
-    let detail = format!("{result} {} jti {}", claims.sub, claims.jti);
-    users::audit(&mut tx, now, actor, action, &claims.iss, &detail).await?;
-    // Committed either way: the token and the request are used up.
-    tx.commit().await?;
-    match outcome {
-        Ok(user_id) => {
-            tracing::info!(peer = %claims.iss, user = %user_id, "federated sign-in accepted");
-            let mut response = open_session_to(&state, &user_id, "/portail").await?;
-            let clear = session::set_cookie(&state, COOKIE, "", 0, "Lax");
-            if let Ok(value) = HeaderValue::from_str(&clear) {
-                response.headers_mut().append(header::SET_COOKIE, value);
-            }
-            Ok(response)
-        }
-        Err(refusal) => {
-            tracing::info!(peer = %claims.iss, reason = refusal.code(), "federated sign-in refused");
-            let page = Page {
-                node_name: state.config.node.name.clone(),
-                ..Page::anonymous("")
-            };
-            let retry = ("/connexion/ent", "Recommencer la connexion");
-            refused_page(page, refusal.status(), refusal.message(), retry)
-        }
-    }
-}
-
-/// The checks that need the database, in the caller's transaction: the token id is new, the
-/// nonce is an open request of this browser to the issuer, and the user has a guest account
-/// in a space here.
-async fn admit(
-    conn: &mut AnyConnection,
-    claims: &LoginClaims,
-    browser_nonce: &str,
-    now: i64,
-) -> sqlx::Result<Result<String, Refusal>> {
-    if !logins::record_token(conn, &claims.jti, claims.exp).await? {
-        return Ok(Err(Refusal::Replayed));
-    }
-    let requested = logins::consume_request(conn, &claims.nonce, &claims.iss, now).await?;
-    if !requested || !constant_time_eq(browser_nonce.as_bytes(), claims.nonce.as_bytes()) {
-        return Ok(Err(Refusal::UnknownRequest));
-    }
-    let guest = logins::signable_guest(conn, &claims.sub, &claims.iss, now).await?;
-    Ok(guest.ok_or(Refusal::NotMember))
 }
 
 #[cfg(test)]

@@ -1,5 +1,6 @@
 //! The operator's pages: schools and accounts of the node.
 
+mod audit;
 mod schools;
 mod users;
 
@@ -17,4 +18,5 @@ pub fn router() -> Router<AppState> {
         .route("/admin/utilisateurs/{id}", get(users::show))
         .route("/admin/utilisateurs/{id}/etat", post(users::set_state))
         .route("/admin/utilisateurs/{id}/code", post(users::reset))
+        .route("/admin/journal", get(audit::page))
 }

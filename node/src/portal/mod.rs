@@ -132,6 +132,11 @@ fn tiles(
             label: "Comptes".into(),
             icon: "people",
         });
+        tiles.push(Tile {
+            href: "/admin/journal".into(),
+            label: "Journal".into(),
+            icon: "help",
+        });
     }
     if policy::allows(viewer, Action::ManageFederation) {
         tiles.push(Tile {

@@ -7,6 +7,7 @@ use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use serde::Deserialize;
 
+pub use super::compose::write;
 pub use super::invite::{answer_invitation, directory, invitation_page, invite, invite_page};
 
 use super::SpaceError;
@@ -15,7 +16,7 @@ use super::invitations::{self, Invitation};
 use super::model::{PostText, Role, Settings, SpaceText};
 use super::service;
 use super::store::{self, Member, Post, Report, Space};
-use super::view::{self, MemberView, PostView};
+use super::view::{self, FileView, MemberView, PostView};
 use crate::accounts::Viewer;
 use crate::app::AppState;
 use crate::error::{AppError, AppResult};
@@ -44,6 +45,7 @@ struct SpacePage<'a> {
     host_down: bool,
     host_label: String,
     wall: Vec<PostView>,
+    files_area: Vec<FileView>,
     queue: Vec<PostView>,
     reports: &'a [Report],
     members: Vec<MemberView>,
@@ -62,13 +64,11 @@ pub struct CreateForm {
     local_only: Option<String>,
 }
 
-/// A post, comment or edit.
+/// An edit of a post's text.
 #[derive(Deserialize)]
 pub struct TextForm {
     csrf: String,
     content: String,
-    #[serde(default)]
-    parent: Option<String>,
 }
 
 /// A moderation.
@@ -177,7 +177,7 @@ pub async fn create(
 
 /// The space and the viewer's membership in it (404 when not a member: a space one does not
 /// belong to does not exist for one).
-async fn load(
+pub(super) async fn load(
     state: &AppState,
     viewer: &Viewer,
     id: &str,
@@ -199,7 +199,7 @@ async fn load(
     Ok((space, member.ok_or(AppError::NotFound)?, facts))
 }
 
-async fn show_response(
+pub(super) async fn show_response(
     state: &AppState,
     viewer: &Viewer,
     id: &str,
@@ -211,7 +211,13 @@ async fn show_response(
     let moderate = policy::allows(viewer, Action::ModerateSpace(&facts));
     let posts = store::posts(&state.db, &space.id).await?;
     let names = view::NodeNames::of(state);
-    let (wall, queue) = view::wall(&posts, &me, moderate, &names);
+    let all_files = super::files::of_space(&state.db, &space.id).await?;
+    let files = view::Files {
+        space_id: &space.id,
+        all: &all_files,
+    };
+    let (wall, queue) = view::wall(&posts, &files, &me, moderate, &names);
+    let files_area = view::files_area(&wall);
     let reports = if moderate {
         store::reports(&state.db, &space.id).await?
     } else {
@@ -243,6 +249,7 @@ async fn show_response(
         host_down,
         host_label: names.label(&space.host),
         wall,
+        files_area,
         queue,
         reports: &reports,
         members: members.iter().map(|m| view::member(m, &names)).collect(),
@@ -263,7 +270,7 @@ pub async fn show(
 }
 
 /// Runs a change; a refusal shows the space again with the reason (and the typed text).
-async fn after(
+pub(super) async fn after(
     state: &AppState,
     viewer: &Viewer,
     id: &str,
@@ -287,41 +294,7 @@ async fn after(
     }
 }
 
-/// `POST /espaces/{id}/messages`: a post, or a comment of `parent`.
-pub async fn write(
-    State(state): State<AppState>,
-    viewer: Viewer,
-    Path(id): Path<String>,
-    Form(form): Form<TextForm>,
-) -> AppResult<Response> {
-    viewer.check_csrf(&form.csrf)?;
-    let (space, me, facts) = load(&state, &viewer, &id).await?;
-    policy::require(&viewer, Action::WriteInSpace(&facts))?;
-    let text = match PostText::parse(&form.content) {
-        Ok(text) => text,
-        Err(message) => {
-            return show_response(
-                &state,
-                &viewer,
-                &id,
-                StatusCode::UNPROCESSABLE_ENTITY,
-                Some(message),
-                &form.content,
-            )
-            .await;
-        }
-    };
-    let parent = match form.parent.as_deref().filter(|p| !p.is_empty()) {
-        Some(parent) => Some(post_of(&state, &space, parent).await?),
-        None => None,
-    };
-    let outcome = service::write(&state, &space, &me, parent.as_ref(), &text)
-        .await
-        .map(|_| ());
-    after(&state, &viewer, &id, outcome, &form.content).await
-}
-
-async fn post_of(state: &AppState, space: &Space, post: &str) -> AppResult<Post> {
+pub(super) async fn post_of(state: &AppState, space: &Space, post: &str) -> AppResult<Post> {
     let mut conn = state.db.pool().acquire().await?;
     store::post_in(&mut conn, &space.id, post)
         .await?

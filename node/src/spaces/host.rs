@@ -7,6 +7,7 @@ use serde_json::json;
 use sqlx::AnyConnection;
 
 use super::SpaceError;
+use super::files::{self, Attachment};
 use super::model::{PostStatus, PostText};
 use super::relay::{self, Relay};
 use super::store::{self, Member, Post, Space};
@@ -47,7 +48,9 @@ fn check_active(member: &Member) -> Result<(), SpaceError> {
     }
 }
 
-/// Accepts a post (or comment) by `author`, published or waiting for a moderator.
+/// Accepts a post (or comment) by `author`, with its files, published or waiting for a
+/// moderator.
+#[allow(clippy::too_many_arguments)]
 pub async fn post(
     conn: &mut AnyConnection,
     relay: &mut Relay<'_>,
@@ -56,9 +59,15 @@ pub async fn post(
     object_id: String,
     parent: Option<&Post>,
     text: &PostText,
+    attachments: &[Attachment],
 ) -> Result<Post, SpaceError> {
     check_open(space, relay.now())?;
     check_active(author)?;
+    if !attachments.is_empty() && !space.settings.files_allowed {
+        return Err(refused(
+            "Les fichiers ne sont pas autorisés dans cet espace.",
+        ));
+    }
     if let Some(parent) = parent {
         if !space.settings.comments_on {
             return Err(refused("Les commentaires sont fermés dans cet espace."));
@@ -86,6 +95,7 @@ pub async fn post(
         updated_at: relay.now(),
     };
     store::upsert_post(conn, &space.id, &post).await?;
+    files::attach(conn, &space.id, &post.id, attachments, relay.now()).await?;
     publish(conn, relay, space, &post, parent).await?;
     Ok(post)
 }
@@ -229,7 +239,7 @@ async fn backlog(
             .as_ref()
             .and_then(|id| posts.iter().find(|p| &p.id == id))
             .map(|p| p.object_id.as_str());
-        let inner = update_of(relay, space, post, parent);
+        let inner = update_of(conn, relay, space, post, parent).await?;
         relay.announce(conn, space, &inner, &target).await?;
     }
     Ok(())
@@ -320,24 +330,33 @@ async fn publish(
             nodes
         }
     };
-    let inner = update_of(relay, space, post, parent.map(|p| p.object_id.as_str()));
+    let inner = update_of(
+        conn,
+        relay,
+        space,
+        post,
+        parent.map(|p| p.object_id.as_str()),
+    )
+    .await?;
     relay.announce(conn, space, &inner, &nodes).await?;
     Ok(())
 }
 
-fn update_of(
+async fn update_of(
+    conn: &mut AnyConnection,
     relay: &Relay<'_>,
     space: &Space,
     post: &Post,
     parent: Option<&str>,
-) -> serde_json::Value {
-    json!({
+) -> sqlx::Result<serde_json::Value> {
+    let attachments = files::attachments_json(conn, relay, &post.id).await?;
+    Ok(json!({
         "id": relay.activity_id(),
         "type": "Update",
         "actor": post.author_actor,
         "audience": space.group_id,
-        "object": relay::note(space, post, parent),
-    })
+        "object": relay::note(space, post, parent, attachments),
+    }))
 }
 
 async fn parent_of(

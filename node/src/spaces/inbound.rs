@@ -7,6 +7,7 @@ use serde_json::Value;
 use sqlx::AnyConnection;
 
 use super::SpaceError;
+use super::files::{self, Attachment};
 use super::host::{self, Moderation};
 use super::invitations;
 use super::model::{PostStatus, PostText, Role};
@@ -102,7 +103,12 @@ async fn at_host(
                 ),
                 None => None,
             };
-            let body = PostText::parse(text(note, "content")?).map_err(refused)?;
+            let remote: Vec<Attachment> = files::parse_attachments(note, peer)?
+                .into_iter()
+                .map(Attachment::Remote)
+                .collect();
+            let caption = note["content"].as_str().unwrap_or_default();
+            let body = PostText::caption(caption, !remote.is_empty()).map_err(refused)?;
             host::post(
                 conn,
                 relay,
@@ -111,6 +117,7 @@ async fn at_host(
                 id.to_owned(),
                 parent.as_ref(),
                 &body,
+                &remote,
             )
             .await?;
         }
@@ -217,7 +224,7 @@ async fn announced(
             store::set_member_state(conn, &space.id, actor, "removed").await?;
         }
         "Update" | "Create" if inner["object"]["type"].as_str() == Some("Note") => {
-            copy_post(conn, &space, &inner["object"], &ours, relay.now()).await?;
+            copy_post(conn, &space, &inner["object"], peer, &ours, relay.now()).await?;
         }
         "Update" if inner["object"]["type"].as_str() == Some("Group") => {
             let updated = invitations::space_from_group(&inner["object"], peer, &space.id)?;
@@ -281,14 +288,20 @@ async fn copy_post(
     conn: &mut AnyConnection,
     space: &Space,
     note: &Value,
+    peer: &str,
     ours: &str,
     now: i64,
 ) -> Result<(), SpaceError> {
     let object_id = text(note, "id")?;
+    let remote: Vec<Attachment> = files::parse_attachments(note, peer)?
+        .into_iter()
+        .map(Attachment::Remote)
+        .collect();
     let status = PostStatus::parse(note["entStatus"].as_str().unwrap_or("published"))
         .filter(|s| *s != PostStatus::Sending)
         .ok_or_else(|| refused("statut inconnu"))?;
-    let content = PostText::parse(text(note, "content")?).map_err(refused)?;
+    let caption = note["content"].as_str().unwrap_or_default();
+    let content = PostText::caption(caption, !remote.is_empty()).map_err(refused)?;
     let author = text(note, "attributedTo")?;
     let parent_id = match note["inReplyTo"].as_str() {
         Some(parent) => match store::post_by_object(conn, &space.id, parent).await? {
@@ -317,5 +330,6 @@ async fn copy_post(
         updated_at: now,
     };
     store::upsert_post(conn, &space.id, &post).await?;
+    files::attach(conn, &space.id, &post.id, &remote, now).await?;
     Ok(())
 }

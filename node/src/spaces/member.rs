@@ -7,6 +7,7 @@ use serde_json::{Value, json};
 use sqlx::AnyConnection;
 
 use super::SpaceError;
+use super::files::{self, Attachment, Upload};
 use super::host::{Moderation, check_open};
 use super::model::{PostStatus, PostText};
 use super::relay::{self, Relay};
@@ -47,8 +48,14 @@ pub async fn post(
     me: &Member,
     parent: Option<&Post>,
     text: &PostText,
+    uploads: &[Upload],
 ) -> Result<Post, SpaceError> {
     check_open(space, relay.now())?;
+    if !uploads.is_empty() && !space.settings.files_allowed {
+        return Err(refused(
+            "Les fichiers ne sont pas autorisés dans cet espace.",
+        ));
+    }
     if parent.is_some() && !space.settings.comments_on {
         return Err(refused("Les commentaires sont fermés dans cet espace."));
     }
@@ -67,7 +74,15 @@ pub async fn post(
         updated_at: relay.now(),
     };
     store::upsert_post(conn, &space.id, &post).await?;
-    let note = relay::note(space, &post, parent.map(|p| p.object_id.as_str()));
+    let local: Vec<Attachment> = uploads.iter().cloned().map(Attachment::Local).collect();
+    files::attach(conn, &space.id, &post.id, &local, relay.now()).await?;
+    let attachments = files::attachments_json(conn, relay, &post.id).await?;
+    let note = relay::note(
+        space,
+        &post,
+        parent.map(|p| p.object_id.as_str()),
+        attachments,
+    );
     to_host(conn, relay, space, "Create", me, note, json!({})).await?;
     Ok(post)
 }
@@ -90,7 +105,7 @@ pub async fn edit(
         ..post.clone()
     };
     store::upsert_post(conn, &space.id, &changed).await?;
-    let note = relay::note(space, &changed, None);
+    let note = relay::note(space, &changed, None, Value::Null);
     to_host(conn, relay, space, "Update", me, note, json!({})).await
 }
 

@@ -3,6 +3,9 @@
 //! handlers are in `handlers`; the host's rules in `host`; a member node's side in `member`;
 //! what crosses links in `relay` (out) and `inbound` (in).
 
+mod compose;
+mod fetcher;
+pub mod files;
 mod handlers;
 pub mod host;
 pub mod inbound;
@@ -16,6 +19,7 @@ pub mod store;
 mod view;
 
 use axum::Router;
+use axum::extract::DefaultBodyLimit;
 use axum::routing::{get, post};
 
 use crate::app::AppState;
@@ -38,7 +42,12 @@ pub fn router() -> Router<AppState> {
     Router::new()
         .route("/espaces", get(handlers::list).post(handlers::create))
         .route("/espaces/{id}", get(handlers::show))
-        .route("/espaces/{id}/messages", post(handlers::write))
+        .route(
+            "/espaces/{id}/messages",
+            post(handlers::write).layer(DefaultBodyLimit::max(
+                files::MAX_FILES * files::MAX_FILE_BYTES + 64 * 1024,
+            )),
+        )
         .route(
             "/espaces/{id}/messages/{post}/modifier",
             post(handlers::edit),
@@ -70,9 +79,23 @@ pub fn router() -> Router<AppState> {
             get(handlers::invitation_page).post(handlers::answer_invitation),
         )
         .route("/federation/classes", get(handlers::directory))
+        .route("/espaces/{id}/fichiers/{file}", get(fetcher::local))
+        .route("/federation/files/{id}", get(fetcher::to_peer))
 }
 
 /// `yyyy-mm-dd` of a timestamp for date fields ('' for 0).
 pub fn view_day(secs: &i64) -> String {
     view::day_of(*secs)
+}
+
+/// Starts the job that fetches copies of files other nodes announced.
+pub fn start_file_copies(state: &AppState, shutdown: tokio::sync::watch::Receiver<bool>) {
+    if let Some(federation) = &state.federation {
+        fetcher::start(
+            state.db.clone(),
+            state.clock.clone(),
+            federation.clone(),
+            shutdown,
+        );
+    }
 }

@@ -161,6 +161,14 @@ impl PostText {
         Ok(Self(text.replace("\r\n", "\n")))
     }
 
+    /// The caption of a post that carries files: may be empty.
+    pub fn caption(text: &str, has_files: bool) -> Result<Self, &'static str> {
+        if has_files && text.trim().is_empty() {
+            return Ok(Self(String::new()));
+        }
+        Self::parse(text)
+    }
+
     /// The text.
     pub fn as_str(&self) -> &str {
         &self.0

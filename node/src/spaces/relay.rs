@@ -123,8 +123,9 @@ impl<'a> Relay<'a> {
     }
 }
 
-/// A post as a Note (with what members need to show it: author's name and school, status).
-pub fn note(space: &Space, post: &Post, parent_object: Option<&str>) -> Value {
+/// A post as a Note (with what members need to show it: author's name and school, status,
+/// and its files as `attachments` built by `files::attachments_json`).
+pub fn note(space: &Space, post: &Post, parent_object: Option<&str>, attachments: Value) -> Value {
     json!({
         "id": post.object_id,
         "type": "Note",
@@ -137,6 +138,7 @@ pub fn note(space: &Space, post: &Post, parent_object: Option<&str>) -> Value {
         "entAuthorName": post.author_name,
         "entAuthorSchool": post.author_school,
         "entStatus": post.status.code(),
+        "attachment": attachments,
     })
 }
 

@@ -8,6 +8,7 @@ use ent_federation::service::Shared;
 use sqlx::{Any, AnyConnection, Transaction};
 
 use super::SpaceError;
+use super::files::{Attachment, Upload};
 use super::host::{self, Moderation};
 use super::invitations::{self, Invitation, RemoteClass};
 use super::member;
@@ -151,14 +152,16 @@ pub async fn write(
     me: &Member,
     parent: Option<&Post>,
     text: &PostText,
+    uploads: &[Upload],
 ) -> Result<Post, SpaceError> {
     let mut change = Change::begin(state).await?;
     let (conn, relay) = change.parts();
     let post = if space.is_ours() {
         let object_id = relay.url(&format!("/federation/objects/{}", crate::store::new_id()));
-        host::post(conn, relay, space, me, object_id, parent, text).await?
+        let local: Vec<Attachment> = uploads.iter().cloned().map(Attachment::Local).collect();
+        host::post(conn, relay, space, me, object_id, parent, text, &local).await?
     } else {
-        member::post(conn, relay, space, me, parent, text).await?
+        member::post(conn, relay, space, me, parent, text, uploads).await?
     };
     change.commit().await?;
     Ok(post)

@@ -1,6 +1,7 @@
 //! What the space pages show: posts arranged for one viewer (what they may see, with the
 //! actions they may take), members with badges saying where they come from.
 
+use super::files::FileMeta;
 use super::model::{PostStatus, Role, render_text};
 use super::store::{Member, Post};
 use crate::app::AppState;
@@ -66,6 +67,33 @@ pub struct PostView {
     pub mine: bool,
     /// Its comments.
     pub comments: Vec<PostView>,
+    /// Its files.
+    pub files: Vec<FileView>,
+}
+
+/// A file as a post (or the files area) shows it.
+#[derive(Debug, Clone)]
+pub struct FileView {
+    /// Where members download it.
+    pub url: String,
+    /// File name.
+    pub name: String,
+    /// `image`, `audio` or `pdf`.
+    pub kind: &'static str,
+    /// "1,2 Mo".
+    pub size: String,
+    /// The bytes are here (a copy may still be on its way).
+    pub present: bool,
+}
+
+fn file_view(space_id: &str, f: &FileMeta) -> FileView {
+    FileView {
+        url: format!("/espaces/{space_id}/fichiers/{}", f.id),
+        name: f.name.clone(),
+        kind: f.kind(),
+        size: f.size_label(),
+        present: f.present(),
+    }
 }
 
 /// A member with their badge.
@@ -107,7 +135,8 @@ pub fn member(m: &Member, names: &NodeNames) -> MemberView {
     }
 }
 
-fn visible(post: &Post, me: &Member, moderate: bool) -> bool {
+/// Whether `me` may see `post`.
+pub fn visible(post: &Post, me: &Member, moderate: bool) -> bool {
     match post.status {
         PostStatus::Published => true,
         PostStatus::Hidden => moderate,
@@ -115,8 +144,14 @@ fn visible(post: &Post, me: &Member, moderate: bool) -> bool {
     }
 }
 
-fn one(post: &Post, me: &Member, names: &NodeNames) -> PostView {
+fn one(post: &Post, me: &Member, names: &NodeNames, files: &Files<'_>) -> PostView {
     PostView {
+        files: files
+            .all
+            .iter()
+            .filter(|f| f.post_id == post.id)
+            .map(|f| file_view(files.space_id, f))
+            .collect(),
         id: post.id.clone(),
         author: post.author_name.clone(),
         badge: badge(&post.author_school, &post.author_node, names),
@@ -134,10 +169,31 @@ fn one(post: &Post, me: &Member, names: &NodeNames) -> PostView {
     }
 }
 
+/// The files of a space, to attach to the posts shown.
+pub struct Files<'a> {
+    /// The space.
+    pub space_id: &'a str,
+    /// Its files.
+    pub all: &'a [FileMeta],
+}
+
+/// The files area: files of the posts the viewer sees, newest first.
+pub fn files_area(wall: &[PostView]) -> Vec<FileView> {
+    wall.iter()
+        .flat_map(|p| {
+            p.files
+                .iter()
+                .chain(p.comments.iter().flat_map(|c| c.files.iter()))
+        })
+        .cloned()
+        .collect()
+}
+
 /// The wall (top-level posts with their comments, newest first) and, for moderators, the
 /// queue of posts waiting for approval.
 pub fn wall(
     posts: &[Post],
+    files: &Files<'_>,
     me: &Member,
     moderate: bool,
     names: &NodeNames,
@@ -146,20 +202,20 @@ pub fn wall(
     let mut queue = Vec::new();
     for post in posts.iter().filter(|p| p.parent_id.is_none()) {
         if moderate && post.status == PostStatus::Pending {
-            queue.push(one(post, me, names));
+            queue.push(one(post, me, names, files));
         }
         if visible(post, me, moderate) {
-            let mut view = one(post, me, names);
+            let mut view = one(post, me, names, files);
             view.comments = posts
                 .iter()
                 .filter(|c| c.parent_id.as_deref() == Some(post.id.as_str()))
                 .filter(|c| {
                     if moderate && c.status == PostStatus::Pending {
-                        queue.push(one(c, me, names));
+                        queue.push(one(c, me, names, files));
                     }
                     visible(c, me, moderate)
                 })
-                .map(|c| one(c, me, names))
+                .map(|c| one(c, me, names, files))
                 .collect();
             wall.push(view);
         }

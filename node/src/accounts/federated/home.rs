@@ -102,6 +102,15 @@ fn refuse_with(
 /// What a guest account of this node may not do: carry its identity to a third node.
 const GUEST_REFUSED: &str = "Un compte invité ne peut pas servir à se connecter à un autre ENT.";
 
+/// The school named to the asking node: the user's first.
+fn school_of(viewer: &Viewer) -> String {
+    viewer
+        .memberships
+        .first()
+        .map(|m| m.school_name.clone())
+        .unwrap_or_default()
+}
+
 fn encode(value: &str) -> String {
     url::form_urlencoded::byte_serialize(value.as_bytes()).collect()
 }
@@ -134,21 +143,20 @@ pub async fn authorize_page(
     {
         return refuse_with(&state, Some(&viewer), StatusCode::FORBIDDEN, GUEST_REFUSED);
     }
-    let actor = persons::ensure(&state.db, viewer.id(), state.clock.now())
-        .await
-        .map_err(AppError::internal)?;
-    let school = viewer
-        .memberships
-        .first()
-        .map(|m| m.school_name.clone())
-        .unwrap_or_else(|| "—".into());
+    // What the token will carry (the Person actor itself is made only on approval).
+    let initial = viewer.user.last_name.chars().next();
+    let name = match initial {
+        Some(c) => format!("{} {c}.", viewer.user.first_name),
+        None => viewer.user.first_name.clone(),
+    };
+    let school = school_of(&viewer);
     let html = render(&ApprovePage {
         page: viewer.page("Connexion à un autre ENT", &state.config.node.name),
         label: &label,
         host: &host,
         nonce: &request.nonce,
-        name: &actor.display_name,
-        school: &school,
+        name: &name,
+        school: if school.is_empty() { "—" } else { &school },
     })?;
     Ok(html.into_response())
 }
@@ -203,11 +211,7 @@ pub async fn authorize(
         nonce: form.nonce.clone(),
         jti: csrf::random_token(),
         name: actor.display_name.clone(),
-        school: viewer
-            .memberships
-            .first()
-            .map(|m| m.school_name.clone())
-            .unwrap_or_default(),
+        school: school_of(&viewer),
     };
     let signed =
         token::sign(shared.identity.private_key_pem(), &claims).map_err(AppError::internal)?;

@@ -1,0 +1,217 @@
+//! Copies of files: a background job fetches the files other nodes announced (signed GET,
+//! checked against the announced size, SHA-256 and type), retrying with a capped backoff; and
+//! the routes that serve files, to members of this node and to linked nodes holding the space.
+
+use std::time::Duration;
+
+use axum::extract::{Path, State};
+use axum::http::{HeaderMap, Uri, header};
+use axum::response::{IntoResponse, Response};
+use ent_federation::service::Shared;
+use sha2::{Digest, Sha256};
+use sqlx::Row;
+use tokio::sync::watch;
+
+use super::files::{self, FileMeta, MAX_FILE_BYTES};
+use super::store;
+use crate::accounts::Viewer;
+use crate::app::AppState;
+use crate::error::{AppError, AppResult};
+use crate::policy::{self, Action, SpaceFacts};
+use crate::store::{Clock, Db};
+
+/// Files fetched per pass.
+const PER_PASS: i64 = 8;
+
+/// Starts the job; it stops when `shutdown` turns true or its sender is dropped.
+pub fn start(
+    db: Db,
+    clock: Clock,
+    federation: ent_federation::Federation,
+    mut shutdown: watch::Receiver<bool>,
+) {
+    tokio::spawn(async move {
+        // A short period: a file usually arrives a moment after its post; an idle pass is one
+        // indexed query.
+        let mut tick = tokio::time::interval(Duration::from_secs(1));
+        tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+        loop {
+            tokio::select! {
+                _ = tick.tick() => {
+                    if let Err(error) = pass(&db, &clock, federation.shared()).await {
+                        tracing::error!(%error, "spaces: file copies not fetched");
+                    }
+                }
+                changed = shutdown.changed() => {
+                    if changed.is_err() || *shutdown.borrow() {
+                        return;
+                    }
+                }
+            }
+        }
+    });
+}
+
+/// Fetches the missing files that are due; returns how many arrived.
+pub async fn pass(db: &Db, clock: &Clock, shared: &Shared) -> sqlx::Result<usize> {
+    let rows = sqlx::query(
+        "SELECT id, source_url, size, sha256, media_type, attempts FROM space_files \
+         WHERE state = 'missing' AND next_attempt_at <= $1 ORDER BY next_attempt_at, id LIMIT $2",
+    )
+    .bind(clock.now())
+    .bind(PER_PASS)
+    .fetch_all(db.pool())
+    .await?;
+    let mut arrived = 0;
+    for row in rows {
+        let (id, url, size, sha256, media_type, attempts): (
+            String,
+            String,
+            i64,
+            String,
+            String,
+            i64,
+        ) = (
+            row.get(0),
+            row.get(1),
+            row.get(2),
+            row.get(3),
+            row.get(4),
+            row.get(5),
+        );
+        match fetch(shared, &url, size, &sha256, &media_type).await {
+            Ok(bytes) => {
+                let mut tx = db.begin_write().await?;
+                let still: Option<String> =
+                    sqlx::query_scalar("SELECT state FROM space_files WHERE id = $1")
+                        .bind(&id)
+                        .fetch_optional(&mut *tx)
+                        .await?;
+                if still.as_deref() == Some("missing") {
+                    files::store_bytes(&mut tx, &id, &bytes).await?;
+                    sqlx::query("UPDATE space_files SET state = 'present' WHERE id = $1")
+                        .bind(&id)
+                        .execute(&mut *tx)
+                        .await?;
+                    arrived += 1;
+                }
+                tx.commit().await?;
+            }
+            Err(why) => {
+                let wait = (2_i64 << attempts.min(9)).min(900);
+                tracing::info!(file = id, %why, wait, "spaces: file copy not fetched yet");
+                sqlx::query("UPDATE space_files SET attempts = attempts + 1, next_attempt_at = $2 WHERE id = $1")
+                    .bind(&id)
+                    .bind(clock.now() + wait)
+                    .execute(db.pool())
+                    .await?;
+            }
+        }
+    }
+    Ok(arrived)
+}
+
+async fn fetch(
+    shared: &Shared,
+    url: &str,
+    size: i64,
+    sha256: &str,
+    media_type: &str,
+) -> Result<Vec<u8>, String> {
+    let url = url::Url::parse(url).map_err(|e| e.to_string())?;
+    let fetched = ent_federation::fetch::signed_get_limited(shared, &url, MAX_FILE_BYTES + 1)
+        .await
+        .map_err(|e| e.to_string())?;
+    if fetched.status != 200 {
+        return Err(format!("statut {}", fetched.status));
+    }
+    let bytes = fetched.body;
+    if bytes.len() as i64 != size || hex::encode(Sha256::digest(&bytes)) != sha256 {
+        return Err("taille ou empreinte différente de l'annonce".into());
+    }
+    if infer::get(&bytes).map(|t| t.mime_type()) != Some(media_type) {
+        return Err("type différent de l'annonce".into());
+    }
+    Ok(bytes)
+}
+
+fn file_response(file: &FileMeta, bytes: Vec<u8>) -> Response {
+    let encoded: String = url::form_urlencoded::byte_serialize(file.name.as_bytes()).collect();
+    (
+        [
+            (header::CONTENT_TYPE, file.media_type.clone()),
+            (
+                header::CONTENT_DISPOSITION,
+                format!("inline; filename*=UTF-8''{encoded}"),
+            ),
+            (header::CACHE_CONTROL, "private, max-age=3600".to_owned()),
+            // A file is never a page: no script, no form, whatever it claims to be.
+            (
+                header::CONTENT_SECURITY_POLICY,
+                "sandbox; default-src 'none'".to_owned(),
+            ),
+        ],
+        bytes,
+    )
+        .into_response()
+}
+
+/// `GET /espaces/{id}/fichiers/{file}`: a file of a post the member may see.
+pub async fn local(
+    State(state): State<AppState>,
+    viewer: Viewer,
+    Path((id, file)): Path<(String, String)>,
+) -> AppResult<Response> {
+    let mut conn = state.db.pool().acquire().await?;
+    let me = store::member_by_user(&mut conn, &id, viewer.id())
+        .await?
+        .filter(|m| m.state == "active");
+    let facts = SpaceFacts {
+        role: me.as_ref().map(|m| m.role),
+    };
+    if !policy::allows(&viewer, Action::ViewSpace(&facts)) {
+        return Err(AppError::NotFound);
+    }
+    let me = me.ok_or(AppError::NotFound)?;
+    let (meta, bytes) = files::with_bytes(&state.db, &id, &file)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    let post = store::post_in(&mut conn, &id, &meta.post_id)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    let moderate = policy::allows(&viewer, Action::ModerateSpace(&facts));
+    if !super::view::visible(&post, &me, moderate) {
+        return Err(AppError::NotFound);
+    }
+    Ok(file_response(&meta, bytes))
+}
+
+/// `GET /federation/files/{id}`: to a linked node that hosts the space or has members in it.
+pub async fn to_peer(
+    State(state): State<AppState>,
+    uri: Uri,
+    headers: HeaderMap,
+    Path(file): Path<String>,
+) -> AppResult<Response> {
+    let peer = crate::federation::handlers::spaces_peer(&state, &uri, &headers).await?;
+    let row = sqlx::query(
+        "SELECT s.id, s.host FROM space_files f JOIN spaces s ON s.id = f.space_id WHERE f.id = $1",
+    )
+    .bind(&file)
+    .fetch_optional(state.db.pool())
+    .await?
+    .ok_or(AppError::NotFound)?;
+    let (space_id, host): (String, String) = (row.get(0), row.get(1));
+    let mut conn = state.db.pool().acquire().await?;
+    if host != peer
+        && !store::member_nodes(&mut conn, &space_id)
+            .await?
+            .contains(&peer)
+    {
+        return Err(AppError::NotFound);
+    }
+    let (meta, bytes) = files::with_bytes(&state.db, &space_id, &file)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    Ok(file_response(&meta, bytes))
+}
