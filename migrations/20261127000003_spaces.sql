@@ -113,7 +113,11 @@ CREATE TABLE space_invitations (
     class_label TEXT NOT NULL,
     teacher_label TEXT NOT NULL,
     headcount BIGINT NOT NULL,
-    -- open, accepted, refused, withdrawn
+    -- 'class' (a teacher answers for a class) or 'teacher' (one teacher, who joins as a guest).
+    kind TEXT NOT NULL DEFAULT 'class',
+    -- For a teacher: their Person actor URL (host) or their account (invited node).
+    invitee TEXT NOT NULL DEFAULT '',
+    -- open, accepted, refused, declined, withdrawn
     state TEXT NOT NULL,
     -- Why it was refused (quota reached…), shown to the teacher.
     note TEXT NOT NULL DEFAULT '',

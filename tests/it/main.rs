@@ -27,4 +27,5 @@ mod spaces;
 mod spaces_across;
 mod spaces_authority;
 mod spaces_files;
+mod spaces_invitations;
 mod spaces_privacy;

@@ -8,7 +8,8 @@ use axum::response::{IntoResponse, Redirect, Response};
 use serde::Deserialize;
 
 pub use super::compose::write;
-pub use super::invite::{answer_invitation, directory, invitation_page, invite, invite_page};
+pub use super::directory::serve as directory;
+pub use super::invite::{answer_invitation, invitation_page, invite, invite_page};
 
 use super::SpaceError;
 use super::host::Moderation;

@@ -9,10 +9,10 @@ use sqlx::AnyConnection;
 use super::SpaceError;
 use super::files::{self, Attachment};
 use super::host::{self, Moderation};
-use super::invitations;
 use super::model::{PostStatus, PostText, Role};
 use super::relay::Relay;
 use super::store::{self, Member, Post, Space};
+use super::{invited, joining};
 
 fn refused(message: impl Into<String>) -> SpaceError {
     SpaceError::Refused(message.into())
@@ -47,9 +47,9 @@ pub async fn apply(
 ) -> Result<(), SpaceError> {
     match text(activity, "type")? {
         "Announce" => announced(conn, relay, peer, activity).await,
-        "Invite" => invitations::received(conn, relay, peer, activity).await,
-        "Reject" => invitations::rejected(conn, peer, activity).await,
-        "Join" => invitations::join_received(conn, relay, peer, activity).await,
+        "Invite" => invited::received(conn, relay, peer, activity).await,
+        "Reject" => joining::rejected(conn, peer, activity).await,
+        "Join" => joining::join_received(conn, relay, peer, activity).await,
         _ => at_host(conn, relay, peer, activity).await,
     }
 }
@@ -227,7 +227,7 @@ async fn announced(
             copy_post(conn, &space, &inner["object"], peer, &ours, relay.now()).await?;
         }
         "Update" if inner["object"]["type"].as_str() == Some("Group") => {
-            let updated = invitations::space_from_group(&inner["object"], peer, &space.id)?;
+            let updated = invited::space_from_group(&inner["object"], peer, &space.id)?;
             store::update_space(
                 conn,
                 &Space {

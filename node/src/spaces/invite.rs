@@ -5,12 +5,13 @@
 use askama::Template;
 use axum::body::Bytes;
 use axum::extract::{Path, State};
-use axum::http::{HeaderMap, StatusCode, Uri, header};
+use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
-use ent_config::Scope;
 
 use super::SpaceError;
-use super::invitations::{self, Invitation, RemoteClass};
+use super::directory::PeerDirectory;
+use super::invitations::{self, Invitation};
+use super::joining::Invitee;
 use super::service;
 use super::store::{self, Space};
 use crate::accounts::Viewer;
@@ -22,25 +23,13 @@ use crate::error::{AppError, AppResult};
 use crate::policy::{self, Action, SpaceFacts};
 use crate::web::{Page, render};
 
-/// Classes of one linked node, or why they could not be listed.
-pub struct PeerClasses {
-    /// The peer's domain.
-    pub peer: String,
-    /// The link's label.
-    pub label: String,
-    /// Its classes (empty when unreachable).
-    pub classes: Vec<RemoteClass>,
-    /// "injoignable" when the directory could not be read.
-    pub problem: Option<String>,
-}
-
 #[derive(Template)]
 #[template(path = "space_invite.html")]
 struct InvitePage<'a> {
     page: Page<'a>,
     space: &'a Space,
     local: &'a [ClassRow],
-    remote: &'a [PeerClasses],
+    remote: &'a [PeerDirectory],
     sent: &'a [Invitation],
     message: Option<&'a str>,
 }
@@ -88,41 +77,6 @@ async fn owned_space(state: &AppState, viewer: &Viewer, id: &str) -> AppResult<S
     Ok(space)
 }
 
-/// The classes every active spaces link shares, fetched now (signed GET).
-async fn remote_classes(state: &AppState) -> Vec<PeerClasses> {
-    let Some(federation) = &state.federation else {
-        return Vec::new();
-    };
-    let mut all = Vec::new();
-    for (peer, _) in federation.recipients(Some(Scope::Spaces)) {
-        let label = federation
-            .shared()
-            .links
-            .configured(&peer)
-            .map(|p| p.config.label)
-            .unwrap_or_default();
-        let url = ent_federation::actors::join(
-            &federation.shared().peer_base(&peer),
-            "/federation/classes",
-        );
-        let fetched = ent_federation::fetch::signed_get(federation.shared(), &url).await;
-        let parsed = fetched
-            .ok()
-            .filter(|f| f.status == 200)
-            .and_then(|f| serde_json::from_slice::<Vec<RemoteClass>>(&f.body).ok());
-        let problem = parsed
-            .is_none()
-            .then(|| "ENT injoignable pour l'instant : réessayez plus tard.".to_owned());
-        all.push(PeerClasses {
-            peer,
-            label,
-            classes: parsed.unwrap_or_default(),
-            problem,
-        });
-    }
-    all
-}
-
 async fn invite_response(
     state: &AppState,
     viewer: &Viewer,
@@ -138,7 +92,7 @@ async fn invite_response(
     let remote = if space.local_only {
         Vec::new()
     } else {
-        remote_classes(state).await
+        super::directory::of_linked_nodes(state).await
     };
     let sent = invitations::sent(&state.db, &space.id).await?;
     let html = render(&InvitePage {
@@ -188,15 +142,16 @@ pub async fn invite(
                 .await
                 .map(|n| format!("{n} membre(s) ajouté(s) : {}.", class.name))
         }
-        "remote" => {
-            invite_remote(
-                &state,
-                &viewer,
-                &space,
-                field(&form, "peer"),
-                field(&form, "class_url"),
-            )
-            .await
+        kind @ ("remote" | "teacher") => {
+            let url = field(
+                &form,
+                if kind == "remote" {
+                    "class_url"
+                } else {
+                    "teacher_url"
+                },
+            );
+            invite_remote(&state, &viewer, &space, field(&form, "peer"), kind, url).await
         }
         _ => Err(SpaceError::Refused("Choisissez une classe.".into())),
     };
@@ -223,28 +178,48 @@ async fn invite_remote(
     viewer: &Viewer,
     space: &Space,
     peer: &str,
-    class_url: &str,
+    kind: &str,
+    url: &str,
 ) -> Result<String, SpaceError> {
-    // The class is read again from the peer's directory: what the form says is not trusted.
-    let class = remote_classes(state)
+    // The invitee is read again from the peer's directory: what the form says is not trusted.
+    let gone = || SpaceError::Refused("Cette invitation n'est plus proposée par cet ENT.".into());
+    let directory = super::directory::of_linked_nodes(state)
         .await
         .into_iter()
-        .filter(|p| p.peer == peer)
-        .flat_map(|p| p.classes)
-        .find(|c| c.url == class_url)
-        .ok_or_else(|| {
-            SpaceError::Refused("Cette classe n'est plus proposée par cet ENT.".into())
-        })?;
+        .find(|p| p.peer == peer)
+        .ok_or_else(gone)?
+        .directory;
     let mut conn = state.db.pool().acquire().await?;
     let me = store::member_by_user(&mut conn, &space.id, viewer.id())
         .await?
         .ok_or_else(|| SpaceError::Refused("Vous ne faites pas partie de cet espace.".into()))?;
     drop(conn);
-    service::invite_remote_class(state, space, &me, peer, &class).await?;
-    Ok(format!(
-        "Invitation envoyée à {} ({}).",
-        class.teacher, class.name
-    ))
+    let (invitee, label) = match kind {
+        "remote" => {
+            let class = directory
+                .classes
+                .iter()
+                .find(|c| c.url == url)
+                .ok_or_else(gone)?;
+            (
+                Invitee::Class(class),
+                format!("{} ({})", class.teacher, class.name),
+            )
+        }
+        _ => {
+            let teacher = directory
+                .teachers
+                .iter()
+                .find(|t| t.url == url)
+                .ok_or_else(gone)?;
+            (
+                Invitee::Teacher(teacher),
+                format!("{} ({})", teacher.name, teacher.school),
+            )
+        }
+    };
+    service::invite_remote(state, space, &me, peer, invitee).await?;
+    Ok(format!("Invitation envoyée à {label}."))
 }
 
 async fn received_invitation(
@@ -255,14 +230,21 @@ async fn received_invitation(
     let invitation = invitations::received_one(&state.db, id)
         .await?
         .ok_or(AppError::NotFound)?;
-    let class = classes::by_id(&state.db, &invitation.class_ref)
-        .await?
-        .ok_or(AppError::NotFound)?;
-    let facts = classes::facts(&state.db, &class, viewer).await?;
+    // A class invitation is answered by a teacher of the class; a personal one by its invitee.
+    let concerned = if invitation.is_for_a_teacher() {
+        invitation.invitee == viewer.id()
+    } else {
+        let class = classes::by_id(&state.db, &invitation.class_ref)
+            .await?
+            .ok_or(AppError::NotFound)?;
+        classes::facts(&state.db, &class, viewer)
+            .await?
+            .viewer_teaches
+    };
     policy::require(
         viewer,
         Action::InviteClasses {
-            viewer_teaches: facts.viewer_teaches,
+            viewer_teaches: concerned,
         },
     )?;
     let mut conn = state.db.pool().acquire().await?;
@@ -322,56 +304,4 @@ pub async fn answer_invitation(
         Err(SpaceError::Refused(message)) => Err(AppError::Invalid(message)),
         Err(SpaceError::Storage(e)) => Err(e.into()),
     }
-}
-
-/// `GET /federation/classes`: to a linked node with the `spaces` scope only (signed), the
-/// classes of this school year as teachers of other nodes may invite them: name, level,
-/// school, teacher's display name, headcount. Nothing about any pupil.
-pub async fn directory(
-    State(state): State<AppState>,
-    uri: Uri,
-    headers: HeaderMap,
-) -> AppResult<Response> {
-    let peer = crate::federation::handlers::spaces_peer(&state, &uri, &headers).await?;
-    let federation = state.federation.as_ref().ok_or(AppError::NotFound)?;
-    let year = SchoolYear::containing(state.clock.today()).0;
-    let rows: Vec<(String, String, String, String, i64)> = sqlx::query_as(
-        "SELECT c.id, c.name, c.levels, s.name, (SELECT COUNT(*) FROM class_members p WHERE p.class_id = c.id AND p.role = 'pupil') \
-         FROM classes c JOIN schools s ON s.id = c.school_id WHERE c.school_year = $1 ORDER BY s.name, c.name",
-    )
-    .bind(i64::from(year))
-    .fetch_all(state.db.pool())
-    .await?;
-    let mut list = Vec::new();
-    for (id, name, levels, school, headcount) in rows {
-        let teachers = classes::members(&state.db, &id, "teacher").await?;
-        list.push(RemoteClass {
-            url: federation
-                .local_url(&format!("/federation/classes/{id}"))
-                .to_string(),
-            name,
-            level: levels.replace(',', " · "),
-            school,
-            teacher: teachers
-                .first()
-                .map(MemberRow::short_name)
-                .unwrap_or_default(),
-            headcount,
-        });
-    }
-    let mut conn = state.db.pool().acquire().await?;
-    crate::users::store::audit(
-        &mut conn,
-        state.clock.now(),
-        None,
-        "space.directory",
-        &peer,
-        "liste des classes invitables lue",
-    )
-    .await?;
-    Ok((
-        [(header::CONTENT_TYPE, ent_federation::ACTIVITY_CONTENT_TYPE)],
-        serde_json::to_string(&list).map_err(AppError::internal)?,
-    )
-        .into_response())
 }

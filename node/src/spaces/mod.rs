@@ -4,6 +4,7 @@
 //! what crosses links in `relay` (out) and `inbound` (in).
 
 mod compose;
+mod directory;
 mod fetcher;
 pub mod files;
 mod handlers;
@@ -11,6 +12,8 @@ pub mod host;
 pub mod inbound;
 pub mod invitations;
 mod invite;
+pub mod invited;
+pub mod joining;
 pub mod member;
 pub mod model;
 pub mod relay;

@@ -10,7 +10,9 @@ use sqlx::{Any, AnyConnection, Transaction};
 use super::SpaceError;
 use super::files::{Attachment, Upload};
 use super::host::{self, Moderation};
-use super::invitations::{self, Invitation, RemoteClass};
+use super::invitations::Invitation;
+use super::invited;
+use super::joining::{self, Invitee};
 use super::member;
 use super::model::{PostText, Role, Settings, SpaceText};
 use super::relay::Relay;
@@ -315,22 +317,23 @@ pub async fn invite_local_class(
     Ok(added)
 }
 
-/// Invites a class of a linked node.
-pub async fn invite_remote_class(
+/// Invites a class or a teacher of a linked node.
+pub async fn invite_remote(
     state: &AppState,
     space: &Space,
     me: &Member,
     peer: &str,
-    class: &RemoteClass,
+    invitee: Invitee<'_>,
 ) -> Result<Invitation, SpaceError> {
     let mut change = Change::begin(state).await?;
     let (conn, relay) = change.parts();
-    let invitation = invitations::invite_class(conn, relay, space, me, peer, class).await?;
+    let invitation = joining::invite(conn, relay, space, me, peer, invitee).await?;
     change.commit().await?;
     Ok(invitation)
 }
 
-/// The invited class's teacher accepts, with the chosen pupils.
+/// The invited teacher accepts: for a class, with the chosen pupils (the teacher moderates);
+/// invited alone, as a guest.
 pub async fn accept_invitation(
     state: &AppState,
     invitation: &Invitation,
@@ -339,31 +342,29 @@ pub async fn accept_invitation(
 ) -> Result<(), SpaceError> {
     let mut change = Change::begin(state).await?;
     let (conn, relay) = change.parts();
-    let mut people = Vec::new();
-    let teacher = local_member(
-        conn,
-        relay.shared(),
-        teacher_id,
-        Role::Moderator,
-        relay.now(),
-    )
-    .await?;
-    people.push((teacher_id.to_owned(), teacher));
-    for id in pupil_ids {
-        let pupil = local_member(conn, relay.shared(), id, Role::Member, relay.now()).await?;
-        people.push((id.clone(), pupil));
+    let (shared, now) = (relay.shared(), relay.now());
+    let role = if invitation.is_for_a_teacher() {
+        Role::Guest
+    } else {
+        Role::Moderator
+    };
+    let mut people = vec![local_member(conn, shared, teacher_id, role, now).await?];
+    if !invitation.is_for_a_teacher() {
+        for id in pupil_ids {
+            people.push(local_member(conn, shared, id, Role::Member, now).await?);
+        }
     }
-    invitations::accept(conn, relay, invitation, &people).await?;
+    invited::accept(conn, relay, invitation, &people).await?;
     Ok(change.commit().await?)
 }
 
-/// The invited class's teacher declines.
+/// The invited teacher declines.
 pub async fn decline_invitation(
     state: &AppState,
     invitation: &Invitation,
 ) -> Result<(), SpaceError> {
     let mut change = Change::begin(state).await?;
     let (conn, relay) = change.parts();
-    invitations::decline(conn, relay, invitation).await?;
+    invited::decline(conn, relay, invitation).await?;
     Ok(change.commit().await?)
 }

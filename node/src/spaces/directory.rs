@@ -1,0 +1,135 @@
+//! The directory a node shares with its linked nodes (spaces scope) so that their teachers can
+//! invite: classes of the school year (name, level, school, teacher, headcount) and teachers
+//! (display name and school). Nothing about any pupil.
+
+use axum::extract::State;
+use axum::http::{HeaderMap, Uri, header};
+use axum::response::{IntoResponse, Response};
+use ent_config::Scope;
+use sqlx::Row;
+
+use super::invitations::{Directory, RemoteClass, RemoteTeacher};
+use crate::app::AppState;
+use crate::classes::store::{self as classes, MemberRow};
+use crate::domain::SchoolYear;
+use crate::error::{AppError, AppResult};
+
+/// The directory of one linked node, or why it could not be read.
+pub struct PeerDirectory {
+    /// The peer's domain.
+    pub peer: String,
+    /// The link's label.
+    pub label: String,
+    /// What it shares (empty when unreachable).
+    pub directory: Directory,
+    /// Set when the directory could not be read.
+    pub problem: Option<String>,
+}
+
+/// Reads the directory of every active spaces link now (signed GETs).
+pub async fn of_linked_nodes(state: &AppState) -> Vec<PeerDirectory> {
+    let Some(federation) = &state.federation else {
+        return Vec::new();
+    };
+    let mut all = Vec::new();
+    for (peer, _) in federation.recipients(Some(Scope::Spaces)) {
+        let shared = federation.shared();
+        let label = shared
+            .links
+            .configured(&peer)
+            .map(|p| p.config.label)
+            .unwrap_or_default();
+        let url = ent_federation::actors::join(&shared.peer_base(&peer), "/federation/classes");
+        let parsed = ent_federation::fetch::signed_get(shared, &url)
+            .await
+            .ok()
+            .filter(|f| f.status == 200)
+            .and_then(|f| serde_json::from_slice::<Directory>(&f.body).ok());
+        let problem = parsed
+            .is_none()
+            .then(|| "ENT injoignable pour l'instant : réessayez plus tard.".to_owned());
+        all.push(PeerDirectory {
+            peer,
+            label,
+            directory: parsed.unwrap_or_default(),
+            problem,
+        });
+    }
+    all
+}
+
+/// `GET /federation/classes`: the directory, to a linked node with the `spaces` scope only
+/// (signed); each read is in the audit log.
+pub async fn serve(
+    State(state): State<AppState>,
+    uri: Uri,
+    headers: HeaderMap,
+) -> AppResult<Response> {
+    let peer = crate::federation::handlers::spaces_peer(&state, &uri, &headers).await?;
+    let federation = state.federation.as_ref().ok_or(AppError::NotFound)?;
+    let year = SchoolYear::containing(state.clock.today()).0;
+    let rows: Vec<(String, String, String, String, i64)> = sqlx::query_as(
+        "SELECT c.id, c.name, c.levels, s.name, (SELECT COUNT(*) FROM class_members p WHERE p.class_id = c.id AND p.role = 'pupil') \
+         FROM classes c JOIN schools s ON s.id = c.school_id WHERE c.school_year = $1 ORDER BY s.name, c.name",
+    )
+    .bind(i64::from(year))
+    .fetch_all(state.db.pool())
+    .await?;
+    let mut directory = Directory::default();
+    for (id, name, levels, school, headcount) in rows {
+        let teachers = classes::members(&state.db, &id, "teacher").await?;
+        directory.classes.push(RemoteClass {
+            url: federation
+                .local_url(&format!("/federation/classes/{id}"))
+                .to_string(),
+            name,
+            level: levels.replace(',', " · "),
+            school,
+            teacher: teachers
+                .first()
+                .map(MemberRow::short_name)
+                .unwrap_or_default(),
+            headcount,
+        });
+    }
+    let teachers = sqlx::query(
+        "SELECT u.id, u.first_name, COALESCE(u.usage_name, u.last_name), MIN(s.name) FROM users u \
+         JOIN memberships m ON m.user_id = u.id JOIN schools s ON s.id = m.school_id \
+         WHERE u.active = 1 AND m.profile IN ('teacher', 'director') \
+         GROUP BY u.id, u.first_name, u.usage_name, u.last_name ORDER BY 4, 2",
+    )
+    .fetch_all(state.db.pool())
+    .await?;
+    let mut conn = state.db.pool().acquire().await?;
+    for row in teachers {
+        let (user_id, first, last, school): (String, String, String, String) =
+            (row.get(0), row.get(1), row.get(2), row.get(3));
+        let actor =
+            crate::federation::persons::ensure_in(&mut conn, &user_id, state.clock.now()).await?;
+        let initial = last
+            .chars()
+            .next()
+            .map(|c| format!(" {c}."))
+            .unwrap_or_default();
+        directory.teachers.push(RemoteTeacher {
+            url: crate::federation::persons::actor_url(federation, &actor.id),
+            name: format!("{first}{initial}"),
+            school,
+        });
+    }
+    crate::users::store::audit(
+        &mut conn,
+        state.clock.now(),
+        None,
+        "space.directory",
+        &peer,
+        "annuaire des classes et enseignants invitables lu",
+    )
+    .await?;
+    let body = serde_json::to_string(&directory).map_err(AppError::internal)?;
+    Ok((
+        [(header::CONTENT_TYPE, ent_federation::ACTIVITY_CONTENT_TYPE)],
+        body,
+    )
+        .into_response())
+}
