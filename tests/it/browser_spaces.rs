@@ -175,7 +175,7 @@ async fn a_pupil_posts_from_their_ent_and_the_host_teacher_approves_it() {
         )
         .await;
     teacher
-        .doc_screenshot_of("cycle3-creer-espace", "main")
+        .doc_screenshot_of("cycle3-creer-espace", "header.top, main")
         .await;
     teacher
         .click_through("form[action=\"/espaces\"] button[type=submit]")
@@ -220,7 +220,9 @@ async fn a_pupil_posts_from_their_ent_and_the_host_teacher_approves_it() {
     let text = teacher.body_text().await;
     assert!(text.contains("Invitations envoyées"), "{text}");
     assert!(text.contains("en attente de réponse"), "{text}");
-    teacher.doc_screenshot_of("cycle3-inviter", "main").await;
+    teacher
+        .doc_screenshot_of("cycle3-inviter", "header.top, main")
+        .await;
 
     // École 1's teacher answers from their own ENT, leaving one pupil out.
     let invitation = received_invitation(&c, ECOLE1).await;
@@ -243,7 +245,7 @@ async fn a_pupil_posts_from_their_ent_and_the_host_teacher_approves_it() {
     }
     teacher1.click(&format!("#pupil-{}", chloe.id)).await;
     teacher1
-        .doc_screenshot_of("cycle3-invitation-recue", "main")
+        .doc_screenshot_of("cycle3-invitation-recue", "header.top, main")
         .await;
     teacher1.click_through("button[value=accepter]").await;
     assert_eq!(teacher1.path().await, "/espaces");
@@ -294,7 +296,7 @@ async fn a_pupil_posts_from_their_ent_and_the_host_teacher_approves_it() {
     pupil
         .doc_screenshot_of(
             "cycle3-eleve-message-en-attente",
-            &format!("h1, #message-{on_ecole1}"),
+            &format!("header.top, #message-{on_ecole1}"),
         )
         .await;
 
@@ -327,7 +329,10 @@ async fn a_pupil_posts_from_their_ent_and_the_host_teacher_approves_it() {
             .contains("Réglages")
     );
     teacher
-        .doc_screenshot_of("cycle3-a-valider", "h1, section[aria-labelledby=queue]")
+        .doc_screenshot_of(
+            "cycle3-a-valider",
+            "header.top, section[aria-labelledby=queue]",
+        )
         .await;
     teacher
         .click_through("section[aria-labelledby=queue] button[value=approuver]")
@@ -345,7 +350,7 @@ async fn a_pupil_posts_from_their_ent_and_the_host_teacher_approves_it() {
     pupil
         .doc_screenshot_of(
             "cycle3-eleve-message-publie",
-            &format!("h1, #message-{on_ecole1}"),
+            &format!("header.top, #message-{on_ecole1}"),
         )
         .await;
     c.wait_status(ECOLE2, text, Some("published")).await;
@@ -634,7 +639,7 @@ async fn members_read_and_write_while_the_host_is_unreachable() {
     pupil
         .doc_screenshot_of(
             "cycle3-hote-injoignable",
-            &format!("h1, div[role=status], #message-{during_id}"),
+            &format!("header.top, #message-{during_id}"),
         )
         .await;
 

@@ -3,6 +3,10 @@
 //! Each [`Browser`] runs its own chromedriver on a free port and its own Chromium profile, so
 //! browser tests run in parallel. Without Chromium, chromedriver or axe-core, [`tools`] says why
 //! and returns `None` (the test then skips), except in CI (`CI` set), where it panics.
+//!
+//! [`Options`] choose a phone or desktop viewport and, for linked nodes served over TLS under
+//! test names, map those names to their addresses and accept the per-test CA. Screenshots for
+//! the documentation are written only when `ENT_SCREENSHOTS_DIR` is set.
 
 mod axe;
 mod driver;
@@ -339,15 +343,18 @@ impl Browser {
     }
 
     /// For the documentation, only when `ENT_SCREENSHOTS_DIR` is set: saves the band of the
-    /// page that holds what `css` selects (full width, whole height, even beyond the window)
-    /// as `{dir}/{name}.png`.
+    /// page from the top of the first element `css` selects to the bottom of the last one
+    /// (full width, even beyond the window) as `{dir}/{name}.png`.
     pub async fn doc_screenshot_of(&self, name: &str, css: &str) {
         let Some(dir) = docs_screenshots_dir() else {
             return;
         };
         self.find(css).await;
-        let script = "const r = document.querySelector(arguments[0]).getBoundingClientRect();
-            return [r.top + window.scrollY, r.height, document.documentElement.clientWidth];";
+        let script = "const rects = [...document.querySelectorAll(arguments[0])]
+                .map(e => e.getBoundingClientRect());
+            const top = Math.min(...rects.map(r => r.top)) + window.scrollY;
+            const bottom = Math.max(...rects.map(r => r.bottom)) + window.scrollY;
+            return [top, bottom - top, document.documentElement.clientWidth];";
         let rect = self
             .client
             .execute(script, vec![json!(css)])

@@ -239,7 +239,7 @@ async fn send(
             "object": object,
         });
         enqueue(
-            &mut **tx,
+            tx,
             &peer,
             &activity_id,
             inbox.as_str(),

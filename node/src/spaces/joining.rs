@@ -243,11 +243,11 @@ pub async fn rejected(
     let invite_id = activity["entInvitation"].as_str().unwrap_or_default();
     let note = short(&activity["content"], 300);
     for (direction, state) in [("in", "refused"), ("out", "declined")] {
-        if let Some(i) = invitations::by_invite_id(conn, invite_id, direction).await? {
-            if i.peer == peer {
-                invitations::set_state(conn, &i.id, state, &note).await?;
-                return Ok(());
-            }
+        if let Some(i) = invitations::by_invite_id(conn, invite_id, direction).await?
+            && i.peer == peer
+        {
+            invitations::set_state(conn, &i.id, state, &note).await?;
+            return Ok(());
         }
     }
     Err(refused("invitation inconnue"))

@@ -3,6 +3,7 @@
 //! handlers are in `handlers`; the host's rules in `host`; a member node's side in `member`;
 //! what crosses links in `relay` (out) and `inbound` (in).
 
+mod actions;
 mod compose;
 mod directory;
 mod fetcher;

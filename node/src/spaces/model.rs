@@ -218,9 +218,7 @@ mod tests {
     fn texts_are_escaped_before_formatting() {
         assert_eq!(
             render_text("Bonjour <b>\n**toi**\n\nfin **ouvert"),
-            "<p>Bonjour &#60;b&#62;<br><strong>toi</strong><br></p><p>fin **ouvert</p>"
-                .replace("<br></p>", "</p>")
-                .replace("<strong>toi</strong></p>", "<strong>toi</strong></p>")
+            "<p>Bonjour &#60;b&#62;<br><strong>toi</strong></p><p>fin **ouvert</p>"
         );
         assert!(PostText::parse("  ").is_err());
         assert!(PostText::parse(&"a".repeat(5001)).is_err());
