@@ -75,6 +75,9 @@ pub enum Action<'a> {
         /// The viewer teaches the class concerned (for answers; `true` for listing).
         viewer_teaches: bool,
     },
+    /// Create local guests (partners without a node) and see those one created; the operator
+    /// sees every guest of the node.
+    ManageLocalGuests,
     /// List and add schools.
     ManageSchools,
     /// See links with other nodes, send notices to their operators.
@@ -105,6 +108,13 @@ pub fn allows(viewer: &Viewer, action: Action<'_>) -> bool {
             viewer_is_member,
         } => viewer_is_member || manages_groups(viewer, school_id),
         Action::CreateSpace => is_teaching(viewer),
+        Action::ManageLocalGuests => {
+            viewer.is_operator()
+                || viewer
+                    .memberships
+                    .iter()
+                    .any(|m| m.profile == Profile::Director)
+        }
         Action::ViewSpace(space) | Action::WriteInSpace(space) => space.role.is_some(),
         Action::ModerateSpace(space) => space.role.is_some_and(crate::spaces::Role::moderates),
         Action::ManageSpace(space) => space.role == Some(crate::spaces::Role::Owner),
@@ -348,6 +358,13 @@ mod tests {
             }
         ));
         assert!(!allows(&guest, Action::CreateSpace));
+        assert!(!allows(&guest, Action::ManageLocalGuests));
+        assert!(!allows(&teacher, Action::ManageLocalGuests));
+        assert!(allows(
+            &viewer(Some(Profile::Director), false),
+            Action::ManageLocalGuests
+        ));
+        assert!(allows(&viewer(None, true), Action::ManageLocalGuests));
         // The operator is no member of a space by office.
         assert!(!allows(
             &viewer(None, true),

@@ -68,10 +68,10 @@ async fn an_operator_creates_a_local_guest_who_activates_and_sees_no_school_page
 }
 
 #[tokio::test]
-async fn only_the_operator_creates_guests_within_the_school_year() {
+async fn only_operators_and_directors_create_guests_within_the_school_year() {
     let app = spawn_app().await;
     let world = World::build(&app.state).await;
-    for person in [&world.director, &world.teacher, &world.guest] {
+    for person in [&world.teacher, &world.guest, &world.parent, &world.staff] {
         let client = app.signed_in(person).await;
         assert_eq!(client.get("/admin/invites").await.status, 403);
         let posted = client
@@ -157,4 +157,77 @@ async fn guests_past_their_last_day_expire_when_the_node_starts() {
     .unwrap();
     assert!(expired_at > 0);
     assert_eq!(active, 0);
+}
+
+#[tokio::test]
+async fn a_director_creates_a_guest_whom_a_teacher_adds_to_one_space_only() {
+    let app = spawn_app().await;
+    let world = World::build(&app.state).await;
+    let director = app.signed_in(&world.director).await;
+    let code = create(&director, &end_of_year(&app))
+        .await
+        .issued_code()
+        .expect("code shown");
+    // The operator's guests are not the director's business.
+    let operator = app.signed_in(&world.operator).await;
+    operator
+        .submit(
+            "/admin/invites",
+            "/admin/invites",
+            &[
+                ("first_name", "Zoé"),
+                ("last_name", "Conteuse"),
+                ("last_day", &end_of_year(&app)),
+            ],
+        )
+        .await;
+    let listed = director.get("/admin/invites").await;
+    assert!(
+        listed.body.contains("Malik") && !listed.body.contains("Zoé"),
+        "{}",
+        listed.body
+    );
+
+    let teacher = app.signed_in(&world.teacher).await;
+    let space = teacher
+        .submit("/espaces", "/espaces", &[("title", "Atelier conte")])
+        .await
+        .location
+        .expect("space");
+    let other = teacher
+        .submit("/espaces", "/espaces", &[("title", "Autre espace")])
+        .await
+        .location
+        .expect("space");
+    let invite = format!("{space}/inviter");
+    let user_id: String =
+        sqlx::query_scalar("SELECT id FROM users WHERE identifier = 'malik.intervenant'")
+            .fetch_one(app.state.db.pool())
+            .await
+            .unwrap();
+    let added = teacher
+        .submit(
+            &invite,
+            &invite,
+            &[("kind", "guest"), ("user_id", &user_id)],
+        )
+        .await;
+    assert!(added.body.contains("comme invité"), "{}", added.body);
+
+    let guest = app.client();
+    guest.activate("malik.intervenant", &code, PASSWORD).await;
+    let portal = guest.get("/portail").await;
+    assert!(portal.body.contains("Mes espaces"));
+    assert!(guest.get("/espaces").await.body.contains("Atelier conte"));
+    assert_eq!(guest.get(&space).await.status, 200);
+    assert_eq!(guest.get(&other).await.status, 404);
+    assert_eq!(guest.get(&invite).await.status, 403);
+    let posted = guest
+        .submit(
+            &space,
+            &format!("{space}/messages"),
+            &[("content", "Bonjour, je suis Malik")],
+        )
+        .await;
+    assert!(posted.redirects_to(&space));
 }

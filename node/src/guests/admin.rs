@@ -77,9 +77,16 @@ async fn list_response(
     form: &GuestForm,
     error: Option<&str>,
 ) -> AppResult<Response> {
-    let guests = store::list(&state.db, None)
-        .await?
+    // The operator sees every guest; a director, the local guests they created.
+    let all = store::list(&state.db, None).await?;
+    let created: Vec<String> = if viewer.is_operator() {
+        Vec::new()
+    } else {
+        store::created_by(&state.db, viewer.id()).await?
+    };
+    let guests = all
         .into_iter()
+        .filter(|g| viewer.is_operator() || created.contains(&g.user_id))
         .map(|guest| GuestLine {
             origin: match guest.peer.as_str() {
                 "" => "Invité local".to_owned(),
@@ -105,8 +112,7 @@ async fn list_response(
 
 /// `GET /admin/invites`.
 pub async fn list(State(state): State<AppState>, viewer: Viewer) -> AppResult<Response> {
-    // A director variant (guests of their own school) is wanted; the policy has none yet.
-    policy::require(&viewer, Action::ManageUsers)?;
+    policy::require(&viewer, Action::ManageLocalGuests)?;
     list_response(&state, &viewer, StatusCode::OK, &GuestForm::default(), None).await
 }
 
@@ -117,7 +123,7 @@ pub async fn create(
     Form(form): Form<GuestForm>,
 ) -> AppResult<Response> {
     viewer.check_csrf(&form.csrf)?;
-    policy::require(&viewer, Action::ManageUsers)?;
+    policy::require(&viewer, Action::ManageLocalGuests)?;
     let today = state.clock.today();
     let guest = match local::parse(&form.first_name, &form.last_name, &form.last_day, today) {
         Ok(guest) => guest,

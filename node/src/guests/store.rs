@@ -138,6 +138,31 @@ pub async fn by_remote_actor(db: &Db, remote_actor: &str) -> sqlx::Result<Option
     Ok(row.as_ref().map(guest))
 }
 
+/// Local guests `user_id` created.
+pub async fn created_by(db: &Db, user_id: &str) -> sqlx::Result<Vec<String>> {
+    sqlx::query_scalar("SELECT user_id FROM guests WHERE created_by = $1")
+        .bind(user_id)
+        .fetch_all(db.pool())
+        .await
+}
+
+/// Local guests still valid (those a space owner may add), as (user id, name).
+pub async fn local_valid(db: &Db) -> sqlx::Result<Vec<(String, String)>> {
+    let rows = sqlx::query(
+        "SELECT g.user_id, u.first_name, u.last_name FROM guests g JOIN users u ON u.id = g.user_id \
+         WHERE g.peer = '' AND g.expired_at = 0 AND u.active = 1 ORDER BY u.last_name, u.first_name",
+    )
+    .fetch_all(db.pool())
+    .await?;
+    Ok(rows
+        .iter()
+        .map(|r| {
+            let (id, first, last): (String, String, String) = (r.get(0), r.get(1), r.get(2));
+            (id, format!("{first} {last}"))
+        })
+        .collect())
+}
+
 /// Every guest, of `peer` when given.
 pub async fn list(db: &Db, peer: Option<&str>) -> sqlx::Result<Vec<Guest>> {
     let rows = match peer {

@@ -138,6 +138,13 @@ fn tiles(
             icon: "help",
         });
     }
+    if policy::allows(viewer, Action::ManageLocalGuests) {
+        tiles.push(Tile {
+            href: "/admin/invites".into(),
+            label: "Invités".into(),
+            icon: "people",
+        });
+    }
     if policy::allows(viewer, Action::ManageFederation) {
         tiles.push(Tile {
             href: "/admin/federation".into(),

@@ -30,6 +30,7 @@ struct InvitePage<'a> {
     space: &'a Space,
     local: &'a [ClassRow],
     remote: &'a [PeerDirectory],
+    guests: &'a [(String, String)],
     sent: &'a [Invitation],
     message: Option<&'a str>,
 }
@@ -95,11 +96,13 @@ async fn invite_response(
         super::directory::of_linked_nodes(state).await
     };
     let sent = invitations::sent(&state.db, &space.id).await?;
+    let guests = crate::guests::store::local_valid(&state.db).await?;
     let html = render(&InvitePage {
         page: viewer.page("Inviter des classes", &state.config.node.name),
         space,
         local: &local,
         remote: &remote,
+        guests: &guests,
         sent: &sent,
         message,
     })?;
@@ -141,6 +144,17 @@ pub async fn invite(
             service::invite_local_class(&state, &space, &class.id)
                 .await
                 .map(|n| format!("{n} membre(s) ajouté(s) : {}.", class.name))
+        }
+        "guest" => {
+            let id = field(&form, "user_id");
+            let guests = crate::guests::store::local_valid(&state.db).await?;
+            let (_, name) = guests
+                .iter()
+                .find(|(g, _)| g == id)
+                .ok_or(AppError::NotFound)?;
+            service::add_local_guest(&state, &space, id)
+                .await
+                .map(|()| format!("{name} a rejoint l'espace comme invité."))
         }
         kind @ ("remote" | "teacher") => {
             let url = field(

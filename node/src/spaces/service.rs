@@ -281,6 +281,20 @@ pub async fn change_space(state: &AppState, space: &Space) -> Result<(), SpaceEr
     Ok(change.commit().await?)
 }
 
+/// Adds a local guest (a partner without a node) to a space, as a guest.
+pub async fn add_local_guest(
+    state: &AppState,
+    space: &Space,
+    user_id: &str,
+) -> Result<(), SpaceError> {
+    let mut change = Change::begin(state).await?;
+    let (conn, relay) = change.parts();
+    let member = local_member(conn, relay.shared(), user_id, Role::Guest, relay.now()).await?;
+    let join_id = relay.activity_id();
+    host::admit(conn, relay, space, &member, &join_id).await?;
+    Ok(change.commit().await?)
+}
+
 /// Adds a local class: its teachers moderate, its pupils are members.
 pub async fn invite_local_class(
     state: &AppState,
