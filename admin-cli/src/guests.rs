@@ -126,7 +126,7 @@ async fn list(db: &Db, format: Format, link: Option<&str>) -> anyhow::Result<()>
 
 async fn expire(db: &Db, format: Format, link: Option<&str>) -> anyhow::Result<()> {
     let peer = link.map(domain).transpose()?;
-    let count = guests::expire(db, peer.as_deref(), now()).await?;
+    let count = guests::expire(db, None, peer.as_deref(), now()).await?;
     if format == Format::Json {
         return output::json(&serde_json::json!({ "expired": count, "link": peer }));
     }

@@ -61,7 +61,13 @@ pub async fn start_workers(state: &AppState) -> Workers {
     }
     let (stop, stopped) = tokio::sync::watch::channel(false);
     crate::spaces::start_file_copies(state, stopped.clone());
-    crate::guests::expiry::start(state.db.clone(), state.clock.clone(), stopped).await;
+    crate::guests::expiry::start(
+        state.db.clone(),
+        state.clock.clone(),
+        state.federation.clone(),
+        stopped,
+    )
+    .await;
     Workers { stop }
 }
 

@@ -254,7 +254,7 @@ async fn a_user_in_no_space_of_the_host_is_refused() {
     admit_to_a_space(host, home, &world.pupil.id).await;
     let peer = linked.domains[HOME].clone();
     let now = host.state.clock.now();
-    ent_node::guests::store::expire(&host.state.db, Some(&peer), now)
+    ent_node::guests::store::expire(&host.state.db, None, Some(&peer), now)
         .await
         .unwrap();
     let (on_host, on_home) = (host.client(), home.client());

@@ -204,3 +204,50 @@ async fn a_shared_space_lives_through_a_school_year() {
         Some("published")
     );
 }
+
+#[tokio::test]
+async fn at_the_end_of_the_school_year_remote_guests_leave_everywhere() {
+    let c = Cycle3::start().await;
+    let id = c.shared_space().await;
+    let group = c.group_of(&id).await;
+    // A year later, the host's daily job expires the guests of both écoles.
+    c.linked.advance(400 * 24 * 3600);
+    let host = c.node(COLLEGE);
+    ent_node::guests::expiry::run_once(&host.state.db, &host.state.clock, Some(host.federation()))
+        .await;
+    c.wait_members(COLLEGE, &group, 1).await;
+    // Each école learns that its own members are out (a node left without members is sent
+    // nothing more, so its copy may still list the others).
+    for ecole in [ECOLE1, ECOLE2] {
+        let db = c.node(ecole).state.db.clone();
+        eventually(&format!("école {ecole}'s members are out"), || {
+            let db = db.clone();
+            async move {
+                sqlx::query_scalar::<_, i64>(
+                    "SELECT COUNT(*) FROM space_members WHERE user_id IS NOT NULL AND state = 'active'",
+                )
+                .fetch_one(db.pool())
+                .await
+                .unwrap_or(-1)
+                    == 0
+            }
+        })
+        .await;
+    }
+    let e1 = c.local_id(ECOLE1, &group).await.expect("copy");
+    assert_eq!(
+        c.pupil(ECOLE1)
+            .await
+            .get(&format!("/espaces/{e1}"))
+            .await
+            .status,
+        404
+    );
+    let active: i64 = sqlx::query_scalar(
+        "SELECT COUNT(*) FROM users u JOIN guests g ON g.user_id = u.id WHERE u.active = 1",
+    )
+    .fetch_one(host.state.db.pool())
+    .await
+    .unwrap();
+    assert_eq!(active, 0);
+}

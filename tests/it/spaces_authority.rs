@@ -273,3 +273,35 @@ async fn an_activity_addressed_to_the_public_is_refused() {
     );
     assert_eq!(c.status_of(COLLEGE, "Pour tout le monde").await, None);
 }
+
+#[tokio::test]
+async fn a_link_without_the_spaces_scope_carries_no_space_activity() {
+    let c = Cycle3::start().await;
+    let id = c.shared_space().await;
+    let group = c.group_of(&id).await;
+    let host = c.node(COLLEGE);
+    let mut links = host.state.config.links.clone();
+    for link in &mut links {
+        if link.normalized_domain() == c.linked.domains[ECOLE1] {
+            link.scopes = vec![ent_config::Scope::Messaging];
+        }
+    }
+    host.federation().reload(&links).await;
+    let pupil1 = actor_of(&c, ECOLE1, &c.worlds[ECOLE1].pupil.id).await;
+    let note = json!({ "id": format!("https://{}/federation/objects/{}", c.linked.domains[ECOLE1], uuid()),
+        "type": "Note", "attributedTo": pupil1, "audience": group, "content": "Par un lien sans espaces" });
+    let create = activity(&c, ECOLE1, "Create", &pupil1, &group, note);
+    assert_eq!(
+        c.linked.post_as(ECOLE1, COLLEGE, Forged::of(&create)).await,
+        400
+    );
+    assert_eq!(c.status_of(COLLEGE, "Par un lien sans espaces").await, None);
+    // Nor does the directory answer it.
+    assert_eq!(
+        c.linked
+            .get_as(Some(ECOLE1), COLLEGE, "/federation/classes")
+            .await
+            .0,
+        404
+    );
+}

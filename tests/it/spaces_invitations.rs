@@ -206,3 +206,30 @@ async fn a_teacher_invited_alone_joins_as_a_guest() {
         "a guest does not moderate"
     );
 }
+
+#[tokio::test]
+async fn a_class_refused_for_quota_can_be_invited_again_once_it_fits() {
+    let c = Cycle3::start().await;
+    let id = c.create_space("Sciences CM2-6e").await;
+    assert_eq!(c.invite(&id, ECOLE1).await.status, 200);
+    quota(&c, ECOLE1, 0).await;
+    c.accept(ECOLE1).await;
+    let host = c.node(COLLEGE).state.db.clone();
+    eventually("the host refused the invitation", || {
+        let host = host.clone();
+        async move {
+            sqlx::query_scalar::<_, String>("SELECT state FROM space_invitations")
+                .fetch_one(host.pool())
+                .await
+                .map(|s| s == "refused")
+                .unwrap_or(false)
+        }
+    })
+    .await;
+    let owner = c.teacher(COLLEGE).await;
+    let page = owner.get(&format!("/espaces/{id}/inviter")).await;
+    assert!(page.body.contains("refusée (quota"), "{}", page.body);
+    quota(&c, ECOLE1, 30).await;
+    assert_eq!(c.invite(&id, ECOLE1).await.status, 200);
+    assert_eq!(count(&c, COLLEGE, "SELECT COUNT(*) FROM guests").await, 0);
+}

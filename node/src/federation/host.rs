@@ -99,7 +99,8 @@ impl FederationHost for NodeHost {
     }
 
     async fn end_link(&self, peer: &str) -> Result<u64, HostError> {
-        store::end_link(&self.db, peer, self.clock.now())
+        let shared = self.federation.get().and_then(std::sync::Weak::upgrade);
+        store::end_link(&self.db, shared.as_deref(), peer, self.clock.now())
             .await
             .map_err(storage)
     }

@@ -190,7 +190,12 @@ pub async fn load_peers(db: &Db) -> sqlx::Result<Vec<PeerRecord>> {
 
 /// Cancels `peer`'s deliveries, purges what was cached from it and forgets it, in one
 /// transaction. Returns the number of cancelled deliveries.
-pub async fn end_link(db: &Db, peer: &str, now: i64) -> sqlx::Result<u64> {
+pub async fn end_link(
+    db: &Db,
+    shared: Option<&ent_federation::service::Shared>,
+    peer: &str,
+    now: i64,
+) -> sqlx::Result<u64> {
     let mut tx = db.begin_write().await?;
     let cancelled = sqlx::query("DELETE FROM federation_deliveries WHERE peer = $1")
         .bind(peer)
@@ -209,7 +214,7 @@ pub async fn end_link(db: &Db, peer: &str, now: i64) -> sqlx::Result<u64> {
     tx.commit().await?;
     // Its guests lose access at once (sessions closed); what they wrote stays, as "ancien
     // membre".
-    crate::guests::store::expire(db, Some(peer), now).await?;
+    crate::guests::store::expire(db, shared, Some(peer), now).await?;
     Ok(cancelled)
 }
 

@@ -201,8 +201,17 @@ fn guest(row: &sqlx::any::AnyRow) -> Guest {
 /// Expires guests of `peer` (its link ended), or every guest past its date when `peer` is
 /// `None` (the daily job): the account is deactivated (sessions closed) and leaves its spaces;
 /// what it wrote stays, shown as "ancien membre". Returns how many expired.
-pub async fn expire(db: &Db, peer: Option<&str>, now: i64) -> sqlx::Result<u64> {
+///
+/// With the federation at hand, a guest's leaving a space hosted here is announced to the
+/// space's other member nodes, as any removal is.
+pub async fn expire(
+    db: &Db,
+    shared: Option<&ent_federation::service::Shared>,
+    peer: Option<&str>,
+    now: i64,
+) -> sqlx::Result<u64> {
     let mut tx = db.begin_write().await?;
+    let mut relay = crate::spaces::relay::Relay::new(shared, now);
     let ids: Vec<String> = match peer {
         Some(peer) => {
             sqlx::query_scalar("SELECT user_id FROM guests WHERE peer = $1 AND expired_at = 0")
@@ -225,16 +234,12 @@ pub async fn expire(db: &Db, peer: Option<&str>, now: i64) -> sqlx::Result<u64> 
             .bind(now)
             .execute(&mut *tx)
             .await?;
-        sqlx::query(
-            "UPDATE space_members SET state = 'removed' WHERE user_id = $1 AND state = 'active'",
-        )
-        .bind(id)
-        .execute(&mut *tx)
-        .await?;
+        crate::spaces::service::remove_everywhere(&mut tx, &mut relay, id).await?;
         users::store::set_active(&mut tx, id, false, now).await?;
         users::store::audit(&mut tx, now, None, "guest.expired", id, peer.unwrap_or("")).await?;
     }
     tx.commit().await?;
+    relay.wake();
     Ok(ids.len() as u64)
 }
 

@@ -45,6 +45,13 @@ pub async fn apply(
     peer: &str,
     activity: &Value,
 ) -> Result<(), SpaceError> {
+    // Only links that allow spaces carry them, in both directions.
+    if !relay
+        .shared()
+        .is_some_and(|s| s.allows(peer, ent_config::Scope::Spaces))
+    {
+        return Err(refused("le lien avec ce nœud n'autorise pas les espaces"));
+    }
     match text(activity, "type")? {
         "Announce" => announced(conn, relay, peer, activity).await,
         "Invite" => invited::received(conn, relay, peer, activity).await,

@@ -213,6 +213,12 @@ pub async fn join_received(
                 "content": format!("Le quota d'invités du lien « {} » est atteint : {name} n'a pas pu rejoindre l'espace.", link.config.label),
             });
             relay.send(conn, peer, reject).await?;
+            // Nobody admitted through it yet: it is refused, so that the class can be invited
+            // again once the quota allows.
+            if invitation.state == "open" {
+                let note = "quota d'invités atteint";
+                invitations::set_state(conn, &invitation.id, "refused", note).await?;
+            }
             return Ok(());
         }
         Err(GuestError::Storage(e)) => return Err(e.into()),

@@ -281,6 +281,40 @@ pub async fn change_space(state: &AppState, space: &Space) -> Result<(), SpaceEr
     Ok(change.commit().await?)
 }
 
+/// Removes `user_id` from every space they are an active member of (a guest account
+/// expiring): announced for spaces hosted here, just recorded in copies.
+pub async fn remove_everywhere(
+    conn: &mut AnyConnection,
+    relay: &mut Relay<'_>,
+    user_id: &str,
+) -> sqlx::Result<()> {
+    let spaces: Vec<String> = sqlx::query_scalar(
+        "SELECT space_id FROM space_members WHERE user_id = $1 AND state = 'active'",
+    )
+    .bind(user_id)
+    .fetch_all(&mut *conn)
+    .await?;
+    for space_id in spaces {
+        let (Some(space), Some(member)) = (
+            store::get(conn, &space_id).await?,
+            store::member_by_user(conn, &space_id, user_id).await?,
+        ) else {
+            continue;
+        };
+        let parted = if space.is_ours() {
+            host::part(conn, relay, &space, &member, "removed").await
+        } else {
+            Ok(())
+        };
+        match parted {
+            Err(SpaceError::Storage(e)) => return Err(e),
+            // An owner is never a guest; whatever else was refused, the membership ends.
+            _ => store::set_member_state(conn, &space_id, &member.actor_id, "removed").await?,
+        }
+    }
+    Ok(())
+}
+
 /// Adds a local guest (a partner without a node) to a space, as a guest.
 pub async fn add_local_guest(
     state: &AppState,

@@ -291,8 +291,9 @@ pub async fn member_nodes(conn: &mut AnyConnection, space_id: &str) -> sqlx::Res
     .await
 }
 
-/// A link ended: copies of its spaces are deleted, its members leave ours, its open
-/// invitations are withdrawn (in the caller's transaction).
+/// A link ended: copies of its spaces are deleted and its open invitations withdrawn (in the
+/// caller's transaction); its members, all guests here, leave our spaces as their guest
+/// accounts expire.
 pub async fn end_link(conn: &mut AnyConnection, peer: &str) -> sqlx::Result<()> {
     for sql in [
         "DELETE FROM space_reports WHERE post_id IN (SELECT p.id FROM space_posts p JOIN spaces s ON s.id = p.space_id WHERE s.host = $1)",
@@ -300,7 +301,6 @@ pub async fn end_link(conn: &mut AnyConnection, peer: &str) -> sqlx::Result<()> 
         "DELETE FROM space_members WHERE space_id IN (SELECT id FROM spaces WHERE host = $1)",
         "DELETE FROM space_invitations WHERE space_id IN (SELECT id FROM spaces WHERE host = $1)",
         "DELETE FROM spaces WHERE host = $1",
-        "UPDATE space_members SET state = 'removed' WHERE node = $1 AND state = 'active'",
         "UPDATE space_invitations SET state = 'withdrawn' WHERE peer = $1 AND state = 'open'",
     ] {
         sqlx::query(sql).bind(peer).execute(&mut *conn).await?;
