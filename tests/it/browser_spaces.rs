@@ -85,14 +85,6 @@ async fn open(tools: &Tools, c: &Cycle3, i: usize, viewport: (u32, u32)) -> Brow
     Browser::start_with(tools, &c.node(i).base_url, &options).await
 }
 
-async fn post_id(c: &Cycle3, node: usize, text: &str) -> String {
-    sqlx::query_scalar("SELECT id FROM space_posts WHERE content = $1")
-        .bind(text)
-        .fetch_one(c.node(node).state.db.pool())
-        .await
-        .expect("post")
-}
-
 /// Waits until node `i` has received an invitation, and returns its id there.
 async fn received_invitation(c: &Cycle3, i: usize) -> String {
     let db = c.node(i).state.db.clone();
@@ -292,7 +284,7 @@ async fn a_pupil_posts_from_their_ent_and_the_host_teacher_approves_it() {
     pupil.goto(&page1).await;
     let seen = pupil.body_text().await;
     assert!(seen.contains("en attente de validation"), "{seen}");
-    let on_ecole1 = post_id(&c, ECOLE1, text).await;
+    let on_ecole1 = c.post_id(ECOLE1, text).await;
     pupil
         .doc_screenshot_of(
             "cycle3-eleve-message-en-attente",
@@ -411,7 +403,7 @@ async fn teachers_moderate_and_close_a_shared_space_in_the_browser() {
         .sign_in(&c.worlds[ECOLE2].pupil.identifier, PASSWORD)
         .await;
     pupil2.goto(&page2).await;
-    let on_ecole2 = post_id(&c, ECOLE2, text).await;
+    let on_ecole2 = c.post_id(ECOLE2, text).await;
     let post = pupil2.text(&format!("#message-{on_ecole2}")).await;
     assert!(post.contains("Léa M."), "{post}");
     assert!(post.contains("École Jules Ferry"), "{post}");
@@ -464,7 +456,7 @@ async fn teachers_moderate_and_close_a_shared_space_in_the_browser() {
     let reports = teacher.text("section[aria-labelledby=reports]").await;
     assert!(reports.contains("Message signalé par Jade M."), "{reports}");
     assert!(reports.contains("On voit le nom de l'école"), "{reports}");
-    let on_host = post_id(&c, COLLEGE, text).await;
+    let on_host = c.post_id(COLLEGE, text).await;
     let message = format!("#message-{on_host}");
     teacher
         .doc_screenshot_of(
@@ -635,7 +627,7 @@ async fn members_read_and_write_while_the_host_is_unreachable() {
         banner.contains("Espace en lecture seule, l'ENT hôte est injoignable."),
         "{banner}"
     );
-    let during_id = post_id(&c, ECOLE1, during).await;
+    let during_id = c.post_id(ECOLE1, during).await;
     pupil
         .doc_screenshot_of(
             "cycle3-hote-injoignable",

@@ -4,14 +4,6 @@
 use ent_tests::federation::eventually;
 use ent_tests::spaces::{COLLEGE, Cycle3, ECOLE1, ECOLE2};
 
-async fn post_id(c: &Cycle3, node: usize, text: &str) -> String {
-    sqlx::query_scalar("SELECT id FROM space_posts WHERE content = $1")
-        .bind(text)
-        .fetch_one(c.node(node).state.db.pool())
-        .await
-        .expect("post")
-}
-
 #[tokio::test]
 async fn a_shared_space_lives_through_a_school_year() {
     let mut c = Cycle3::start().await;
@@ -59,7 +51,7 @@ async fn a_shared_space_lives_through_a_school_year() {
 
     // The collège's teacher approves it on the host: it appears everywhere.
     let teacher = c.teacher(COLLEGE).await;
-    let post = post_id(&c, COLLEGE, text).await;
+    let post = c.post_id(COLLEGE, text).await;
     let moderate = format!("{host_page}/messages/{post}/moderer");
     teacher
         .submit(&host_page, &moderate, &[("action", "approuver")])
@@ -153,7 +145,7 @@ async fn a_shared_space_lives_through_a_school_year() {
     c.wait_status(COLLEGE, during, Some("pending")).await;
     c.wait_status(ECOLE1, during, Some("pending")).await;
     let teacher = c.teacher(COLLEGE).await;
-    let post = post_id(&c, COLLEGE, during).await;
+    let post = c.post_id(COLLEGE, during).await;
     teacher
         .submit(
             &host_page,

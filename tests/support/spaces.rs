@@ -194,6 +194,15 @@ impl Cycle3 {
         .await;
     }
 
+    /// The local id of the post `text` on node `i`.
+    pub async fn post_id(&self, i: usize, text: &str) -> String {
+        sqlx::query_scalar("SELECT id FROM space_posts WHERE content = $1")
+            .bind(text)
+            .fetch_one(self.node(i).state.db.pool())
+            .await
+            .expect("post")
+    }
+
     /// Deliveries waiting on node `from` for node `to`.
     pub async fn queued(&self, from: usize, to: usize) -> i64 {
         sqlx::query_scalar("SELECT COUNT(*) FROM federation_deliveries WHERE peer = $1")

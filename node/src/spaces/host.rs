@@ -110,17 +110,22 @@ pub async fn edit(
     text: &PostText,
 ) -> Result<(), SpaceError> {
     check_active(by)?;
-    if post.author_actor != by.actor_id {
-        return Err(refused("Seul l'auteur peut modifier ce message."));
-    }
-    let changed = Post {
-        content: text.as_str().to_owned(),
-        updated_at: relay.now(),
-        ..post.clone()
-    };
+    let changed = edited(post, by, text, relay.now())?;
     store::upsert_post(conn, &space.id, &changed).await?;
     let parent = parent_of(conn, space, &changed).await?;
     publish(conn, relay, space, &changed, parent.as_ref()).await
+}
+
+/// The post with its new text, if `by` wrote it (the one rule of editing, wherever it runs).
+pub fn edited(post: &Post, by: &Member, text: &PostText, now: i64) -> Result<Post, SpaceError> {
+    if post.author_actor != by.actor_id {
+        return Err(refused("Seul l'auteur peut modifier ce message."));
+    }
+    Ok(Post {
+        content: text.as_str().to_owned(),
+        updated_at: now,
+        ..post.clone()
+    })
 }
 
 /// Deletes a post everywhere; its author or a moderator may.

@@ -96,14 +96,7 @@ pub async fn edit(
     post: &Post,
     text: &PostText,
 ) -> Result<(), SpaceError> {
-    if post.author_actor != me.actor_id {
-        return Err(refused("Seul l'auteur peut modifier ce message."));
-    }
-    let changed = Post {
-        content: text.as_str().to_owned(),
-        updated_at: relay.now(),
-        ..post.clone()
-    };
+    let changed = super::host::edited(post, me, text, relay.now())?;
     store::upsert_post(conn, &space.id, &changed).await?;
     let note = relay::note(space, &changed, None, Value::Null);
     to_host(conn, relay, space, "Update", me, note, json!({})).await
