@@ -195,6 +195,11 @@ async fn a_shared_space_lives_through_a_school_year() {
         c.status_of(COLLEGE, during).await.as_deref(),
         Some("published")
     );
+    let wall = c.teacher(COLLEGE).await.get(&host_page).await.body;
+    assert!(
+        wall.contains(during) && wall.contains("ancien membre"),
+        "{wall}"
+    );
 }
 
 #[tokio::test]

@@ -79,6 +79,15 @@ async fn only_what_a_space_needs_crosses_a_link_and_remote_access_is_logged() {
         404
     );
 
+    // The Group actor: to the nodes of the space only.
+    let group_path = url::Url::parse(&group).unwrap().path().to_owned();
+    let (status, actor) = c.linked.get_as(Some(ECOLE2), COLLEGE, &group_path).await;
+    assert_eq!(status, 200);
+    assert!(
+        actor.contains("\"type\":\"Group\"") && actor.contains("Sciences CM2-6e"),
+        "{actor}"
+    );
+    assert_eq!(c.linked.get_as(None, COLLEGE, &group_path).await.0, 404);
     // The host's operator reads who did what from école 1, and exports it.
     let operator = c.node(COLLEGE).signed_in(&c.worlds[COLLEGE].operator).await;
     let journal = operator.get("/admin/journal?type=federation").await;

@@ -133,3 +133,45 @@ pub async fn serve(
     )
         .into_response())
 }
+
+/// `GET /federation/spaces/{id}`: a space's Group actor, to a linked node (spaces scope,
+/// signed) that has members in it or was invited to it.
+pub async fn group(
+    State(state): State<AppState>,
+    uri: Uri,
+    headers: HeaderMap,
+    axum::extract::Path(id): axum::extract::Path<String>,
+) -> AppResult<Response> {
+    let peer = crate::federation::handlers::spaces_peer(&state, &uri, &headers).await?;
+    let federation = state.federation.as_ref().ok_or(AppError::NotFound)?;
+    let mut conn = state.db.pool().acquire().await?;
+    let space = super::store::get(&mut conn, &id)
+        .await?
+        .filter(|s| s.is_ours() && !s.local_only && s.closed_at == 0)
+        .ok_or(AppError::NotFound)?;
+    let invited: i64 = sqlx::query_scalar(
+        "SELECT COUNT(*) FROM space_invitations WHERE space_id = $1 AND peer = $2 AND direction = 'out'",
+    )
+    .bind(&space.id)
+    .bind(&peer)
+    .fetch_one(&mut *conn)
+    .await?;
+    let members = super::store::member_nodes(&mut conn, &space.id).await?;
+    if invited == 0 && !members.contains(&peer) {
+        return Err(AppError::NotFound);
+    }
+    let mut actor = super::host::group(&space);
+    actor["@context"] = serde_json::json!("https://www.w3.org/ns/activitystreams");
+    actor["inbox"] = federation
+        .local_url(ent_federation::actors::INBOX_PATH)
+        .to_string()
+        .into();
+    actor["publicKey"] =
+        serde_json::to_value(federation.service_actor().public_key).map_err(AppError::internal)?;
+    let body = actor.to_string();
+    Ok((
+        [(header::CONTENT_TYPE, ent_federation::ACTIVITY_CONTENT_TYPE)],
+        body,
+    )
+        .into_response())
+}

@@ -165,18 +165,20 @@ pub(super) async fn show_response(
     let posts = store::posts(&state.db, &space.id).await?;
     let names = view::NodeNames::of(state);
     let all_files = super::files::of_space(&state.db, &space.id).await?;
-    let files = view::Files {
+    let members = store::members(&state.db, &space.id).await?;
+    let active: Vec<String> = members.iter().map(|m| m.actor_id.clone()).collect();
+    let shown = view::Shown {
         space_id: &space.id,
-        all: &all_files,
+        files: &all_files,
+        members: &active,
     };
-    let (wall, queue) = view::wall(&posts, &files, &me, moderate, &names);
+    let (wall, queue) = view::wall(&posts, &shown, &me, moderate, &names);
     let files_area = view::files_area(&wall);
     let reports = if moderate {
         store::reports(&state.db, &space.id).await?
     } else {
         Vec::new()
     };
-    let members = store::members(&state.db, &space.id).await?;
     let host_down = !space.is_ours() && view::host_unreachable(state, &space.host).await?;
     if crate::guests::store::of_user(&state.db, viewer.id())
         .await?

@@ -85,6 +85,7 @@ pub fn router() -> Router<AppState> {
         .route("/federation/classes", get(handlers::directory))
         .route("/espaces/{id}/fichiers/{file}", get(fetcher::local))
         .route("/federation/files/{id}", get(fetcher::to_peer))
+        .route("/federation/spaces/{id}", get(directory::group))
 }
 
 /// `yyyy-mm-dd` of a timestamp for date fields ('' for 0).

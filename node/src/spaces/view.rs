@@ -69,6 +69,8 @@ pub struct PostView {
     pub comments: Vec<PostView>,
     /// Its files.
     pub files: Vec<FileView>,
+    /// Its author is no longer a member ("ancien membre").
+    pub former: bool,
 }
 
 /// A file as a post (or the files area) shows it.
@@ -144,14 +146,15 @@ pub fn visible(post: &Post, me: &Member, moderate: bool) -> bool {
     }
 }
 
-fn one(post: &Post, me: &Member, names: &NodeNames, files: &Files<'_>) -> PostView {
+fn one(post: &Post, me: &Member, names: &NodeNames, shown: &Shown<'_>) -> PostView {
     PostView {
-        files: files
-            .all
+        files: shown
+            .files
             .iter()
             .filter(|f| f.post_id == post.id)
-            .map(|f| file_view(files.space_id, f))
+            .map(|f| file_view(shown.space_id, f))
             .collect(),
+        former: !shown.members.contains(&post.author_actor),
         id: post.id.clone(),
         author: post.author_name.clone(),
         badge: badge(&post.author_school, &post.author_node, names),
@@ -169,12 +172,14 @@ fn one(post: &Post, me: &Member, names: &NodeNames, files: &Files<'_>) -> PostVi
     }
 }
 
-/// The files of a space, to attach to the posts shown.
-pub struct Files<'a> {
+/// What the wall needs besides the posts: the space, its files, who is still a member.
+pub struct Shown<'a> {
     /// The space.
     pub space_id: &'a str,
     /// Its files.
-    pub all: &'a [FileMeta],
+    pub files: &'a [FileMeta],
+    /// Actors of the active members (other authors are shown as former members).
+    pub members: &'a [String],
 }
 
 /// The files area: files of the posts the viewer sees, newest first.
@@ -193,7 +198,7 @@ pub fn files_area(wall: &[PostView]) -> Vec<FileView> {
 /// queue of posts waiting for approval.
 pub fn wall(
     posts: &[Post],
-    files: &Files<'_>,
+    shown: &Shown<'_>,
     me: &Member,
     moderate: bool,
     names: &NodeNames,
@@ -202,20 +207,20 @@ pub fn wall(
     let mut queue = Vec::new();
     for post in posts.iter().filter(|p| p.parent_id.is_none()) {
         if moderate && post.status == PostStatus::Pending {
-            queue.push(one(post, me, names, files));
+            queue.push(one(post, me, names, shown));
         }
         if visible(post, me, moderate) {
-            let mut view = one(post, me, names, files);
+            let mut view = one(post, me, names, shown);
             view.comments = posts
                 .iter()
                 .filter(|c| c.parent_id.as_deref() == Some(post.id.as_str()))
                 .filter(|c| {
                     if moderate && c.status == PostStatus::Pending {
-                        queue.push(one(c, me, names, files));
+                        queue.push(one(c, me, names, shown));
                     }
                     visible(c, me, moderate)
                 })
-                .map(|c| one(c, me, names, files))
+                .map(|c| one(c, me, names, shown))
                 .collect();
             wall.push(view);
         }
