@@ -248,3 +248,31 @@ async fn at_the_end_of_the_school_year_remote_guests_leave_everywhere() {
     .unwrap();
     assert_eq!(active, 0);
 }
+
+#[tokio::test]
+async fn a_pupil_admitted_by_invitation_signs_in_on_the_host_with_their_own_ent() {
+    let c = Cycle3::start().await;
+    let id = c.shared_space().await;
+    let other = c.create_space("Espace du collège seul").await;
+    let (host, home) = (c.node(COLLEGE).client(), c.node(ECOLE1).client());
+    let domains = (
+        c.linked.domains[COLLEGE].as_str(),
+        c.linked.domains[ECOLE1].as_str(),
+    );
+    let back = ent_tests::guests::trip(&host, &home, domains, &c.worlds[ECOLE1].pupil).await;
+    assert!(host.get(&back).await.redirects_to("/portail"));
+    let spaces = host.get("/espaces").await;
+    assert!(spaces.body.contains("Sciences CM2-6e"), "{}", spaces.body);
+    assert!(!spaces.body.contains("Espace du collège seul"));
+    assert_eq!(host.get(&format!("/espaces/{id}")).await.status, 200);
+    assert_eq!(host.get(&format!("/espaces/{other}")).await.status, 404);
+    let classes = format!("/classes/{}", c.worlds[COLLEGE].class_a);
+    assert_eq!(host.get(&classes).await.status, 403);
+    // Their reading on the host is in the host's journal.
+    let read: i64 =
+        sqlx::query_scalar("SELECT COUNT(*) FROM audit_log WHERE action = 'space.read'")
+            .fetch_one(c.node(COLLEGE).state.db.pool())
+            .await
+            .unwrap();
+    assert!(read >= 1);
+}
