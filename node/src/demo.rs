@@ -130,6 +130,40 @@ pub async fn seed(db: &Db, now: i64) -> anyhow::Result<Seeded> {
     })
 }
 
+/// A space of the demo teacher with their class and a first post, so that "Mes espaces" shows
+/// something at once (the demo node has no link: the space stays on this node).
+pub async fn seed_space(state: &crate::AppState, seeded: &Seeded) -> anyhow::Result<()> {
+    use crate::spaces::{Settings, model, service};
+    let Some(teacher) = seeded.accounts.iter().find(|a| a.role == "Enseignant") else {
+        return Ok(());
+    };
+    let user = users::by_identifier(&state.db, &Identifier::parse(&teacher.identifier)?)
+        .await?
+        .context("enseignant introuvable")?;
+    let text = model::SpaceText::parse("Défi lecture", "Nos lectures de l'année, à partager.")
+        .map_err(|e| anyhow::anyhow!(e))?;
+    let space = service::create(state, &user.id, &text, Settings::default(), true).await?;
+    let class: Option<String> =
+        sqlx::query_scalar("SELECT class_id FROM class_members WHERE user_id = $1 LIMIT 1")
+            .bind(&user.id)
+            .fetch_optional(state.db.pool())
+            .await?;
+    if let Some(class) = class {
+        service::invite_local_class(state, &space, &class).await?;
+    }
+    let mut conn = state.db.pool().acquire().await?;
+    let me = crate::spaces::store::member_by_user(&mut conn, &space.id, &user.id)
+        .await?
+        .context("responsable introuvable")?;
+    drop(conn);
+    let welcome = model::PostText::parse(
+        "Bienvenue dans notre espace ! Écrivez ici le titre du **dernier livre** que vous avez aimé.",
+    )
+    .map_err(|e| anyhow::anyhow!(e))?;
+    service::write(state, &space, &me, None, &welcome, &[]).await?;
+    Ok(())
+}
+
 /// Initializes (first run) and serves the demo node.
 pub async fn run(dir: &Path, listen: &str, reset: bool) -> anyhow::Result<()> {
     if reset && dir.exists() {
@@ -158,6 +192,7 @@ pub async fn run(dir: &Path, listen: &str, reset: bool) -> anyhow::Result<()> {
     let state = crate::server::prepare(config).await?;
     if first_run {
         let seeded = seed(&state.db, state.clock.now()).await?;
+        seed_space(&state, &seeded).await?;
         print_welcome(&url, &seeded);
     } else {
         println!(

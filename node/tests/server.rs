@@ -221,12 +221,14 @@ fn the_demo_starts_with_accounts_that_sign_in() {
         text.contains("demo-ent-2026") && text.contains("admin.demo"),
         "{text}"
     );
-    let director = printed
+    let teacher = printed
         .iter()
-        .find(|l| l.trim_start().starts_with("Directeur"))
+        .find(|l| l.trim_start().starts_with("Enseignant"))
         .and_then(|l| l.split_whitespace().nth(1))
-        .expect("a director is listed")
+        .expect("a teacher is listed")
         .to_owned();
+    // reqwest here has no default crypto provider: install it, whatever ran before.
+    ent_node::server::install_crypto();
     let signed_in = std::thread::spawn(move || {
         let runtime = tokio::runtime::Runtime::new().unwrap();
         runtime.block_on(async move {
@@ -248,7 +250,7 @@ fn the_demo_starts_with_accounts_that_sign_in() {
             let response = client
                 .post(format!("http://{listen}/connexion"))
                 .form(&[
-                    ("identifier", director.as_str()),
+                    ("identifier", teacher.as_str()),
                     ("password", "demo-ent-2026"),
                     ("csrf", csrf),
                 ])
@@ -259,15 +261,19 @@ fn the_demo_starts_with_accounts_that_sign_in() {
                 .headers()
                 .get("location")
                 .map(|v| v.to_str().unwrap().to_owned());
-            let portal = client
-                .get(format!("http://{listen}/portail"))
-                .send()
-                .await
-                .unwrap()
-                .text()
-                .await
-                .unwrap();
-            (location, portal)
+            let mut pages = String::new();
+            for path in ["/portail", "/espaces"] {
+                let page = client
+                    .get(format!("http://{listen}{path}"))
+                    .send()
+                    .await
+                    .unwrap()
+                    .text()
+                    .await
+                    .unwrap();
+                pages.push_str(&page);
+            }
+            (location, pages)
         })
     })
     .join()
@@ -275,7 +281,11 @@ fn the_demo_starts_with_accounts_that_sign_in() {
     assert_eq!(signed_in.0.as_deref(), Some("/portail"));
     assert!(
         signed_in.1.contains("Classe "),
-        "the director sees the demo classes"
+        "the teacher sees their demo class"
+    );
+    assert!(
+        signed_in.1.contains("Défi lecture"),
+        "the demo space is in the teacher's spaces"
     );
     Command::new("kill")
         .arg("-TERM")
