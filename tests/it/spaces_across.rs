@@ -276,3 +276,65 @@ async fn a_pupil_admitted_by_invitation_signs_in_on_the_host_with_their_own_ent(
             .unwrap();
     assert!(read >= 1);
 }
+
+#[tokio::test]
+async fn reports_reach_the_moderators_of_every_node() {
+    let c = Cycle3::start().await;
+    let id = c.shared_space().await;
+    let group = c.group_of(&id).await;
+    let host_page = format!("/espaces/{id}");
+    let text = "Qui a trouvé la réponse ?";
+    let owner = c.teacher(COLLEGE).await;
+    owner
+        .submit(
+            &host_page,
+            &format!("{host_page}/messages"),
+            &[("content", text)],
+        )
+        .await;
+    c.wait_status(ECOLE2, text, Some("published")).await;
+    let e2 = c.local_id(ECOLE2, &group).await.expect("copy");
+    let page2 = format!("/espaces/{e2}");
+    let post = c.post_id(ECOLE2, text).await;
+    c.pupil(ECOLE2)
+        .await
+        .submit(
+            &page2,
+            &format!("{page2}/messages/{post}/signaler"),
+            &[("reason", "hors sujet")],
+        )
+        .await;
+    // The moderator of école 1 sees it on their own ENT.
+    let e1 = c.local_id(ECOLE1, &group).await.expect("copy");
+    let teacher1 = c.teacher(ECOLE1).await;
+    let page1 = format!("/espaces/{e1}");
+    eventually("école 1's moderator sees the report", || {
+        let (teacher1, page1) = (&teacher1, &page1);
+        async move { teacher1.get(page1).await.body.contains("hors sujet") }
+    })
+    .await;
+    assert!(owner.get(&host_page).await.body.contains("hors sujet"));
+    // Pupils do not see reports.
+    assert!(
+        !c.pupil(ECOLE1)
+            .await
+            .get(&page1)
+            .await
+            .body
+            .contains("hors sujet")
+    );
+    // A moderator hides the post: the report is dealt with everywhere.
+    let host_post = c.post_id(COLLEGE, text).await;
+    owner
+        .submit(
+            &host_page,
+            &format!("{host_page}/messages/{host_post}/moderer"),
+            &[("action", "masquer")],
+        )
+        .await;
+    eventually("école 1's report is resolved", || {
+        let (teacher1, page1) = (&teacher1, &page1);
+        async move { !teacher1.get(page1).await.body.contains("hors sujet") }
+    })
+    .await;
+}

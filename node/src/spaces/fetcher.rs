@@ -213,5 +213,14 @@ pub async fn to_peer(
     let (meta, bytes) = files::with_bytes(&state.db, &space_id, &file)
         .await?
         .ok_or(AppError::NotFound)?;
+    crate::users::store::audit(
+        &mut conn,
+        state.clock.now(),
+        None,
+        "space.file",
+        &file,
+        &format!("copie lue par {peer}"),
+    )
+    .await?;
     Ok(file_response(&meta, bytes))
 }

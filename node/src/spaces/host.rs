@@ -189,16 +189,30 @@ pub async fn moderate(
 }
 
 /// Records a report of a post by a member.
+/// Records a report of a post by a member; the moderators of every member node see it too.
 pub async fn report(
     conn: &mut AnyConnection,
-    now: i64,
+    relay: &mut Relay<'_>,
+    space: &Space,
     by: &Member,
     post: &Post,
     reason: &str,
 ) -> Result<(), SpaceError> {
     check_active(by)?;
     let reason: String = reason.trim().chars().take(500).collect();
+    let now = relay.now();
     store::insert_report(conn, &post.id, &by.actor_id, &by.display_name, &reason, now).await?;
+    let inner = json!({
+        "id": relay.activity_id(),
+        "type": "Flag",
+        "actor": by.actor_id,
+        "audience": space.group_id,
+        "object": post.object_id,
+        "content": reason,
+        "entReporterName": by.display_name,
+    });
+    let nodes = store::member_nodes(conn, &space.id).await?;
+    relay.announce(conn, space, &inner, &nodes).await?;
     Ok(())
 }
 

@@ -149,7 +149,7 @@ async fn at_host(
         "Flag" => {
             let post = named_post(conn, &space, activity).await?;
             let reason = activity["content"].as_str().unwrap_or_default();
-            host::report(conn, relay.now(), &member, &post, reason).await?;
+            host::report(conn, relay, &space, &member, &post, reason).await?;
         }
         "Leave" => host::part(conn, relay, &space, &member, "left").await?,
         other => return Err(refused(format!("activité {other} non prise en charge"))),
@@ -244,6 +244,15 @@ async fn announced(
             )
             .await?;
         }
+        "Flag" => {
+            let id = object_id(inner)?;
+            if let Some(post) = store::post_by_object(conn, &space.id, id).await? {
+                let reporter = text(inner, "actor")?;
+                let name = short(inner, "entReporterName", 60)?;
+                let reason = short(inner, "content", 500)?;
+                store::insert_report(conn, &post.id, reporter, &name, &reason, relay.now()).await?;
+            }
+        }
         "Delete" if inner["object"]["type"].as_str() == Some("Group") => {
             store::update_space(
                 conn,
@@ -319,6 +328,10 @@ async fn copy_post(
         None => None,
     };
     let existing = store::post_by_object(conn, &space.id, object_id).await?;
+    // A moderator acted on the post (its status changed): its reports are dealt with.
+    if let Some(before) = existing.as_ref().filter(|p| p.status != status) {
+        store::resolve_reports(conn, &before.id, now).await?;
+    }
     let node = authority_of(author);
     let post = Post {
         id: existing

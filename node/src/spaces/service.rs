@@ -233,7 +233,7 @@ pub async fn report(
     let mut change = Change::begin(state).await?;
     let (conn, relay) = change.parts();
     if space.is_ours() {
-        host::report(conn, relay.now(), me, post, reason).await?;
+        host::report(conn, relay, space, me, post, reason).await?;
     } else {
         member::report(conn, relay, space, me, post, reason).await?;
     }
