@@ -4,6 +4,7 @@
 //! what crosses links in `relay` (out) and `inbound` (in).
 
 mod actions;
+mod admission;
 mod compose;
 mod directory;
 mod fetcher;
