@@ -338,3 +338,48 @@ async fn reports_reach_the_moderators_of_every_node() {
     })
     .await;
 }
+
+#[tokio::test]
+async fn what_a_guest_wrote_is_deleted_everywhere_when_asked() {
+    let c = Cycle3::start().await;
+    let id = c.shared_space().await;
+    let group = c.group_of(&id).await;
+    let e1 = c.local_id(ECOLE1, &group).await.expect("copy");
+    let page1 = format!("/espaces/{e1}");
+    let text = "Mon premier message";
+    c.pupil(ECOLE1)
+        .await
+        .submit(&page1, &format!("{page1}/messages"), &[("content", text)])
+        .await;
+    c.wait_status(COLLEGE, text, Some("pending")).await;
+    let host_page = format!("/espaces/{id}");
+    let post = c.post_id(COLLEGE, text).await;
+    c.teacher(COLLEGE)
+        .await
+        .submit(
+            &host_page,
+            &format!("{host_page}/messages/{post}/moderer"),
+            &[("action", "approuver")],
+        )
+        .await;
+    c.wait_status(ECOLE2, text, Some("published")).await;
+    // The host's operator deletes, on request, what the guest wrote.
+    let guest: String =
+        sqlx::query_scalar("SELECT user_id FROM space_members WHERE role = 'member' AND node = $1")
+            .bind(&c.linked.domains[ECOLE1])
+            .fetch_one(c.node(COLLEGE).state.db.pool())
+            .await
+            .unwrap();
+    let operator = c.node(COLLEGE).signed_in(&c.worlds[COLLEGE].operator).await;
+    let account = format!("/admin/utilisateurs/{guest}");
+    assert!(operator.get(&account).await.body.contains("1 message(s)"));
+    let erased = operator
+        .submit(&account, &format!("{account}/messages"), &[])
+        .await;
+    assert!(erased.redirects_to(&account), "{erased:?}");
+    assert_eq!(c.status_of(COLLEGE, text).await, None);
+    c.wait_status(ECOLE2, text, None).await;
+    c.wait_status(ECOLE1, text, None).await;
+    let journal = operator.get("/admin/journal?type=federation").await.body;
+    assert!(journal.contains("space.erased"), "{journal}");
+}

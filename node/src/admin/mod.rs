@@ -18,5 +18,9 @@ pub fn router() -> Router<AppState> {
         .route("/admin/utilisateurs/{id}", get(users::show))
         .route("/admin/utilisateurs/{id}/etat", post(users::set_state))
         .route("/admin/utilisateurs/{id}/code", post(users::reset))
+        .route(
+            "/admin/utilisateurs/{id}/messages",
+            post(users::erase_posts),
+        )
         .route("/admin/journal", get(audit::page))
 }

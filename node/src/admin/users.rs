@@ -29,6 +29,8 @@ struct UserPage<'a> {
     user: &'a UserRow,
     memberships: &'a [Membership],
     code: Option<&'a str>,
+    /// Posts and comments they wrote in spaces hosted here.
+    posts: usize,
 }
 
 /// `?q=` search.
@@ -71,6 +73,9 @@ async fn user_page(
         .await?
         .ok_or(AppError::NotFound)?;
     let memberships = users::memberships(&state.db, id).await?;
+    let mut conn = state.db.pool().acquire().await?;
+    let posts = crate::spaces::service::posts_of(&mut conn, id).await?.len();
+    drop(conn);
     let title = user.display_name();
     let page = viewer.page(&title, &state.config.node.name);
     render(&UserPage {
@@ -78,6 +83,7 @@ async fn user_page(
         user: &user,
         memberships: &memberships,
         code,
+        posts,
     })
 }
 
@@ -157,4 +163,26 @@ pub async fn reset(
     .await?;
     tx.commit().await?;
     user_page(&state, &viewer, &id, Some(&issued.code)).await
+}
+
+/// `POST /admin/utilisateurs/{id}/messages`: deletes everything the person wrote in the
+/// spaces of this node, on every node holding a copy (asked by them, or for them).
+pub async fn erase_posts(
+    State(state): State<AppState>,
+    viewer: Viewer,
+    Path(id): Path<String>,
+    Form(form): Form<TokenForm>,
+) -> AppResult<Response> {
+    viewer.check_csrf(&form.csrf)?;
+    policy::require(&viewer, Action::ManageUsers)?;
+    users::by_id(&state.db, &id)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    crate::spaces::service::erase_posts_of(&state, &id, viewer.id())
+        .await
+        .map_err(|e| match e {
+            crate::spaces::SpaceError::Refused(message) => AppError::Invalid(message),
+            crate::spaces::SpaceError::Storage(e) => AppError::Store(e),
+        })?;
+    Ok(Redirect::to(&format!("/admin/utilisateurs/{id}")).into_response())
 }

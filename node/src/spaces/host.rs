@@ -142,11 +142,32 @@ pub async fn delete(
             "Seuls l'auteur et les modérateurs peuvent supprimer ce message.",
         ));
     }
+    remove_post(conn, relay, space, &by.actor_id, post).await
+}
+
+/// Deletes a post everywhere on the node operator's authority (its author, a former member
+/// or their home node, asked that what they wrote be deleted).
+pub async fn erase(
+    conn: &mut AnyConnection,
+    relay: &mut Relay<'_>,
+    space: &Space,
+    post: &Post,
+) -> Result<(), SpaceError> {
+    remove_post(conn, relay, space, &space.group_id, post).await
+}
+
+async fn remove_post(
+    conn: &mut AnyConnection,
+    relay: &mut Relay<'_>,
+    space: &Space,
+    actor: &str,
+    post: &Post,
+) -> Result<(), SpaceError> {
     store::delete_post(conn, &post.id).await?;
     let inner = json!({
         "id": relay.activity_id(),
         "type": "Delete",
-        "actor": by.actor_id,
+        "actor": actor,
         "audience": space.group_id,
         "object": post.object_id,
     });

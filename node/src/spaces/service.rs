@@ -283,3 +283,55 @@ pub async fn change_space(state: &AppState, space: &Space) -> Result<(), SpaceEr
     host::changed(conn, relay, space).await?;
     Ok(change.commit().await?)
 }
+
+/// The posts `user_id` wrote in spaces hosted here (as any of their memberships' actors).
+pub async fn posts_of(conn: &mut AnyConnection, user_id: &str) -> sqlx::Result<Vec<(Space, Post)>> {
+    let ids: Vec<(String, String)> = sqlx::query_as(
+        "SELECT p.space_id, p.id FROM space_posts p JOIN spaces s ON s.id = p.space_id \
+         WHERE s.host = '' AND p.author_actor IN \
+         (SELECT actor_id FROM space_members WHERE user_id = $1) ORDER BY p.created_at",
+    )
+    .bind(user_id)
+    .fetch_all(&mut *conn)
+    .await?;
+    let mut found = Vec::new();
+    for (space_id, post_id) in ids {
+        if let (Some(space), Some(post)) = (
+            store::get(conn, &space_id).await?,
+            store::post_in(conn, &space_id, &post_id).await?,
+        ) {
+            found.push((space, post));
+        }
+    }
+    Ok(found)
+}
+
+/// Deletes everything `user_id` wrote in spaces hosted here, everywhere (asked by the person,
+/// or for them); returns how many posts and comments went.
+pub async fn erase_posts_of(
+    state: &AppState,
+    user_id: &str,
+    by: &str,
+) -> Result<usize, SpaceError> {
+    let mut change = Change::begin(state).await?;
+    let (conn, relay) = change.parts();
+    let posts = posts_of(conn, user_id).await?;
+    for (space, post) in &posts {
+        // A comment already went with its post.
+        if store::post_in(conn, &space.id, &post.id).await?.is_some() {
+            host::erase(conn, relay, space, post).await?;
+        }
+    }
+    let detail = format!("{} message(s) supprimé(s) à sa demande", posts.len());
+    crate::users::store::audit(
+        conn,
+        relay.now(),
+        Some(by),
+        "space.erased",
+        user_id,
+        &detail,
+    )
+    .await?;
+    change.commit().await?;
+    Ok(posts.len())
+}
