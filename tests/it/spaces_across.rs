@@ -383,3 +383,40 @@ async fn what_a_guest_wrote_is_deleted_everywhere_when_asked() {
     let journal = operator.get("/admin/journal?type=federation").await.body;
     assert!(journal.contains("space.erased"), "{journal}");
 }
+
+#[tokio::test]
+async fn a_post_the_host_refuses_is_shown_refused_to_its_author() {
+    let c = Cycle3::start().await;
+    let id = c.shared_space().await;
+    let group = c.group_of(&id).await;
+    // The host no longer counts école 1's pupil as a member, and école 1 does not know yet.
+    sqlx::query("UPDATE space_members SET state = 'removed' WHERE role = 'member' AND node = $1")
+        .bind(&c.linked.domains[ECOLE1])
+        .execute(c.node(COLLEGE).state.db.pool())
+        .await
+        .unwrap();
+    let e1 = c.local_id(ECOLE1, &group).await.expect("copy");
+    let page1 = format!("/espaces/{e1}");
+    let pupil = c.pupil(ECOLE1).await;
+    let text = "Ce message ne passera pas";
+    pupil
+        .submit(&page1, &format!("{page1}/messages"), &[("content", text)])
+        .await;
+    c.wait_status(ECOLE1, text, Some("refused")).await;
+    assert!(
+        pupil
+            .get(&page1)
+            .await
+            .body
+            .contains("refusé par l&#39;ENT hôte")
+    );
+    assert!(
+        !c.teacher(ECOLE1)
+            .await
+            .get(&page1)
+            .await
+            .body
+            .contains(text)
+    );
+    assert_eq!(c.status_of(COLLEGE, text).await, None);
+}

@@ -130,6 +130,10 @@ pub async fn rejected(db: &Db, delivery: &Delivery, error: &str, now: i64) -> sq
         &detail,
     )
     .await?;
+    // A post the host will never accept must not stay "en cours d'envoi" for its author.
+    if let Ok(activity) = serde_json::from_str::<serde_json::Value>(&delivery.body) {
+        crate::spaces::store::refused_by_host(&mut tx, &activity).await?;
+    }
     tx.commit().await
 }
 

@@ -314,7 +314,7 @@ async fn copy_post(
         .map(Attachment::Remote)
         .collect();
     let status = PostStatus::parse(note["entStatus"].as_str().unwrap_or("published"))
-        .filter(|s| *s != PostStatus::Sending)
+        .filter(|s| !matches!(s, PostStatus::Sending | PostStatus::Refused))
         .ok_or_else(|| refused("statut inconnu"))?;
     let caption = note["content"].as_str().unwrap_or_default();
     let content = PostText::caption(caption, !remote.is_empty()).map_err(refused)?;

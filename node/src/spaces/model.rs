@@ -67,6 +67,8 @@ pub enum PostStatus {
     Published,
     /// Hidden by a moderator (moderators still see it, to restore it).
     Hidden,
+    /// Sent from a member node and refused by the host for good (its author sees why not).
+    Refused,
 }
 
 impl PostStatus {
@@ -77,6 +79,7 @@ impl PostStatus {
             Self::Pending => "pending",
             Self::Published => "published",
             Self::Hidden => "hidden",
+            Self::Refused => "refused",
         }
     }
 
@@ -87,6 +90,7 @@ impl PostStatus {
             "pending" => Some(Self::Pending),
             "published" => Some(Self::Published),
             "hidden" => Some(Self::Hidden),
+            "refused" => Some(Self::Refused),
             _ => None,
         }
     }
@@ -235,6 +239,7 @@ mod tests {
             PostStatus::Pending,
             PostStatus::Published,
             PostStatus::Hidden,
+            PostStatus::Refused,
         ] {
             assert_eq!(PostStatus::parse(s.code()), Some(s));
         }

@@ -142,7 +142,9 @@ pub fn visible(post: &Post, me: &Member, moderate: bool) -> bool {
     match post.status {
         PostStatus::Published => true,
         PostStatus::Hidden => moderate,
-        PostStatus::Pending | PostStatus::Sending => post.author_actor == me.actor_id,
+        PostStatus::Pending | PostStatus::Sending | PostStatus::Refused => {
+            post.author_actor == me.actor_id
+        }
     }
 }
 
@@ -164,6 +166,7 @@ fn one(post: &Post, me: &Member, names: &NodeNames, shown: &Shown<'_>) -> PostVi
             PostStatus::Sending => Some("en cours d'envoi à l'ENT hôte"),
             PostStatus::Pending => Some("en attente de validation"),
             PostStatus::Hidden => Some("masqué par un modérateur"),
+            PostStatus::Refused => Some("refusé par l'ENT hôte"),
             PostStatus::Published => None,
         },
         status: post.status,

@@ -307,3 +307,24 @@ pub async fn end_link(conn: &mut AnyConnection, peer: &str) -> sqlx::Result<()> 
     }
     Ok(())
 }
+
+/// The host refused one of our activities for good: a post it carried that was still on its
+/// way is marked refused (its author sees it; nobody else ever did).
+pub async fn refused_by_host(
+    conn: &mut AnyConnection,
+    activity: &serde_json::Value,
+) -> sqlx::Result<()> {
+    if activity["type"].as_str() != Some("Create") || activity.get("audience").is_none() {
+        return Ok(());
+    }
+    let Some(note) = activity["object"]["id"].as_str() else {
+        return Ok(());
+    };
+    sqlx::query(
+        "UPDATE space_posts SET status = 'refused' WHERE object_id = $1 AND status = 'sending'",
+    )
+    .bind(note)
+    .execute(conn)
+    .await?;
+    Ok(())
+}
