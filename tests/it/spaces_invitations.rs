@@ -40,8 +40,16 @@ async fn an_invitation_over_the_guest_quota_is_refused_with_a_clear_message() {
         count(&c, COLLEGE, "SELECT COUNT(*) FROM federation_deliveries").await,
         0
     );
-    // École 2's link has room: the same space invites it.
-    assert_eq!(c.invite(&id, ECOLE2).await.status, 200);
+    // École 2's link has room: the same space invites it, and the class shows as invited.
+    let invited = c.invite(&id, ECOLE2).await;
+    assert_eq!(invited.status, 200);
+    assert!(
+        invited
+            .body
+            .contains("<span class=\"badge\">invitée</span>"),
+        "{}",
+        invited.body
+    );
 }
 
 #[tokio::test]

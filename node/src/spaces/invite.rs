@@ -35,6 +35,18 @@ struct InvitePage<'a> {
     message: Option<&'a str>,
 }
 
+impl InvitePage<'_> {
+    /// Whether the class or teacher at `url` of `peer` has an invitation waiting or accepted.
+    fn invited(&self, peer: &str, url: &str) -> bool {
+        self.sent.iter().any(|i| {
+            i.peer == peer
+                && matches!(i.state.as_str(), "open" | "accepted")
+                && (i.invitee == url
+                    || (!i.class_ref.is_empty() && url.ends_with(&format!("/{}", i.class_ref))))
+        })
+    }
+}
+
 #[derive(Template)]
 #[template(path = "space_invitation.html")]
 struct InvitationPage<'a> {
