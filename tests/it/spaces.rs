@@ -221,3 +221,29 @@ async fn bad_input_is_refused_with_a_clear_message() {
         .unwrap();
     assert_eq!(count, 1, "nothing half-made");
 }
+
+#[tokio::test]
+async fn a_long_wall_is_read_a_page_at_a_time() {
+    let app = spawn_app().await;
+    let world = World::build(&app.state).await;
+    let id = space_with_class(&app, &world).await;
+    let page = format!("/espaces/{id}");
+    let teacher = app.signed_in(&world.teacher).await;
+    for i in 1..=31 {
+        teacher
+            .submit(
+                &page,
+                &format!("{page}/messages"),
+                &[("content", &format!("Lecture numéro {i:02}"))],
+            )
+            .await;
+    }
+    let first = teacher.get(&page).await.body;
+    assert!(first.contains("Lecture numéro 31") && !first.contains("Lecture numéro 01"));
+    assert!(first.contains("Messages plus anciens") && first.contains("Page 1 sur 2"));
+    let second = teacher.get(&format!("{page}?page=2")).await.body;
+    assert!(second.contains("Lecture numéro 01") && !second.contains("Lecture numéro 31"));
+    assert!(second.contains("Messages plus récents"));
+    let beyond = teacher.get(&format!("{page}?page=99")).await.body;
+    assert!(beyond.contains("Page 2 sur 2"));
+}

@@ -145,6 +145,7 @@ pub async fn report(
                 StatusCode::OK,
                 Some("Merci : les modérateurs de l'espace vont regarder ce message."),
                 "",
+                1,
             )
             .await
         }

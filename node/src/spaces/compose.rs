@@ -93,8 +93,16 @@ pub async fn write(
         Ok(checked) => checked,
         Err(message) => {
             let status = StatusCode::UNPROCESSABLE_ENTITY;
-            return show_response(&state, &viewer, &id, status, Some(&message), &form.content)
-                .await;
+            return show_response(
+                &state,
+                &viewer,
+                &id,
+                status,
+                Some(&message),
+                &form.content,
+                1,
+            )
+            .await;
         }
     };
     let parent = match form.parent.as_str() {

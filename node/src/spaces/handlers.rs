@@ -2,7 +2,7 @@
 
 use askama::Template;
 use axum::Form;
-use axum::extract::{Path, State};
+use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use serde::Deserialize;
@@ -46,6 +46,8 @@ struct SpacePage<'a> {
     host_down: bool,
     host_label: String,
     wall: Vec<PostView>,
+    wall_page: usize,
+    wall_pages: usize,
     files_area: Vec<FileView>,
     queue: Vec<PostView>,
     reports: &'a [Report],
@@ -159,6 +161,7 @@ pub(super) async fn show_response(
     status: StatusCode,
     message: Option<&str>,
     draft: &str,
+    page: usize,
 ) -> AppResult<Response> {
     let (space, me, facts) = load(state, viewer, id).await?;
     let moderate = policy::allows(viewer, Action::ModerateSpace(&facts));
@@ -174,6 +177,14 @@ pub(super) async fn show_response(
     };
     let (wall, queue) = view::wall(&posts, &shown, &me, moderate, &names);
     let files_area = view::files_area(&wall);
+    // Newest first, a page at a time: a year of posts stays quick to read and to send.
+    let pages = wall.len().div_ceil(PER_PAGE).max(1);
+    let page = page.clamp(1, pages);
+    let wall: Vec<PostView> = wall
+        .into_iter()
+        .skip((page - 1) * PER_PAGE)
+        .take(PER_PAGE)
+        .collect();
     let reports = if moderate {
         store::reports(&state.db, &space.id).await?
     } else {
@@ -204,6 +215,8 @@ pub(super) async fn show_response(
         host_down,
         host_label: names.label(&space.host),
         wall,
+        wall_page: page,
+        wall_pages: pages,
         files_area,
         queue,
         reports: &reports,
@@ -220,9 +233,21 @@ pub async fn show(
     State(state): State<AppState>,
     viewer: Viewer,
     Path(id): Path<String>,
+    Query(query): Query<PageQuery>,
 ) -> AppResult<Response> {
-    show_response(&state, &viewer, &id, StatusCode::OK, None, "").await
+    let page = query.page.unwrap_or(1);
+    show_response(&state, &viewer, &id, StatusCode::OK, None, "", page).await
 }
+
+/// `?page=N` of the wall.
+#[derive(Deserialize, Default)]
+pub struct PageQuery {
+    #[serde(default)]
+    page: Option<usize>,
+}
+
+/// Top-level posts per page of the wall.
+const PER_PAGE: usize = 30;
 
 /// Runs a change; a refusal shows the space again with the reason (and the typed text).
 pub(super) async fn after(
@@ -242,6 +267,7 @@ pub(super) async fn after(
                 StatusCode::UNPROCESSABLE_ENTITY,
                 Some(&message),
                 draft,
+                1,
             )
             .await
         }
