@@ -53,6 +53,8 @@ async fn a_local_space_runs_without_federation() {
     let teacher = app.signed_in(&world.teacher).await;
     let queue = teacher.get(&page).await;
     assert!(queue.body.contains("À valider (1)"), "{}", queue.body);
+    assert!(teacher.get("/espaces").await.body.contains("1 à valider"));
+    assert!(!pupil.get("/espaces").await.body.contains("à valider"));
     let post: String = sqlx::query_scalar("SELECT id FROM space_posts")
         .fetch_one(app.state.db.pool())
         .await

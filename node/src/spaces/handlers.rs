@@ -28,7 +28,7 @@ use crate::web::{Page, render};
 #[template(path = "spaces.html")]
 struct SpacesPage<'a> {
     page: Page<'a>,
-    spaces: &'a [(Space, Role)],
+    spaces: &'a [(Space, Role, i64)],
     invitations: &'a [(Invitation, String)],
     can_create: bool,
     error: Option<&'a str>,
@@ -80,7 +80,16 @@ async fn list_response(
     status: StatusCode,
     error: Option<&str>,
 ) -> AppResult<Response> {
-    let spaces = store::of_user(&state.db, viewer.id()).await?;
+    // Moderators see at a glance where posts wait for them (a count of work, never of views).
+    let mut spaces = Vec::new();
+    for (space, role) in store::of_user(&state.db, viewer.id()).await? {
+        let waiting = if role.moderates() {
+            store::pending_count(&state.db, &space.id).await?
+        } else {
+            0
+        };
+        spaces.push((space, role, waiting));
+    }
     let invitations = invitations::received_for(&state.db, viewer.id()).await?;
     let html = render(&SpacesPage {
         page: viewer.page("Mes espaces", &state.config.node.name),

@@ -174,6 +174,16 @@ pub async fn of_user(db: &Db, user_id: &str) -> sqlx::Result<Vec<(Space, Role)>>
         .collect())
 }
 
+/// Posts waiting for a moderator in a space (or copy).
+pub async fn pending_count(db: &Db, space_id: &str) -> sqlx::Result<i64> {
+    sqlx::query_scalar(
+        "SELECT COUNT(*) FROM space_posts WHERE space_id = $1 AND status = 'pending'",
+    )
+    .bind(space_id)
+    .fetch_one(db.pool())
+    .await
+}
+
 const MEMBER: &str = "SELECT actor_id, user_id, node, display_name, school, level, role, state \
     FROM space_members";
 
