@@ -68,6 +68,27 @@ pub enum Action<'a> {
     WriteInSpace(&'a SpaceFacts),
     /// Approve, hide, restore, delete any post; see reports; remove members.
     ModerateSpace(&'a SpaceFacts),
+    /// See one post (or its files) of a space.
+    ReadPost {
+        /// The viewer's place in the space.
+        space: &'a SpaceFacts,
+        /// Where the post stands.
+        status: crate::spaces::PostStatus,
+        /// The viewer wrote it.
+        viewer_is_author: bool,
+    },
+    /// Delete one post: one's own, or any as a moderator.
+    DeletePost {
+        /// The viewer's place in the space.
+        space: &'a SpaceFacts,
+        /// The viewer wrote it.
+        viewer_is_author: bool,
+    },
+    /// Bring a class of this node into one's space (a class of one's own school).
+    AddLocalClass {
+        /// The class's school.
+        school_id: &'a str,
+    },
     /// Change a space's settings, invite classes, close it.
     ManageSpace(&'a SpaceFacts),
     /// See classes of linked nodes one may invite, answer invitations for one's class.
@@ -78,6 +99,11 @@ pub enum Action<'a> {
     /// Create local guests (partners without a node) and see those one created; the operator
     /// sees every guest of the node.
     ManageLocalGuests,
+    /// See one guest account in the guests list.
+    SeeGuest {
+        /// The viewer created it (a local guest).
+        created_by_viewer: bool,
+    },
     /// List and add schools.
     ManageSchools,
     /// See links with other nodes, send notices to their operators.
@@ -118,6 +144,26 @@ pub fn allows(viewer: &Viewer, action: Action<'_>) -> bool {
         Action::ViewSpace(space) | Action::WriteInSpace(space) => space.role.is_some(),
         Action::ModerateSpace(space) => space.role.is_some_and(crate::spaces::Role::moderates),
         Action::ManageSpace(space) => space.role == Some(crate::spaces::Role::Owner),
+        Action::ReadPost {
+            space,
+            status,
+            viewer_is_author,
+        } => space.role.is_some_and(|role| {
+            crate::spaces::view::post_visible(status, viewer_is_author, role.moderates())
+        }),
+        Action::DeletePost {
+            space,
+            viewer_is_author,
+        } => space
+            .role
+            .is_some_and(|role| viewer_is_author || role.moderates()),
+        Action::AddLocalClass { school_id } => matches!(
+            viewer.profile_in(school_id),
+            Some(Profile::Director | Profile::Teacher)
+        ),
+        Action::SeeGuest { created_by_viewer } => {
+            viewer.is_operator() || (created_by_viewer && allows(viewer, Action::ManageLocalGuests))
+        }
         Action::InviteClasses { viewer_teaches } => viewer_teaches && is_teaching(viewer),
         Action::ManageSchools | Action::ManageUsers | Action::ManageFederation => {
             viewer.is_operator()
@@ -365,6 +411,51 @@ mod tests {
             Action::ManageLocalGuests
         ));
         assert!(allows(&viewer(None, true), Action::ManageLocalGuests));
+        // Posts: published for all members, hidden for moderators, in transit for the author.
+        use crate::spaces::PostStatus;
+        let (member, moderator, outsider) = (
+            facts(Some(Role::Member)),
+            facts(Some(Role::Moderator)),
+            facts(None),
+        );
+        let read = |space, status, viewer_is_author| Action::ReadPost {
+            space,
+            status,
+            viewer_is_author,
+        };
+        assert!(allows(&pupil, read(&member, PostStatus::Published, false)));
+        assert!(!allows(&pupil, read(&member, PostStatus::Hidden, false)));
+        assert!(allows(
+            &teacher,
+            read(&moderator, PostStatus::Hidden, false)
+        ));
+        assert!(!allows(
+            &teacher,
+            read(&moderator, PostStatus::Pending, false)
+        ));
+        assert!(allows(&pupil, read(&member, PostStatus::Pending, true)));
+        assert!(!allows(
+            &pupil,
+            read(&outsider, PostStatus::Published, false)
+        ));
+        let delete = |space, viewer_is_author| Action::DeletePost {
+            space,
+            viewer_is_author,
+        };
+        assert!(allows(&pupil, delete(&member, true)));
+        assert!(!allows(&pupil, delete(&member, false)));
+        assert!(allows(&teacher, delete(&moderator, false)));
+        assert!(!allows(&teacher, delete(&outsider, true)));
+        // Local classes: of one's own school only.
+        assert!(allows(&teacher, Action::AddLocalClass { school_id: "s1" }));
+        assert!(!allows(&teacher, Action::AddLocalClass { school_id: "s2" }));
+        assert!(!allows(&pupil, Action::AddLocalClass { school_id: "s1" }));
+        // Guests list: the operator sees all, a director their own, a teacher none.
+        let director = viewer(Some(Profile::Director), false);
+        let see = |created_by_viewer| Action::SeeGuest { created_by_viewer };
+        assert!(allows(&viewer(None, true), see(false)));
+        assert!(allows(&director, see(true)) && !allows(&director, see(false)));
+        assert!(!allows(&teacher, see(true)));
         // The operator is no member of a space by office.
         assert!(!allows(
             &viewer(None, true),

@@ -178,11 +178,6 @@ pub async fn erase_posts(
     users::by_id(&state.db, &id)
         .await?
         .ok_or(AppError::NotFound)?;
-    crate::spaces::service::erase_posts_of(&state, &id, viewer.id())
-        .await
-        .map_err(|e| match e {
-            crate::spaces::SpaceError::Refused(message) => AppError::Invalid(message),
-            crate::spaces::SpaceError::Storage(e) => AppError::Store(e),
-        })?;
+    crate::spaces::service::erase_posts_of(&state, &id, viewer.id()).await?;
     Ok(Redirect::to(&format!("/admin/utilisateurs/{id}")).into_response())
 }

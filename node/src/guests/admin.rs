@@ -77,16 +77,14 @@ async fn list_response(
     form: &GuestForm,
     error: Option<&str>,
 ) -> AppResult<Response> {
-    // The operator sees every guest; a director, the local guests they created.
     let all = store::list(&state.db, None).await?;
-    let created: Vec<String> = if viewer.is_operator() {
-        Vec::new()
-    } else {
-        store::created_by(&state.db, viewer.id()).await?
-    };
+    let created = store::created_by(&state.db, viewer.id()).await?;
     let guests = all
         .into_iter()
-        .filter(|g| viewer.is_operator() || created.contains(&g.user_id))
+        .filter(|g| {
+            let created_by_viewer = created.contains(&g.user_id);
+            policy::allows(viewer, Action::SeeGuest { created_by_viewer })
+        })
         .map(|guest| GuestLine {
             origin: match guest.peer.as_str() {
                 "" => "Invité local".to_owned(),

@@ -96,9 +96,13 @@ pub async fn delete(
     viewer.check_csrf(&form.csrf)?;
     let (space, me, facts) = load(&state, &viewer, &id).await?;
     let post = post_of(&state, &space, &post).await?;
-    if post.author_actor != me.actor_id {
-        policy::require(&viewer, Action::ModerateSpace(&facts))?;
-    }
+    policy::require(
+        &viewer,
+        Action::DeletePost {
+            space: &facts,
+            viewer_is_author: post.author_actor == me.actor_id,
+        },
+    )?;
     let outcome = service::delete(&state, &space, &me, &post).await;
     after(&state, &viewer, &id, outcome, "").await
 }

@@ -179,8 +179,12 @@ pub async fn local(
     let post = store::post_in(&mut conn, &id, &meta.post_id)
         .await?
         .ok_or(AppError::NotFound)?;
-    let moderate = policy::allows(&viewer, Action::ModerateSpace(&facts));
-    if !super::view::visible(&post, &me, moderate) {
+    let read = Action::ReadPost {
+        space: &facts,
+        status: post.status,
+        viewer_is_author: post.author_actor == me.actor_id,
+    };
+    if !policy::allows(&viewer, read) {
         return Err(AppError::NotFound);
     }
     Ok(file_response(&meta, bytes))

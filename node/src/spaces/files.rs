@@ -116,9 +116,7 @@ pub fn parse_attachments(note: &Value, sender: &str) -> Result<Vec<RemoteFile>, 
         .map(|item| {
             let text = |field: &str| item[field].as_str().unwrap_or_default().to_owned();
             let url = text("url");
-            let host = url::Url::parse(&url)
-                .map(|u| ent_federation::signing::authority(&u))
-                .unwrap_or_default();
+            let host = super::relay::host_of(&url);
             let size = item["entSize"].as_i64().unwrap_or(-1);
             let sha256 = text("entSha256");
             let media_type = text("mediaType");

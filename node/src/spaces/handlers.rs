@@ -67,13 +67,6 @@ pub struct CreateForm {
     local_only: Option<String>,
 }
 
-fn space_error(error: SpaceError) -> AppError {
-    match error {
-        SpaceError::Refused(message) => AppError::Invalid(message),
-        SpaceError::Storage(e) => AppError::Store(e),
-    }
-}
-
 async fn list_response(
     state: &AppState,
     viewer: &Viewer,
@@ -134,8 +127,7 @@ pub async fn create(
         Settings::default(),
         form.local_only.is_some(),
     )
-    .await
-    .map_err(space_error)?;
+    .await?;
     Ok(Redirect::to(&format!("/espaces/{}", space.id)).into_response())
 }
 

@@ -23,17 +23,13 @@ pub enum Moderation {
     Restore,
 }
 
-fn refused(message: &str) -> SpaceError {
-    SpaceError::Refused(message.to_owned())
-}
-
 /// Refuses anything in a closed space, or after its end date.
 pub fn check_open(space: &Space, now: i64) -> Result<(), SpaceError> {
     if space.closed_at != 0 {
-        return Err(refused("Cet espace est fermé."));
+        return Err(SpaceError::refused("Cet espace est fermé."));
     }
     if space.settings.open_until != 0 && now > space.settings.open_until {
-        return Err(refused(
+        return Err(SpaceError::refused(
             "Cet espace n'accepte plus de messages (date de fin passée).",
         ));
     }
@@ -44,7 +40,9 @@ fn check_active(member: &Member) -> Result<(), SpaceError> {
     if member.state == "active" {
         Ok(())
     } else {
-        Err(refused("Vous ne faites plus partie de cet espace."))
+        Err(SpaceError::refused(
+            "Vous ne faites plus partie de cet espace.",
+        ))
     }
 }
 
@@ -64,16 +62,18 @@ pub async fn post(
     check_open(space, relay.now())?;
     check_active(author)?;
     if !attachments.is_empty() && !space.settings.files_allowed {
-        return Err(refused(
+        return Err(SpaceError::refused(
             "Les fichiers ne sont pas autorisés dans cet espace.",
         ));
     }
     if let Some(parent) = parent {
         if !space.settings.comments_on {
-            return Err(refused("Les commentaires sont fermés dans cet espace."));
+            return Err(SpaceError::refused(
+                "Les commentaires sont fermés dans cet espace.",
+            ));
         }
         if parent.parent_id.is_some() || parent.status != PostStatus::Published {
-            return Err(refused("Ce message ne peut pas être commenté."));
+            return Err(SpaceError::refused("Ce message ne peut pas être commenté."));
         }
     }
     let status = if space.settings.premoderated && !author.role.moderates() {
@@ -119,7 +119,9 @@ pub async fn edit(
 /// The post with its new text, if `by` wrote it (the one rule of editing, wherever it runs).
 pub fn edited(post: &Post, by: &Member, text: &PostText, now: i64) -> Result<Post, SpaceError> {
     if post.author_actor != by.actor_id {
-        return Err(refused("Seul l'auteur peut modifier ce message."));
+        return Err(SpaceError::refused(
+            "Seul l'auteur peut modifier ce message.",
+        ));
     }
     Ok(Post {
         content: text.as_str().to_owned(),
@@ -138,7 +140,7 @@ pub async fn delete(
 ) -> Result<(), SpaceError> {
     check_active(by)?;
     if post.author_actor != by.actor_id && !by.role.moderates() {
-        return Err(refused(
+        return Err(SpaceError::refused(
             "Seuls l'auteur et les modérateurs peuvent supprimer ce message.",
         ));
     }
@@ -188,7 +190,7 @@ pub async fn moderate(
 ) -> Result<(), SpaceError> {
     check_active(by)?;
     if !by.role.moderates() {
-        return Err(refused(
+        return Err(SpaceError::refused(
             "Seuls les modérateurs de l'espace peuvent faire cela.",
         ));
     }
@@ -296,7 +298,7 @@ pub async fn part(
     state: &str,
 ) -> Result<(), SpaceError> {
     if member.role == super::model::Role::Owner {
-        return Err(refused(
+        return Err(SpaceError::refused(
             "Le responsable de l'espace ne peut pas le quitter.",
         ));
     }

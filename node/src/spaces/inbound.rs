@@ -2,7 +2,6 @@
 //! moderation and reports, each checked for authority by [`super::host`]. On a member node:
 //! invitations, refusals, and what the space's Group announces, applied to the copy.
 
-use ent_federation::signing::authority;
 use serde_json::Value;
 use sqlx::AnyConnection;
 
@@ -10,18 +9,14 @@ use super::SpaceError;
 use super::files::{self, Attachment};
 use super::host::{self, Moderation};
 use super::model::{PostStatus, PostText, Role};
-use super::relay::Relay;
+use super::relay::{Relay, field, host_of};
 use super::store::{self, Member, Post, Space};
 use super::{invited, joining};
-
-fn refused(message: impl Into<String>) -> SpaceError {
-    SpaceError::Refused(message.into())
-}
 
 fn text<'v>(value: &'v Value, field: &str) -> Result<&'v str, SpaceError> {
     value[field]
         .as_str()
-        .ok_or_else(|| refused(format!("champ {field} manquant")))
+        .ok_or_else(|| SpaceError::refused(format!("champ {field} manquant")))
 }
 
 /// The object's id, whether the object is embedded or named.
@@ -30,7 +25,7 @@ fn object_id(activity: &Value) -> Result<&str, SpaceError> {
     object
         .as_str()
         .or_else(|| object["id"].as_str())
-        .ok_or_else(|| refused("objet sans identifiant"))
+        .ok_or_else(|| SpaceError::refused("objet sans identifiant"))
 }
 
 /// Whether a received activity concerns spaces (they all name their Group in `audience`).
@@ -50,7 +45,9 @@ pub async fn apply(
         .shared()
         .is_some_and(|s| s.allows(peer, ent_config::Scope::Spaces))
     {
-        return Err(refused("le lien avec ce nœud n'autorise pas les espaces"));
+        return Err(SpaceError::refused(
+            "le lien avec ce nœud n'autorise pas les espaces",
+        ));
     }
     match text(activity, "type")? {
         "Announce" => announced(conn, relay, peer, activity).await,
@@ -66,7 +63,7 @@ pub async fn our_space(conn: &mut AnyConnection, activity: &Value) -> Result<Spa
     let group = text(activity, "audience")?;
     match store::by_group(conn, group).await? {
         Some(space) if space.is_ours() && !space.local_only => Ok(space),
-        _ => Err(refused("espace inconnu sur ce nœud")),
+        _ => Err(SpaceError::refused("espace inconnu sur ce nœud")),
     }
 }
 
@@ -82,31 +79,35 @@ async fn at_host(
     let member = store::member(conn, &space.id, actor)
         .await?
         .filter(|m| m.node == peer)
-        .ok_or_else(|| refused("l'acteur n'est pas membre de l'espace"))?;
+        .ok_or_else(|| SpaceError::refused("l'acteur n'est pas membre de l'espace"))?;
     if member.state != "active" {
-        return Err(refused("l'acteur ne fait plus partie de l'espace"));
+        return Err(SpaceError::refused(
+            "l'acteur ne fait plus partie de l'espace",
+        ));
     }
     let kind = text(activity, "type")?;
     match kind {
         "Create" => {
             let note = &activity["object"];
             let id = text(note, "id")?;
-            if note["type"].as_str() != Some("Note") || authority_of(id) != peer {
-                return Err(refused(
+            if note["type"].as_str() != Some("Note") || host_of(id) != peer {
+                return Err(SpaceError::refused(
                     "seules les notes du nœud de l'auteur sont acceptées",
                 ));
             }
             if note["attributedTo"].as_str() != Some(actor) {
-                return Err(refused("l'auteur de la note n'est pas l'acteur"));
+                return Err(SpaceError::refused(
+                    "l'auteur de la note n'est pas l'acteur",
+                ));
             }
             if store::post_by_object(conn, &space.id, id).await?.is_some() {
-                return Err(refused("note déjà reçue"));
+                return Err(SpaceError::refused("note déjà reçue"));
             }
             let parent = match note["inReplyTo"].as_str() {
                 Some(parent) => Some(
                     store::post_by_object(conn, &space.id, parent)
                         .await?
-                        .ok_or_else(|| refused("message commenté inconnu"))?,
+                        .ok_or_else(|| SpaceError::refused("message commenté inconnu"))?,
                 ),
                 None => None,
             };
@@ -115,7 +116,8 @@ async fn at_host(
                 .map(Attachment::Remote)
                 .collect();
             let caption = note["content"].as_str().unwrap_or_default();
-            let body = PostText::caption(caption, !remote.is_empty()).map_err(refused)?;
+            let body =
+                PostText::caption(caption, !remote.is_empty()).map_err(SpaceError::refused)?;
             host::post(
                 conn,
                 relay,
@@ -130,7 +132,8 @@ async fn at_host(
         }
         "Update" => {
             let post = named_post(conn, &space, activity).await?;
-            let body = PostText::parse(text(&activity["object"], "content")?).map_err(refused)?;
+            let body = PostText::parse(text(&activity["object"], "content")?)
+                .map_err(SpaceError::refused)?;
             host::edit(conn, relay, &space, &member, &post, &body).await?;
         }
         "Delete" => {
@@ -152,7 +155,11 @@ async fn at_host(
             host::report(conn, relay, &space, &member, &post, reason).await?;
         }
         "Leave" => host::part(conn, relay, &space, &member, "left").await?,
-        other => return Err(refused(format!("activité {other} non prise en charge"))),
+        other => {
+            return Err(SpaceError::refused(format!(
+                "activité {other} non prise en charge"
+            )));
+        }
     }
     Ok(())
 }
@@ -165,13 +172,7 @@ async fn named_post(
     let id = object_id(activity)?;
     store::post_by_object(conn, &space.id, id)
         .await?
-        .ok_or_else(|| refused("message inconnu dans cet espace"))
-}
-
-fn authority_of(url: &str) -> String {
-    url::Url::parse(url)
-        .map(|u| authority(&u))
-        .unwrap_or_default()
+        .ok_or_else(|| SpaceError::refused("message inconnu dans cet espace"))
 }
 
 /// What the Group of a space we hold a copy of announces. Anything else announced (by another
@@ -186,14 +187,16 @@ async fn announced(
     let space = match store::by_group(conn, group).await? {
         Some(space) if space.host == peer && text(activity, "audience")? == group => space,
         _ => {
-            return Err(refused(
+            return Err(SpaceError::refused(
                 "annonce qui n'émane pas du groupe d'un espace suivi",
             ));
         }
     };
     let inner = &activity["object"];
     if inner["audience"].as_str() != Some(group) {
-        return Err(refused("annonce d'une activité d'un autre espace"));
+        return Err(SpaceError::refused(
+            "annonce d'une activité d'un autre espace",
+        ));
     }
     let ours = relay
         .shared()
@@ -203,7 +206,7 @@ async fn announced(
         "Join" => {
             let actor = text(inner, "actor")?;
             let profile = &inner["entMember"];
-            let node = authority_of(actor);
+            let node = host_of(actor);
             let user_id = if node == ours {
                 local_user_of(conn, actor).await?
             } else {
@@ -213,11 +216,11 @@ async fn announced(
                 actor_id: actor.to_owned(),
                 user_id,
                 node: if node == ours { String::new() } else { node },
-                display_name: short(profile, "name", 60)?,
-                school: short(profile, "school", 120)?,
-                level: short(profile, "level", 20).unwrap_or_default(),
+                display_name: field(profile, "name", 60)?,
+                school: field(profile, "school", 120)?,
+                level: field(profile, "level", 20).unwrap_or_default(),
                 role: Role::parse(profile["role"].as_str().unwrap_or_default())
-                    .ok_or_else(|| refused("rôle inconnu"))?,
+                    .ok_or_else(|| SpaceError::refused("rôle inconnu"))?,
                 state: "active".into(),
             };
             store::upsert_member(conn, &space.id, &member, relay.now()).await?;
@@ -248,8 +251,8 @@ async fn announced(
             let id = object_id(inner)?;
             if let Some(post) = store::post_by_object(conn, &space.id, id).await? {
                 let reporter = text(inner, "actor")?;
-                let name = short(inner, "entReporterName", 60)?;
-                let reason = short(inner, "content", 500)?;
+                let name = field(inner, "entReporterName", 60)?;
+                let reason = field(inner, "content", 500)?;
                 store::insert_report(conn, &post.id, reporter, &name, &reason, relay.now()).await?;
             }
         }
@@ -269,17 +272,13 @@ async fn announced(
                 store::delete_post(conn, &post.id).await?;
             }
         }
-        other => return Err(refused(format!("annonce de {other} non prise en charge"))),
+        other => {
+            return Err(SpaceError::refused(format!(
+                "annonce de {other} non prise en charge"
+            )));
+        }
     }
     Ok(())
-}
-
-fn short(value: &Value, field: &str, max: usize) -> Result<String, SpaceError> {
-    let text = value[field].as_str().unwrap_or_default().trim();
-    if text.chars().count() > max {
-        return Err(refused(format!("{field} trop long")));
-    }
-    Ok(text.to_owned())
 }
 
 /// The local user behind one of our Person actors.
@@ -315,9 +314,9 @@ async fn copy_post(
         .collect();
     let status = PostStatus::parse(note["entStatus"].as_str().unwrap_or("published"))
         .filter(|s| !matches!(s, PostStatus::Sending | PostStatus::Refused))
-        .ok_or_else(|| refused("statut inconnu"))?;
+        .ok_or_else(|| SpaceError::refused("statut inconnu"))?;
     let caption = note["content"].as_str().unwrap_or_default();
-    let content = PostText::caption(caption, !remote.is_empty()).map_err(refused)?;
+    let content = PostText::caption(caption, !remote.is_empty()).map_err(SpaceError::refused)?;
     let author = text(note, "attributedTo")?;
     let parent_id = match note["inReplyTo"].as_str() {
         Some(parent) => match store::post_by_object(conn, &space.id, parent).await? {
@@ -332,7 +331,7 @@ async fn copy_post(
     if let Some(before) = existing.as_ref().filter(|p| p.status != status) {
         store::resolve_reports(conn, &before.id, now).await?;
     }
-    let node = authority_of(author);
+    let node = host_of(author);
     let post = Post {
         id: existing
             .as_ref()
@@ -341,8 +340,8 @@ async fn copy_post(
         object_id: object_id.to_owned(),
         parent_id,
         author_actor: author.to_owned(),
-        author_name: short(note, "entAuthorName", 60)?,
-        author_school: short(note, "entAuthorSchool", 120)?,
+        author_name: field(note, "entAuthorName", 60)?,
+        author_school: field(note, "entAuthorSchool", 120)?,
         author_node: if node == ours { String::new() } else { node },
         content: content.as_str().to_owned(),
         status,

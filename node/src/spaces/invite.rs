@@ -99,7 +99,15 @@ async fn invite_response(
 ) -> AppResult<Response> {
     let year = SchoolYear::containing(state.clock.today()).0;
     let mut local = Vec::new();
-    for m in &viewer.memberships {
+    // Classes of the schools where the policy lets the viewer bring one in.
+    for m in viewer.memberships.iter().filter(|m| {
+        policy::allows(
+            viewer,
+            Action::AddLocalClass {
+                school_id: &m.school_id,
+            },
+        )
+    }) {
         local.extend(classes::of_school(&state.db, &m.school_id, year).await?);
     }
     let remote = if space.local_only {
@@ -146,13 +154,12 @@ pub async fn invite(
             let class = classes::by_id(&state.db, field(&form, "class_id"))
                 .await?
                 .ok_or(AppError::NotFound)?;
-            if !viewer
-                .memberships
-                .iter()
-                .any(|m| m.school_id == class.school_id)
-            {
-                return Err(AppError::Forbidden);
-            }
+            policy::require(
+                &viewer,
+                Action::AddLocalClass {
+                    school_id: &class.school_id,
+                },
+            )?;
             service::invite_local_class(&state, &space, &class.id)
                 .await
                 .map(|n| format!("{n} membre(s) ajouté(s) : {}.", class.name))
@@ -325,9 +332,6 @@ pub async fn answer_invitation(
     } else {
         service::decline_invitation(&state, &invitation).await
     };
-    match outcome {
-        Ok(()) => Ok(Redirect::to("/espaces").into_response()),
-        Err(SpaceError::Refused(message)) => Err(AppError::Invalid(message)),
-        Err(SpaceError::Storage(e)) => Err(e.into()),
-    }
+    outcome?;
+    Ok(Redirect::to("/espaces").into_response())
 }

@@ -3,31 +3,23 @@
 //! person (the teacher moderates, pupils are members; a teacher invited alone is a guest).
 
 use ent_federation::actors::PERSON_PATH_PREFIX;
-use ent_federation::signing::authority;
 use serde_json::{Value, json};
 use sqlx::{AnyConnection, Row};
 
 use super::SpaceError;
 use super::invitations::{self, Invitation};
 use super::model::{Settings, SpaceText};
-use super::relay::Relay;
+use super::relay::{Relay, field, host_of};
 use super::store::{self, Member, Space};
 use crate::store::new_id;
-
-fn refused(message: impl Into<String>) -> SpaceError {
-    SpaceError::Refused(message.into())
-}
 
 /// The Group of an Invite or Update, as a copy of the space (`host` is its node).
 pub fn space_from_group(group: &Value, host: &str, id: &str) -> Result<Space, SpaceError> {
     let field = |name: &str| group[name].as_str().unwrap_or_default().trim().to_owned();
-    let text = SpaceText::parse(&field("name"), &field("summary")).map_err(refused)?;
+    let text = SpaceText::parse(&field("name"), &field("summary")).map_err(SpaceError::refused)?;
     let group_id = field("id");
-    let group_host = url::Url::parse(&group_id)
-        .map(|u| authority(&u))
-        .unwrap_or_default();
-    if group_host != host {
-        return Err(refused("groupe d'un autre nœud"));
+    if host_of(&group_id) != host {
+        return Err(SpaceError::refused("groupe d'un autre nœud"));
     }
     Ok(Space {
         id: id.to_owned(),
@@ -60,13 +52,15 @@ async fn target_of(
             .bind(class_id)
             .fetch_optional(&mut *conn)
             .await?
-            .ok_or_else(|| refused("classe inconnue"))?;
+            .ok_or_else(|| SpaceError::refused("classe inconnue"))?;
         let label = format!("{} · {}", row.get::<String, _>(0), row.get::<String, _>(1));
         return Ok(("class".into(), class_id.to_owned(), label));
     }
     let actor = target
         .strip_prefix(&relay.url(PERSON_PATH_PREFIX))
-        .ok_or_else(|| refused("l'invitation ne vise ni une classe ni un enseignant de ce nœud"))?;
+        .ok_or_else(|| {
+            SpaceError::refused("l'invitation ne vise ni une classe ni un enseignant de ce nœud")
+        })?;
     let user: String = sqlx::query_scalar(
         "SELECT a.user_id FROM federation_actors a JOIN memberships m ON m.user_id = a.user_id \
          WHERE a.id = $1 AND m.profile IN ('teacher', 'director') LIMIT 1",
@@ -74,7 +68,7 @@ async fn target_of(
     .bind(actor)
     .fetch_optional(&mut *conn)
     .await?
-    .ok_or_else(|| refused("enseignant inconnu"))?;
+    .ok_or_else(|| SpaceError::refused("enseignant inconnu"))?;
     Ok(("teacher".into(), user, "Invitation personnelle".into()))
 }
 
@@ -93,15 +87,8 @@ pub async fn received(
     store::insert_space(conn, &space).await?;
     let space = store::by_group(conn, &space.group_id)
         .await?
-        .ok_or_else(|| refused("copie introuvable"))?;
+        .ok_or_else(|| SpaceError::refused("copie introuvable"))?;
     let inviter = &activity["entInviter"];
-    let text = |v: &Value, max: usize| {
-        v.as_str()
-            .unwrap_or_default()
-            .chars()
-            .take(max)
-            .collect::<String>()
-    };
     let (class_ref, invitee) = if kind == "class" {
         (reference, String::new())
     } else {
@@ -118,8 +105,8 @@ pub async fn received(
         class_label: label,
         teacher_label: format!(
             "{} ({})",
-            text(&inviter["name"], 60),
-            text(&inviter["school"], 120)
+            field(inviter, "name", 60)?,
+            field(inviter, "school", 120)?
         ),
         headcount: 0,
         state: "open".into(),
@@ -139,7 +126,7 @@ pub async fn accept(
 ) -> Result<(), SpaceError> {
     let space = store::get(conn, &invitation.space_id)
         .await?
-        .ok_or_else(|| refused("espace inconnu"))?;
+        .ok_or_else(|| SpaceError::refused("espace inconnu"))?;
     for member in people {
         let activity = json!({
             "id": relay.activity_id(),
@@ -164,7 +151,7 @@ pub async fn decline(
 ) -> Result<(), SpaceError> {
     let space = store::get(conn, &invitation.space_id)
         .await?
-        .ok_or_else(|| refused("espace inconnu"))?;
+        .ok_or_else(|| SpaceError::refused("espace inconnu"))?;
     let activity = json!({
         "id": relay.activity_id(),
         "type": "Reject",

@@ -3,7 +3,6 @@
 //! guest account bound to the remote person (or answered with a Reject when the quota is full).
 
 use ent_config::Scope;
-use ent_federation::signing::authority;
 use serde_json::{Value, json};
 use sqlx::AnyConnection;
 
@@ -11,14 +10,10 @@ use super::SpaceError;
 use super::host;
 use super::invitations::{self, Invitation, RemoteClass, RemoteTeacher};
 use super::model::Role;
-use super::relay::Relay;
+use super::relay::{Relay, field, host_of};
 use super::store::{Member, Space};
 use crate::guests::{self, GuestError};
 use crate::store::new_id;
-
-fn refused(message: impl Into<String>) -> SpaceError {
-    SpaceError::Refused(message.into())
-}
 
 /// Who is invited, as the peer's directory describes them.
 pub enum Invitee<'a> {
@@ -39,18 +34,20 @@ pub async fn invite(
 ) -> Result<Invitation, SpaceError> {
     let shared = relay
         .shared()
-        .ok_or_else(|| refused("Ce nœud n'a aucun lien avec un autre ENT."))?;
+        .ok_or_else(|| SpaceError::refused("Ce nœud n'a aucun lien avec un autre ENT."))?;
     let link = shared
         .links
         .configured(peer)
         .filter(|_| shared.allows(peer, Scope::Spaces))
         .ok_or_else(|| {
-            refused(format!(
+            SpaceError::refused(format!(
                 "Le lien avec {peer} n'est pas actif pour les espaces."
             ))
         })?;
     if space.local_only || !space.is_ours() {
-        return Err(refused("Cet espace ne peut pas accueillir d'autres ENT."));
+        return Err(SpaceError::refused(
+            "Cet espace ne peut pas accueillir d'autres ENT.",
+        ));
     }
     let (url, kind, class_label, teacher_label, headcount) = match invitee {
         Invitee::Class(c) => (
@@ -62,9 +59,11 @@ pub async fn invite(
         ),
         Invitee::Teacher(t) => (&t.url, "teacher", t.school.clone(), t.name.clone(), 0),
     };
-    let target = url::Url::parse(url).map_err(|_| refused("invité inconnu"))?;
-    if authority(&target) != peer {
-        return Err(refused("Cet invité n'appartient pas à cet ENT."));
+    let target = url::Url::parse(url).map_err(|_| SpaceError::refused("invité inconnu"))?;
+    if host_of(url) != peer {
+        return Err(SpaceError::refused(
+            "Cet invité n'appartient pas à cet ENT.",
+        ));
     }
     let (class_ref, invitee) = match kind {
         "class" => (
@@ -90,12 +89,12 @@ pub async fn invite(
     .fetch_one(&mut *conn)
     .await?;
     if already > 0 {
-        return Err(refused("Déjà invité dans cet espace."));
+        return Err(SpaceError::refused("Déjà invité dans cet espace."));
     }
     let quota = link.config.guest_quota;
     let left = invitations::room_left(conn, quota, peer).await?;
     if headcount + 1 > left {
-        return Err(refused(format!(
+        return Err(SpaceError::refused(format!(
             "Invitation refusée : le quota d'invités du lien « {} » est atteint. Cette invitation demande {} compte(s), il en reste {} sur {}. Demandez à l'administrateur de l'ENT d'augmenter le quota.",
             link.config.label,
             headcount + 1,
@@ -131,16 +130,6 @@ pub async fn invite(
     Ok(invitation)
 }
 
-fn short(value: &Value, max: usize) -> String {
-    value
-        .as_str()
-        .unwrap_or_default()
-        .trim()
-        .chars()
-        .take(max)
-        .collect()
-}
-
 /// A Join at the host: the person must come through an open invitation of that node (for a
 /// teacher invitation, that very teacher, as a guest); a guest account is made within the
 /// link's quota, or the join is answered with a Reject.
@@ -159,27 +148,27 @@ pub async fn join_received(
                 && i.space_id == space.id
                 && matches!(i.state.as_str(), "open" | "accepted")
         })
-        .ok_or_else(|| refused("aucune invitation de ce nœud pour cet espace"))?;
+        .ok_or_else(|| SpaceError::refused("aucune invitation de ce nœud pour cet espace"))?;
     let actor = activity["actor"].as_str().unwrap_or_default();
     let profile = &activity["entMember"];
-    let name = short(&profile["name"], 60);
+    let name = field(profile, "name", 60)?;
     let role = match (invitation.is_for_a_teacher(), profile["role"].as_str()) {
         (true, _) if invitation.invitee == actor => Role::Guest,
-        (true, _) => return Err(refused("l'invitation vise une autre personne")),
+        (true, _) => return Err(SpaceError::refused("l'invitation vise une autre personne")),
         (false, Some("moderator")) => Role::Moderator,
         (false, Some("member")) => Role::Member,
-        _ => return Err(refused("rôle demandé inconnu")),
+        _ => return Err(SpaceError::refused("rôle demandé inconnu")),
     };
     if name.is_empty() {
-        return Err(refused("nom affiché manquant"));
+        return Err(SpaceError::refused("nom affiché manquant"));
     }
     let shared = relay
         .shared()
-        .ok_or_else(|| refused("fédération arrêtée"))?;
+        .ok_or_else(|| SpaceError::refused("fédération arrêtée"))?;
     let link = shared
         .links
         .configured(peer)
-        .ok_or_else(|| refused("lien inconnu"))?;
+        .ok_or_else(|| SpaceError::refused("lien inconnu"))?;
     let year_end = crate::domain::SchoolYear(space.school_year as i32).last_day();
     let link_end =
         chrono::NaiveDate::parse_from_str(&link.config.valid_until, "%Y-%m-%d").unwrap_or(year_end);
@@ -228,8 +217,8 @@ pub async fn join_received(
         user_id: Some(user_id),
         node: peer.to_owned(),
         display_name: name,
-        school: short(&profile["school"], 120),
-        level: short(&profile["level"], 20),
+        school: field(profile, "school", 120)?,
+        level: field(profile, "level", 20)?,
         role,
         state: "active".into(),
     };
@@ -247,7 +236,7 @@ pub async fn rejected(
     activity: &Value,
 ) -> Result<(), SpaceError> {
     let invite_id = activity["entInvitation"].as_str().unwrap_or_default();
-    let note = short(&activity["content"], 300);
+    let note = field(activity, "content", 300)?;
     for (direction, state) in [("in", "refused"), ("out", "declined")] {
         if let Some(i) = invitations::by_invite_id(conn, invite_id, direction).await?
             && i.peer == peer
@@ -256,5 +245,5 @@ pub async fn rejected(
             return Ok(());
         }
     }
-    Err(refused("invitation inconnue"))
+    Err(SpaceError::refused("invitation inconnue"))
 }

@@ -13,10 +13,6 @@ use super::model::{PostStatus, PostText};
 use super::relay::{self, Relay};
 use super::store::{self, Member, Post, Space};
 
-fn refused(message: &str) -> SpaceError {
-    SpaceError::Refused(message.to_owned())
-}
-
 async fn to_host(
     conn: &mut AnyConnection,
     relay: &mut Relay<'_>,
@@ -52,12 +48,14 @@ pub async fn post(
 ) -> Result<Post, SpaceError> {
     check_open(space, relay.now())?;
     if !uploads.is_empty() && !space.settings.files_allowed {
-        return Err(refused(
+        return Err(SpaceError::refused(
             "Les fichiers ne sont pas autorisés dans cet espace.",
         ));
     }
     if parent.is_some() && !space.settings.comments_on {
-        return Err(refused("Les commentaires sont fermés dans cet espace."));
+        return Err(SpaceError::refused(
+            "Les commentaires sont fermés dans cet espace.",
+        ));
     }
     let id = crate::store::new_id();
     let post = Post {
@@ -114,7 +112,7 @@ pub async fn delete(
     if post.author_actor == me.actor_id {
         store::delete_post(conn, &post.id).await?;
     } else if !me.role.moderates() {
-        return Err(refused(
+        return Err(SpaceError::refused(
             "Seuls l'auteur et les modérateurs peuvent supprimer ce message.",
         ));
     }
@@ -140,7 +138,7 @@ pub async fn moderate(
     action: Moderation,
 ) -> Result<(), SpaceError> {
     if !me.role.moderates() {
-        return Err(refused(
+        return Err(SpaceError::refused(
             "Seuls les modérateurs de l'espace peuvent faire cela.",
         ));
     }

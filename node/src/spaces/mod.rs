@@ -21,7 +21,7 @@ pub mod model;
 pub mod relay;
 pub mod service;
 pub mod store;
-mod view;
+pub mod view;
 
 use axum::Router;
 use axum::extract::DefaultBodyLimit;
@@ -40,6 +40,22 @@ pub enum SpaceError {
     /// Storage failed.
     #[error(transparent)]
     Storage(#[from] sqlx::Error),
+}
+
+impl SpaceError {
+    /// A refusal with its French reason.
+    pub fn refused(message: impl Into<String>) -> Self {
+        Self::Refused(message.into())
+    }
+}
+
+impl From<SpaceError> for crate::error::AppError {
+    fn from(error: SpaceError) -> Self {
+        match error {
+            SpaceError::Refused(message) => Self::Invalid(message),
+            SpaceError::Storage(e) => Self::Store(e),
+        }
+    }
 }
 
 /// Space pages.

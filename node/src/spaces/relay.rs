@@ -165,6 +165,23 @@ pub fn profile(member: &Member) -> Value {
     })
 }
 
+/// The node (`host[:port]`) of a URL, '' when it is not one.
+pub fn host_of(url: &str) -> String {
+    url::Url::parse(url)
+        .map(|u| ent_federation::signing::authority(&u))
+        .unwrap_or_default()
+}
+
+/// A text field of something another node sent, trimmed; refused (never cut) when it is
+/// longer than `max` characters: a linked node that sends more is malformed.
+pub fn field(value: &Value, name: &str, max: usize) -> Result<String, super::SpaceError> {
+    let text = value[name].as_str().unwrap_or_default().trim();
+    if text.chars().count() > max {
+        return Err(super::SpaceError::refused(format!("{name} trop long")));
+    }
+    Ok(text.to_owned())
+}
+
 /// `YYYY-MM-DDTHH:MM:SSZ`.
 pub fn rfc3339(secs: i64) -> String {
     chrono::DateTime::from_timestamp(secs, 0)

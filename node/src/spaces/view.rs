@@ -137,15 +137,19 @@ pub fn member(m: &Member, names: &NodeNames) -> MemberView {
     }
 }
 
-/// Whether `me` may see `post`.
-pub fn visible(post: &Post, me: &Member, moderate: bool) -> bool {
-    match post.status {
+/// Who sees a post in a given state (the rule `policy::Action::ReadPost` applies): everyone
+/// when published, moderators when hidden, only its author while it is on its way, waiting or
+/// refused.
+pub fn post_visible(status: PostStatus, is_author: bool, moderates: bool) -> bool {
+    match status {
         PostStatus::Published => true,
-        PostStatus::Hidden => moderate,
-        PostStatus::Pending | PostStatus::Sending | PostStatus::Refused => {
-            post.author_actor == me.actor_id
-        }
+        PostStatus::Hidden => moderates,
+        PostStatus::Pending | PostStatus::Sending | PostStatus::Refused => is_author,
     }
+}
+
+fn visible(post: &Post, me: &Member, moderate: bool) -> bool {
+    post_visible(post.status, post.author_actor == me.actor_id, moderate)
 }
 
 fn one(post: &Post, me: &Member, names: &NodeNames, shown: &Shown<'_>) -> PostView {
