@@ -542,6 +542,14 @@ async fn teachers_moderate_and_close_a_shared_space_in_the_browser() {
     pupil2.goto("/espaces").await;
     assert!(shows(&pupil2, &format!("a.tile[href=\"{page2}\"]")).await);
     pupil2.goto(&page2).await;
+    // Leaving is asked once more, in words a child reads.
+    pupil2.follow_link("Quitter l'espace…").await;
+    assert!(
+        pupil2
+            .body_text()
+            .await
+            .contains("Tu veux vraiment quitter")
+    );
     pupil2.click_through("button.danger").await;
     assert_eq!(pupil2.path().await, "/espaces");
     assert!(!shows(&pupil2, &format!("a.tile[href=\"{page2}\"]")).await);

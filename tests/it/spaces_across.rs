@@ -69,18 +69,33 @@ async fn a_shared_space_lives_through_a_school_year() {
     assert!(!pupil2.get(&page2).await.body.contains(text));
     assert!(!pupil1.get(&page1).await.body.contains(text));
 
-    // A pupil of école 2 leaves: the space is gone for them.
-    pupil2
-        .submit(&page2, &format!("{page2}/quitter"), &[])
-        .await;
+    // A pupil of école 2 leaves, after being asked: the space is gone for them.
+    let leave2 = format!("{page2}/quitter");
+    assert!(
+        pupil2
+            .get(&page2)
+            .await
+            .body
+            .contains(&format!("href=\"{leave2}\""))
+    );
+    let asked = pupil2.get(&leave2).await;
+    assert!(
+        asked.body.contains("Tu veux vraiment quitter"),
+        "{}",
+        asked.body
+    );
+    assert_eq!(
+        pupil2.get(&page2).await.status,
+        200,
+        "asking changed nothing"
+    );
+    pupil2.submit(&leave2, &leave2, &[]).await;
     c.wait_members(COLLEGE, &group, 4).await;
     assert_eq!(pupil2.get(&page2).await.status, 404);
 
     // The last member of école 2 leaves: nothing more goes there.
     let teacher2 = c.teacher(ECOLE2).await;
-    teacher2
-        .submit(&page2, &format!("{page2}/quitter"), &[])
-        .await;
+    teacher2.submit(&leave2, &leave2, &[]).await;
     c.wait_members(COLLEGE, &group, 3).await;
     c.drained(COLLEGE, ECOLE2).await;
     let later = "Rendez-vous au collège le 12 juin.";

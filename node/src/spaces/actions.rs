@@ -157,6 +157,29 @@ pub async fn report(
     }
 }
 
+#[derive(askama::Template)]
+#[template(path = "space_leave.html")]
+struct LeavePage<'a> {
+    page: crate::web::Page<'a>,
+    space: &'a Space,
+}
+
+/// `GET /espaces/{id}/quitter`: asks before leaving (a child may touch the wrong button; coming
+/// back needs a new invitation).
+pub async fn leave_page(
+    State(state): State<AppState>,
+    viewer: Viewer,
+    Path(id): Path<String>,
+) -> AppResult<Response> {
+    let (space, _, facts) = load(&state, &viewer, &id).await?;
+    policy::require(&viewer, Action::WriteInSpace(&facts))?;
+    let html = crate::web::render(&LeavePage {
+        page: viewer.page("Quitter l'espace", &state.config.node.name),
+        space: &space,
+    })?;
+    Ok(html.into_response())
+}
+
 /// `POST /espaces/{id}/quitter`: the viewer leaves.
 pub async fn leave(
     State(state): State<AppState>,

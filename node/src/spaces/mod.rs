@@ -85,7 +85,10 @@ pub fn router() -> Router<AppState> {
             "/espaces/{id}/messages/{post}/signaler",
             post(handlers::report),
         )
-        .route("/espaces/{id}/quitter", post(handlers::leave))
+        .route(
+            "/espaces/{id}/quitter",
+            get(handlers::leave_page).post(handlers::leave),
+        )
         .route(
             "/espaces/{id}/membres/retirer",
             post(handlers::remove_member),
