@@ -11,7 +11,7 @@ use axum::body::Body;
 use axum::http::{Request, header};
 use ent_config::NodeConfig;
 use ent_node::domain::{SchoolKind, SchoolYear, Uai};
-use ent_node::provisioning::onde::{self, ImportInput, SourceFile, sample};
+use ent_node::provisioning::onde::{self, sample};
 use ent_node::spaces::{Settings, model, service, store};
 use tower::ServiceExt;
 
@@ -87,30 +87,13 @@ async fn seed(state: &ent_node::AppState) -> anyhow::Result<(String, String, Str
     )
     .await
     .map_err(|e| anyhow::anyhow!("{e}"))?;
-    let files = sample::files(&sample::SampleOptions {
+    let options = sample::SampleOptions {
         classes: 1,
         pupils_per_class: 25,
         ..sample::SampleOptions::default()
-    });
-    let input = ImportInput {
-        uai: &uai,
-        pupils: SourceFile {
-            name: "eleves.csv",
-            bytes: &files.pupils,
-        },
-        guardians: SourceFile {
-            name: "responsables.csv",
-            bytes: &files.guardians,
-        },
-        teachers: Some(SourceFile {
-            name: "enseignants.csv",
-            bytes: &files.teachers,
-        }),
-        dry_run: false,
-        year: SchoolYear::containing(state.clock.today()),
-        now: state.clock.now(),
     };
-    onde::import(&state.db, input, &|_, _| {}).await?;
+    let year = SchoolYear::containing(state.clock.today());
+    onde::import_sample(&state.db, &uai, &options, year, state.clock.now()).await?;
     let (class, teacher): (String, String) = sqlx::query_as(
         "SELECT class_id, user_id FROM class_members WHERE role = 'teacher' LIMIT 1",
     )

@@ -11,7 +11,7 @@ use ent_config::NodeConfig;
 use crate::accounts::{codes, password};
 use crate::domain::{Identifier, SchoolKind, SchoolYear, Uai};
 use crate::provisioning::init::{InitOptions, initialize};
-use crate::provisioning::onde::{self, ImportInput, SourceFile, sample};
+use crate::provisioning::onde::{self, sample};
 use crate::store::Db;
 use crate::users::store as users;
 
@@ -59,26 +59,8 @@ pub async fn seed(db: &Db, now: i64) -> anyhow::Result<Seeded> {
         pupils_per_class: 12,
         ..sample::SampleOptions::default()
     };
-    let files = sample::files(&options);
-    let input = ImportInput {
-        uai: &uai,
-        pupils: SourceFile {
-            name: "eleves.csv",
-            bytes: &files.pupils,
-        },
-        guardians: SourceFile {
-            name: "responsables.csv",
-            bytes: &files.guardians,
-        },
-        teachers: Some(SourceFile {
-            name: "enseignants.csv",
-            bytes: &files.teachers,
-        }),
-        dry_run: false,
-        year: SchoolYear::containing(chrono::Utc::now().date_naive()),
-        now,
-    };
-    onde::import(db, input, &|_, _| {}).await?;
+    let year = SchoolYear::containing(chrono::Utc::now().date_naive());
+    onde::import_sample(db, &uai, &options, year, now).await?;
 
     let hash = password::hash(DEMO_PASSWORD.to_owned()).await?;
     let pick = |profile: &'static str| async move {

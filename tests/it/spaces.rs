@@ -213,6 +213,15 @@ async fn bad_input_is_refused_with_a_clear_message() {
         )
         .await;
     assert_eq!(bad_date.status, 422);
+    assert!(
+        bad_date.body.contains("Date de fin invalide"),
+        "{}",
+        bad_date.body
+    );
+    assert!(
+        bad_date.body.contains("Défi lecture"),
+        "shown again, unchanged"
+    );
     let untitled = teacher
         .submit("/espaces", "/espaces", &[("title", "")])
         .await;

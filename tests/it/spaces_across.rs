@@ -359,24 +359,9 @@ async fn what_a_guest_wrote_is_deleted_everywhere_when_asked() {
     let c = Cycle3::start().await;
     let id = c.shared_space().await;
     let group = c.group_of(&id).await;
-    let e1 = c.local_id(ECOLE1, &group).await.expect("copy");
-    let page1 = format!("/espaces/{e1}");
     let text = "Mon premier message";
-    c.pupil(ECOLE1)
-        .await
-        .submit(&page1, &format!("{page1}/messages"), &[("content", text)])
-        .await;
-    c.wait_status(COLLEGE, text, Some("pending")).await;
-    let host_page = format!("/espaces/{id}");
-    let post = c.post_id(COLLEGE, text).await;
-    c.teacher(COLLEGE)
-        .await
-        .submit(
-            &host_page,
-            &format!("{host_page}/messages/{post}/moderer"),
-            &[("action", "approuver")],
-        )
-        .await;
+    c.pupil_posts(ECOLE1, &group, text).await;
+    c.approve(&id, text).await;
     c.wait_status(ECOLE2, text, Some("published")).await;
     // The host's operator deletes, on request, what the guest wrote.
     let guest: String =

@@ -9,14 +9,8 @@ use serde_json::{Value, json};
 async fn with_a_post(c: &Cycle3) -> (String, String, String) {
     let id = c.shared_space().await;
     let group = c.group_of(&id).await;
-    let e1 = c.local_id(ECOLE1, &group).await.expect("copy");
-    let page = format!("/espaces/{e1}");
     let text = "Le message de Léa";
-    c.pupil(ECOLE1)
-        .await
-        .submit(&page, &format!("{page}/messages"), &[("content", text)])
-        .await;
-    c.wait_status(COLLEGE, text, Some("pending")).await;
+    c.pupil_posts(ECOLE1, &group, text).await;
     let note: String = sqlx::query_scalar("SELECT object_id FROM space_posts WHERE content = $1")
         .bind(text)
         .fetch_one(c.node(COLLEGE).state.db.pool())

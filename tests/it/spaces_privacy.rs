@@ -33,14 +33,8 @@ async fn only_what_a_space_needs_crosses_a_link_and_remote_access_is_logged() {
         .unwrap();
     let id = c.shared_space().await;
     let group = c.group_of(&id).await;
-    let e1 = c.local_id(ECOLE1, &group).await.expect("copy");
-    let page = format!("/espaces/{e1}");
     let text = "Bonjour de l'école Jules Ferry";
-    c.pupil(ECOLE1)
-        .await
-        .submit(&page, &format!("{page}/messages"), &[("content", text)])
-        .await;
-    c.wait_status(COLLEGE, text, Some("pending")).await;
+    c.pupil_posts(ECOLE1, &group, text).await;
 
     for node in [COLLEGE, ECOLE2] {
         let held = everything_on(&c, node).await;

@@ -194,6 +194,36 @@ impl Cycle3 {
         .await;
     }
 
+    /// École `ecole`'s class-A pupil writes `text` in its copy of `group`, from their own ENT;
+    /// waits until the host holds it, waiting for a moderator.
+    pub async fn pupil_posts(&self, ecole: usize, group: &str, text: &str) {
+        let copy = self
+            .local_id(ecole, group)
+            .await
+            .expect("copy of the space");
+        let page = format!("/espaces/{copy}");
+        let sent = self
+            .pupil(ecole)
+            .await
+            .submit(&page, &format!("{page}/messages"), &[("content", text)])
+            .await;
+        assert!(sent.redirects_to(&page), "{}", sent.body);
+        self.wait_status(COLLEGE, text, Some("pending")).await;
+    }
+
+    /// The collège's teacher approves the post `text` of the host's space `id`.
+    pub async fn approve(&self, id: &str, text: &str) {
+        let page = format!("/espaces/{id}");
+        let post = self.post_id(COLLEGE, text).await;
+        let moderate = format!("{page}/messages/{post}/moderer");
+        let done = self
+            .teacher(COLLEGE)
+            .await
+            .submit(&page, &moderate, &[("action", "approuver")])
+            .await;
+        assert!(done.redirects_to(&page), "{}", done.body);
+    }
+
     /// The local id of the post `text` on node `i`.
     pub async fn post_id(&self, i: usize, text: &str) -> String {
         sqlx::query_scalar("SELECT id FROM space_posts WHERE content = $1")

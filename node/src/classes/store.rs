@@ -59,13 +59,7 @@ pub struct MemberRow {
 impl MemberRow {
     /// "Léa M." (what pupils see of classmates).
     pub fn short_name(&self) -> String {
-        let initial = self
-            .last_name
-            .chars()
-            .next()
-            .map(|c| format!(" {c}."))
-            .unwrap_or_default();
-        format!("{}{initial}", self.first_name)
+        crate::domain::short_name(&self.first_name, &self.last_name)
     }
 }
 

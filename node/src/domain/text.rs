@@ -18,9 +18,25 @@ pub fn normalize_name(value: &str) -> String {
         .join(" ")
 }
 
+/// "Léa M.": the first name and the initial of the (usage) last name. The one form in which
+/// classmates see each other and in which a person ever crosses a link (SPEC §6).
+pub fn short_name(first_name: &str, last_name: &str) -> String {
+    match last_name.trim().chars().next() {
+        Some(initial) => format!("{} {initial}.", first_name.trim()),
+        None => first_name.trim().to_owned(),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn short_names_keep_the_initial_only() {
+        assert_eq!(short_name("Léa", "Martin"), "Léa M.");
+        assert_eq!(short_name("Éloïse", "  Ébrard"), "Éloïse É.");
+        assert_eq!(short_name("Inès", ""), "Inès");
+    }
 
     #[test]
     fn accents_case_and_punctuation_do_not_matter() {

@@ -20,21 +20,15 @@ pub struct PersonActor {
     pub display_name: String,
 }
 
-const SELECT: &str = "SELECT a.id, a.user_id, u.first_name, u.last_name \
+const SELECT: &str = "SELECT a.id, a.user_id, u.first_name, COALESCE(u.usage_name, u.last_name) \
     FROM federation_actors a JOIN users u ON u.id = a.user_id";
 
 fn actor(row: &sqlx::any::AnyRow) -> PersonActor {
-    let first: String = row.get(2);
-    let last: String = row.get(3);
-    let initial = last
-        .chars()
-        .next()
-        .map(|c| format!(" {c}."))
-        .unwrap_or_default();
+    let (first, last): (String, String) = (row.get(2), row.get(3));
     PersonActor {
         id: row.get(0),
         user_id: row.get(1),
-        display_name: format!("{first}{initial}"),
+        display_name: crate::domain::short_name(&first, &last),
     }
 }
 

@@ -223,9 +223,17 @@ pub async fn settings(
     if !space.is_ours() {
         return Err(AppError::Forbidden);
     }
-    let text = SpaceText::parse(&form.title, &form.description)
-        .map_err(|m| AppError::Invalid(m.into()))?;
-    let open_until = view::parse_day_end(&form.open_until).map_err(AppError::Invalid)?;
+    // A wrong title or date shows the space again with what to fix, changing nothing.
+    let parsed = SpaceText::parse(&form.title, &form.description)
+        .map_err(SpaceError::refused)
+        .and_then(|text| {
+            let until = view::parse_day_end(&form.open_until).map_err(SpaceError::refused)?;
+            Ok((text, until))
+        });
+    let (text, open_until) = match parsed {
+        Ok(parsed) => parsed,
+        Err(refusal) => return after(&state, &viewer, &id, Err(refusal), "").await,
+    };
     let closing = form.close.is_some();
     let changed = Space {
         title: text.title,

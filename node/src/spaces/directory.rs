@@ -106,14 +106,9 @@ pub async fn serve(
             (row.get(0), row.get(1), row.get(2), row.get(3));
         let actor =
             crate::federation::persons::ensure_in(&mut conn, &user_id, state.clock.now()).await?;
-        let initial = last
-            .chars()
-            .next()
-            .map(|c| format!(" {c}."))
-            .unwrap_or_default();
         directory.teachers.push(RemoteTeacher {
             url: crate::federation::persons::actor_url(federation, &actor.id),
-            name: format!("{first}{initial}"),
+            name: crate::domain::short_name(&first, &last),
             school,
         });
     }

@@ -87,17 +87,11 @@ pub async fn local_member(
     .bind(user_id)
     .fetch_one(&mut *conn)
     .await?;
-    let initial = row
-        .1
-        .chars()
-        .next()
-        .map(|c| format!(" {c}."))
-        .unwrap_or_default();
     Ok(Member {
         actor_id,
         user_id: Some(user_id.to_owned()),
         node: String::new(),
-        display_name: format!("{}{initial}", row.0),
+        display_name: crate::domain::short_name(&row.0, &row.1),
         school: row.2.unwrap_or_default(),
         level: row.3.unwrap_or_default().replace(',', " · "),
         role,

@@ -15,3 +15,34 @@ mod snapshot;
 
 pub use import::{ImportError, ImportInput, SourceFile, import};
 pub use report::{Counts, ImportReport};
+
+/// Imports generated sample files (pupils, guardians, teachers) into the school `uai`: a
+/// populated school for the demo node and the benchmarks, through the real importer.
+pub async fn import_sample(
+    db: &crate::store::Db,
+    uai: &crate::domain::Uai,
+    options: &sample::SampleOptions,
+    year: crate::domain::SchoolYear,
+    now: i64,
+) -> Result<ImportReport, ImportError> {
+    let files = sample::files(options);
+    let input = ImportInput {
+        uai,
+        pupils: SourceFile {
+            name: "eleves.csv",
+            bytes: &files.pupils,
+        },
+        guardians: SourceFile {
+            name: "responsables.csv",
+            bytes: &files.guardians,
+        },
+        teachers: Some(SourceFile {
+            name: "enseignants.csv",
+            bytes: &files.teachers,
+        }),
+        dry_run: false,
+        year,
+        now,
+    };
+    import(db, input, &|_, _| {}).await
+}
