@@ -3,6 +3,9 @@
 //!
 //! Run: `cargo bench -p ent-node --bench import`. Target: well under a minute for the first import.
 
+mod common;
+
+use common::fresh_postgres;
 use std::time::Instant;
 
 use ent_node::domain::{SchoolKind, SchoolYear, Uai};
@@ -77,16 +80,4 @@ async fn main() -> anyhow::Result<()> {
         db.close().await;
     }
     Ok(())
-}
-
-async fn fresh_postgres(server: &str) -> anyhow::Result<String> {
-    use sqlx::Connection;
-    let name = format!("ent_bench_{}", uuid::Uuid::new_v4().simple());
-    let mut conn = sqlx::PgConnection::connect(server).await?;
-    sqlx::query(&format!("CREATE DATABASE {name}"))
-        .execute(&mut conn)
-        .await?;
-    let mut url = url::Url::parse(server)?;
-    url.set_path(&format!("/{name}"));
-    Ok(url.to_string())
 }

@@ -5,6 +5,9 @@
 //! Run: `cargo bench -p ent-node --bench spaces`. Target (SPEC §8): pages render in
 //! milliseconds on the 2-core machine.
 
+mod common;
+
+use common::fresh_postgres;
 use std::time::Instant;
 
 use axum::body::Body;
@@ -138,16 +141,4 @@ async fn seed(state: &ent_node::AppState) -> anyhow::Result<(String, String, Str
         2 * POSTS
     );
     Ok((teacher, pupil, space.id))
-}
-
-async fn fresh_postgres(server: &str) -> anyhow::Result<String> {
-    use sqlx::Connection;
-    let name = format!("ent_bench_{}", uuid::Uuid::new_v4().simple());
-    let mut conn = sqlx::PgConnection::connect(server).await?;
-    sqlx::query(&format!("CREATE DATABASE {name}"))
-        .execute(&mut conn)
-        .await?;
-    let mut url = url::Url::parse(server)?;
-    url.set_path(&format!("/{name}"));
-    Ok(url.to_string())
 }
