@@ -957,3 +957,63 @@ fn guests_list_and_expire_by_date_or_by_link() {
             .all(|g| g["expired_at"].as_i64().unwrap() > 0)
     );
 }
+
+/// The first `toml` block after `heading` in `docs/federation.md`, as an operator copies it.
+fn documented_block(heading: &str) -> String {
+    let doc = std::fs::read_to_string(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../docs/federation.md"
+    ))
+    .expect("docs/federation.md");
+    let after = doc.split_once(heading).expect("heading in the docs").1;
+    let block = after.split_once("```toml\n").expect("a toml block").1;
+    block.split_once("```").expect("end of block").0.to_owned()
+}
+
+#[test]
+fn a_links_block_appended_as_the_docs_say_makes_a_valid_configuration_that_starts() {
+    let node = Node::init();
+    let path = node.path("ent.toml");
+    let written = std::fs::read_to_string(&path).unwrap();
+    assert!(!written.contains("links = []"), "{written}");
+    // The operator appends the documented block, literally, at the end of the file.
+    let block = documented_block("### 2. Write the `[[links]]` entry on each side");
+    assert!(block.starts_with("[[links]]"), "{block}");
+    let mut file = std::fs::OpenOptions::new()
+        .append(true)
+        .open(&path)
+        .unwrap();
+    std::io::Write::write_all(&mut file, format!("\n{block}").as_bytes()).unwrap();
+    drop(file);
+    let checked = node.run(&["config", "check"]);
+    assert_eq!(checked.code, 0, "{}\n{}", checked.stdout, checked.stderr);
+    // And the node starts on it, with the link waiting for its peer.
+    let mut config = ent_config::NodeConfig::load(&path).expect("valid configuration");
+    assert_eq!(config.links.len(), 1);
+    config.node.data_dir = node.path("data");
+    config.database.url = ent_config::Secret::new(node.database_url.clone());
+    let runtime = tokio::runtime::Runtime::new().unwrap();
+    runtime.block_on(async {
+        let state = ent_node::server::prepare(config)
+            .await
+            .expect("node prepared");
+        assert!(state.federation.as_ref().is_some_and(|f| f.is_enabled()));
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let addr = listener.local_addr().unwrap();
+        let running = ent_node::server::Running::start(state, listener).unwrap();
+        use tokio::io::{AsyncReadExt, AsyncWriteExt};
+        let mut stream = tokio::net::TcpStream::connect(addr).await.unwrap();
+        stream
+            .write_all(b"GET /readyz HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
+            .await
+            .unwrap();
+        let mut answer = String::new();
+        stream.read_to_string(&mut answer).await.unwrap();
+        let body = answer
+            .split_once("\r\n\r\n")
+            .map(|(_, b)| b)
+            .unwrap_or_default();
+        assert_eq!(body, "ready");
+        running.stop().await;
+    });
+}

@@ -50,8 +50,9 @@ pub struct NodeConfig {
     /// Federation transport settings.
     #[serde(default)]
     pub federation: FederationSection,
-    /// Conventions with peer nodes; none means federation is off.
-    #[serde(default)]
+    /// Conventions with peer nodes; none means federation is off. Never written as
+    /// `links = []`: an operator appends `[[links]]` tables to the file (docs/federation.md).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub links: Vec<LinkConfig>,
 }
 
@@ -88,6 +89,13 @@ pub struct ServerSection {
     pub body_limit_kib: u64,
     /// Whether the node sits behind a reverse proxy that sets `X-Forwarded-For`.
     pub behind_proxy: bool,
+    /// Longest time a client may take to send a request's headers (and the TLS handshake),
+    /// in seconds; an idle kept-alive connection is closed after the same time.
+    pub header_read_timeout_secs: u64,
+    /// Longest time a connection may stay without a byte read or written, in seconds.
+    pub idle_timeout_secs: u64,
+    /// Most connections served at once; more wait to be accepted.
+    pub max_connections: u64,
 }
 
 /// `[database]`: storage engine chosen from the URL.
@@ -155,6 +163,9 @@ impl Default for ServerSection {
             request_timeout_secs: 30,
             body_limit_kib: 2048,
             behind_proxy: false,
+            header_read_timeout_secs: 10,
+            idle_timeout_secs: 60,
+            max_connections: 1024,
         }
     }
 }
@@ -271,9 +282,17 @@ impl NodeConfig {
         self.server.tls_cert.is_some() && self.server.tls_key.is_some()
     }
 
-    /// Renders the configuration as TOML (secrets included: used to write the file at init).
+    /// Renders the configuration as TOML (secrets included: used to write the file at init),
+    /// ending with where conventions go, so that an appended `[[links]]` table is valid.
     pub fn to_toml(&self) -> String {
-        toml::to_string_pretty(self).unwrap_or_default()
+        let mut text = toml::to_string_pretty(self).unwrap_or_default();
+        if self.links.is_empty() {
+            text.push_str(
+                "\n# Conventions with linked nodes: append one [[links]] table per peer here\n\
+                 # (docs/federation.md, \"Linking two nodes\"); none means federation is off.\n",
+            );
+        }
+        text
     }
 }
 

@@ -134,7 +134,25 @@ pub(crate) fn check(config: &NodeConfig) -> Vec<Problem> {
         }
         (None, None) => {}
     }
-    let ranges: [(&str, u64, u64, u64); 9] = [
+    let ranges: [(&str, u64, u64, u64); 12] = [
+        (
+            "server.header_read_timeout_secs",
+            config.server.header_read_timeout_secs,
+            1,
+            120,
+        ),
+        (
+            "server.idle_timeout_secs",
+            config.server.idle_timeout_secs,
+            1,
+            3600,
+        ),
+        (
+            "server.max_connections",
+            config.server.max_connections,
+            16,
+            100_000,
+        ),
         (
             "server.request_timeout_secs",
             config.server.request_timeout_secs,

@@ -1,15 +1,8 @@
 //! Actors: the node's Service actor (served to anyone: it carries only the node's public key)
-//! and peers' node actors as the ActivityPub crate sees them when it verifies an activity.
+//! and the rules that say which actors a peer's node key speaks for.
 
-use std::sync::Arc;
-
-use activitypub_federation::config::Data;
-use activitypub_federation::traits::{Actor, Object};
 use serde::{Deserialize, Serialize};
 use url::Url;
-
-use crate::inbox::InboxError;
-use crate::service::Shared;
 
 /// Path of a node's Service actor.
 pub const NODE_ACTOR_PATH: &str = "/federation/node";
@@ -107,74 +100,4 @@ pub fn join(base: &Url, path: &str) -> Url {
     url.set_query(None);
     url.set_fragment(None);
     url
-}
-
-/// One of a peer's actors (node, Person or Group), with the peer's node key from the link
-/// registry (pinned by the link's fingerprint): a node signs for all of its actors.
-#[derive(Debug, Clone)]
-pub struct PeerNode {
-    id: Url,
-    public_key_pem: String,
-}
-
-#[async_trait::async_trait]
-impl Object for PeerNode {
-    type DataType = Arc<Shared>;
-    type Kind = ServiceActor;
-    type Error = InboxError;
-
-    fn id(&self) -> &Url {
-        &self.id
-    }
-
-    async fn read_from_id(
-        object_id: Url,
-        data: &Data<Self::DataType>,
-    ) -> Result<Option<Self>, Self::Error> {
-        let shared = data.app_data();
-        let domain = crate::signing::authority(&object_id);
-        let peer = shared.links.active(&domain, shared.today());
-        Ok(peer.and_then(|peer| {
-            is_actor_of(&shared.peer_base(&domain), &object_id).then(|| Self {
-                id: object_id,
-                public_key_pem: peer.public_key_pem.unwrap_or_default(),
-            })
-        }))
-    }
-
-    async fn into_json(self, _data: &Data<Self::DataType>) -> Result<Self::Kind, Self::Error> {
-        Err(InboxError::Refused("acteur distant".into()))
-    }
-
-    async fn verify(
-        _json: &Self::Kind,
-        _expected_domain: &Url,
-        _data: &Data<Self::DataType>,
-    ) -> Result<(), Self::Error> {
-        // Peers' node actors come from the registry only; nothing fetched is ever trusted here.
-        Err(InboxError::Refused("acteur inconnu".into()))
-    }
-
-    async fn from_json(
-        _json: Self::Kind,
-        _data: &Data<Self::DataType>,
-    ) -> Result<Self, Self::Error> {
-        Err(InboxError::Refused("acteur inconnu".into()))
-    }
-}
-
-impl Actor for PeerNode {
-    fn public_key_pem(&self) -> &str {
-        &self.public_key_pem
-    }
-
-    fn private_key_pem(&self) -> Option<String> {
-        None
-    }
-
-    fn inbox(&self) -> Url {
-        let mut url = self.id.clone();
-        url.set_path(INBOX_PATH);
-        url
-    }
 }

@@ -87,7 +87,9 @@ pub async fn restore(shared: &Arc<Shared>) {
 /// checked us, so it probably just enabled its side; or a reload) checks every link that is
 /// not active at once, instead of waiting for its next turn.
 pub async fn run(shared: Arc<Shared>, mut shutdown: watch::Receiver<bool>) {
-    let mut woken = false;
+    // The first pass checks every link that is not active (a restart may have restored one
+    // as pending, and its peer may have changed since), as a wake does.
+    let mut woken = true;
     loop {
         let now = shared.host.now();
         let records = shared.host.load_peers().await.unwrap_or_default();
@@ -120,6 +122,60 @@ pub async fn run(shared: Arc<Shared>, mut shutdown: watch::Receiver<bool>) {
     }
 }
 
+/// Least time between two conclusive checks of one peer caused by failing signatures (anyone
+/// can send a request naming a peer's key; they may not make us fetch from it more often).
+const FAILURE_RECHECK_SECS: i64 = 30;
+
+/// Checks caused by failing signatures, per peer.
+#[derive(Debug, Default, Clone, Copy)]
+pub(crate) struct FailureRecheck {
+    /// When the last one that reached the peer ran (Unix seconds).
+    last_conclusive: Option<i64>,
+    /// One is running now.
+    running: bool,
+}
+
+/// Checks `domain`'s link now, in the background, because a request signed with its key did
+/// not verify: its key may have changed, and the link must not stay active on the old one
+/// until the next periodic check. One at a time per peer, and at most one that reached the
+/// peer per [`FAILURE_RECHECK_SECS`] (a check that could not reach it leaves the next failure
+/// free to try again).
+pub fn recheck_soon(shared: &Arc<Shared>, domain: &str) {
+    let now = shared.host.now();
+    {
+        let mut rechecks = shared
+            .failure_rechecks
+            .lock()
+            .unwrap_or_else(|e| e.into_inner());
+        let entry = rechecks.entry(domain.to_owned()).or_default();
+        let recent = entry
+            .last_conclusive
+            .is_some_and(|last| now.saturating_sub(last) < FAILURE_RECHECK_SECS);
+        if entry.running || recent {
+            return;
+        }
+        entry.running = true;
+    }
+    tracing::info!(
+        peer = domain,
+        "federation: a signature did not verify, checking the peer's key now"
+    );
+    let shared = shared.clone();
+    let domain = domain.to_owned();
+    tokio::spawn(async move {
+        let report = check(&shared, &domain).await;
+        let mut rechecks = shared
+            .failure_rechecks
+            .lock()
+            .unwrap_or_else(|e| e.into_inner());
+        let entry = rechecks.entry(domain).or_default();
+        entry.running = false;
+        if report.reachable {
+            entry.last_conclusive = Some(now);
+        }
+    });
+}
+
 /// Checks one link now without changing anything (`ent-admin links check`, which runs beside
 /// the node: the node's own checker keeps deciding the states it acts on).
 pub async fn inspect(shared: &Arc<Shared>, domain: &str) -> CheckReport {
@@ -146,6 +202,15 @@ pub async fn check(shared: &Arc<Shared>, domain: &str) -> CheckReport {
     if state == LinkState::Active && !was_active {
         tracing::info!(peer = domain, "federation: link active");
         shared.delivery_waker(domain).notify_one();
+    }
+    if was_active && state != LinkState::Active {
+        // The operator must hear of it at once: nothing more crosses this link.
+        tracing::warn!(
+            peer = domain,
+            state = state.label(),
+            reason = state.reason(),
+            "federation: link no longer active"
+        );
     }
     report.state = state;
     report

@@ -137,31 +137,76 @@ impl Resolve for GuardedResolver {
     }
 }
 
-/// Whether an address is on the public Internet (not private, loopback, link-local, shared,
-/// documentation, multicast or reserved).
+/// IPv4 ranges a peer may not have: IANA's special-purpose address registry (RFC 6890 and its
+/// updates, as of 2026), multicast and the reserved block.
+const SPECIAL_V4: [([u8; 4], u8); 23] = [
+    ([0, 0, 0, 0], 8),          // "this network"
+    ([10, 0, 0, 0], 8),         // private
+    ([100, 64, 0, 0], 10),      // shared address space (carrier-grade NAT)
+    ([127, 0, 0, 0], 8),        // loopback
+    ([169, 254, 0, 0], 16),     // link-local
+    ([172, 16, 0, 0], 12),      // private
+    ([192, 0, 0, 0], 24),       // IETF protocol assignments
+    ([192, 0, 2, 0], 24),       // documentation (TEST-NET-1)
+    ([192, 31, 196, 0], 24),    // AS112-v4
+    ([192, 52, 193, 0], 24),    // AMT
+    ([192, 88, 99, 0], 24),     // deprecated 6to4 relay anycast
+    ([192, 168, 0, 0], 16),     // private
+    ([192, 175, 48, 0], 24),    // direct delegation AS112
+    ([198, 18, 0, 0], 15),      // benchmarking
+    ([198, 51, 100, 0], 24),    // documentation (TEST-NET-2)
+    ([203, 0, 113, 0], 24),     // documentation (TEST-NET-3)
+    ([224, 0, 0, 0], 4),        // multicast
+    ([240, 0, 0, 0], 4),        // reserved
+    ([255, 255, 255, 255], 32), // limited broadcast
+    ([192, 0, 0, 8], 32),       // IPv4 dummy address (inside 192.0.0.0/24, listed for clarity)
+    ([192, 0, 0, 170], 31),     // NAT64/DNS64 discovery
+    ([192, 0, 0, 9], 32),       // port control protocol anycast
+    ([192, 0, 0, 10], 32),      // traversal using relays around NAT anycast
+];
+
+/// IPv6 ranges a peer may not have: IANA's special-purpose registry, the deprecated
+/// site-local and IPv4-compatible blocks, and multicast. IPv4-mapped addresses are judged by
+/// the IPv4 address they carry.
+const SPECIAL_V6: [(u128, u8); 20] = [
+    (0, 128),                                        // unspecified
+    (1, 128),                                        // loopback
+    (0, 96),                                         // IPv4-compatible (deprecated)
+    (0x0064_ff9b_0000_0000_0000_0000_0000_0000, 96), // NAT64 well-known prefix
+    (0x0064_ff9b_0001_0000_0000_0000_0000_0000, 48), // NAT64 local use
+    (0x0100_0000_0000_0000_0000_0000_0000_0000, 64), // discard-only
+    (0x2001_0000_0000_0000_0000_0000_0000_0000, 23), // IETF protocol assignments (Teredo…)
+    (0x2001_0db8_0000_0000_0000_0000_0000_0000, 32), // documentation
+    (0x2002_0000_0000_0000_0000_0000_0000_0000, 16), // 6to4
+    (0x2620_004f_8000_0000_0000_0000_0000_0000, 48), // direct delegation AS112
+    (0x3fff_0000_0000_0000_0000_0000_0000_0000, 20), // documentation (2024)
+    (0x5f00_0000_0000_0000_0000_0000_0000_0000, 16), // segment routing SIDs
+    (0xfc00_0000_0000_0000_0000_0000_0000_0000, 7),  // unique local
+    (0xfe80_0000_0000_0000_0000_0000_0000_0000, 10), // link-local
+    (0xfec0_0000_0000_0000_0000_0000_0000_0000, 10), // site-local (deprecated)
+    (0xff00_0000_0000_0000_0000_0000_0000_0000, 8),  // multicast
+    (0x2001_0002_0000_0000_0000_0000_0000_0000, 48), // benchmarking (inside 2001::/23)
+    (0x2001_0010_0000_0000_0000_0000_0000_0000, 28), // ORCHID (inside 2001::/23)
+    (0x2001_0020_0000_0000_0000_0000_0000_0000, 28), // ORCHIDv2 (inside 2001::/23)
+    (0x2001_0000_0000_0000_0000_0000_0000_0000, 32), // Teredo (inside 2001::/23)
+];
+
+/// Whether an address is on the public Internet: in none of the special-purpose ranges above.
 pub fn is_public(ip: IpAddr) -> bool {
     match ip.to_canonical() {
         IpAddr::V4(v4) => {
-            let [a, b, ..] = v4.octets();
-            !(v4.is_private()
-                || v4.is_loopback()
-                || v4.is_link_local()
-                || v4.is_multicast()
-                || v4.is_documentation()
-                || v4.is_unspecified()
-                || v4.is_broadcast()
-                || a == 0
-                || (a == 100 && (b & 0xc0) == 0x40)
-                || a >= 240)
+            let address = u32::from(v4);
+            !SPECIAL_V4.iter().any(|(prefix, len)| {
+                let mask = u32::MAX.checked_shl(32 - u32::from(*len)).unwrap_or(0);
+                address & mask == u32::from_be_bytes(*prefix) & mask
+            })
         }
         IpAddr::V6(v6) => {
-            let first = v6.segments()[0];
-            !(v6.is_loopback()
-                || v6.is_unspecified()
-                || v6.is_multicast()
-                || (first & 0xfe00) == 0xfc00
-                || (first & 0xffc0) == 0xfe80
-                || first == 0x2001 && v6.segments()[1] == 0x0db8)
+            let address = u128::from(v6);
+            !SPECIAL_V6.iter().any(|(prefix, len)| {
+                let mask = u128::MAX.checked_shl(128 - u32::from(*len)).unwrap_or(0);
+                address & mask == prefix & mask
+            })
         }
     }
 }
@@ -184,10 +229,38 @@ mod tests {
             "fe80::1",
             "fd00::1",
             "::ffff:127.0.0.1",
+            "64:ff9b::7f00:1",
+            "64:ff9b::c0a8:101",
+            "::7f00:1",
+            "::c0a8:101",
+            "2002:7f00:1::1",
+            "2002:c0a8:101::1",
+            "fec0::1",
+            "198.18.0.1",
+            "198.19.255.254",
+            "192.0.0.1",
+            "192.0.0.171",
+            "192.88.99.1",
+            "240.0.0.1",
+            "255.255.255.255",
+            "224.0.0.1",
+            "2001::1",
+            "2001:db8::1",
+            "3fff::1",
+            "100::1",
+            "ff02::1",
+            "::",
         ] {
             assert!(!is_public(ip.parse().unwrap()), "{ip}");
         }
-        for ip in ["193.51.24.1", "2a01:e0a::1"] {
+        for ip in [
+            "193.51.24.1",
+            "2a01:e0a::1",
+            "198.20.0.1",
+            "192.0.1.1",
+            "::ffff:193.51.24.1",
+            "2001:4860::1",
+        ] {
             assert!(is_public(ip.parse().unwrap()), "{ip}");
         }
     }

@@ -11,8 +11,9 @@ use url::Url;
 use crate::actors::{NODE_ACTOR_PATH, ServiceActor, join};
 use crate::client::{ClientError, MAX_RESPONSE_BYTES, read_limited};
 use crate::links::Peer;
+use crate::request::{Refused, SignedRequest};
 use crate::service::Shared;
-use crate::signing::{SignatureHeader, http_date};
+use crate::signing::http_date;
 
 /// A peer's answer to a signed GET.
 #[derive(Debug)]
@@ -86,35 +87,64 @@ pub enum Audience {
     ConfiguredLinks,
 }
 
+/// Why a signed GET gets no answer.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum GetRefusal {
+    /// The request itself is ambiguous or meant for another node (repeated or `Authorization`
+    /// headers, unreadable signature, `Host` not ours): 401.
+    Unauthenticated(Refused),
+    /// Not signed by a linked peer's node key (or stale, or not covering enough): 404, as if
+    /// nothing existed.
+    NotFound,
+}
+
 /// The peer that signed this GET, if the signature is valid, covers what it must, is fresh,
-/// and comes from a linked peer's node key. `None` means: answer 404.
+/// is meant for this node and comes from a linked peer's node key.
 pub async fn signed_by_peer(
     shared: &Arc<Shared>,
     path_and_query: &str,
     headers: &HeaderMap,
     audience: Audience,
-) -> Option<Peer> {
-    let signature = SignatureHeader::parse(headers.get("signature")?.to_str().ok()?)?;
-    signature.check_coverage(false).ok()?;
-    let key_url = signature.key_url()?;
+) -> Result<Peer, GetRefusal> {
+    use GetRefusal::NotFound;
+    if !headers.contains_key("signature") && !headers.contains_key("authorization") {
+        return Err(NotFound);
+    }
+    let signed = SignedRequest::read("get", path_and_query, headers)
+        .and_then(|signed| {
+            signed
+                .check_host(&shared.settings.base_url)
+                .map(|()| signed)
+        })
+        .map_err(GetRefusal::Unauthenticated)?;
+    signed.check_coverage(false).map_err(|_| NotFound)?;
+    let key_url = signed.signature.key_url().ok_or(NotFound)?;
     let domain = crate::signing::authority(&key_url);
     if key_url != join(&shared.peer_base(&domain), NODE_ACTOR_PATH) {
-        return None;
+        return Err(NotFound);
     }
     let peer = match audience {
-        Audience::ActiveLinks => shared.links.active(&domain, shared.today())?,
+        Audience::ActiveLinks => shared.links.active(&domain, shared.today()),
         Audience::ConfiguredLinks => shared
             .links
             .configured(&domain)
-            .filter(|peer| peer.config.in_force_on(shared.today()))?,
-    };
-    date_is_fresh(shared, headers).ok()?;
+            .filter(|peer| peer.config.in_force_on(shared.today())),
+    }
+    .ok_or(NotFound)?;
+    signed
+        .check_date(shared.host.now(), shared.settings.max_clock_skew_secs)
+        .map_err(|_| NotFound)?;
     let key = match &peer.public_key_pem {
         Some(key) => key.clone(),
-        None => pin_peer_key(shared, &peer).await?,
+        None => pin_peer_key(shared, &peer).await.ok_or(NotFound)?,
     };
-    crate::signing::verify("get", path_and_query, headers, &key).ok()?;
-    Some(peer)
+    if signed.verify(&key).is_err() {
+        if peer.state == crate::links::LinkState::Active {
+            crate::checker::recheck_soon(shared, &domain);
+        }
+        return Err(NotFound);
+    }
+    Ok(peer)
 }
 
 /// Fetches a configured peer's node key and pins it if it matches the link's fingerprint.
@@ -133,22 +163,4 @@ async fn pin_peer_key(shared: &Shared, peer: &Peer) -> Option<String> {
     }
     shared.links.pin_key(&domain, key.clone());
     Some(key)
-}
-
-/// Checks the `Date` header against our clock, within the configured skew.
-pub fn date_is_fresh(shared: &Shared, headers: &HeaderMap) -> Result<(), &'static str> {
-    let date = headers
-        .get("date")
-        .and_then(|v| v.to_str().ok())
-        .and_then(|v| httpdate::parse_http_date(v).ok())
-        .ok_or("en-tête Date absent ou illisible")?;
-    let date = match date.duration_since(std::time::UNIX_EPOCH) {
-        Ok(since) => since.as_secs() as i64,
-        Err(_) => return Err("en-tête Date invalide"),
-    };
-    let skew = (date - shared.host.now()).abs();
-    if skew > shared.settings.max_clock_skew_secs {
-        return Err("en-tête Date hors de la tolérance d'horloge");
-    }
-    Ok(())
 }

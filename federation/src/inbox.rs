@@ -1,33 +1,37 @@
 //! The shared inbox. Refuses as early as possible, with the right status:
 //!
-//! 1. before the body is read: no parsable signature (401), sender host not an active link
-//!    (403, and no outbound fetch), wrong Content-Type (415), declared length over 256 KiB
-//!    (413), signature not covering `(request-target) host date digest` or a Date outside the
-//!    allowed skew (401);
-//! 2. the body, read up to 256 KiB (413), must be bounded JSON (400) whose actor is one of
-//!    the sender's (node, Person, Group) and whose every reference is ours or on an active link
-//!    (403; what a Group announces may name its members' nodes);
-//! 3. then the ActivityPub crate checks the digest and the signature (401) and hands the
-//!    activity to the host, which applies it and records its id in one transaction (a replay
-//!    is a no-op, the same id with another body is 409).
+//! 1. before anything else, the security headers are read once ([`SignedRequest`]): a repeated
+//!    `Signature`, `Digest`, `Date`, `Host`, `Content-Type` or `Content-Length`, an
+//!    `Authorization` header or an unreadable signature is 401, and so is a `Host` that is not
+//!    this node;
+//! 2. before the body is read: sender not an active link (403, nothing fetched), `keyId` not
+//!    the sender's node key (401), wrong Content-Type (415), declared length over 256 KiB (413),
+//!    signature not covering `(request-target) host date digest` or a Date outside the allowed
+//!    skew (401);
+//! 3. the body, read up to 256 KiB (413), must match `Digest` and the signature must verify
+//!    with the sender's pinned key (401; a failure makes the link checker look at the peer's
+//!    key at once);
+//! 4. the body must be bounded JSON (400) whose actor is one of the sender's (node, Person,
+//!    Group; 403), addressed to this node (400), and whose every reference is ours or on an
+//!    active link (403; what a Group announces may name its members' nodes);
+//! 5. the host applies it and records its id in one transaction (a replay is a no-op, the same
+//!    id with another body is 409).
+//!
+//! The ActivityPub crate's own receive path is not used: it reads `Digest` and `Signature`
+//! from different copies of repeated headers (see docs/federation.md).
 
 use std::sync::Arc;
 
-use activitypub_federation::axum::inbox::{ActivityData, receive_activity};
-use activitypub_federation::config::Data;
-use activitypub_federation::traits::Activity;
 use axum::body::Body;
-use axum::extract::FromRequest;
 use axum::http::{Request, StatusCode};
-use serde::Deserialize;
 use sha2::{Digest, Sha256};
 use url::Url;
 
-use crate::actors::{PeerNode, is_actor_of, is_group};
+use crate::actors::{NODE_ACTOR_PATH, is_actor_of, is_group, join};
 use crate::host::{Applied, HostError};
 use crate::parse::{Refusal, parse_bounded, references};
+use crate::request::{Refused, SignedRequest};
 use crate::service::{Federation, Shared};
-use crate::signing::SignatureHeader;
 
 /// Largest activity accepted.
 pub const MAX_ACTIVITY_BYTES: usize = 256 * 1024;
@@ -73,18 +77,9 @@ impl InboxError {
     }
 }
 
-impl From<activitypub_federation::error::Error> for InboxError {
-    fn from(error: activitypub_federation::error::Error) -> Self {
-        use activitypub_federation::error::Error as E;
-        match error {
-            E::ActivityBodyDigestInvalid | E::ActivitySignatureInvalid => {
-                Self::Unauthenticated(error.to_string())
-            }
-            E::UrlVerificationError(_) | E::NotFound | E::RequestLimit => {
-                Self::Refused(error.to_string())
-            }
-            _ => Self::Invalid(error.to_string()),
-        }
+impl From<Refused> for InboxError {
+    fn from(refused: Refused) -> Self {
+        Self::Unauthenticated(refused.to_string())
     }
 }
 
@@ -114,9 +109,13 @@ pub async fn receive(
     request: Request<Body>,
 ) -> Result<Received, InboxError> {
     let shared = federation.shared();
+    let (parts, body) = request.into_parts();
+    let target = parts.uri.path_and_query().map_or("/", |pq| pq.as_str());
+    let signed = SignedRequest::read("post", target, &parts.headers)?;
+    signed.check_host(&shared.settings.base_url)?;
     // Who is not linked gets 403 and no metric label (labels would be the sender's choosing).
-    let (peer, signature) = linked_sender(shared, request.headers())?;
-    match receive_from_peer(federation, &peer, &signature, request).await {
+    let peer = linked_sender(shared, &signed)?;
+    match receive_from_peer(shared, &peer, &signed, body).await {
         Ok(activity_id) => Ok(Received { peer, activity_id }),
         Err(InboxError::Conflict) => {
             tracing::warn!(peer, "federation: activity id replayed with another body");
@@ -132,47 +131,88 @@ pub async fn receive(
 
 /// Everything after the sender is known to be an active link; returns the activity id.
 async fn receive_from_peer(
-    federation: &Federation,
+    shared: &Arc<Shared>,
     peer: &str,
-    signature: &SignatureHeader,
-    request: Request<Body>,
+    signed: &SignedRequest,
+    body: Body,
 ) -> Result<String, InboxError> {
-    let shared = federation.shared();
-    guard_headers(shared, request.headers(), signature)?;
-    let (parts, body) = request.into_parts();
+    guard_headers(shared, signed)?;
     let bytes = axum::body::to_bytes(body, MAX_ACTIVITY_BYTES)
         .await
         .map_err(|_| InboxError::TooLarge)?;
+    signed.check_digest(&bytes)?;
+    let key = shared
+        .links
+        .active(peer, shared.today())
+        .and_then(|p| p.public_key_pem)
+        .ok_or_else(|| InboxError::Refused(format!("{peer} n'est pas un lien actif")))?;
+    if let Err(refused) = signed.verify(&key) {
+        crate::checker::recheck_soon(shared, peer);
+        return Err(refused.into());
+    }
     let value = parse_bounded(&bytes)?;
-    let actor = value
-        .get("actor")
-        .and_then(|a| a.as_str())
-        .and_then(|a| Url::parse(a).ok());
-    let Some(actor) = actor.filter(|a| is_actor_of(&shared.peer_base(peer), a)) else {
+    let url_of = |field: &str| {
+        value
+            .get(field)
+            .and_then(|a| a.as_str())
+            .and_then(|a| Url::parse(a).ok())
+    };
+    let base = shared.peer_base(peer);
+    let Some(actor) = url_of("actor").filter(|a| is_actor_of(&base, a)) else {
         return Err(InboxError::Refused(
             "l'acteur de l'activité n'est pas un acteur du nœud signataire".into(),
         ));
     };
+    let id =
+        url_of("id").ok_or_else(|| InboxError::Invalid("champ id absent ou invalide".into()))?;
+    if crate::signing::authority(&id) != peer {
+        return Err(InboxError::Refused(
+            "l'identifiant de l'activité n'est pas sur le nœud signataire".into(),
+        ));
+    }
+    // Not addressed here: this node can never accept it (400, so the sender sets it aside).
+    if !addressed_to(&value, &join(&shared.settings.base_url, NODE_ACTOR_PATH)) {
+        return Err(InboxError::Invalid(
+            "l'activité n'est pas adressée à ce nœud".into(),
+        ));
+    }
     for url in checked_references(&value, &actor)? {
         let host = crate::signing::authority(&url);
         if host != shared.authority && shared.links.active(&host, shared.today()).is_none() {
             return Err(Refusal::ForeignReference(host).into());
         }
     }
-    let request = Request::from_parts(parts, Body::from(bytes));
-    let data = ActivityData::from_request(request, &())
-        .await
-        .map_err(|_| InboxError::Invalid("corps illisible".into()))?;
-    receive_activity::<InboxActivity, PeerNode, Arc<Shared>>(
-        data,
-        &federation.crate_config().to_request_data(),
-    )
-    .await?;
-    Ok(value
-        .get("id")
-        .and_then(|v| v.as_str())
-        .unwrap_or_default()
-        .to_owned())
+    apply(shared, peer, &value).await?;
+    Ok(id.to_string())
+}
+
+/// Whether `to` or `cc` names this node's actor: every activity of this network is addressed
+/// to the nodes it is for, so one delivered to a node cannot be replayed to another.
+fn addressed_to(value: &serde_json::Value, node: &Url) -> bool {
+    ["to", "cc"].iter().any(|field| match &value[*field] {
+        serde_json::Value::String(one) => one == node.as_str(),
+        serde_json::Value::Array(many) => many.iter().any(|v| v.as_str() == Some(node.as_str())),
+        _ => false,
+    })
+}
+
+/// Hands a verified activity to the host, which applies it and records its id.
+async fn apply(shared: &Shared, peer: &str, raw: &serde_json::Value) -> Result<(), InboxError> {
+    let canonical = serde_json::to_vec(raw).map_err(|e| InboxError::Invalid(e.to_string()))?;
+    let sha = hex::encode(Sha256::digest(&canonical));
+    match shared.host.apply(peer, raw, &sha).await {
+        Ok(Applied::New) => {
+            shared.metrics.count_received(peer, "new");
+            Ok(())
+        }
+        Ok(Applied::Duplicate) => {
+            shared.metrics.count_received(peer, "duplicate");
+            Ok(())
+        }
+        Ok(Applied::Conflict) => Err(InboxError::Conflict),
+        Err(HostError::Refused(why)) => Err(InboxError::Invalid(why)),
+        Err(HostError::Storage(why)) => Err(InboxError::Internal(why)),
+    }
 }
 
 /// The references that must be ours or on an active link. Public addressing is refused
@@ -191,18 +231,11 @@ fn checked_references(value: &serde_json::Value, actor: &Url) -> Result<Vec<Url>
     Ok(references(&outer)?)
 }
 
-/// The sender, from the signature's keyId, if its link is active (401 without a signature,
-/// 403 otherwise): decided before anything else is read.
-fn linked_sender(
-    shared: &Shared,
-    headers: &axum::http::HeaderMap,
-) -> Result<(String, SignatureHeader), InboxError> {
-    let signature = headers
-        .get("signature")
-        .and_then(|v| v.to_str().ok())
-        .and_then(SignatureHeader::parse)
-        .ok_or_else(|| InboxError::Unauthenticated("signature absente".into()))?;
-    let key_url = signature
+/// The sender, from the signature's keyId, if its link is active (403 otherwise), decided
+/// before anything else is read; the keyId must be the sender's node key (401).
+fn linked_sender(shared: &Shared, signed: &SignedRequest) -> Result<String, InboxError> {
+    let key_url = signed
+        .signature
         .key_url()
         .ok_or_else(|| InboxError::Unauthenticated("keyId illisible".into()))?;
     let peer = crate::signing::authority(&key_url);
@@ -211,33 +244,26 @@ fn linked_sender(
             "{peer} n'est pas un lien actif"
         )));
     }
-    Ok((peer, signature))
+    if key_url != join(&shared.peer_base(&peer), NODE_ACTOR_PATH) {
+        return Err(Refused::KeyId(signed.signature.key_id.clone()).into());
+    }
+    Ok(peer)
 }
 
 /// The other checks made before the body is read: type, declared size, coverage, Date.
-fn guard_headers(
-    shared: &Shared,
-    headers: &axum::http::HeaderMap,
-    signature: &SignatureHeader,
-) -> Result<(), InboxError> {
-    let content_type = headers
-        .get("content-type")
-        .and_then(|v| v.to_str().ok())
-        .unwrap_or_default();
-    if !is_activity_json(content_type) {
+fn guard_headers(shared: &Shared, signed: &SignedRequest) -> Result<(), InboxError> {
+    if !is_activity_json(signed.content_type.as_deref().unwrap_or_default()) {
         return Err(InboxError::UnsupportedMediaType);
     }
-    let declared = headers
-        .get("content-length")
-        .and_then(|v| v.to_str().ok())
-        .and_then(|v| v.parse::<usize>().ok());
-    if declared.is_some_and(|len| len > MAX_ACTIVITY_BYTES) {
+    if signed
+        .content_length
+        .is_some_and(|len| len > MAX_ACTIVITY_BYTES as u64)
+    {
         return Err(InboxError::TooLarge);
     }
-    signature
-        .check_coverage(true)
-        .map_err(|e| InboxError::Unauthenticated(e.to_string()))?;
-    crate::fetch::date_is_fresh(shared, headers).map_err(|e| InboxError::Unauthenticated(e.into()))
+    signed.check_coverage(true)?;
+    signed.check_date(shared.host.now(), shared.settings.max_clock_skew_secs)?;
+    Ok(())
 }
 
 /// Whether a Content-Type names ActivityPub JSON.
@@ -251,71 +277,4 @@ pub fn is_activity_json(content_type: &str) -> bool {
     essence == "application/activity+json"
         || (essence == "application/ld+json"
             && content_type.contains("https://www.w3.org/ns/activitystreams"))
-}
-
-/// Any activity, kept as JSON: the host decides what it means.
-#[derive(Debug, Clone, Deserialize)]
-#[serde(try_from = "serde_json::Value")]
-pub struct InboxActivity {
-    id: Url,
-    actor: Url,
-    raw: serde_json::Value,
-}
-
-impl TryFrom<serde_json::Value> for InboxActivity {
-    type Error = String;
-
-    fn try_from(raw: serde_json::Value) -> Result<Self, Self::Error> {
-        let url = |field: &str| {
-            raw.get(field)
-                .and_then(|v| v.as_str())
-                .and_then(|v| Url::parse(v).ok())
-                .ok_or_else(|| format!("champ {field} absent ou invalide"))
-        };
-        Ok(Self {
-            id: url("id")?,
-            actor: url("actor")?,
-            raw,
-        })
-    }
-}
-
-#[async_trait::async_trait]
-impl Activity for InboxActivity {
-    type DataType = Arc<Shared>;
-    type Error = InboxError;
-
-    fn id(&self) -> &Url {
-        &self.id
-    }
-
-    fn actor(&self) -> &Url {
-        &self.actor
-    }
-
-    async fn verify(&self, _data: &Data<Self::DataType>) -> Result<(), Self::Error> {
-        // References were checked on the raw body; the crate checked id and actor domains.
-        Ok(())
-    }
-
-    async fn receive(self, data: &Data<Self::DataType>) -> Result<(), Self::Error> {
-        let shared = data.app_data();
-        let peer = crate::signing::authority(&self.actor);
-        let canonical =
-            serde_json::to_vec(&self.raw).map_err(|e| InboxError::Invalid(e.to_string()))?;
-        let sha = hex::encode(Sha256::digest(&canonical));
-        match shared.host.apply(&peer, &self.raw, &sha).await {
-            Ok(Applied::New) => {
-                shared.metrics.count_received(&peer, "new");
-                Ok(())
-            }
-            Ok(Applied::Duplicate) => {
-                shared.metrics.count_received(&peer, "duplicate");
-                Ok(())
-            }
-            Ok(Applied::Conflict) => Err(InboxError::Conflict),
-            Err(HostError::Refused(why)) => Err(InboxError::Invalid(why)),
-            Err(HostError::Storage(why)) => Err(InboxError::Internal(why)),
-        }
-    }
 }

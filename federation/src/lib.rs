@@ -16,6 +16,7 @@ pub mod inbox;
 pub mod links;
 pub mod metrics;
 pub mod parse;
+pub mod request;
 pub mod service;
 pub mod signing;
 

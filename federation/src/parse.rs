@@ -116,6 +116,15 @@ fn check_width(value: &serde_json::Value) -> Result<(), Refusal> {
     }
 }
 
+/// An object's `updated` time (RFC 3339), Unix seconds: what orders the versions of one
+/// object, so that an older one received late (or replayed) never replaces a newer one.
+pub fn updated_of(object: &serde_json::Value) -> Option<i64> {
+    let text = object.get("updated")?.as_str()?;
+    chrono::DateTime::parse_from_rfc3339(text)
+        .ok()
+        .map(|t| t.timestamp())
+}
+
 /// Every URL the activity references (at any depth), refusing public addressing.
 pub fn references(value: &serde_json::Value) -> Result<Vec<Url>, Refusal> {
     let mut found = Vec::new();

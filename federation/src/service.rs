@@ -4,7 +4,6 @@
 use std::collections::BTreeMap;
 use std::sync::{Arc, Mutex};
 
-use activitypub_federation::config::FederationConfig;
 use ent_config::{LinkConfig, Scope};
 use tokio::sync::{Notify, watch};
 use url::Url;
@@ -41,12 +40,9 @@ pub enum StartError {
     /// The node key is unusable.
     #[error(transparent)]
     Key(#[from] crate::signing::SignatureError),
-    /// The ActivityPub crate refused its configuration.
-    #[error("configuration ActivityPub : {0}")]
-    Config(String),
 }
 
-/// State shared by handlers and workers (the ActivityPub crate's app data).
+/// State shared by handlers and workers.
 pub struct Shared {
     /// The node's key pair and fingerprint.
     pub identity: NodeIdentity,
@@ -66,6 +62,8 @@ pub struct Shared {
     pub metrics: FederationMetrics,
     delivery_wakers: Mutex<BTreeMap<String, Arc<Notify>>>,
     pub(crate) checker_waker: Notify,
+    /// Checks of peers caused by failing signatures.
+    pub(crate) failure_rechecks: Mutex<BTreeMap<String, crate::checker::FailureRecheck>>,
     /// Passes the link checker has completed (tests wait for the first one).
     pub(crate) checker_passes: std::sync::atomic::AtomicU64,
 }
@@ -136,7 +134,6 @@ impl Shared {
 #[derive(Clone)]
 pub struct Federation {
     shared: Arc<Shared>,
-    config: FederationConfig<Arc<Shared>>,
     /// Workers stop when this turns true.
     shutdown: Arc<watch::Sender<bool>>,
 }
@@ -146,25 +143,6 @@ impl std::fmt::Debug for Federation {
         f.debug_struct("Federation")
             .field("authority", &self.shared.authority)
             .finish_non_exhaustive()
-    }
-}
-
-/// The ActivityPub crate checks every URL an activity names through this: only our own URLs
-/// and those of active links pass.
-#[derive(Clone)]
-struct LinkedOnly(Arc<Shared>);
-
-#[async_trait::async_trait]
-impl activitypub_federation::config::UrlVerifier for LinkedOnly {
-    async fn verify(&self, url: &Url) -> Result<(), activitypub_federation::error::Error> {
-        let domain = crate::signing::authority(url);
-        if domain == self.0.authority || self.0.links.active(&domain, self.0.today()).is_some() {
-            Ok(())
-        } else {
-            Err(activitypub_federation::error::Error::UrlVerificationError(
-                "hôte hors des liens actifs",
-            ))
-        }
     }
 }
 
@@ -190,26 +168,12 @@ impl Federation {
             metrics: FederationMetrics::default(),
             delivery_wakers: Mutex::default(),
             checker_waker: Notify::new(),
+            failure_rechecks: Mutex::default(),
             checker_passes: Default::default(),
             settings,
         });
-        // Debug mode only lifts the crate's own port and DNS rules: ports are legitimate in
-        // our links, and our resolver already refuses private addresses. No fetch is ever
-        // allowed from the inbox path (fetch limit 0): every key comes from the registry.
-        let config = FederationConfig::builder()
-            .domain(authority)
-            .app_data(shared.clone())
-            .client(reqwest_middleware::ClientWithMiddleware::from(client))
-            .debug(true)
-            .allow_http_urls(shared.settings.base_url.scheme() == "http")
-            .http_fetch_limit(0)
-            .url_verifier(Box::new(LinkedOnly(shared.clone())))
-            .build()
-            .await
-            .map_err(|e| StartError::Config(e.to_string()))?;
         Ok(Self {
             shared,
-            config,
             shutdown: Arc::new(watch::channel(false).0),
         })
     }
@@ -217,11 +181,6 @@ impl Federation {
     /// The shared state.
     pub fn shared(&self) -> &Arc<Shared> {
         &self.shared
-    }
-
-    /// The ActivityPub crate's configuration.
-    pub fn crate_config(&self) -> &FederationConfig<Arc<Shared>> {
-        &self.config
     }
 
     /// Whether any link is configured (no link: federation is off and every route 404s).

@@ -4,8 +4,8 @@
 //!
 //! 1. **Our inbox**: 8 senders in flight POST distinct Create Note activities, correctly signed
 //!    by a linked peer's node key, to a node's `POST /federation/inbox` (header guard, bounded
-//!    parse, reference checks, the ActivityPub crate's `receive_activity`, the node's
-//!    transaction). Requests are signed before the clock starts.
+//!    parse, reference checks, digest and signature checked once by `ent_federation::request`,
+//!    the node's transaction). Requests are signed before the clock starts.
 //! 2. **The crate's bare receive path**: the same senders and the same bodies, signed the same
 //!    way by the same key, to a minimal axum server served over the same TLS setup, whose only
 //!    route is `activitypub_federation::axum::inbox::receive_activity` with an activity that
@@ -21,7 +21,7 @@
 //! database engine on a 2-core machine).
 
 use std::collections::BTreeMap;
-use std::net::{IpAddr, Ipv4Addr, SocketAddr};
+use std::net::{IpAddr, Ipv4Addr};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -662,7 +662,7 @@ async fn wait_active(from: &Node, to: &Node) -> anyhow::Result<()> {
 /// The bare server: the ActivityPub crate's `receive_activity` and nothing else, over HTTPS.
 struct BareServer {
     domain: String,
-    handle: axum_server::Handle<SocketAddr>,
+    stop: tokio::sync::oneshot::Sender<()>,
     task: tokio::task::JoinHandle<()>,
 }
 
@@ -798,23 +798,22 @@ impl BareServer {
             .route("/federation/inbox", axum::routing::post(bare_inbox))
             .layer(FederationMiddleware::new(config));
         let (cert, key) = pki.cert("bare.test");
-        let tls = axum_server::tls_rustls::RustlsConfig::from_pem_file(cert, key).await?;
-        let handle = axum_server::Handle::new();
-        let server = axum_server::from_tcp_rustls(listener, tls)?.handle(handle.clone());
+        // The node's own listener (same TLS and HTTP setup), so that only the routes differ.
+        let tls = ent_node::server::listen::tls_acceptor(&cert, &key)?;
+        let limits = ent_node::server::listen::Limits::of(&ent_config::ServerSection::default());
+        let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+        let listener = TcpListener::from_std(listener)?;
         let task = tokio::spawn(async move {
-            if let Err(error) = server.serve(app.into_make_service()).await {
-                eprintln!("bare server failed: {error}");
-            }
+            let shutdown = async {
+                let _ = stopped.await;
+            };
+            ent_node::server::listen::serve(listener, Some(tls), app, limits, shutdown).await;
         });
-        Ok(Self {
-            domain,
-            handle,
-            task,
-        })
+        Ok(Self { domain, stop, task })
     }
 
     async fn stop(self) {
-        self.handle.graceful_shutdown(Some(Duration::from_secs(5)));
+        let _ = self.stop.send(());
         let _ = self.task.await;
     }
 }

@@ -28,6 +28,10 @@ pub enum AppError {
     /// Too many failed attempts.
     #[error("trop de tentatives")]
     Throttled,
+    /// A federated request whose security headers are ambiguous (repeated, `Authorization`)
+    /// or meant for another node: 401 with the reason, as the inbox answers.
+    #[error("signature refusée : {0}")]
+    SignatureRefused(String),
     /// A database failure.
     #[error("base de données : {0}")]
     Store(#[from] sqlx::Error),
@@ -47,7 +51,7 @@ impl AppError {
         match self {
             Self::NotFound => StatusCode::NOT_FOUND,
             Self::Forbidden | Self::Csrf => StatusCode::FORBIDDEN,
-            Self::Unauthenticated => StatusCode::UNAUTHORIZED,
+            Self::Unauthenticated | Self::SignatureRefused(_) => StatusCode::UNAUTHORIZED,
             Self::Invalid(_) => StatusCode::UNPROCESSABLE_ENTITY,
             Self::Throttled => StatusCode::TOO_MANY_REQUESTS,
             Self::Store(_) | Self::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
@@ -60,7 +64,7 @@ impl AppError {
             Self::NotFound => "Cette page n'existe pas ou n'existe plus.".into(),
             Self::Forbidden => "Vous n'avez pas accès à cette page.".into(),
             Self::Unauthenticated => "Connectez-vous pour continuer.".into(),
-            Self::Invalid(message) => message.clone(),
+            Self::Invalid(message) | Self::SignatureRefused(message) => message.clone(),
             Self::Csrf => {
                 "Le formulaire a expiré. Revenez à la page précédente, rechargez-la et recommencez."
                     .into()
@@ -78,7 +82,7 @@ impl AppError {
         match self {
             Self::NotFound => "Page introuvable",
             Self::Forbidden | Self::Csrf => "Accès refusé",
-            Self::Unauthenticated => "Connexion requise",
+            Self::Unauthenticated | Self::SignatureRefused(_) => "Connexion requise",
             Self::Invalid(_) => "Demande incorrecte",
             Self::Throttled => "Trop de tentatives",
             Self::Store(_) | Self::Internal(_) => "Erreur",
@@ -112,8 +116,13 @@ struct ErrorPage<'a> {
 impl IntoResponse for AppError {
     fn into_response(self) -> Response {
         self.log();
-        if matches!(self, Self::Unauthenticated) {
-            return Redirect::to("/connexion").into_response();
+        match self {
+            Self::Unauthenticated => return Redirect::to("/connexion").into_response(),
+            Self::SignatureRefused(reason) => {
+                let refused = ent_federation::InboxError::Unauthenticated(reason);
+                return FederationError(refused).into_response();
+            }
+            _ => {}
         }
         let status = self.status();
         let message = self.public_message();

@@ -9,7 +9,8 @@ use crate::app::AppState;
 
 /// The client's IP address: the socket peer, or the last `X-Forwarded-For` hop when the
 /// configuration says a reverse proxy sits in front (the last hop is the one the proxy added,
-/// so a client cannot forge it).
+/// so a client cannot forge it; a proxy that adds its own header line rather than appending
+/// to the client's makes it the last line).
 pub struct ClientAddress(pub String);
 
 impl FromRequestParts<AppState> for ClientAddress {
@@ -22,7 +23,9 @@ impl FromRequestParts<AppState> for ClientAddress {
         if state.config.server.behind_proxy
             && let Some(forwarded) = parts
                 .headers
-                .get("x-forwarded-for")
+                .get_all("x-forwarded-for")
+                .iter()
+                .next_back()
                 .and_then(|v| v.to_str().ok())
                 .and_then(|v| v.rsplit(',').next())
         {

@@ -22,6 +22,21 @@ pub async fn publish(linked: &Linked, i: usize, title: &str) -> String {
     .unwrap()
 }
 
+/// Node `to` drops its link with node `from` (as if it had not enabled its side of the link
+/// yet): its inbox refuses `from` (403) while `from` still sees the link active.
+pub async fn refuses(linked: &Linked, to: usize, from: usize) {
+    let node = linked.node(to);
+    let others: Vec<_> = node
+        .state
+        .config
+        .links
+        .iter()
+        .filter(|l| l.normalized_domain() != linked.domains[from])
+        .cloned()
+        .collect();
+    node.federation().reload(&others).await;
+}
+
 /// Titles of the notices node `i` received from node `from`, oldest first.
 pub async fn received(linked: &Linked, i: usize, from: usize) -> Vec<String> {
     notices::from_peer(&linked.node(i).state.db, &linked.domains[from])

@@ -72,7 +72,7 @@ async fn the_operator_sends_changes_and_deletes_a_notice_from_the_page() {
     })
     .await;
 
-    let id = ent_node::federation::notices::list(&node.state.db)
+    let id = ent_node::federation::notices::ours_all(&node.state.db)
         .await
         .unwrap()[0]
         .id

@@ -60,7 +60,10 @@ async fn objects_are_served_to_linked_peers_only() {
     }
     assert_eq!(request.send().await.unwrap().status(), 404);
     assert_eq!(
-        notices::list(&linked.node(A).state.db).await.unwrap().len(),
+        notices::ours_all(&linked.node(A).state.db)
+            .await
+            .unwrap()
+            .len(),
         1
     );
 }

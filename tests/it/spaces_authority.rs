@@ -140,7 +140,8 @@ async fn an_announce_not_sent_by_the_spaces_group_is_refused() {
         "type": "Update", "actor": format!("{college}/federation/node"), "audience": group,
         "object": { "id": format!("{college}/federation/objects/{}", uuid()), "type": "Note",
                     "attributedTo": format!("{college}/federation/node"), "audience": group,
-                    "content": "Annonce forgée", "entAuthorName": "X", "entAuthorSchool": "Y" },
+                    "content": "Annonce forgée", "entAuthorName": "X", "entAuthorSchool": "Y",
+                    "updated": "2026-11-30T10:00:00Z" },
     });
     let mut announce = json!({
         "@context": "https://www.w3.org/ns/activitystreams",

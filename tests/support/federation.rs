@@ -113,6 +113,15 @@ pub fn node_config(
 /// Starts one node per name (`a.test`, `b.test`…) on 127.0.0.2, .3, … and links the pairs
 /// given by index (both sides list each other), then waits until every link is active.
 pub async fn spawn_linked(names: &[&str], pairs: &[(usize, usize)]) -> Linked {
+    spawn_linked_with(names, pairs, |_| {}).await
+}
+
+/// As [`spawn_linked`], after `adjust` changes every node's configuration.
+pub async fn spawn_linked_with(
+    names: &[&str],
+    pairs: &[(usize, usize)],
+    adjust: impl Fn(&mut NodeConfig),
+) -> Linked {
     ent_node::server::install_crypto();
     let pki = Pki::new(names);
     let mut prepared = Vec::new();
@@ -171,7 +180,8 @@ pub async fn spawn_linked(names: &[&str], pairs: &[(usize, usize)]) -> Linked {
             &addresses,
             &links,
         );
-        let config = NodeConfig::from_toml_str_only(&text).expect("node config");
+        let mut config = NodeConfig::from_toml_str_only(&text).expect("node config");
+        adjust(&mut config);
         let reach = Some((
             node.name.clone(),
             node.addr,
@@ -278,6 +288,69 @@ impl Linked {
         ent_federation::client::build(&settings).expect("client")
     }
 
+    /// Where node `i` listens, for raw requests over TLS.
+    pub fn target(&self, i: usize) -> crate::raw::Target {
+        let name = self.domains[i]
+            .split(':')
+            .next()
+            .unwrap_or_default()
+            .to_owned();
+        let ip = self.addresses[&name];
+        let port: u16 = self.domains[i]
+            .rsplit(':')
+            .next()
+            .and_then(|p| p.parse().ok())
+            .expect("port");
+        crate::raw::Target {
+            addr: std::net::SocketAddr::new(ip, port),
+            tls: Some((name, self.pki.ca_pem.clone().into_bytes())),
+        }
+    }
+
+    /// The header lines of node `from`'s genuine delivery of `body` to node `to`'s inbox, in
+    /// the order a sender writes them: `host`, `date`, `digest`, `content-type`, `signature`.
+    pub fn delivery_lines(&self, from: usize, to: usize, body: &[u8]) -> Vec<(String, String)> {
+        let url: url::Url = format!("https://{}/federation/inbox", self.domains[to])
+            .parse()
+            .expect("url");
+        let now = self.nodes[from].state.clock.now();
+        let headers = self
+            .signer(from)
+            .signed_headers("post", &url, &http_date(now), Some(body))
+            .expect("signed");
+        let order = ["host", "date", "digest", "content-type", "signature"];
+        order
+            .iter()
+            .map(|name| ((*name).to_owned(), headers[*name].clone()))
+            .collect()
+    }
+
+    /// Node `from`'s signature over exactly `lines` (lower-case names, in order) for a `method`
+    /// request to `target` on any node: what a sender with odd but honest headers signs.
+    pub fn sign_lines(
+        &self,
+        from: usize,
+        method: &str,
+        target: &str,
+        lines: &[(String, String)],
+    ) -> String {
+        let mut text = vec![format!("(request-target): {method} {target}")];
+        text.extend(lines.iter().map(|(name, value)| format!("{name}: {value}")));
+        let identity = NodeIdentity::load(&self.nodes[from].data_dir()).expect("node key");
+        let key = rsa::RsaPrivateKey::from_pkcs8_pem(identity.private_key_pem()).expect("key");
+        let digest = sha2::Sha256::digest(text.join("\n").as_bytes());
+        let raw = key
+            .sign(rsa::Pkcs1v15Sign::new::<sha2::Sha256>(), &digest)
+            .expect("signature");
+        let names: Vec<&str> = lines.iter().map(|(n, _)| n.as_str()).collect();
+        format!(
+            "keyId=\"{}\",algorithm=\"rsa-sha256\",headers=\"(request-target) {}\",signature=\"{}\"",
+            self.signer(from).key_id(),
+            names.join(" "),
+            base64::engine::general_purpose::STANDARD.encode(raw)
+        )
+    }
+
     /// POSTs `body` to node `to`'s inbox, signed as node `from` with the given headers
     /// changed (`None` drops one), and returns the status.
     pub async fn post_as(&self, from: usize, to: usize, request: Forged) -> reqwest::StatusCode {
@@ -313,24 +386,11 @@ impl Linked {
         headers: &BTreeMap<String, String>,
         covered: &[&str],
     ) -> String {
-        let mut lines = vec![format!("(request-target): post {}", url.path())];
-        lines.extend(
-            covered
-                .iter()
-                .map(|name| format!("{name}: {}", headers[*name])),
-        );
-        let identity = NodeIdentity::load(&self.nodes[from].data_dir()).expect("node key");
-        let key = rsa::RsaPrivateKey::from_pkcs8_pem(identity.private_key_pem()).expect("key");
-        let digest = sha2::Sha256::digest(lines.join("\n").as_bytes());
-        let raw = key
-            .sign(rsa::Pkcs1v15Sign::new::<sha2::Sha256>(), &digest)
-            .expect("signature");
-        format!(
-            "keyId=\"{}\",algorithm=\"rsa-sha256\",headers=\"(request-target) {}\",signature=\"{}\"",
-            self.signer(from).key_id(),
-            covered.join(" "),
-            base64::engine::general_purpose::STANDARD.encode(raw)
-        )
+        let lines: Vec<(String, String)> = covered
+            .iter()
+            .map(|name| ((*name).to_owned(), headers[*name].clone()))
+            .collect();
+        self.sign_lines(from, "post", url.path(), &lines)
     }
 
     /// GETs `path` on node `to`, signed as node `from` (`None`: unsigned); status and body.
@@ -375,6 +435,7 @@ impl Linked {
                 "attributedTo": format!("{base}/federation/node"),
                 "name": title,
                 "content": format!("Texte de {title}"),
+                "updated": ent_node::spaces::relay::rfc3339(self.nodes[from].state.clock.now()),
             }
         })
     }

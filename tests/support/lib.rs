@@ -7,6 +7,7 @@ pub mod client;
 pub mod db;
 pub mod federation;
 pub mod guests;
+pub mod raw;
 pub mod spaces;
 pub mod world;
 
@@ -169,6 +170,11 @@ pub struct DownNode {
 }
 
 impl DownNode {
+    /// The data folder of the node.
+    pub fn data_dir(&self) -> PathBuf {
+        self.app.data_dir()
+    }
+
     /// Starts the node again on its address, database, data folder and clock.
     pub async fn start(self) -> TestApp {
         let listener = TcpListener::bind(self.addr)

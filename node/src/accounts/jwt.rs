@@ -173,9 +173,11 @@ impl FromRequestParts<AppState> for ApiViewer {
         parts: &mut Parts,
         state: &AppState,
     ) -> Result<Self, Self::Rejection> {
-        let token = parts
-            .headers
-            .get(header::AUTHORIZATION)
+        // One Authorization header, or none is trusted.
+        let mut values = parts.headers.get_all(header::AUTHORIZATION).iter();
+        let token = values
+            .next()
+            .filter(|_| values.next().is_none())
             .and_then(|v| v.to_str().ok())
             .and_then(|v| v.strip_prefix("Bearer "))
             .ok_or(ApiError(AppError::Unauthenticated))?;

@@ -88,16 +88,19 @@ async fn resolve(state: &AppState, token: &str) -> Result<Option<(String, String
     Ok(Some((row.try_get(0)?, row.try_get(1)?)))
 }
 
-/// Reads one cookie from the request headers.
+/// Reads one cookie from the request headers; a cookie sent twice (another site of the same
+/// domain may set one beside ours) is taken as absent, never read one way or the other.
 pub fn cookie<'a>(headers: &'a HeaderMap, name: &str) -> Option<&'a str> {
-    headers
+    let mut found = headers
         .get_all(axum::http::header::COOKIE)
         .iter()
         .filter_map(|v| v.to_str().ok())
         .flat_map(|v| v.split(';'))
         .filter_map(|pair| pair.trim().split_once('='))
-        .find(|(key, _)| *key == name)
-        .map(|(_, value)| value)
+        .filter(|(key, _)| *key == name)
+        .map(|(_, value)| value);
+    let first = found.next()?;
+    found.next().is_none().then_some(first)
 }
 
 /// A `Set-Cookie` value with the node's cookie policy: HttpOnly, SameSite, Secure under TLS.
@@ -153,5 +156,32 @@ impl FromRequestParts<AppState> for MaybeViewer {
             Err(AppError::Unauthenticated) => Ok(Self(None)),
             Err(other) => Err(other),
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn headers(lines: &[&str]) -> HeaderMap {
+        let mut map = HeaderMap::new();
+        for line in lines {
+            map.append(axum::http::header::COOKIE, line.parse().unwrap());
+        }
+        map
+    }
+
+    #[test]
+    fn a_cookie_sent_twice_is_not_read() {
+        assert_eq!(cookie(&headers(&["a=1; ent_session=x"]), "ent_session"), Some("x"));
+        assert_eq!(cookie(&headers(&["a=1", "ent_session=x"]), "ent_session"), Some("x"));
+        for twice in [
+            &["ent_session=x; ent_session=y"][..],
+            &["ent_session=x", "ent_session=y"][..],
+            &["ent_session=x", "ent_session=x"][..],
+        ] {
+            assert_eq!(cookie(&headers(twice), "ent_session"), None, "{twice:?}");
+        }
+        assert_eq!(cookie(&headers(&["other=x"]), "ent_session"), None);
     }
 }

@@ -3,7 +3,7 @@
 
 use askama::Template;
 use axum::Form;
-use axum::extract::{Path, State};
+use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use ent_federation::Federation;
@@ -15,7 +15,7 @@ use crate::error::{AppError, AppResult};
 use crate::federation::notices::{self, Notice, NoticeText};
 use crate::federation::store;
 use crate::policy::{self, Action};
-use crate::web::{Page, render};
+use crate::web::{Page, PageQuery, Pager, render};
 
 /// One link as the page shows it.
 pub struct LinkLine {
@@ -42,6 +42,7 @@ struct FederationPage<'a> {
     fingerprint: String,
     links: Vec<LinkLine>,
     received: Vec<Notice>,
+    pager: Pager,
     ours: Vec<Notice>,
     error: Option<&'a str>,
     /// What the operator typed in the new-notice form, given back with the error.
@@ -106,12 +107,16 @@ pub async fn link_lines(state: &AppState, federation: &Federation) -> AppResult<
     Ok(lines)
 }
 
+/// Received notices per page of the operator's page.
+const NOTICES_PER_PAGE: usize = 20;
+
 async fn respond(
     state: &AppState,
     viewer: &Viewer,
     status: StatusCode,
     error: Option<&str>,
     draft: (&str, &str),
+    page: Option<usize>,
 ) -> AppResult<Response> {
     let (enabled, domain, fingerprint, links) = match &state.federation {
         Some(federation) => (
@@ -127,10 +132,20 @@ async fn respond(
             vec![],
         ),
     };
-    let (ours, received): (Vec<Notice>, Vec<Notice>) = notices::list(&state.db)
-        .await?
-        .into_iter()
-        .partition(|n| n.peer.is_empty());
+    let ours = notices::ours_all(&state.db).await?;
+    let total = notices::received_count(&state.db).await?;
+    let pager = Pager::new(
+        page,
+        usize::try_from(total).unwrap_or(0),
+        NOTICES_PER_PAGE,
+        "/admin/federation",
+    )
+    .words(
+        "Pages d'avis reçus",
+        "Avis plus récents",
+        "Avis plus anciens",
+    );
+    let received = notices::received_page(&state.db, pager.offset(), pager.per_page).await?;
     let page = FederationPage {
         page: viewer.page("ENT liés", &state.config.node.name),
         enabled,
@@ -138,6 +153,7 @@ async fn respond(
         fingerprint,
         links,
         received,
+        pager,
         ours,
         error,
         draft,
@@ -153,13 +169,17 @@ async fn refused(
     draft: (&str, &str),
 ) -> AppResult<Response> {
     let status = StatusCode::UNPROCESSABLE_ENTITY;
-    respond(state, viewer, status, Some(message), draft).await
+    respond(state, viewer, status, Some(message), draft, None).await
 }
 
-/// `GET /admin/federation`.
-pub async fn page(State(state): State<AppState>, viewer: Viewer) -> AppResult<Response> {
+/// `GET /admin/federation?page=N` (N: page of received notices).
+pub async fn page(
+    State(state): State<AppState>,
+    viewer: Viewer,
+    Query(query): Query<PageQuery>,
+) -> AppResult<Response> {
     policy::require(&viewer, Action::ManageFederation)?;
-    respond(&state, &viewer, StatusCode::OK, None, ("", "")).await
+    respond(&state, &viewer, StatusCode::OK, None, ("", ""), query.page).await
 }
 
 /// `POST /admin/federation/avis`: sends a notice to every active link.

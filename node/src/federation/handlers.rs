@@ -8,7 +8,7 @@ use axum::http::{HeaderMap, StatusCode, Uri, header};
 use axum::response::{IntoResponse, Response};
 use ent_federation::Federation;
 use ent_federation::checker::LinkInfo;
-use ent_federation::fetch::{Audience, signed_by_peer};
+use ent_federation::fetch::{Audience, GetRefusal, signed_by_peer};
 use ent_federation::links::Peer;
 use serde::Deserialize;
 use serde_json::json;
@@ -44,7 +44,10 @@ async fn signed_peer(
     let target = uri.path_and_query().map_or(uri.path(), |pq| pq.as_str());
     signed_by_peer(federation.shared(), target, headers, audience)
         .await
-        .ok_or(AppError::NotFound)
+        .map_err(|refusal| match refusal {
+            GetRefusal::Unauthenticated(why) => AppError::SignatureRefused(why.to_string()),
+            GetRefusal::NotFound => AppError::NotFound,
+        })
 }
 
 /// The federation, if this GET is signed by an active link's node key (else 404).

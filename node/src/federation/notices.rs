@@ -60,11 +60,32 @@ impl NoticeText {
 const SELECT: &str = "SELECT id, object_id, peer, author_label, title, content, published_at, \
     updated_at FROM federation_notices";
 
-/// Every notice, newest first.
-pub async fn list(db: &Db) -> sqlx::Result<Vec<Notice>> {
-    let rows = sqlx::query(&format!("{SELECT} ORDER BY published_at DESC, id DESC"))
-        .fetch_all(db.pool())
-        .await?;
+/// Our notices, newest first (an operator writes a few a year).
+pub async fn ours_all(db: &Db) -> sqlx::Result<Vec<Notice>> {
+    let rows = sqlx::query(&format!(
+        "{SELECT} WHERE peer = '' ORDER BY published_at DESC, id DESC"
+    ))
+    .fetch_all(db.pool())
+    .await?;
+    Ok(rows.iter().map(notice).collect())
+}
+
+/// How many notices were received from linked nodes.
+pub async fn received_count(db: &Db) -> sqlx::Result<i64> {
+    sqlx::query_scalar("SELECT COUNT(*) FROM federation_notices WHERE peer <> ''")
+        .fetch_one(db.pool())
+        .await
+}
+
+/// Received notices, newest first, `limit` of them after `offset`.
+pub async fn received_page(db: &Db, offset: usize, limit: usize) -> sqlx::Result<Vec<Notice>> {
+    let rows = sqlx::query(&format!(
+        "{SELECT} WHERE peer <> '' ORDER BY published_at DESC, id DESC LIMIT $1 OFFSET $2"
+    ))
+    .bind(i64::try_from(limit).unwrap_or(i64::MAX))
+    .bind(i64::try_from(offset).unwrap_or(0))
+    .fetch_all(db.pool())
+    .await?;
     Ok(rows.iter().map(notice).collect())
 }
 
@@ -143,7 +164,7 @@ pub async fn update(
 ) -> sqlx::Result<bool> {
     let mut tx = db.begin_write().await?;
     let row = sqlx::query(
-        "SELECT object_id, published_at FROM federation_notices WHERE id = $1 AND peer = ''",
+        "SELECT object_id, published_at, updated_at FROM federation_notices WHERE id = $1 AND peer = ''",
     )
     .bind(id)
     .fetch_optional(&mut *tx)
@@ -152,16 +173,18 @@ pub async fn update(
         return Ok(false);
     };
     let (object_id, published): (String, i64) = (row.get(0), row.get(1));
+    // Linked nodes keep the newest version they received: each must be later than the last.
+    let version = crate::store::next_version(row.get(2), now);
     sqlx::query(
         "UPDATE federation_notices SET title = $2, content = $3, updated_at = $4 WHERE id = $1",
     )
     .bind(id)
     .bind(&text.title)
     .bind(&text.content)
-    .bind(now)
+    .bind(version)
     .execute(&mut *tx)
     .await?;
-    let object = note(federation, &object_id, text, published, now);
+    let object = note(federation, &object_id, text, published, version);
     send(&mut tx, federation, "Update", object, now).await?;
     tx.commit().await?;
     wake(federation);

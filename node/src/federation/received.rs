@@ -19,6 +19,8 @@ pub enum NoticeChange {
         title: String,
         /// Text, 1–4,000 characters.
         content: String,
+        /// The sender's `updated` time: an older version never replaces a newer one.
+        updated: i64,
     },
     /// Delete of a Note.
     Delete {
@@ -57,10 +59,14 @@ pub fn change_of(peer: &str, activity: &Value) -> Result<NoticeChange, HostError
             if object["type"].as_str() != Some("Note") {
                 return Err(HostError::Refused("seules les notes sont acceptées".into()));
             }
+            let updated = ent_federation::parse::updated_of(object).ok_or_else(|| {
+                HostError::Refused("note sans date de mise à jour (updated)".into())
+            })?;
             Ok(NoticeChange::Upsert {
                 object_id,
                 title: text(&object["name"], 120)?,
                 content: text(&object["content"], 4000)?,
+                updated,
             })
         }
         "Delete" => Ok(NoticeChange::Delete { object_id }),
@@ -113,7 +119,8 @@ pub async fn write(
 }
 
 /// Creates or updates notices in one statement; a notice of another peer is never
-/// overwritten (and `change_of` already refuses objects that are not the sender's).
+/// overwritten (and `change_of` already refuses objects that are not the sender's), nor is a
+/// newer version by an older one (acknowledged, and ignored).
 async fn upsert(
     tx: &mut Transaction<'_, Any>,
     run: &[&(String, NoticeChange)],
@@ -124,9 +131,9 @@ async fn upsert(
     }
     let rows: Vec<String> = (0..run.len())
         .map(|i| {
-            let p = i * 6;
+            let p = i * 7;
             format!(
-                "(${}, ${}, ${}, ${}, ${}, ${}, ${}, ${})",
+                "(${}, ${}, ${}, ${}, ${}, ${}, ${}, ${}, ${})",
                 p + 1,
                 p + 2,
                 p + 3,
@@ -134,14 +141,17 @@ async fn upsert(
                 p + 4,
                 p + 5,
                 p + 6,
-                p + 6
+                p + 6,
+                p + 7
             )
         })
         .collect();
     let sql = format!(
-        "INSERT INTO federation_notices (id, object_id, peer, author_label, title, content, published_at, updated_at) \
-         VALUES {} ON CONFLICT (object_id) DO UPDATE SET title = excluded.title, content = excluded.content, \
-         updated_at = excluded.updated_at WHERE federation_notices.peer = excluded.peer",
+        "INSERT INTO federation_notices (id, object_id, peer, author_label, title, content, published_at, updated_at, \
+         remote_updated) VALUES {} ON CONFLICT (object_id) DO UPDATE SET title = excluded.title, \
+         content = excluded.content, updated_at = excluded.updated_at, remote_updated = excluded.remote_updated \
+         WHERE federation_notices.peer = excluded.peer \
+         AND federation_notices.remote_updated <= excluded.remote_updated",
         rows.join(", ")
     );
     let mut query = sqlx::query(&sql);
@@ -150,6 +160,7 @@ async fn upsert(
             object_id,
             title,
             content,
+            updated,
         } = change
         {
             query = query
@@ -158,7 +169,8 @@ async fn upsert(
                 .bind(peer)
                 .bind(title)
                 .bind(content)
-                .bind(now);
+                .bind(now)
+                .bind(updated);
         }
     }
     query.execute(&mut **tx).await?;
@@ -177,7 +189,7 @@ mod tests {
             "b.test",
             &note(
                 "Create",
-                serde_json::json!({ "id": "https://b.test/o/1", "type": "Note", "name": "T", "content": "C" }),
+                serde_json::json!({ "id": "https://b.test/o/1", "type": "Note", "name": "T", "content": "C", "updated": "2026-11-30T10:00:00Z" }),
             ),
         );
         assert!(matches!(created, Ok(NoticeChange::Upsert { .. })));

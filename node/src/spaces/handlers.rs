@@ -24,7 +24,7 @@ use crate::accounts::Viewer;
 use crate::app::AppState;
 use crate::error::{AppError, AppResult};
 use crate::policy::{self, Action, SpaceFacts};
-use crate::web::{Page, render};
+use crate::web::{Page, PageQuery, Pager, render};
 
 #[derive(Template)]
 #[template(path = "spaces.html")]
@@ -48,8 +48,7 @@ struct SpacePage<'a> {
     host_down: bool,
     host_label: String,
     wall: Vec<PostView>,
-    wall_page: usize,
-    wall_pages: usize,
+    pager: Pager,
     files_area: Vec<FileView>,
     queue: Vec<PostView>,
     reports: &'a [Report],
@@ -181,11 +180,20 @@ pub(super) async fn show_response(
     let (wall, queue) = view::wall(&posts, &shown, &me, moderate, &names);
     let files_area = view::files_area(&wall);
     // Newest first, a page at a time: a year of posts stays quick to read and to send.
-    let pages = wall.len().div_ceil(PER_PAGE).max(1);
-    let page = page.clamp(1, pages);
+    let pager = Pager::new(
+        Some(page),
+        wall.len(),
+        PER_PAGE,
+        &format!("/espaces/{}", space.id),
+    )
+    .words(
+        "Pages de messages",
+        "Messages plus récents",
+        "Messages plus anciens",
+    );
     let wall: Vec<PostView> = wall
         .into_iter()
-        .skip((page - 1) * PER_PAGE)
+        .skip(pager.offset())
         .take(PER_PAGE)
         .collect();
     let reports = if moderate {
@@ -218,8 +226,7 @@ pub(super) async fn show_response(
         host_down,
         host_label: names.label(&space.host),
         wall,
-        wall_page: page,
-        wall_pages: pages,
+        pager,
         files_area,
         queue,
         reports: &reports,
@@ -240,13 +247,6 @@ pub async fn show(
 ) -> AppResult<Response> {
     let page = query.page.unwrap_or(1);
     show_response(&state, &viewer, &id, StatusCode::OK, None, "", page).await
-}
-
-/// `?page=N` of the wall.
-#[derive(Deserialize, Default)]
-pub struct PageQuery {
-    #[serde(default)]
-    page: Option<usize>,
 }
 
 /// Top-level posts per page of the wall.

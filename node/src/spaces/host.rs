@@ -93,6 +93,7 @@ pub async fn post(
         status,
         created_at: relay.now(),
         updated_at: relay.now(),
+        version: relay.now(),
     };
     store::upsert_post(conn, &space.id, &post).await?;
     files::attach(conn, &space.id, &post.id, attachments, relay.now()).await?;
@@ -110,7 +111,9 @@ pub async fn edit(
     text: &PostText,
 ) -> Result<(), SpaceError> {
     check_active(by)?;
-    let changed = edited(post, by, text, relay.now())?;
+    let mut changed = edited(post, by, text, relay.now())?;
+    // The host's version is what copies order changes by.
+    changed.version = changed.updated_at;
     store::upsert_post(conn, &space.id, &changed).await?;
     let parent = parent_of(conn, space, &changed).await?;
     publish(conn, relay, space, &changed, parent.as_ref()).await
@@ -125,7 +128,7 @@ pub fn edited(post: &Post, by: &Member, text: &PostText, now: i64) -> Result<Pos
     }
     Ok(Post {
         content: text.as_str().to_owned(),
-        updated_at: now,
+        updated_at: crate::store::next_version(post.updated_at, now),
         ..post.clone()
     })
 }
@@ -201,8 +204,11 @@ pub async fn moderate(
         (Moderation::Hide, PostStatus::Published | PostStatus::Pending) => PostStatus::Hidden,
         _ => return Ok(()),
     };
+    let version = crate::store::next_version(post.version.max(post.updated_at), relay.now());
     let changed = Post {
         status,
+        updated_at: version,
+        version,
         ..post.clone()
     };
     store::upsert_post(conn, &space.id, &changed).await?;
@@ -322,6 +328,10 @@ pub async fn changed(
     relay: &mut Relay<'_>,
     space: &Space,
 ) -> Result<(), SpaceError> {
+    let space = &Space {
+        version: crate::store::next_version(space.version, relay.now()),
+        ..space.clone()
+    };
     store::update_space(conn, space).await?;
     let inner = json!({
         "id": relay.activity_id(),
@@ -348,6 +358,7 @@ pub fn group(space: &Space) -> serde_json::Value {
         "entCommentsOn": space.settings.comments_on,
         "entFilesAllowed": space.settings.files_allowed,
         "entOpenUntil": space.settings.open_until,
+        "updated": super::relay::rfc3339(space.version),
     })
 }
 

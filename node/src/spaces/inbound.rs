@@ -326,7 +326,13 @@ async fn copy_post(
         },
         None => None,
     };
+    let version = ent_federation::parse::updated_of(note)
+        .ok_or_else(|| SpaceError::refused("note sans date de mise à jour (updated)"))?;
     let existing = store::post_by_object(conn, &space.id, object_id).await?;
+    // An older version than the one held (late, or replayed) is acknowledged and ignored.
+    if existing.as_ref().is_some_and(|p| p.version > version) {
+        return Ok(());
+    }
     // A moderator acted on the post (its status changed): its reports are dealt with.
     if let Some(before) = existing.as_ref().filter(|p| p.status != status) {
         store::resolve_reports(conn, &before.id, now).await?;
@@ -347,6 +353,7 @@ async fn copy_post(
         status,
         created_at: existing.as_ref().map(|p| p.created_at).unwrap_or(now),
         updated_at: now,
+        version,
     };
     store::upsert_post(conn, &space.id, &post).await?;
     files::attach(conn, &space.id, &post.id, &remote, now).await?;

@@ -38,6 +38,7 @@ pub fn space_from_group(group: &Value, host: &str, id: &str) -> Result<Space, Sp
         local_only: false,
         closed_at: 0,
         created_at: 0,
+        version: ent_federation::parse::updated_of(group).unwrap_or_default(),
     })
 }
 

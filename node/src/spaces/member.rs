@@ -70,6 +70,7 @@ pub async fn post(
         status: PostStatus::Sending,
         created_at: relay.now(),
         updated_at: relay.now(),
+        version: 0,
     };
     store::upsert_post(conn, &space.id, &post).await?;
     let local: Vec<Attachment> = uploads.iter().cloned().map(Attachment::Local).collect();

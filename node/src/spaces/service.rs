@@ -128,6 +128,7 @@ pub async fn create(
         local_only,
         closed_at: 0,
         created_at: relay.now(),
+        version: relay.now(),
     };
     store::insert_space(conn, &space).await?;
     store::upsert_member(conn, &space.id, &owner, relay.now()).await?;

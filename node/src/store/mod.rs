@@ -153,6 +153,12 @@ pub fn new_id() -> String {
     uuid::Uuid::now_v7().to_string()
 }
 
+/// The version of something changed `now` that was at `previous`: the time, but always past
+/// the previous version, so that copies can tell newer from older even within one second.
+pub fn next_version(previous: i64, now: i64) -> i64 {
+    now.max(previous.saturating_add(1))
+}
+
 /// Converts a stored 0/1 to a bool.
 pub fn flag(value: i64) -> bool {
     value != 0

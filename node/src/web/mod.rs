@@ -1,6 +1,7 @@
 //! Shared pieces of the web UI: the page frame, static assets and security headers.
 
 mod headers;
+pub mod pager;
 
 use axum::Router;
 use axum::http::header;
@@ -8,6 +9,7 @@ use axum::response::IntoResponse;
 use axum::routing::get;
 
 pub use headers::security_headers;
+pub use pager::{PageQuery, Pager};
 
 use crate::app::AppState;
 

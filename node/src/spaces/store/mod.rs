@@ -38,6 +38,9 @@ pub struct Space {
     pub closed_at: i64,
     /// Created.
     pub created_at: i64,
+    /// The host's version of title, description and settings (strictly increasing on the
+    /// host), as this node last applied it.
+    pub version: i64,
 }
 
 impl Space {
@@ -69,7 +72,7 @@ pub struct Member {
 }
 
 const SPACE: &str = "SELECT id, group_id, host, title, description, school_year, host_school, \
-    premoderated, comments_on, files_allowed, open_until, local_only, closed_at, created_at FROM spaces";
+    premoderated, comments_on, files_allowed, open_until, local_only, closed_at, created_at, version FROM spaces";
 
 fn space(r: &sqlx::any::AnyRow) -> Space {
     Space {
@@ -89,6 +92,7 @@ fn space(r: &sqlx::any::AnyRow) -> Space {
         local_only: r.get::<i64, _>(11) != 0,
         closed_at: r.get(12),
         created_at: r.get(13),
+        version: r.get(14),
     }
 }
 
@@ -96,8 +100,8 @@ fn space(r: &sqlx::any::AnyRow) -> Space {
 pub async fn insert_space(conn: &mut AnyConnection, s: &Space) -> sqlx::Result<()> {
     sqlx::query(
         "INSERT INTO spaces (id, group_id, host, title, description, school_year, host_school, premoderated, \
-         comments_on, files_allowed, open_until, local_only, closed_at, created_at) \
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14) ON CONFLICT (group_id) DO NOTHING",
+         comments_on, files_allowed, open_until, local_only, closed_at, created_at, version) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15) ON CONFLICT (group_id) DO NOTHING",
     )
     .bind(&s.id)
     .bind(&s.group_id)
@@ -113,16 +117,17 @@ pub async fn insert_space(conn: &mut AnyConnection, s: &Space) -> sqlx::Result<(
     .bind(i64::from(s.local_only))
     .bind(s.closed_at)
     .bind(s.created_at)
+    .bind(s.version)
     .execute(conn)
     .await?;
     Ok(())
 }
 
-/// Changes title, description and settings.
+/// Changes title, description and settings, unless what is stored is a newer version.
 pub async fn update_space(conn: &mut AnyConnection, s: &Space) -> sqlx::Result<()> {
     sqlx::query(
         "UPDATE spaces SET title = $2, description = $3, premoderated = $4, comments_on = $5, \
-         files_allowed = $6, open_until = $7, closed_at = $8 WHERE id = $1",
+         files_allowed = $6, open_until = $7, closed_at = $8, version = $9 WHERE id = $1 AND version <= $9",
     )
     .bind(&s.id)
     .bind(&s.title)
@@ -132,6 +137,7 @@ pub async fn update_space(conn: &mut AnyConnection, s: &Space) -> sqlx::Result<(
     .bind(i64::from(s.settings.files_allowed))
     .bind(s.settings.open_until)
     .bind(s.closed_at)
+    .bind(s.version)
     .execute(conn)
     .await?;
     Ok(())
@@ -160,15 +166,16 @@ pub async fn of_user(db: &Db, user_id: &str) -> sqlx::Result<Vec<(Space, Role)>>
     let sql = format!(
         "{} JOIN space_members m ON m.space_id = spaces.id WHERE m.user_id = $1 AND m.state = 'active' \
          AND spaces.closed_at = 0 ORDER BY spaces.created_at DESC",
-        SPACE
-            .replace("SELECT id,", "SELECT spaces.id,")
-            .replace("created_at FROM", "spaces.created_at, m.role FROM")
+        SPACE.replace("SELECT id,", "SELECT spaces.id,").replace(
+            "created_at, version FROM",
+            "spaces.created_at, spaces.version, m.role FROM"
+        )
     );
     let rows = sqlx::query(&sql).bind(user_id).fetch_all(db.pool()).await?;
     Ok(rows
         .iter()
         .map(|r| {
-            let role: String = r.get(14);
+            let role: String = r.get(15);
             (space(r), Role::parse(&role).unwrap_or(Role::Member))
         })
         .collect())

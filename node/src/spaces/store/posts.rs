@@ -30,10 +30,13 @@ pub struct Post {
     pub created_at: i64,
     /// Last changed.
     pub updated_at: i64,
+    /// The host's version of the post (strictly increasing on the host), as this node last
+    /// applied it: a copy never goes back to an older one.
+    pub version: i64,
 }
 
 const POST: &str = "SELECT id, object_id, parent_id, author_actor, author_name, author_school, \
-    author_node, content, status, created_at, updated_at FROM space_posts";
+    author_node, content, status, created_at, updated_at, version FROM space_posts";
 
 fn post(r: &sqlx::any::AnyRow) -> Post {
     let status: String = r.get(8);
@@ -49,6 +52,7 @@ fn post(r: &sqlx::any::AnyRow) -> Post {
         status: PostStatus::parse(&status).unwrap_or(PostStatus::Hidden),
         created_at: r.get(9),
         updated_at: r.get(10),
+        version: r.get(11),
     }
 }
 
@@ -96,13 +100,16 @@ pub async fn post_by_object(
     Ok(row.as_ref().map(post))
 }
 
-/// Inserts a post, or updates text and status of the one with the same Note URL.
+/// Inserts a post, or updates text and status of the one with the same Note URL, unless what
+/// is stored is a newer version (then nothing changes).
 pub async fn upsert_post(conn: &mut AnyConnection, space_id: &str, p: &Post) -> sqlx::Result<()> {
     sqlx::query(
         "INSERT INTO space_posts (id, space_id, object_id, parent_id, author_actor, author_name, author_school, \
-         author_node, content, status, created_at, updated_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12) \
+         author_node, content, status, created_at, updated_at, version) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13) \
          ON CONFLICT (object_id) DO UPDATE SET content = excluded.content, status = excluded.status, \
-         updated_at = excluded.updated_at WHERE space_posts.space_id = excluded.space_id",
+         updated_at = excluded.updated_at, version = excluded.version \
+         WHERE space_posts.space_id = excluded.space_id AND space_posts.version <= excluded.version",
     )
     .bind(&p.id)
     .bind(space_id)
@@ -116,6 +123,7 @@ pub async fn upsert_post(conn: &mut AnyConnection, space_id: &str, p: &Post) -> 
     .bind(p.status.code())
     .bind(p.created_at)
     .bind(p.updated_at)
+    .bind(p.version)
     .execute(conn)
     .await?;
     Ok(())

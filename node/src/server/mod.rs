@@ -1,7 +1,8 @@
 //! Starting and stopping the HTTP(S) server.
 
+pub mod listen;
+
 use std::net::SocketAddr;
-use std::time::Duration;
 
 use anyhow::Context;
 use tokio::net::TcpListener;
@@ -98,41 +99,20 @@ pub async fn serve(
     let addr = listener.local_addr()?;
     let db = state.db.clone();
     let tls = match (&state.config.server.tls_cert, &state.config.server.tls_key) {
-        (Some(cert), Some(key)) => Some((cert.clone(), key.clone())),
+        (Some(cert), Some(key)) => Some(listen::tls_acceptor(cert, key)?),
         _ => None,
     };
+    let limits = listen::Limits::of(&state.config.server);
     let workers = start_workers(&state).await;
     let federation = state.federation.clone();
-    let app = router(state).into_make_service_with_connect_info::<SocketAddr>();
-    if let Some((cert, key)) = tls {
-        let rustls = axum_server::tls_rustls::RustlsConfig::from_pem_file(&cert, &key)
-            .await
-            .with_context(|| {
-                format!(
-                    "certificat TLS illisible ({} / {})",
-                    cert.display(),
-                    key.display()
-                )
-            })?;
-        let handle = axum_server::Handle::new();
-        let stopper = handle.clone();
-        tokio::spawn(async move {
-            shutdown.await;
-            // In-flight requests get 10 s to finish; new connections are refused at once.
-            stopper.graceful_shutdown(Some(Duration::from_secs(10)));
-        });
+    let app = router(state);
+    let listener = TcpListener::from_std(listener)?;
+    if tls.is_some() {
         tracing::info!(%addr, "serving HTTPS");
-        axum_server::from_tcp_rustls(listener, rustls)?
-            .handle(handle)
-            .serve(app)
-            .await?;
     } else {
-        let listener = TcpListener::from_std(listener)?;
         tracing::info!(%addr, "serving HTTP");
-        axum::serve(listener, app)
-            .with_graceful_shutdown(shutdown)
-            .await?;
     }
+    listen::serve(listener, tls, app, limits, shutdown).await;
     // Workers stop between deliveries; one in flight is sent again after restart, and the
     // receiver drops the replay by activity id.
     if let Some(federation) = federation {
