@@ -1,6 +1,6 @@
-//! The application state and the one place where feature routers are merged.
+//! The one place where feature routers are merged, with the cross-cutting layers (the top of
+//! the crate: it imports every feature; nothing imports it).
 
-use std::sync::Arc;
 use std::time::Duration;
 
 use axum::Router;
@@ -13,59 +13,7 @@ use tower_http::request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetReques
 use tower_http::timeout::TimeoutLayer;
 use tower_http::trace::TraceLayer;
 
-use ent_config::NodeConfig;
-
-use crate::accounts::jwt::JwtKeys;
-use crate::ops::metrics::Metrics;
-use crate::store::{Clock, Db};
-
-/// Everything a handler may need, passed explicitly (no global state). Cheap to clone.
-#[derive(Clone)]
-pub struct AppState {
-    /// The database.
-    pub db: Db,
-    /// The validated configuration.
-    pub config: Arc<NodeConfig>,
-    /// "Now", shiftable in tests.
-    pub clock: Clock,
-    /// Keys signing API bearer tokens.
-    pub jwt: Arc<JwtKeys>,
-    /// Prometheus metrics.
-    pub metrics: Arc<Metrics>,
-    /// Federation with linked nodes; `None` when no link is configured (federation off).
-    pub federation: Option<ent_federation::Federation>,
-}
-
-impl AppState {
-    /// Builds the state from an open database and a configuration; loads (or creates) the JWT keys.
-    pub fn new(db: Db, config: NodeConfig) -> anyhow::Result<Self> {
-        let jwt = JwtKeys::load_or_create(&config.node.data_dir)?;
-        Ok(Self {
-            db,
-            config: Arc::new(config),
-            clock: Clock::default(),
-            jwt: Arc::new(jwt),
-            metrics: Arc::new(Metrics::default()),
-            federation: None,
-        })
-    }
-
-    /// Turns federation on when links are configured: loads the node identity (made by
-    /// `ent-admin init`, or now for tests and demos) and builds the federation handle.
-    pub async fn with_federation(mut self) -> anyhow::Result<Self> {
-        if self.config.links.is_empty() {
-            return Ok(self);
-        }
-        let identity = ent_federation::NodeIdentity::load_or_create(&self.config.node.data_dir)?;
-        let federation =
-            crate::federation::start(&self.config, self.db.clone(), self.clock.clone(), identity)
-                .await?;
-        self.metrics
-            .register_federation(&federation.shared().metrics);
-        self.federation = Some(federation);
-        Ok(self)
-    }
-}
+use crate::state::AppState;
 
 /// Header carrying the request id, generated when the client sends none.
 const REQUEST_ID: HeaderName = HeaderName::from_static("x-request-id");
@@ -92,7 +40,7 @@ pub fn router(state: AppState) -> Router {
 
     features
         .layer(middleware::from_fn_with_state(
-            state.clone(),
+            state.metrics.clone(),
             crate::ops::metrics::track,
         ))
         .layer(

@@ -107,7 +107,7 @@ impl From<crate::domain::InvalidValue> for AppError {
 #[derive(Template)]
 #[template(path = "error.html")]
 struct ErrorPage<'a> {
-    page: crate::web::Page<'a>,
+    page: crate::web::page::Page<'a>,
     code: u16,
     heading: &'a str,
     message: &'a str,
@@ -127,7 +127,7 @@ impl IntoResponse for AppError {
         let status = self.status();
         let message = self.public_message();
         let page = ErrorPage {
-            page: crate::web::Page::anonymous(self.title()),
+            page: crate::web::page::Page::anonymous(self.title()),
             code: status.as_u16(),
             heading: self.title(),
             message: &message,

@@ -5,7 +5,7 @@ use std::net::SocketAddr;
 use axum::extract::{ConnectInfo, FromRequestParts};
 use axum::http::request::Parts;
 
-use crate::app::AppState;
+use crate::state::AppState;
 
 /// The client's IP address: the socket peer, or the last `X-Forwarded-For` hop when the
 /// configuration says a reverse proxy sits in front (the last hop is the one the proxy added,

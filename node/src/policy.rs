@@ -2,8 +2,9 @@
 //! here, and never decide rights themselves. Decisions are pure functions of the viewer and
 //! the facts, so they are unit-tested without a database.
 
-use crate::accounts::Viewer;
 use crate::domain::Profile;
+use crate::domain::space::PostStatus;
+use crate::domain::user::Viewer;
 use crate::error::AppError;
 
 /// What the viewer is to a class, loaded by the handler from the store.
@@ -32,7 +33,7 @@ pub struct AccountFacts {
 #[derive(Debug, Clone, Default)]
 pub struct SpaceFacts {
     /// The viewer's role, when an active member.
-    pub role: Option<crate::spaces::Role>,
+    pub role: Option<crate::domain::space::Role>,
 }
 
 /// Something a user may want to do.
@@ -73,7 +74,7 @@ pub enum Action<'a> {
         /// The viewer's place in the space.
         space: &'a SpaceFacts,
         /// Where the post stands.
-        status: crate::spaces::PostStatus,
+        status: crate::domain::space::PostStatus,
         /// The viewer wrote it.
         viewer_is_author: bool,
     },
@@ -142,15 +143,17 @@ pub fn allows(viewer: &Viewer, action: Action<'_>) -> bool {
                     .any(|m| m.profile == Profile::Director)
         }
         Action::ViewSpace(space) | Action::WriteInSpace(space) => space.role.is_some(),
-        Action::ModerateSpace(space) => space.role.is_some_and(crate::spaces::Role::moderates),
-        Action::ManageSpace(space) => space.role == Some(crate::spaces::Role::Owner),
+        Action::ModerateSpace(space) => space
+            .role
+            .is_some_and(crate::domain::space::Role::moderates),
+        Action::ManageSpace(space) => space.role == Some(crate::domain::space::Role::Owner),
         Action::ReadPost {
             space,
             status,
             viewer_is_author,
-        } => space.role.is_some_and(|role| {
-            crate::spaces::view::post_visible(status, viewer_is_author, role.moderates())
-        }),
+        } => space
+            .role
+            .is_some_and(|role| post_visible(status, viewer_is_author, role.moderates())),
         Action::DeletePost {
             space,
             viewer_is_author,
@@ -207,6 +210,17 @@ pub fn require(viewer: &Viewer, action: Action<'_>) -> Result<(), AppError> {
         Ok(())
     } else {
         Err(AppError::Forbidden)
+    }
+}
+
+/// Who sees a post in a given state (what `Action::ReadPost` applies, and the wall too): everyone
+/// when published, moderators when hidden, only its author while it is on its way, waiting or
+/// refused.
+pub fn post_visible(status: PostStatus, is_author: bool, moderates: bool) -> bool {
+    match status {
+        PostStatus::Published => true,
+        PostStatus::Hidden => moderates,
+        PostStatus::Pending | PostStatus::Sending | PostStatus::Refused => is_author,
     }
 }
 
@@ -358,7 +372,7 @@ mod tests {
 
     #[test]
     fn spaces_follow_the_role_in_the_space() {
-        use crate::spaces::Role;
+        use crate::domain::space::Role;
         let facts = |role| SpaceFacts { role };
         let pupil = viewer(Some(Profile::Pupil), false);
         let member = facts(Some(Role::Member));
@@ -412,7 +426,7 @@ mod tests {
         ));
         assert!(allows(&viewer(None, true), Action::ManageLocalGuests));
         // Posts: published for all members, hidden for moderators, in transit for the author.
-        use crate::spaces::PostStatus;
+        use crate::domain::space::PostStatus;
         let (member, moderator, outsider) = (
             facts(Some(Role::Member)),
             facts(Some(Role::Moderator)),

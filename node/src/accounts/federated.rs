@@ -15,10 +15,10 @@ use axum::response::{AppendHeaders, IntoResponse, Redirect, Response};
 use ent_config::Scope;
 use serde::Deserialize;
 
-use crate::app::AppState;
 use crate::error::{AppError, AppResult};
 use crate::guests::logins;
 use crate::guests::token::{REQUEST_SECS, Refusal};
+use crate::state::AppState;
 use crate::users::store as users;
 use crate::web::{Page, render};
 

@@ -7,11 +7,11 @@ use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{AppendHeaders, IntoResponse, Redirect, Response};
 use serde::Deserialize;
 
-use crate::app::AppState;
 use crate::domain::Identifier;
 use crate::error::{AppError, AppResult};
 use crate::net::ClientAddress;
 use crate::policy::{self, Action};
+use crate::state::AppState;
 use crate::users::store as users;
 use crate::web::{Page, TokenForm, render};
 

@@ -13,7 +13,7 @@ mod viewer;
 use axum::Router;
 use axum::routing::{get, post};
 
-use crate::app::AppState;
+use crate::state::AppState;
 
 pub use session::MaybeViewer;
 pub use viewer::Viewer;

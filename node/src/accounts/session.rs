@@ -7,8 +7,8 @@ use axum::http::request::Parts;
 use sha2::{Digest, Sha256};
 use sqlx::Row;
 
-use crate::app::AppState;
 use crate::error::AppError;
+use crate::state::AppState;
 use crate::store::Db;
 
 use super::csrf;
@@ -173,8 +173,14 @@ mod tests {
 
     #[test]
     fn a_cookie_sent_twice_is_not_read() {
-        assert_eq!(cookie(&headers(&["a=1; ent_session=x"]), "ent_session"), Some("x"));
-        assert_eq!(cookie(&headers(&["a=1", "ent_session=x"]), "ent_session"), Some("x"));
+        assert_eq!(
+            cookie(&headers(&["a=1; ent_session=x"]), "ent_session"),
+            Some("x")
+        );
+        assert_eq!(
+            cookie(&headers(&["a=1", "ent_session=x"]), "ent_session"),
+            Some("x")
+        );
         for twice in [
             &["ent_session=x; ent_session=y"][..],
             &["ent_session=x", "ent_session=y"][..],

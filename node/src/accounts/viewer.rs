@@ -1,20 +1,9 @@
-//! The signed-in user as every handler and the policy see them.
+//! Loading the signed-in user ([`Viewer`], a domain type the policy reads) and what pages
+//! need of them.
 
-use crate::domain::Profile;
+pub use crate::domain::user::Viewer;
 use crate::store::Db;
 use crate::users::store as users;
-use crate::users::{Membership, UserRow};
-
-/// Who is asking: the user, their profiles per school and their session's form token.
-#[derive(Debug, Clone)]
-pub struct Viewer {
-    /// The account.
-    pub user: UserRow,
-    /// Profiles held in schools.
-    pub memberships: Vec<Membership>,
-    /// The session's anti-forgery token (empty for API tokens, which carry no cookie).
-    pub csrf: String,
-}
 
 impl Viewer {
     /// Loads a viewer by user id.
@@ -28,36 +17,6 @@ impl Viewer {
             memberships,
             csrf,
         }))
-    }
-
-    /// The user's id.
-    pub fn id(&self) -> &str {
-        &self.user.id
-    }
-
-    /// Whether the user holds `profile` in any school.
-    pub fn has_profile(&self, profile: Profile) -> bool {
-        self.memberships.iter().any(|m| m.profile == profile)
-    }
-
-    /// The profile held in `school_id`, if any.
-    pub fn profile_in(&self, school_id: &str) -> Option<Profile> {
-        self.memberships
-            .iter()
-            .find(|m| m.school_id == school_id)
-            .map(|m| m.profile)
-    }
-
-    /// Operator of the node (the `admin` profile).
-    pub fn is_operator(&self) -> bool {
-        self.user.is_operator
-    }
-
-    /// Whether the user only holds pupil profiles (the simplified interface).
-    pub fn is_pupil_only(&self) -> bool {
-        !self.memberships.is_empty()
-            && self.memberships.iter().all(|m| m.profile == Profile::Pupil)
-            && !self.user.is_operator
     }
 
     /// The frame of a page for this viewer.

@@ -10,9 +10,9 @@ use serde::Deserialize;
 use sqlx::Row;
 
 use crate::accounts::Viewer;
-use crate::app::AppState;
 use crate::error::{AppError, AppResult};
 use crate::policy::{self, Action};
+use crate::state::AppState;
 use crate::web::{Page, render};
 
 /// One row of the log.

@@ -7,7 +7,7 @@ mod users;
 use axum::Router;
 use axum::routing::{get, post};
 
-use crate::app::AppState;
+use crate::state::AppState;
 
 /// `/admin/…` routes (operator only, checked by the policy in each handler).
 pub fn router() -> Router<AppState> {

@@ -8,12 +8,12 @@ use axum::response::{IntoResponse, Redirect, Response};
 use serde::Deserialize;
 
 use crate::accounts::Viewer;
-use crate::app::AppState;
 use crate::classes::{ClassRow, store as classes};
 use crate::domain::{SchoolKind, SchoolYear, Uai};
 use crate::error::{AppError, AppResult};
 use crate::policy::{self, Action};
 use crate::schools::{SchoolRow, store};
+use crate::state::AppState;
 use crate::web::{Page, render};
 
 #[derive(Template)]

@@ -7,9 +7,9 @@ use axum::response::{Html, IntoResponse, Redirect, Response};
 use serde::Deserialize;
 
 use crate::accounts::{Viewer, codes};
-use crate::app::AppState;
 use crate::error::{AppError, AppResult};
 use crate::policy::{self, Action};
+use crate::state::AppState;
 use crate::users::store as users;
 use crate::users::{Membership, UserRow};
 use crate::web::{Page, TokenForm, render};

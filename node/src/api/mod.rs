@@ -8,12 +8,12 @@ use serde::{Deserialize, Serialize};
 
 use crate::accounts::jwt::ApiViewer;
 use crate::accounts::{password, throttle};
-use crate::app::AppState;
 use crate::classes::store as classes;
 use crate::domain::{Identifier, SchoolYear};
 use crate::error::{ApiError, AppError};
 use crate::net::ClientAddress;
 use crate::policy::{self, Action};
+use crate::state::AppState;
 use crate::users::store as users;
 
 /// API routes.
@@ -66,7 +66,10 @@ async fn token(
     };
     throttle::record_success(&state.db, &subjects).await?;
     let minutes = state.config.accounts.api_token_minutes;
-    let access_token = state.jwt.sign(&user.id, now, minutes)?;
+    let access_token = state
+        .jwt
+        .sign(&user.id, now, minutes)
+        .map_err(AppError::internal)?;
     Ok(Json(TokenResponse {
         access_token,
         token_type: "Bearer",

@@ -6,9 +6,9 @@ use axum::extract::{Path, State};
 use axum::response::{Html, IntoResponse, Response};
 
 use crate::accounts::{Viewer, codes};
-use crate::app::AppState;
 use crate::error::{AppError, AppResult};
 use crate::policy::{self, Action};
+use crate::state::AppState;
 use crate::users::store::audit;
 use crate::web::{Page, TokenForm, render};
 

@@ -4,7 +4,9 @@ mod identifier;
 mod level;
 mod profile;
 mod school;
+pub mod space;
 mod text;
+pub mod user;
 
 pub use identifier::Identifier;
 pub use level::ClassLevel;

@@ -10,11 +10,11 @@ use ent_federation::Federation;
 use serde::Deserialize;
 
 use crate::accounts::Viewer;
-use crate::app::AppState;
 use crate::error::{AppError, AppResult};
 use crate::federation::notices::{self, Notice, NoticeText};
 use crate::federation::store;
 use crate::policy::{self, Action};
+use crate::state::AppState;
 use crate::web::{Page, PageQuery, Pager, render};
 
 /// One link as the page shows it.

@@ -13,9 +13,9 @@ use ent_federation::links::Peer;
 use serde::Deserialize;
 use serde_json::json;
 
-use crate::app::AppState;
 use crate::error::{AppError, FederationError};
 use crate::federation::{notices, persons};
+use crate::state::AppState;
 
 const NODEINFO_SCHEMA: &str = "http://nodeinfo.diaspora.software/ns/schema/2.1";
 

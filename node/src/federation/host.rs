@@ -81,9 +81,17 @@ impl FederationHost for NodeHost {
     }
 
     async fn rejected(&self, delivery: &Delivery, error: &str) -> Result<(), HostError> {
-        store::rejected(&self.db, delivery, error, self.clock.now())
+        let mut tx = self.db.begin_write().await.map_err(storage)?;
+        store::rejected(&mut tx, delivery, error, self.clock.now())
             .await
-            .map_err(storage)
+            .map_err(storage)?;
+        // A post the host will never accept must not stay "en cours d'envoi" for its author.
+        if let Ok(activity) = serde_json::from_str::<serde_json::Value>(&delivery.body) {
+            crate::spaces::store::refused_by_host(&mut tx, &activity)
+                .await
+                .map_err(storage)?;
+        }
+        tx.commit().await.map_err(storage)
     }
 
     async fn queue(&self, peer: &str) -> Result<QueueInfo, HostError> {
@@ -98,10 +106,20 @@ impl FederationHost for NodeHost {
         store::load_peers(&self.db).await.map_err(storage)
     }
 
+    /// Cancels the peer's deliveries, purges what was cached from it (notices, copies of the
+    /// spaces it hosts) in one transaction; then its guests lose access at once (sessions
+    /// closed; what they wrote stays, as "ancien membre").
     async fn end_link(&self, peer: &str) -> Result<u64, HostError> {
         let shared = self.federation.get().and_then(std::sync::Weak::upgrade);
-        store::end_link(&self.db, shared.as_deref(), peer, self.clock.now())
+        let mut tx = self.db.begin_write().await.map_err(storage)?;
+        let cancelled = store::end_link(&mut tx, peer).await.map_err(storage)?;
+        crate::spaces::store::end_link(&mut tx, peer)
             .await
-            .map_err(storage)
+            .map_err(storage)?;
+        tx.commit().await.map_err(storage)?;
+        crate::guests::store::expire(&self.db, shared.as_deref(), Some(peer), self.clock.now())
+            .await
+            .map_err(storage)?;
+        Ok(cancelled)
     }
 }

@@ -16,7 +16,7 @@ pub mod store;
 use axum::Router;
 use axum::routing::{get, post};
 
-use crate::app::AppState;
+use crate::state::AppState;
 
 /// Builds the federation handle of a node (workers start with the server).
 pub async fn start(

@@ -113,28 +113,28 @@ pub async fn failed(
 }
 
 /// Takes a delivery the peer refused for good out of the queue, and records it in the audit
-/// log (action `federation.rejected`, target the peer, detail the activity and the answer).
-pub async fn rejected(db: &Db, delivery: &Delivery, error: &str, now: i64) -> sqlx::Result<()> {
-    let mut tx = db.begin_write().await?;
+/// log (action `federation.rejected`, target the peer, detail the activity and the answer), in
+/// the caller's transaction.
+pub async fn rejected(
+    tx: &mut Transaction<'_, Any>,
+    delivery: &Delivery,
+    error: &str,
+    now: i64,
+) -> sqlx::Result<()> {
     sqlx::query("DELETE FROM federation_deliveries WHERE id = $1")
         .bind(&delivery.id)
-        .execute(&mut *tx)
+        .execute(&mut **tx)
         .await?;
     let detail = format!("{} : {error}", delivery.activity_id);
     crate::users::store::audit(
-        &mut tx,
+        &mut *tx,
         now,
         None,
         "federation.rejected",
         &delivery.peer,
         &detail,
     )
-    .await?;
-    // A post the host will never accept must not stay "en cours d'envoi" for its author.
-    if let Ok(activity) = serde_json::from_str::<serde_json::Value>(&delivery.body) {
-        crate::spaces::store::refused_by_host(&mut tx, &activity).await?;
-    }
-    tx.commit().await
+    .await
 }
 
 /// The queue of `peer`.
@@ -192,33 +192,22 @@ pub async fn load_peers(db: &Db) -> sqlx::Result<Vec<PeerRecord>> {
         .collect())
 }
 
-/// Cancels `peer`'s deliveries, purges what was cached from it and forgets it, in one
+/// Cancels `peer`'s deliveries, purges its notices and forgets it, in the caller's
 /// transaction. Returns the number of cancelled deliveries.
-pub async fn end_link(
-    db: &Db,
-    shared: Option<&ent_federation::service::Shared>,
-    peer: &str,
-    now: i64,
-) -> sqlx::Result<u64> {
-    let mut tx = db.begin_write().await?;
+pub async fn end_link(tx: &mut Transaction<'_, Any>, peer: &str) -> sqlx::Result<u64> {
     let cancelled = sqlx::query("DELETE FROM federation_deliveries WHERE peer = $1")
         .bind(peer)
-        .execute(&mut *tx)
+        .execute(&mut **tx)
         .await?
         .rows_affected();
     sqlx::query("DELETE FROM federation_notices WHERE peer = $1")
         .bind(peer)
-        .execute(&mut *tx)
+        .execute(&mut **tx)
         .await?;
     sqlx::query("DELETE FROM federation_peers WHERE domain = $1")
         .bind(peer)
-        .execute(&mut *tx)
+        .execute(&mut **tx)
         .await?;
-    crate::spaces::store::end_link(&mut tx, peer).await?;
-    tx.commit().await?;
-    // Its guests lose access at once (sessions closed); what they wrote stays, as "ancien
-    // membre".
-    crate::guests::store::expire(db, shared, Some(peer), now).await?;
     Ok(cancelled)
 }
 

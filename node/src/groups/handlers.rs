@@ -8,11 +8,11 @@ use axum::response::{IntoResponse, Redirect, Response};
 use serde::Deserialize;
 
 use crate::accounts::Viewer;
-use crate::app::AppState;
 use crate::classes::{ClassRow, store as classes};
 use crate::domain::{Profile, SchoolYear};
 use crate::error::{AppError, AppResult};
 use crate::policy::{self, Action};
+use crate::state::AppState;
 use crate::web::{Page, TokenForm, render};
 
 use super::store::{self, GroupMember, GroupRow, Selection};

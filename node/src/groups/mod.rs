@@ -7,7 +7,7 @@ pub mod store;
 use axum::Router;
 use axum::routing::{get, post};
 
-use crate::app::AppState;
+use crate::state::AppState;
 
 /// Group pages.
 pub fn router() -> Router<AppState> {

@@ -9,9 +9,9 @@ use axum::response::{IntoResponse, Response};
 use serde::Deserialize;
 
 use crate::accounts::Viewer;
-use crate::app::AppState;
 use crate::error::AppResult;
 use crate::policy::{self, Action};
+use crate::state::AppState;
 use crate::web::{Page, render};
 
 use super::{Guest, local, store};

@@ -12,7 +12,7 @@ pub mod token;
 use axum::Router;
 use axum::routing::get;
 
-use crate::app::AppState;
+use crate::state::AppState;
 
 pub use store::{Guest, GuestError};
 

@@ -1,6 +1,6 @@
 //! Request counts and latencies by route, in the Prometheus text format.
 
-use std::sync::Mutex;
+use std::sync::{Arc, Mutex};
 use std::time::Instant;
 
 use axum::extract::{MatchedPath, Request, State};
@@ -11,8 +11,6 @@ use prometheus_client::metrics::counter::Counter;
 use prometheus_client::metrics::family::Family;
 use prometheus_client::metrics::histogram::{Histogram, exponential_buckets};
 use prometheus_client::registry::Registry;
-
-use crate::app::AppState;
 
 #[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
 struct RequestLabels {
@@ -83,7 +81,7 @@ impl Metrics {
 
 /// Middleware: counts and times every request under its route template (never the raw path,
 /// which would explode label cardinality and leak ids).
-pub async fn track(State(state): State<AppState>, request: Request, next: Next) -> Response {
+pub async fn track(State(metrics): State<Arc<Metrics>>, request: Request, next: Next) -> Response {
     let route = request
         .extensions()
         .get::<MatchedPath>()
@@ -92,7 +90,6 @@ pub async fn track(State(state): State<AppState>, request: Request, next: Next) 
     let method = request.method().to_string();
     let started = Instant::now();
     let response = next.run(request).await;
-    let metrics = &state.metrics;
     metrics
         .latency
         .get_or_create(&RouteLabels {

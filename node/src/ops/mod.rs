@@ -9,7 +9,7 @@ use axum::http::{StatusCode, header};
 use axum::response::IntoResponse;
 use axum::routing::get;
 
-use crate::app::AppState;
+use crate::state::AppState;
 
 /// `/healthz`, `/readyz`, `/metrics`.
 pub fn router() -> Router<AppState> {

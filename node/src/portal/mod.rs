@@ -7,12 +7,12 @@ use axum::response::{Html, IntoResponse, Redirect, Response};
 use axum::routing::get;
 
 use crate::accounts::{MaybeViewer, Viewer};
-use crate::app::AppState;
 use crate::classes::ClassRow;
 use crate::classes::store as classes;
 use crate::domain::{Profile, SchoolYear};
 use crate::error::AppResult;
 use crate::policy::{self, Action};
+use crate::state::AppState;
 use crate::users::UserRow;
 use crate::users::store as users;
 use crate::web::{Page, render};

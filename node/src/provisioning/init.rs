@@ -105,7 +105,7 @@ pub async fn initialize(options: &InitOptions) -> anyhow::Result<InitReport> {
     }
     let db = Db::connect(config.database.url.expose(), 2).await?;
     db.migrate().await?;
-    crate::accounts::jwt::JwtKeys::load_or_create(&options.data_dir)?;
+    crate::keys::JwtKeys::load_or_create(&options.data_dir)?;
     // The node key is made once, here: peers pin its fingerprint, so it must never change.
     let identity = ent_federation::NodeIdentity::load_or_create(&options.data_dir)?;
     let generated = options.admin_password.is_none().then(|| random_secret(16));

@@ -10,7 +10,8 @@ use tokio::sync::oneshot;
 
 use ent_config::NodeConfig;
 
-use crate::app::{AppState, router};
+use crate::app::router;
+use crate::state::AppState;
 use crate::store::Db;
 
 /// Opens and migrates the database named by the configuration, then builds the state.
@@ -38,7 +39,28 @@ pub async fn prepare_with_clock(
     db.migrate().await?;
     let mut state = AppState::new(db, config)?;
     state.clock = clock;
-    state.with_federation().await
+    with_federation(state).await
+}
+
+/// Turns federation on when links are configured: loads the node identity (made by
+/// `ent-admin init`, or now for tests and demos) and builds the federation handle.
+pub async fn with_federation(mut state: AppState) -> anyhow::Result<AppState> {
+    if state.config.links.is_empty() {
+        return Ok(state);
+    }
+    let identity = ent_federation::NodeIdentity::load_or_create(&state.config.node.data_dir)?;
+    let federation = crate::federation::start(
+        &state.config,
+        state.db.clone(),
+        state.clock.clone(),
+        identity,
+    )
+    .await?;
+    state
+        .metrics
+        .register_federation(&federation.shared().metrics);
+    state.federation = Some(federation);
+    Ok(state)
 }
 
 /// Background jobs of the node other than federation's; they stop with [`Workers::stop`] (or

@@ -15,9 +15,9 @@ use super::service;
 use super::store::Space;
 use super::view;
 use crate::accounts::Viewer;
-use crate::app::AppState;
 use crate::error::{AppError, AppResult};
 use crate::policy::{self, Action};
+use crate::state::AppState;
 use crate::web::TokenForm;
 
 /// An edit of a post's text.

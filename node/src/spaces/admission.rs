@@ -13,7 +13,7 @@ use super::model::Role;
 use super::relay::Relay;
 use super::service::{Change, local_member};
 use super::store::{self, Member, Space};
-use crate::app::AppState;
+use crate::state::AppState;
 
 /// Removes `user_id` from every space they are an active member of (a guest account
 /// expiring): announced for spaces hosted here, just recorded in copies.

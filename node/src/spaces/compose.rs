@@ -12,9 +12,9 @@ use super::handlers::{after, load, post_of, show_response};
 use super::model::PostText;
 use super::service;
 use crate::accounts::Viewer;
-use crate::app::AppState;
 use crate::error::{AppError, AppResult};
 use crate::policy::{self, Action};
+use crate::state::AppState;
 
 /// What the composer sent.
 #[derive(Debug, Default)]

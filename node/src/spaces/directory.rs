@@ -9,10 +9,10 @@ use ent_config::Scope;
 use sqlx::Row;
 
 use super::invitations::{Directory, RemoteClass, RemoteTeacher};
-use crate::app::AppState;
 use crate::classes::store::{self as classes, MemberRow};
 use crate::domain::SchoolYear;
 use crate::error::{AppError, AppResult};
+use crate::state::AppState;
 
 /// The directory of one linked node, or why it could not be read.
 pub struct PeerDirectory {

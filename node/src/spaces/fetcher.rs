@@ -15,9 +15,9 @@ use tokio::sync::watch;
 use super::files::{self, FileMeta, MAX_FILE_BYTES};
 use super::store;
 use crate::accounts::Viewer;
-use crate::app::AppState;
 use crate::error::{AppError, AppResult};
 use crate::policy::{self, Action, SpaceFacts};
+use crate::state::AppState;
 use crate::store::{Clock, Db};
 
 /// Files fetched per pass.

@@ -21,9 +21,9 @@ use super::service;
 use super::store::{self, Member, Post, Report, Space};
 use super::view::{self, FileView, MemberView, PostView};
 use crate::accounts::Viewer;
-use crate::app::AppState;
 use crate::error::{AppError, AppResult};
 use crate::policy::{self, Action, SpaceFacts};
+use crate::state::AppState;
 use crate::web::{Page, PageQuery, Pager, render};
 
 #[derive(Template)]

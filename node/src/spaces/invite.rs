@@ -15,12 +15,12 @@ use super::joining::Invitee;
 use super::service;
 use super::store::{self, Space};
 use crate::accounts::Viewer;
-use crate::app::AppState;
 use crate::classes::store::MemberRow;
 use crate::classes::{ClassRow, store as classes};
 use crate::domain::SchoolYear;
 use crate::error::{AppError, AppResult};
 use crate::policy::{self, Action, SpaceFacts};
+use crate::state::AppState;
 use crate::web::{Page, render};
 
 #[derive(Template)]

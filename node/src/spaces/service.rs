@@ -20,7 +20,7 @@ use super::member;
 use super::model::{PostText, Role, Settings, SpaceText};
 use super::relay::Relay;
 use super::store::{self, Member, Post, Space};
-use crate::app::AppState;
+use crate::state::AppState;
 
 /// One change: its transaction and its relay.
 pub struct Change<'a> {

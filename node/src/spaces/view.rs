@@ -4,7 +4,7 @@
 use super::files::FileMeta;
 use super::model::{PostStatus, Role, render_text};
 use super::store::{Member, Post};
-use crate::app::AppState;
+use crate::state::AppState;
 
 /// Names of nodes as members read them: ours by its name, linked ones by the link's label.
 pub struct NodeNames {
@@ -137,19 +137,8 @@ pub fn member(m: &Member, names: &NodeNames) -> MemberView {
     }
 }
 
-/// Who sees a post in a given state (the rule `policy::Action::ReadPost` applies): everyone
-/// when published, moderators when hidden, only its author while it is on its way, waiting or
-/// refused.
-pub fn post_visible(status: PostStatus, is_author: bool, moderates: bool) -> bool {
-    match status {
-        PostStatus::Published => true,
-        PostStatus::Hidden => moderates,
-        PostStatus::Pending | PostStatus::Sending | PostStatus::Refused => is_author,
-    }
-}
-
 fn visible(post: &Post, me: &Member, moderate: bool) -> bool {
-    post_visible(post.status, post.author_actor == me.actor_id, moderate)
+    crate::policy::post_visible(post.status, post.author_actor == me.actor_id, moderate)
 }
 
 fn one(post: &Post, me: &Member, names: &NodeNames, shown: &Shown<'_>) -> PostView {

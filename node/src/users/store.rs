@@ -6,47 +6,7 @@ use sqlx::{AnyConnection, Row};
 use crate::domain::{Identifier, Profile, normalize_name};
 use crate::store::{Db, flag, new_id};
 
-/// A user as stored.
-#[derive(Debug, Clone, serde::Serialize)]
-pub struct UserRow {
-    /// Opaque id.
-    pub id: String,
-    /// Sign-in identifier.
-    pub identifier: String,
-    /// First name.
-    pub first_name: String,
-    /// Family name.
-    pub last_name: String,
-    /// Usage name, when different from the family name.
-    pub usage_name: Option<String>,
-    /// Birth date (pupils), `yyyy-mm-dd`.
-    pub birth_date: Option<String>,
-    /// E-mail (adults only; pupils never have one).
-    pub email: Option<String>,
-    /// Whether a password has been chosen.
-    #[serde(skip)]
-    pub password_hash: Option<String>,
-    /// Operator of the node.
-    pub is_operator: bool,
-    /// Deactivated accounts cannot sign in.
-    pub active: bool,
-}
-
-impl UserRow {
-    /// "Léa Martin" (the usage name wins over the family name).
-    pub fn display_name(&self) -> String {
-        format!(
-            "{} {}",
-            self.first_name,
-            self.usage_name.as_deref().unwrap_or(&self.last_name)
-        )
-    }
-
-    /// Whether the account still waits for its first sign-in.
-    pub fn is_pending(&self) -> bool {
-        self.password_hash.is_none()
-    }
-}
+pub use crate::domain::user::{Membership, UserRow};
 
 const USER_COLUMNS: &str = "id, identifier, first_name, last_name, usage_name, birth_date, email, \
                             password_hash, is_operator, active";
@@ -64,17 +24,6 @@ fn user_from(row: &AnyRow) -> Result<UserRow, sqlx::Error> {
         is_operator: flag(row.try_get("is_operator")?),
         active: flag(row.try_get("active")?),
     })
-}
-
-/// A user's profile in one school.
-#[derive(Debug, Clone, serde::Serialize)]
-pub struct Membership {
-    /// The school.
-    pub school_id: String,
-    /// Its display name.
-    pub school_name: String,
-    /// The profile held there.
-    pub profile: Profile,
 }
 
 /// What is needed to create a user.

@@ -1,6 +1,7 @@
 //! Shared pieces of the web UI: the page frame, static assets and security headers.
 
 mod headers;
+pub mod page;
 pub mod pager;
 
 use axum::Router;
@@ -9,43 +10,16 @@ use axum::response::IntoResponse;
 use axum::routing::get;
 
 pub use headers::security_headers;
+pub use page::Page;
 pub use pager::{PageQuery, Pager};
 
-use crate::app::AppState;
+use crate::state::AppState;
 
 /// A form posted with only its anti-forgery token (buttons such as "Nouveau code").
 #[derive(Debug, serde::Deserialize)]
 pub struct TokenForm {
     /// The token.
     pub csrf: String,
-}
-
-/// What every page's frame needs: title, who is signed in, the form token.
-#[derive(Debug, Clone, Default)]
-pub struct Page<'a> {
-    /// The page title (also the `<title>`).
-    pub title: &'a str,
-    /// The node's display name.
-    pub node_name: String,
-    /// The signed-in user's display name, if any.
-    pub user_name: Option<String>,
-    /// Anti-forgery token of the session (empty when signed out).
-    pub csrf: String,
-    /// Larger targets and fewer words (pupils).
-    pub simple: bool,
-    /// Whether to show the operator's menu entry.
-    pub operator: bool,
-}
-
-impl<'a> Page<'a> {
-    /// A page for a visitor who is not signed in.
-    pub fn anonymous(title: &'a str) -> Self {
-        Self {
-            title,
-            node_name: "ENT".into(),
-            ..Self::default()
-        }
-    }
 }
 
 /// The stylesheet, embedded so the binary is self-contained.

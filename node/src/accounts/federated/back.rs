@@ -12,10 +12,10 @@ use sqlx::AnyConnection;
 use crate::accounts::codes::constant_time_eq;
 use crate::accounts::handlers::open_session_to;
 use crate::accounts::session;
-use crate::app::AppState;
 use crate::error::{AppError, AppResult};
 use crate::guests::logins;
 use crate::guests::token::{self, LoginClaims, Refusal};
+use crate::state::AppState;
 use crate::users::store as users;
 use crate::web::Page;
 

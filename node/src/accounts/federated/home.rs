@@ -12,10 +12,10 @@ use ent_federation::Federation;
 use serde::Deserialize;
 
 use crate::accounts::{MaybeViewer, Viewer, csrf};
-use crate::app::AppState;
 use crate::error::{AppError, AppResult};
 use crate::federation::persons;
 use crate::guests::token::{self, LIFETIME_SECS, LoginClaims, Refusal};
+use crate::state::AppState;
 use crate::users::store as users;
 use crate::web::render;
 
