@@ -43,6 +43,11 @@ pub struct OndeArgs {
     /// Simulation : calcule et affiche le bilan sans rien écrire dans la base.
     #[arg(long)]
     pub dry_run: bool,
+    /// Confirme des départs nombreux : sans cette option, un import qui désactiverait plus
+    /// que la part permise des comptes de l'école ([import] max_deactivation_percent, 10 %
+    /// par défaut) s'arrête sans rien écrire et affiche le nombre.
+    #[arg(long)]
+    pub allow_mass_deactivation: bool,
 }
 
 /// One file error, for `--format json`.
@@ -91,6 +96,8 @@ pub async fn run(path: &Path, format: Format, command: ImportCommand) -> anyhow:
             .zip(teachers.as_deref())
             .map(|(name, bytes)| SourceFile { name, bytes }),
         dry_run: args.dry_run,
+        max_deactivation_percent: config.import.max_deactivation_percent,
+        allow_mass_deactivation: args.allow_mass_deactivation,
         year: SchoolYear::current(),
         now: now(),
     };
@@ -117,22 +124,51 @@ pub async fn run(path: &Path, format: Format, command: ImportCommand) -> anyhow:
     }
     match result {
         Ok(report) => print_report(format, &report, args.teachers.is_some()),
-        Err(ImportError::Invalid(errors)) if format == Format::Json => {
-            let list: Vec<FileError<'_>> = errors
-                .iter()
-                .map(|e| FileError {
-                    file: &e.file,
-                    line: e.line,
-                    column: e.column.as_deref(),
-                    message: &e.message,
-                })
-                .collect();
-            output::json(&serde_json::json!({ "imported": false, "errors": list }))?;
+        Err(error) if format == Format::Json => {
+            output::json(&json_failure(&error))?;
             // The same lines go to stderr, where a person running the script looks.
-            Err(ImportError::Invalid(errors).into())
+            Err(error.into())
         }
         Err(error) => Err(error.into()),
     }
+}
+
+/// What `--format json` prints on stdout when nothing was imported: the file errors one by
+/// one (with the total before the cap), or the one reason.
+fn json_failure(error: &ImportError) -> serde_json::Value {
+    let (reason, errors) = match error {
+        ImportError::Invalid(errors) => ("invalid_files", errors.as_slice()),
+        ImportError::UnknownSchool(_) => ("unknown_school", &[][..]),
+        ImportError::MassDeactivation { .. } => ("mass_deactivation", &[][..]),
+        ImportError::Store(_) => ("database", &[][..]),
+    };
+    let list: Vec<FileError<'_>> = errors
+        .iter()
+        .map(|e| FileError {
+            file: &e.file,
+            line: e.line,
+            column: e.column.as_deref(),
+            message: &e.message,
+        })
+        .collect();
+    let mut value = serde_json::json!({
+        "imported": false,
+        "reason": reason,
+        "message": error.to_string(),
+        "errors": list,
+    });
+    if let ImportError::MassDeactivation {
+        deactivated,
+        active,
+        limit,
+        ..
+    } = error
+    {
+        value["deactivated"] = (*deactivated).into();
+        value["active"] = (*active).into();
+        value["limit_percent"] = (*limit).into();
+    }
+    value
 }
 
 fn print_report(format: Format, report: &ImportReport, teachers: bool) -> anyhow::Result<()> {
@@ -164,6 +200,16 @@ fn print_report(format: Format, report: &ImportReport, teachers: bool) -> anyhow
         ]);
     }
     println!("{table}");
+    for warning in &report.warnings {
+        println!("Attention : {warning}");
+    }
+    if report.links_to_confirm > 0 {
+        println!(
+            "{} lien(s) parent–enfant à confirmer : l'enseignant de la classe ou la direction \
+             choisit l'enfant sur la page de la classe (le choix est gardé aux imports suivants).",
+            report.links_to_confirm
+        );
+    }
     if report.dry_run {
         println!(
             "Simulation : rien n'a été écrit dans la base. Relancez sans --dry-run pour importer."

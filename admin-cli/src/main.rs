@@ -143,6 +143,67 @@ fn french_arg(arg: Arg) -> Arg {
         .hide_env(true)
 }
 
+/// Prints a usage error in French and exits with 2 (clap's own words are English); help
+/// and version requests keep clap's output and exit 0.
+fn usage_error(error: clap::Error, usage: &str) -> ! {
+    use clap::error::{ContextKind, ContextValue, ErrorKind};
+    let context = |kind: ContextKind| match error.get(kind) {
+        Some(ContextValue::String(value)) => value.clone(),
+        Some(ContextValue::Strings(values)) => values.join(", "),
+        Some(other) => other.to_string(),
+        None => String::new(),
+    };
+    let (argument, value) = (
+        context(ContextKind::InvalidArg),
+        context(ContextKind::InvalidValue),
+    );
+    let message = match error.kind() {
+        ErrorKind::DisplayHelp
+        | ErrorKind::DisplayVersion
+        | ErrorKind::DisplayHelpOnMissingArgumentOrSubcommand => error.exit(),
+        ErrorKind::UnknownArgument => format!("option inconnue « {argument} »"),
+        ErrorKind::InvalidSubcommand => {
+            format!(
+                "commande inconnue « {} »",
+                context(ContextKind::InvalidSubcommand)
+            )
+        }
+        ErrorKind::MissingRequiredArgument => {
+            format!("option obligatoire manquante : {argument}")
+        }
+        ErrorKind::MissingSubcommand => "commande manquante".to_owned(),
+        ErrorKind::InvalidValue => {
+            let valid = context(ContextKind::ValidValue);
+            if valid.is_empty() {
+                format!("valeur invalide « {value} » pour {argument}")
+            } else {
+                format!("valeur invalide « {value} » pour {argument} (valeurs possibles : {valid})")
+            }
+        }
+        ErrorKind::ValueValidation => format!("valeur invalide « {value} » pour {argument}"),
+        ErrorKind::ArgumentConflict => format!(
+            "l'option {argument} ne peut pas être utilisée avec {}",
+            context(ContextKind::PriorArg)
+        ),
+        ErrorKind::TooManyValues | ErrorKind::WrongNumberOfValues | ErrorKind::TooFewValues => {
+            format!("nombre de valeurs incorrect pour {argument}")
+        }
+        ErrorKind::NoEquals => format!("l'option {argument} attend une valeur après « = »"),
+        ErrorKind::InvalidUtf8 => "argument qui n'est pas du texte UTF-8 valide".to_owned(),
+        _ => "ligne de commande invalide".to_owned(),
+    };
+    // The usage of the subcommand concerned when clap knows it, the program's otherwise.
+    let own = context(ContextKind::Usage);
+    let usage = if own.trim().is_empty() {
+        usage.to_owned()
+    } else {
+        own
+    };
+    let usage = usage.trim().replacen("Usage:", "Utilisation :", 1);
+    eprintln!("erreur : {message}\n\n{usage}\n\nPour plus d'informations, essayez « --help ».");
+    std::process::exit(2)
+}
+
 fn main() -> ExitCode {
     let command = french(Cli::command()).disable_version_flag(true).arg(
         Arg::new("version")
@@ -151,8 +212,11 @@ fn main() -> ExitCode {
             .action(ArgAction::Version)
             .help("Affiche la version"),
     );
-    // `get_matches` exits by itself: 0 for --help/--version, 2 for a usage error.
-    let matches = command.get_matches();
+    let usage = command.clone().render_usage().to_string();
+    let matches = match command.try_get_matches() {
+        Ok(matches) => matches,
+        Err(error) => usage_error(error, &usage),
+    };
     let cli = match Cli::from_arg_matches(&matches) {
         Ok(cli) => cli,
         Err(error) => error.exit(),

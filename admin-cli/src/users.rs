@@ -1,4 +1,4 @@
-//! `ent-admin users list|show|reset|deactivate|reactivate`.
+//! `ent-admin users list|show|add|reset|deactivate|reactivate`.
 
 use std::path::Path;
 
@@ -6,8 +6,9 @@ use clap::Subcommand;
 use ent_config::NodeConfig;
 use ent_node::accounts::codes;
 use ent_node::classes::store as classes;
-use ent_node::domain::{Identifier, Profile, SchoolYear};
+use ent_node::domain::{Identifier, Profile, SchoolYear, printable};
 use ent_node::store::Db;
+use ent_node::users::staff::{self, NewStaff};
 use ent_node::users::store::{self as users, UserFilter};
 use ent_node::users::{Membership, UserRow};
 use serde::Serialize;
@@ -35,6 +36,26 @@ pub enum UsersCommand {
         /// Les comptes désactivés au lieu des comptes actifs.
         #[arg(long)]
         inactive: bool,
+    },
+    /// Crée à la main le compte d'un enseignant, d'un directeur ou d'un membre du personnel
+    /// d'une école, et affiche son code d'activation une seule fois. Un import ONDE ne
+    /// désactive jamais un compte créé ainsi.
+    Add {
+        /// École de la personne (UAI).
+        #[arg(long, value_name = "UAI")]
+        school: String,
+        /// Prénom.
+        #[arg(long, value_name = "PRÉNOM")]
+        first_name: String,
+        /// Nom de famille.
+        #[arg(long, value_name = "NOM")]
+        last_name: String,
+        /// Profil : enseignant, directeur ou personnel.
+        #[arg(long, value_name = "PROFIL")]
+        profile: String,
+        /// Courriel (facultatif).
+        #[arg(long, value_name = "COURRIEL")]
+        email: Option<String>,
     },
     /// Affiche un compte : identité, état, écoles et profils, classes, famille.
     Show {
@@ -80,6 +101,24 @@ pub async fn run(path: &Path, format: Format, command: UsersCommand) -> anyhow::
             inactive,
         } => list(&db, format, school, profile, search, inactive).await,
         UsersCommand::Show { identifier } => show(&db, format, &identifier).await,
+        UsersCommand::Add {
+            school,
+            first_name,
+            last_name,
+            profile,
+            email,
+        } => {
+            let new = NewStaff::parse(
+                &first_name,
+                &last_name,
+                &profile,
+                email.as_deref().unwrap_or_default(),
+            );
+            match new {
+                Ok(new) => add(&db, &config, format, &school, &new).await,
+                Err(invalid) => Err(anyhow::anyhow!("{invalid}")),
+            }
+        }
         UsersCommand::Reset { identifier } => reset(&db, &config, format, &identifier).await,
         UsersCommand::Deactivate { identifier } => set_active(&db, &identifier, false).await,
         UsersCommand::Reactivate { identifier } => set_active(&db, &identifier, true).await,
@@ -115,7 +154,7 @@ fn state_label(user: &UserRow) -> &'static str {
 fn profiles_label(memberships: &[Membership]) -> String {
     memberships
         .iter()
-        .map(|m| format!("{} ({})", m.profile.label(), m.school_name))
+        .map(|m| format!("{} ({})", m.profile.label(), printable(&m.school_name)))
         .collect::<Vec<_>>()
         .join("\n")
 }
@@ -163,9 +202,11 @@ async fn list(
         if item.user.is_operator {
             profiles = format!("Opérateur du nœud\n{profiles}").trim().to_owned();
         }
+        // Names may predate the rule refusing control characters: never send them raw to the
+        // operator's terminal.
         table.add_row([
             item.user.identifier.clone(),
-            item.user.display_name(),
+            printable(&item.user.display_name()).into_owned(),
             profiles,
             state_label(&item.user).to_owned(),
         ]);
@@ -196,7 +237,7 @@ async fn show(db: &Db, format: Format, text: &str) -> anyhow::Result<()> {
     let class_names: Vec<String> = classes::of_member(db, &user.id, SchoolYear::current().0)
         .await?
         .into_iter()
-        .map(|c| format!("{} ({})", c.name, c.school_name))
+        .map(|c| format!("{} ({})", printable(&c.name), printable(&c.school_name)))
         .collect();
     let children = relatives(users::children(db, &user.id).await?);
     let parents = relatives(users::parents(db, &user.id).await?);
@@ -210,13 +251,13 @@ async fn show(db: &Db, format: Format, text: &str) -> anyhow::Result<()> {
     }
     let people = |list: &[Relative]| {
         list.iter()
-            .map(|r| format!("{} ({})", r.name, r.identifier))
+            .map(|r| format!("{} ({})", printable(&r.name), r.identifier))
             .collect::<Vec<_>>()
             .join("\n")
     };
     let mut rows = vec![
         ("Identifiant", user.identifier.clone()),
-        ("Nom", user.display_name()),
+        ("Nom", printable(&user.display_name()).into_owned()),
         ("Identifiant interne", user.id.clone()),
         ("État", state_label(&user).to_owned()),
         ("Opérateur du nœud", output::yes_no(user.is_operator)),
@@ -224,14 +265,14 @@ async fn show(db: &Db, format: Format, text: &str) -> anyhow::Result<()> {
         ("Classes", class_names.join("\n")),
     ];
     if let Some(usage) = &user.usage_name {
-        rows.push(("Nom de famille", user.last_name.clone()));
-        rows.push(("Nom d'usage", usage.clone()));
+        rows.push(("Nom de famille", printable(&user.last_name).into_owned()));
+        rows.push(("Nom d'usage", printable(usage).into_owned()));
     }
     if let Some(birth) = &user.birth_date {
         rows.push(("Date de naissance", birth.clone()));
     }
     if let Some(email) = &user.email {
-        rows.push(("Courriel", email.clone()));
+        rows.push(("Courriel", printable(email).into_owned()));
     }
     if !children.is_empty() {
         rows.push(("Enfants", people(&children)));
@@ -316,6 +357,62 @@ async fn set_active(db: &Db, text: &str, active: bool) -> anyhow::Result<()> {
         "Compte {} ({}) {done}.",
         user.display_name(),
         user.identifier
+    );
+    Ok(())
+}
+
+/// What `users add --format json` prints.
+#[derive(Serialize)]
+struct AddOutput<'a> {
+    identifier: &'a str,
+    user_id: &'a str,
+    profile: Profile,
+    school: &'a str,
+    code: &'a str,
+    expires_at: i64,
+}
+
+async fn add(
+    db: &Db,
+    config: &NodeConfig,
+    format: Format,
+    uai: &str,
+    new: &NewStaff,
+) -> anyhow::Result<()> {
+    let school = school_by_uai(db, uai).await?;
+    let now = now();
+    let mut tx = db.begin_write().await?;
+    let created = staff::create(
+        &mut tx,
+        &school.id,
+        new,
+        None,
+        now,
+        config.accounts.activation_code_days,
+    )
+    .await?;
+    tx.commit().await?;
+    if format == Format::Json {
+        return output::json(&AddOutput {
+            identifier: &created.identifier,
+            user_id: &created.id,
+            profile: new.profile,
+            school: &school.uai,
+            code: &created.code.code,
+            expires_at: created.code.expires_at,
+        });
+    }
+    println!(
+        "Compte créé : {} {} ({}, {})\nIdentifiant : {}\nCode d'activation : {} (valable une fois, \
+         jusqu'au {})\nCe code ne sera plus affiché : transmettez-le maintenant. Un import ONDE ne \
+         désactivera pas ce compte.",
+        new.first_name,
+        new.last_name,
+        new.profile.label(),
+        printable(&school.name),
+        created.identifier,
+        created.code.code,
+        output::date(created.code.expires_at)
     );
     Ok(())
 }

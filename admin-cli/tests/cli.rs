@@ -1017,3 +1017,183 @@ fn a_links_block_appended_as_the_docs_say_makes_a_valid_configuration_that_start
         running.stop().await;
     });
 }
+
+#[test]
+fn import_refusals_are_capped_in_json_not_csv_files_named_and_usage_errors_in_french() {
+    let node = Node::with_school();
+    node.write_sample();
+    // 150 wrong dates in the pupils file: 100 shown, then the total.
+    let texts = sample::texts(&SampleOptions {
+        classes: 6,
+        pupils_per_class: 25,
+        ..SampleOptions::default()
+    });
+    let lines: Vec<String> = texts
+        .pupils
+        .lines()
+        .enumerate()
+        .map(|(i, line)| {
+            if i == 0 {
+                return line.to_owned();
+            }
+            let mut fields: Vec<&str> = line.split(';').collect();
+            fields[3] = "\"hier\"";
+            fields.join(";")
+        })
+        .collect();
+    std::fs::write(node.path("eleves.csv"), lines.join("\r\n") + "\r\n").unwrap();
+    let run = node.import(&["--format", "json"]);
+    assert_eq!(run.code, 1, "{}", run.stderr);
+    let json = run.json();
+    assert_eq!(json["reason"], "invalid_files");
+    let errors = json["errors"].as_array().unwrap();
+    assert_eq!(errors.len(), 101);
+    assert_eq!(errors[100]["line"], 0);
+    let total = errors[100]["message"].as_str().unwrap();
+    assert!(total.starts_with("150 erreurs en tout"), "{total}");
+    assert!(run.stderr.contains("150 erreurs en tout"));
+
+    // A spreadsheet given as the guardians file.
+    node.write_sample();
+    std::fs::write(
+        node.path("responsables.csv"),
+        b"PK\x03\x04\x14\x00\x06\x00[Content_Types].xml",
+    )
+    .unwrap();
+    let run = node.import(&["--format", "json"]);
+    assert_eq!(run.code, 1);
+    let message = run.json()["errors"][0]["message"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    assert!(message.contains("pas un fichier CSV"), "{message}");
+
+    // Usage errors: French, with the usage, exit code 2.
+    let run = node.run(&["import", "onde", "--school", UAI, "--pupils"]);
+    assert_eq!(run.code, 2);
+    assert!(run.stderr.starts_with("erreur : "), "{}", run.stderr);
+    assert!(run.stderr.contains("Utilisation :"), "{}", run.stderr);
+    assert!(
+        !run.stderr.contains("error:") && !run.stderr.contains("Usage:"),
+        "{}",
+        run.stderr
+    );
+    let run = node.run(&["import", "onde", "--schol", UAI]);
+    assert!(
+        run.stderr.contains("option inconnue « --schol »"),
+        "{}",
+        run.stderr
+    );
+    let run = node.run(&["import", "onde"]);
+    assert!(
+        run.stderr.contains("option obligatoire manquante"),
+        "{}",
+        run.stderr
+    );
+}
+
+#[test]
+fn mass_deactivation_stops_until_allowed_and_hand_made_staff_stay() {
+    let node = Node::with_school();
+    node.write_sample();
+    assert_eq!(node.import(&[]).code, 0);
+    // A hand-made teacher and a namesake.
+    let args = [
+        "users",
+        "add",
+        "--school",
+        UAI,
+        "--first-name",
+        "Marie",
+        "--last-name",
+        "Curie",
+        "--profile",
+        "enseignant",
+    ];
+    let added = node.json(&args);
+    assert_eq!(added["identifier"], "marie.curie");
+    assert!(node.code_matches(
+        added["user_id"].as_str().unwrap(),
+        added["code"].as_str().unwrap()
+    ));
+    let table = node.ok(&args);
+    assert!(table.contains("marie.curie2"), "{table}");
+    let refused = node.run(&[
+        "users",
+        "add",
+        "--school",
+        UAI,
+        "--first-name",
+        "Marie",
+        "--last-name",
+        "Cu\u{1b}[2Jrie",
+        "--profile",
+        "enseignant",
+    ]);
+    assert_eq!(refused.code, 1);
+    assert!(
+        refused.stderr.contains("caractère de contrôle"),
+        "{}",
+        refused.stderr
+    );
+
+    // The guardians file cut after its 10th row: most parents would go.
+    let text = ent_node::provisioning::onde::read::decode(
+        &std::fs::read(node.path("responsables.csv")).unwrap(),
+    );
+    let cut: Vec<&str> = text.lines().take(11).collect();
+    std::fs::write(node.path("responsables.csv"), cut.join("\r\n") + "\r\n").unwrap();
+    let run = node.import(&[]);
+    assert_eq!(run.code, 1, "{}", run.stdout);
+    assert!(run.stderr.contains("désactiverait"), "{}", run.stderr);
+    assert!(run.stderr.contains("--allow-mass-deactivation"));
+    let json = node.import(&["--format", "json"]).json();
+    assert_eq!(json["reason"], "mass_deactivation");
+    let deactivated = json["deactivated"].as_u64().unwrap();
+    assert!(deactivated > 50, "{json}");
+    assert_eq!(node.users(&["--inactive"]).len(), 0, "nothing written");
+
+    let report = node.json(&[
+        "import",
+        "onde",
+        "--school",
+        UAI,
+        "--pupils",
+        "eleves.csv",
+        "--guardians",
+        "responsables.csv",
+        "--teachers",
+        "enseignants.csv",
+        "--allow-mass-deactivation",
+    ]);
+    assert_eq!(counts(&report, "guardians").3, deactivated);
+    let active = node.users(&["--search", "curie"]);
+    assert_eq!(active.len(), 2, "hand-made accounts are not the import's");
+}
+
+#[test]
+fn users_list_never_prints_control_characters() {
+    let node = Node::with_school();
+    // A name stored before names were checked.
+    block_on(async {
+        let db = Db::connect(&node.database_url, 1).await.expect("base");
+        sqlx::query(
+            "INSERT INTO users (id, identifier, first_name, last_name, is_operator, active, created_at, updated_at, search_key) \
+             VALUES ('u-escape', 'eve.piege', $1, 'Piège', 0, 1, 0, 0, 'eve piege')",
+        )
+        .bind("Ève\u{1b}]0;pwned\u{7}\u{1b}[2J")
+        .execute(db.pool())
+        .await
+        .unwrap();
+        db.close().await;
+    });
+    let table = node.ok(&["users", "list"]);
+    assert!(table.contains("eve.piege"), "{table}");
+    assert!(
+        !table.contains('\u{1b}') && !table.contains('\u{7}'),
+        "{table:?}"
+    );
+    assert!(table.contains("\\u{1b}"), "{table}");
+    let show = node.ok(&["users", "show", "eve.piege"]);
+    assert!(!show.contains('\u{1b}'), "{show:?}");
+}

@@ -50,6 +50,9 @@ pub struct NodeConfig {
     /// Federation transport settings.
     #[serde(default)]
     pub federation: FederationSection,
+    /// ONDE imports.
+    #[serde(default)]
+    pub import: ImportSection,
     /// Conventions with peer nodes; none means federation is off. Never written as
     /// `links = []`: an operator appends `[[links]]` tables to the file (docs/federation.md).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
@@ -126,6 +129,23 @@ pub struct AccountsSection {
     pub throttle_window_minutes: u32,
     /// Shortest password a user may choose.
     pub min_password_length: u32,
+}
+
+/// `[import]`: ONDE imports (`ent-admin import onde`).
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct ImportSection {
+    /// Largest share (percent) of a school's active accounts one import may deactivate
+    /// without `--allow-mass-deactivation`.
+    pub max_deactivation_percent: u8,
+}
+
+impl Default for ImportSection {
+    fn default() -> Self {
+        Self {
+            max_deactivation_percent: 10,
+        }
+    }
 }
 
 /// `[security]`: secrets.

@@ -217,6 +217,13 @@ pub(crate) fn check(config: &NodeConfig) -> Vec<Problem> {
             );
         }
     }
+    if config.import.max_deactivation_percent > 100 {
+        refuse(
+            "import.max_deactivation_percent",
+            &config.import.max_deactivation_percent.to_string(),
+            "pourcentage entre 0 et 100 attendu",
+        );
+    }
     if config.accounts.max_failures_per_address < config.accounts.max_failures_per_account {
         refuse(
             "accounts.max_failures_per_address",

@@ -61,6 +61,9 @@ async fn main() -> anyhow::Result<()> {
                     bytes: &files.teachers,
                 }),
                 dry_run: false,
+                max_deactivation_percent:
+                    ent_node::provisioning::onde::DEFAULT_MAX_DEACTIVATION_PERCENT,
+                allow_mass_deactivation: true,
                 year: SchoolYear(2026),
                 now: 1_790_000_000,
             };

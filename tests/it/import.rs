@@ -75,6 +75,8 @@ pub(crate) async fn run(
             bytes,
         }),
         dry_run,
+        max_deactivation_percent: ent_node::provisioning::onde::DEFAULT_MAX_DEACTIVATION_PERCENT,
+        allow_mass_deactivation: true,
         year: SchoolYear::containing(app.state.clock.today()),
         now: app.state.clock.now(),
     };

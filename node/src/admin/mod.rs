@@ -2,6 +2,7 @@
 
 mod audit;
 mod schools;
+mod staff;
 mod users;
 
 use axum::Router;
@@ -14,6 +15,10 @@ pub fn router() -> Router<AppState> {
     Router::new()
         .route("/admin/ecoles", get(schools::list).post(schools::add))
         .route("/admin/ecoles/{id}", get(schools::show))
+        .route(
+            "/admin/ecoles/{id}/personnel",
+            get(staff::form).post(staff::create),
+        )
         .route("/admin/utilisateurs", get(users::list))
         .route("/admin/utilisateurs/{id}", get(users::show))
         .route("/admin/utilisateurs/{id}/etat", post(users::set_state))

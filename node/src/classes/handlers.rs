@@ -24,6 +24,8 @@ struct ClassPage<'a> {
     pupils: &'a [MemberRow],
     parents: &'a [(String, MemberRow)],
     manage: bool,
+    /// Parent links an import left to choose (managers only).
+    questions: Vec<crate::provisioning::onde::questions::Question>,
 }
 
 impl ClassPage<'_> {
@@ -68,6 +70,11 @@ pub async fn class_page(
     } else {
         Vec::new()
     };
+    let questions = if manage {
+        crate::provisioning::onde::questions::open_for_class(&state.db, &class.id).await?
+    } else {
+        Vec::new()
+    };
     let title = format!("Classe {}", class.name);
     let page = viewer.page(&title, &state.config.node.name);
     render(&ClassPage {
@@ -77,6 +84,7 @@ pub async fn class_page(
         pupils: &pupils,
         parents: &parents,
         manage,
+        questions,
     })
 }
 

@@ -1,6 +1,7 @@
 //! Classes: the class page, activation codes and connection sheets.
 
 mod handlers;
+mod links;
 pub mod sheets;
 pub mod store;
 
@@ -20,4 +21,5 @@ pub fn router() -> Router<AppState> {
             "/classes/{id}/comptes/{user_id}/code",
             post(handlers::regenerate_code),
         )
+        .route("/classes/{id}/liens/{question_id}", post(links::choose))
 }

@@ -12,7 +12,9 @@ pub use identifier::Identifier;
 pub use level::ClassLevel;
 pub use profile::Profile;
 pub use school::{SchoolKind, SchoolYear, Uai};
-pub use text::{fold_ascii, normalize_name, short_name};
+pub use text::{
+    fold_ascii, is_forbidden_in_name, normalize_name, printable, refuse_control_chars, short_name,
+};
 
 /// Why a value was refused at the edge, in French for the person who typed it.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]

@@ -109,8 +109,14 @@ pub async fn create(
         },
     )?;
     let name = form.name.trim();
-    if name.is_empty() || name.chars().count() > 100 {
-        let message = "Le nom du groupe est obligatoire (100 caractères au plus).";
+    let clean = crate::domain::refuse_control_chars(name, "Le nom du groupe").is_ok();
+    if name.is_empty() || name.chars().count() > 100 || !clean {
+        let message = if clean {
+            "Le nom du groupe est obligatoire (100 caractères au plus)."
+        } else {
+            "Le nom du groupe contient un caractère de contrôle (invisible) : retapez-le sans \
+             copier-coller."
+        };
         return list_response(
             &state,
             &viewer,

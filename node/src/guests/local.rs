@@ -6,7 +6,7 @@ use chrono::NaiveDate;
 use sqlx::AnyConnection;
 
 use crate::accounts::codes::{self, IssuedCode};
-use crate::domain::{Identifier, SchoolYear};
+use crate::domain::{Identifier, SchoolYear, refuse_control_chars};
 use crate::users::NewUser;
 use crate::users::store as users;
 
@@ -47,6 +47,8 @@ pub fn parse(
             "Le prénom et le nom ont au plus {NAME_MAX} caractères."
         ));
     }
+    refuse_control_chars(first, "Le prénom").map_err(|e| e.0)?;
+    refuse_control_chars(last, "Le nom").map_err(|e| e.0)?;
     let latest = latest_day(today);
     let typed = last_day.trim();
     let day = NaiveDate::parse_from_str(typed, "%Y-%m-%d")
@@ -136,6 +138,8 @@ mod tests {
         assert!(parse("Inès", "Faure", "2026-11-26", today).is_err());
         assert!(parse("Inès", "Faure", "31/08/2027", today).is_ok());
         assert!(parse("Inès", "Faure", "demain", today).is_err());
+        let error = parse("Inès\u{1b}]0;x\u{7}", "Faure", "2027-08-31", today).unwrap_err();
+        assert!(error.contains("caractère de contrôle"), "{error}");
         assert!(parse("", "Faure", "2027-01-01", today).is_err());
         assert!(parse("Inès", &"x".repeat(101), "2027-01-01", today).is_err());
         assert_eq!(latest_day(day(2027, 8, 31)), day(2027, 8, 31));

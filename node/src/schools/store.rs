@@ -98,6 +98,7 @@ pub async fn add(
             "Le nom de l'école est obligatoire (200 caractères au plus).".into(),
         ));
     }
+    crate::domain::refuse_control_chars(name, "Le nom de l'école")?;
     let mut tx = db.begin_write().await?;
     let exists: Option<String> = sqlx::query_scalar("SELECT name FROM schools WHERE uai = $1")
         .bind(uai.as_str())

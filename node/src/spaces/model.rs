@@ -46,6 +46,12 @@ impl SpaceText {
         if title.is_empty() || title.chars().count() > 100 {
             return Err("Le titre de l'espace doit faire entre 1 et 100 caractères.");
         }
+        if crate::domain::refuse_control_chars(title, "Le titre").is_err() {
+            return Err(
+                "Le titre de l'espace contient un caractère de contrôle (invisible) : retapez-le \
+                 sans copier-coller.",
+            );
+        }
         if description.chars().count() > 2000 {
             return Err("La description doit faire au plus 2 000 caractères.");
         }
@@ -136,6 +142,8 @@ mod tests {
         assert!(PostText::parse("  ").is_err());
         assert!(PostText::parse(&"a".repeat(5001)).is_err());
         assert!(SpaceText::parse("", "").is_err());
+        assert!(SpaceText::parse("Chorale\u{1b}[2J", "").is_err());
+        assert!(SpaceText::parse("Chorale", "ligne 1\nligne 2").is_ok());
     }
 
     #[test]

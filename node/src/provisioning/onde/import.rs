@@ -10,7 +10,9 @@ use crate::users::NewUser;
 use crate::users::store as users;
 
 use super::batch::Batch;
-use super::read::{self, GuardianRow, PupilRow, ReadError, TeacherRow};
+use super::plan::{PlannedGuardian, PlannedTeacher, name_key, plan, pupil_key};
+use super::questions::{self, Ask};
+use super::read::{PupilRow, ReadError};
 use super::report::{Counts, ImportReport};
 use super::snapshot::{self, Person, Snapshot};
 
@@ -36,6 +38,11 @@ pub struct ImportInput<'a> {
     pub teachers: Option<SourceFile<'a>>,
     /// Compute the report, write nothing.
     pub dry_run: bool,
+    /// Largest share (percent) of the school's active accounts one run may deactivate
+    /// (`[import] max_deactivation_percent`); a bad file must not cost a school its accounts.
+    pub max_deactivation_percent: u8,
+    /// The operator confirmed that more may go (`--allow-mass-deactivation`).
+    pub allow_mass_deactivation: bool,
     /// School year the classes belong to.
     pub year: SchoolYear,
     /// Time of the import.
@@ -51,6 +58,23 @@ pub enum ImportError {
     /// The files hold errors; each names its file, line and column.
     #[error("{} erreur(s) dans les fichiers, rien n'a été importé :\n{}", .0.len(), render_errors(.0))]
     Invalid(Vec<ReadError>),
+    /// The run would deactivate more than the allowed share of the school's accounts.
+    #[error(
+        "cet import désactiverait {deactivated} des {active} comptes actifs de l'école \
+         ({percent} %, au-delà de la limite de {limit} %) : rien n'a été importé. Vérifiez les \
+         fichiers (un fichier tronqué fait « disparaître » des personnes) ; si ces départs sont \
+         réels, relancez avec --allow-mass-deactivation"
+    )]
+    MassDeactivation {
+        /// Accounts the run would deactivate.
+        deactivated: u64,
+        /// Active accounts of the school before the run.
+        active: u64,
+        /// The share it makes, rounded up.
+        percent: u64,
+        /// The configured limit.
+        limit: u8,
+    },
     /// The database failed (the transaction was rolled back).
     #[error("base de données : {0}")]
     Store(#[from] sqlx::Error),
@@ -68,161 +92,6 @@ const PUPIL: &str = "pupil";
 const GUARDIAN: &str = "guardian";
 const TEACHER: &str = "teacher";
 
-fn pupil_key(last: &str, first: &str, birth: chrono::NaiveDate) -> String {
-    format!("{}|{}|{birth}", normalize_name(last), normalize_name(first))
-}
-
-fn name_key(last: &str, first: &str) -> String {
-    format!("{}|{}", normalize_name(last), normalize_name(first))
-}
-
-/// Rows read and cross-checked, ready to apply.
-struct Plan {
-    pupils: Vec<PupilRow>,
-    guardians: Vec<(GuardianRow, Vec<usize>)>,
-    teachers: Option<Vec<TeacherRow>>,
-    classes: BTreeMap<String, BTreeSet<ClassLevel>>,
-}
-
-fn error(file: &str, line: usize, column: &str, message: String) -> ReadError {
-    ReadError {
-        file: file.to_owned(),
-        line,
-        column: Some(column.to_owned()),
-        message,
-    }
-}
-
-/// Reads the three files and checks them against each other; collects every error.
-fn plan(input: &ImportInput<'_>) -> Result<Plan, Vec<ReadError>> {
-    let mut errors = Vec::new();
-    let pupils = read::read_pupils(input.pupils.name, input.pupils.bytes)
-        .map_err(|e| errors.extend(e))
-        .ok();
-    let guardians = read::read_guardians(input.guardians.name, input.guardians.bytes)
-        .map_err(|e| errors.extend(e))
-        .ok();
-    let teachers = input.teachers.map(|f| {
-        read::read_teachers(f.name, f.bytes)
-            .map_err(|e| errors.extend(e))
-            .ok()
-    });
-    let (Some(pupils), Some(guardians)) = (pupils, guardians) else {
-        return Err(errors);
-    };
-    let teachers = match teachers {
-        Some(None) => return Err(errors),
-        Some(Some(t)) => Some(t),
-        None => None,
-    };
-    if !errors.is_empty() {
-        return Err(errors);
-    }
-
-    let mut classes: BTreeMap<String, BTreeSet<ClassLevel>> = BTreeMap::new();
-    let mut seen: HashMap<String, usize> = HashMap::new();
-    let mut by_name: HashMap<String, Vec<usize>> = HashMap::new();
-    for (index, pupil) in pupils.iter().enumerate() {
-        classes
-            .entry(pupil.class_name.clone())
-            .or_default()
-            .insert(pupil.level);
-        let key = pupil_key(&pupil.last_name, &pupil.first_name, pupil.birth_date);
-        if let Some(first_line) = seen.insert(key, pupil.line) {
-            errors.push(error(
-                input.pupils.name,
-                pupil.line,
-                "Prénom Elève",
-                format!("élève en double : mêmes nom, prénom et date de naissance qu'à la ligne {first_line}"),
-            ));
-        }
-        by_name
-            .entry(name_key(&pupil.last_name, &pupil.first_name))
-            .or_default()
-            .push(index);
-        if let Some(usage) = &pupil.usage_name {
-            by_name
-                .entry(name_key(usage, &pupil.first_name))
-                .or_default()
-                .push(index);
-        }
-    }
-
-    let mut resolved = Vec::with_capacity(guardians.len());
-    for guardian in guardians {
-        let mut children = Vec::new();
-        for child in &guardian.children {
-            let mut candidates: Vec<usize> = by_name
-                .get(&name_key(&child.last_name, &child.first_name))
-                .into_iter()
-                .chain(
-                    child
-                        .usage_name
-                        .as_ref()
-                        .and_then(|u| by_name.get(&name_key(u, &child.first_name))),
-                )
-                .flatten()
-                .copied()
-                .collect();
-            candidates.sort_unstable();
-            candidates.dedup();
-            if candidates.len() > 1
-                && let Some(class) = &child.class_name
-            {
-                candidates
-                    .retain(|&i| normalize_name(&pupils[i].class_name) == normalize_name(class));
-            }
-            match candidates.as_slice() {
-                [one] => children.push(*one),
-                [] => errors.push(error(
-                    input.guardians.name,
-                    guardian.line,
-                    "Prénom enfant",
-                    format!(
-                        "enfant « {} {} » absent du fichier des élèves",
-                        child.first_name, child.last_name
-                    ),
-                )),
-                _ => errors.push(error(
-                    input.guardians.name,
-                    guardian.line,
-                    "Classes enfants",
-                    format!(
-                        "plusieurs élèves s'appellent « {} {} » : précisez la classe de l'enfant",
-                        child.first_name, child.last_name
-                    ),
-                )),
-            }
-        }
-        resolved.push((guardian, children));
-    }
-
-    if let (Some(teachers), Some(file)) = (&teachers, input.teachers) {
-        for teacher in teachers {
-            for class in &teacher.class_names {
-                if !classes.contains_key(class) {
-                    errors.push(error(
-                        file.name,
-                        teacher.line,
-                        "Classe",
-                        format!("classe « {class} » absente du fichier des élèves"),
-                    ));
-                }
-            }
-        }
-    }
-    if errors.is_empty() {
-        Ok(Plan {
-            pupils,
-            guardians: resolved,
-            teachers,
-            classes,
-        })
-    } else {
-        Err(errors)
-    }
-}
-
 /// Imports ONDE files into a school. `progress(done, total)` is called after each person.
 pub async fn import(
     db: &Db,
@@ -231,13 +100,29 @@ pub async fn import(
 ) -> Result<ImportReport, ImportError> {
     let plan = plan(&input).map_err(ImportError::Invalid)?;
     let mut tx = db.begin_write().await?;
+    // One import of a school at a time: this row lock (PostgreSQL; SQLite's BEGIN IMMEDIATE
+    // already serialises writers) makes a second import wait until the first commits, and
+    // only then read its snapshot, so it sees the first one's accounts instead of racing
+    // it into duplicate keys or lost deactivations.
+    sqlx::query("UPDATE schools SET uai = uai WHERE uai = $1")
+        .bind(input.uai.as_str())
+        .execute(&mut *tx)
+        .await?;
     let school_id: Option<String> = sqlx::query_scalar("SELECT id FROM schools WHERE uai = $1")
         .bind(input.uai.as_str())
         .fetch_optional(&mut *tx)
         .await?;
     let school_id = school_id.ok_or_else(|| ImportError::UnknownSchool(input.uai.to_string()))?;
     let year = i64::from(input.year.0);
+    let active_before: i64 = sqlx::query_scalar(
+        "SELECT COUNT(*) FROM users u JOIN memberships m ON m.user_id = u.id \
+         WHERE m.school_id = $1 AND u.active = 1",
+    )
+    .bind(&school_id)
+    .fetch_one(&mut *tx)
+    .await?;
     let snapshot = snapshot::load(&mut tx, &school_id, year).await?;
+    let known_questions = questions::load(&mut tx, &school_id).await?;
     let total = (plan.pupils.len()
         + plan.guardians.len()
         + plan.teachers.as_ref().map_or(0, Vec::len)) as u64;
@@ -250,8 +135,10 @@ pub async fn import(
         report: ImportReport {
             school: input.uai.to_string(),
             dry_run: input.dry_run,
+            warnings: plan.warnings.clone(),
             ..Default::default()
         },
+        known_questions,
         class_ids: HashMap::new(),
         done: 0,
         total,
@@ -265,7 +152,31 @@ pub async fn import(
     if let Some(teachers) = &plan.teachers {
         apply.teachers(teachers).await?;
     }
-    let report = apply.report;
+    let mut report = apply.report;
+    let deactivated =
+        report.pupils.deactivated + report.guardians.deactivated + report.teachers.deactivated;
+    let active = active_before.max(0) as u64;
+    let limit = input.max_deactivation_percent;
+    if deactivated * 100 > u64::from(limit) * active {
+        let error = ImportError::MassDeactivation {
+            deactivated,
+            active,
+            percent: (deactivated * 100).div_ceil(active.max(1)),
+            limit,
+        };
+        if input.dry_run {
+            // A simulation shows its whole report, with the stop the real run would make.
+            report.warnings.push(ReadError {
+                file: String::new(),
+                line: 0,
+                column: None,
+                message: error.to_string(),
+            });
+        } else if !input.allow_mass_deactivation {
+            tx.rollback().await?;
+            return Err(error);
+        }
+    }
     users::audit(
         &mut tx,
         input.now,
@@ -299,6 +210,8 @@ struct Apply<'a> {
     unchanged_guardians: HashSet<String>,
     /// New rows waiting to be sent in multi-row inserts.
     batch: Batch,
+    /// Earlier questions about ambiguous children, by (parent, child as written).
+    known_questions: questions::Known,
 }
 
 impl Apply<'_> {
@@ -527,29 +440,53 @@ impl Apply<'_> {
 
     async fn guardians(
         &mut self,
-        guardians: &[(GuardianRow, Vec<usize>)],
+        guardians: &[PlannedGuardian],
         pupil_ids: &[String],
     ) -> Result<(), sqlx::Error> {
         let mut matched: Vec<String> = Vec::new();
         let mut matched_set: HashSet<String> = HashSet::new();
         let mut links: HashSet<(String, String)> = HashSet::new();
-        for (guardian, children) in guardians {
-            let child_ids: Vec<&String> = children.iter().map(|&i| &pupil_ids[i]).collect();
+        let mut to_ask: Vec<Ask> = Vec::new();
+        let mut still_asked: HashSet<String> = HashSet::new();
+        for planned in guardians {
+            let guardian = &planned.row;
+            let mut child_ids: Vec<String> = planned
+                .children
+                .iter()
+                .map(|&i| pupil_ids[i].clone())
+                .collect();
+            let ambiguous: Vec<(&super::plan::Ambiguity, Vec<String>)> = planned
+                .ambiguous
+                .iter()
+                .map(|a| {
+                    let mut ids: Vec<String> =
+                        a.candidates.iter().map(|&i| pupil_ids[i].clone()).collect();
+                    ids.sort();
+                    (a, ids)
+                })
+                .collect();
             let name = name_key(&guardian.last_name, &guardian.first_name);
-            // The same person is found through any child already linked to them.
-            let existing_key = child_ids.iter().find_map(|child| {
-                let key = format!("{name}|{child}");
-                self.snapshot
-                    .keys
-                    .contains_key(&(GUARDIAN.to_owned(), key.clone()))
-                    .then_some(key)
-            });
-            let key = existing_key.unwrap_or_else(|| {
-                format!(
-                    "{name}|{}",
-                    child_ids.first().map(|s| s.as_str()).unwrap_or_default()
+            // The same person is found through any child already linked to them, or, when
+            // every child is in doubt, through the doubt itself (the first candidate).
+            let keys: Vec<String> = child_ids
+                .iter()
+                .map(|child| format!("{name}|{child}"))
+                .chain(
+                    ambiguous
+                        .iter()
+                        .map(|(_, ids)| format!("{name}|?{}", ids[0])),
                 )
-            });
+                .collect();
+            let key = keys
+                .iter()
+                .find(|key| {
+                    self.snapshot
+                        .keys
+                        .contains_key(&(GUARDIAN.to_owned(), (*key).clone()))
+                })
+                .or(keys.first())
+                .cloned()
+                .unwrap_or_else(|| format!("{name}|"));
             let person = Person {
                 first_name: guardian.first_name.clone(),
                 last_name: guardian.last_name.clone(),
@@ -564,20 +501,42 @@ impl Apply<'_> {
             };
             let (id, created, mut changed) = self.upsert(GUARDIAN, &key, person).await?;
             changed |= self.profile(&id, Profile::Parent).await? && !created;
+            for (ambiguity, candidates) in ambiguous {
+                let known = self
+                    .known_questions
+                    .get(&(id.clone(), ambiguity.key.clone()))
+                    .cloned();
+                match known {
+                    // Answered, and the answer is still one the file could mean.
+                    Some((question, Some(chosen))) if candidates.contains(&chosen) => {
+                        still_asked.insert(question);
+                        if !child_ids.contains(&chosen) {
+                            child_ids.push(chosen);
+                        }
+                    }
+                    known => to_ask.push(Ask {
+                        id: known.map(|(question, _)| question),
+                        parent_id: id.clone(),
+                        key: ambiguity.key.clone(),
+                        label: ambiguity.label.clone(),
+                        candidates,
+                    }),
+                }
+            }
             for child in &child_ids {
                 self.add_key(GUARDIAN, &format!("{name}|{child}"), &id);
                 if !self
                     .snapshot
                     .guardianships
-                    .contains(&(id.clone(), (*child).clone()))
+                    .contains(&(id.clone(), child.clone()))
                 {
                     self.batch.guardianship(&id, child);
                     self.snapshot
                         .guardianships
-                        .insert((id.clone(), (*child).clone()));
+                        .insert((id.clone(), child.clone()));
                     changed |= !created;
                 }
-                links.insert((id.clone(), (*child).clone()));
+                links.insert((id.clone(), child.clone()));
             }
             if !matched_set.insert(id.clone()) {
                 // A second row for the same person: its children were merged above.
@@ -591,6 +550,20 @@ impl Apply<'_> {
             self.tick();
         }
         self.batch.flush(self.conn).await?;
+        for question in &to_ask {
+            let id = questions::ask(self.conn, self.school_id, question, self.now).await?;
+            still_asked.insert(id);
+        }
+        let gone: Vec<String> = self
+            .known_questions
+            .values()
+            .map(|(id, _)| id.clone())
+            .filter(|id| !still_asked.contains(id))
+            .collect();
+        for id in gone {
+            questions::forget(self.conn, &id).await?;
+        }
+        self.report.links_to_confirm = to_ask.len() as u64;
         self.unlink_stale(&matched, &links).await?;
         self.report.guardians.deactivated = self.deactivate_missing(GUARDIAN, &matched).await?;
         Ok(())
@@ -631,10 +604,108 @@ impl Apply<'_> {
         Ok(())
     }
 
-    async fn teachers(&mut self, teachers: &[TeacherRow]) -> Result<(), sqlx::Error> {
+    /// The match key of each teacher row. Namesakes are different people: the rows sharing
+    /// names take the accounts already keyed under them (`name`, `name|2`…) by e-mail first,
+    /// then by the same classes, then in file order, so that re-importing the same file
+    /// changes nothing and a namesake's classes never move to the other.
+    fn teacher_keys(&self, teachers: &[PlannedTeacher]) -> Vec<String> {
+        let mut keys = vec![String::new(); teachers.len()];
+        let mut groups: BTreeMap<String, Vec<usize>> = BTreeMap::new();
+        for (index, teacher) in teachers.iter().enumerate() {
+            let name = name_key(&teacher.row.last_name, &teacher.row.first_name);
+            groups.entry(name).or_default().push(index);
+        }
+        let key_of = |name: &str, n: usize| {
+            if n <= 1 {
+                name.to_owned()
+            } else {
+                format!("{name}|{n}")
+            }
+        };
+        for (name, rows) in groups {
+            // Accounts already keyed under these names: (key, user id), in key order.
+            let prefix = format!("{name}|");
+            let mut existing: Vec<(usize, String, String)> = (self.snapshot.keys.iter())
+                .filter(|((kind, _), _)| kind == TEACHER)
+                .filter_map(|((_, key), id)| {
+                    let n = if *key == name {
+                        1
+                    } else {
+                        key.strip_prefix(&prefix)?.parse::<usize>().ok()?
+                    };
+                    Some((n, key.clone(), id.clone()))
+                })
+                .collect();
+            existing.sort();
+            let existing: Vec<(String, String)> =
+                existing.into_iter().map(|(_, key, id)| (key, id)).collect();
+            let mut free: Vec<bool> = vec![true; existing.len()];
+            let classes_of = |index: usize| -> HashSet<String> {
+                (teachers[index].classes.iter())
+                    .filter_map(|c| self.class_ids.get(c).cloned())
+                    .collect()
+            };
+            let rules: [&dyn Fn(usize, &str) -> bool; 2] = [
+                &|index, id| {
+                    let email = teachers[index].row.email.as_deref().map(str::to_lowercase);
+                    email.is_some()
+                        && self
+                            .snapshot
+                            .people
+                            .get(id)
+                            .and_then(|p| p.email.as_deref())
+                            .map(str::to_lowercase)
+                            == email
+                },
+                &|index, id| {
+                    let classes = classes_of(index);
+                    !classes.is_empty()
+                        && self
+                            .snapshot
+                            .class_members
+                            .get(&(id.to_owned(), TEACHER.to_owned()))
+                            == Some(&classes)
+                },
+            ];
+            for rule in rules {
+                for &index in &rows {
+                    if !keys[index].is_empty() {
+                        continue;
+                    }
+                    if let Some(slot) = (0..existing.len())
+                        .find(|&slot| free[slot] && rule(index, &existing[slot].1))
+                    {
+                        free[slot] = false;
+                        keys[index] = existing[slot].0.clone();
+                    }
+                }
+            }
+            let mut taken: HashSet<String> = existing.iter().map(|(k, _)| k.clone()).collect();
+            for &index in &rows {
+                if !keys[index].is_empty() {
+                    continue;
+                }
+                if let Some(slot) = (0..existing.len()).find(|&slot| free[slot]) {
+                    free[slot] = false;
+                    keys[index] = existing[slot].0.clone();
+                    continue;
+                }
+                let key = (1..)
+                    .map(|n| key_of(&name, n))
+                    .find(|key| !taken.contains(key))
+                    .unwrap_or_default();
+                taken.insert(key.clone());
+                keys[index] = key;
+            }
+        }
+        keys
+    }
+
+    async fn teachers(&mut self, teachers: &[PlannedTeacher]) -> Result<(), sqlx::Error> {
+        let keys = self.teacher_keys(teachers);
         let mut ids = Vec::with_capacity(teachers.len());
-        for teacher in teachers {
-            let key = name_key(&teacher.last_name, &teacher.first_name);
+        for (planned, key) in teachers.iter().zip(&keys) {
+            let teacher = &planned.row;
             let person = Person {
                 first_name: teacher.first_name.clone(),
                 last_name: teacher.last_name.clone(),
@@ -647,14 +718,14 @@ impl Apply<'_> {
                 civility: teacher.civility.clone(),
                 active: true,
             };
-            let (id, created, changed) = self.upsert(TEACHER, &key, person).await?;
+            let (id, created, changed) = self.upsert(TEACHER, key, person).await?;
             let profile = if teacher.is_director {
                 Profile::Director
             } else {
                 Profile::Teacher
             };
             let profile_changed = self.profile(&id, profile).await?;
-            let moved = self.place(&id, TEACHER, &teacher.class_names).await?;
+            let moved = self.place(&id, TEACHER, &planned.classes).await?;
             Self::count(
                 &mut self.report.teachers,
                 created,

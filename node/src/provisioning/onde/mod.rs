@@ -8,12 +8,18 @@
 
 mod batch;
 mod import;
+mod plan;
+pub mod questions;
 pub mod read;
 mod report;
 pub mod sample;
 mod snapshot;
 
 pub use import::{ImportError, ImportInput, SourceFile, import};
+
+/// Share of a school's active accounts one import may deactivate when the configuration does
+/// not say (`[import] max_deactivation_percent`).
+pub const DEFAULT_MAX_DEACTIVATION_PERCENT: u8 = 10;
 pub use report::{Counts, ImportReport};
 
 /// Imports generated sample files (pupils, guardians, teachers) into the school `uai`: a
@@ -41,6 +47,8 @@ pub async fn import_sample(
             bytes: &files.teachers,
         }),
         dry_run: false,
+        max_deactivation_percent: DEFAULT_MAX_DEACTIVATION_PERCENT,
+        allow_mass_deactivation: true,
         year,
         now,
     };

@@ -10,11 +10,20 @@ use std::fmt;
 use chrono::{Datelike, NaiveDate};
 use csv::StringRecord;
 
-use crate::domain::{ClassLevel, normalize_name};
+use crate::domain::{ClassLevel, normalize_name, refuse_control_chars};
 
-/// Past this many errors the file is surely not the expected export; more would only drown
-/// the operator.
-const MAX_ERRORS: usize = 100;
+/// Errors shown per file: past this many the file is surely not the expected export, and
+/// more would only drown the operator (the total is still told).
+pub const MAX_ERRORS: usize = 100;
+
+/// Longest name (of a person, in characters) an export may bring; ONDE's own limit is lower.
+pub const NAME_MAX: usize = 100;
+
+/// Longest class name (ONDE's "libellé" is short: "CE2/CM1 B").
+pub const CLASS_NAME_MAX: usize = 60;
+
+/// Longest e-mail address (RFC 5321).
+const EMAIL_MAX: usize = 254;
 
 /// A pupil from the ONDE pupils export.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -86,8 +95,11 @@ pub struct TeacherRow {
     pub email: Option<String>,
     /// Whether the teacher is the school's director.
     pub is_director: bool,
-    /// Classes taught (several allowed, none for a director without class).
+    /// Classes taught (several allowed, none for a director without class), split on `,`
+    /// and `/`; the importer prefers `classes_text` matched against the pupils' classes.
     pub class_names: Vec<String>,
+    /// The "Classe" cell as written ("CE2/CM1, CM2 A"), since `/` may belong to a class name.
+    pub classes_text: String,
 }
 
 /// A problem found in a file, located precisely enough for the operator to fix it.
@@ -105,6 +117,13 @@ pub struct ReadError {
 
 impl fmt::Display for ReadError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        if self.line == 0 {
+            // A remark on a whole file (the count of errors not shown) or on the whole run.
+            if self.file.is_empty() {
+                return f.write_str(&self.message);
+            }
+            return write!(f, "{} : {}", self.file, self.message);
+        }
         match &self.column {
             Some(column) => write!(
                 f,
@@ -117,6 +136,74 @@ impl fmt::Display for ReadError {
 }
 
 impl std::error::Error for ReadError {}
+
+/// Keeps the first [`MAX_ERRORS`] errors of each file and, for a file with more, adds one
+/// remark (line 0) telling how many there are in all.
+pub fn cap_errors(errors: Vec<ReadError>) -> Vec<ReadError> {
+    let mut per_file: Vec<(String, usize)> = Vec::new();
+    let mut kept = Vec::with_capacity(errors.len().min(3 * MAX_ERRORS));
+    for error in errors {
+        let count = match per_file.iter_mut().find(|(file, _)| *file == error.file) {
+            Some((_, count)) => count,
+            None => {
+                per_file.push((error.file.clone(), 0));
+                &mut per_file.last_mut().expect("just pushed").1
+            }
+        };
+        *count += 1;
+        if *count <= MAX_ERRORS {
+            kept.push(error);
+        }
+    }
+    for (file, total) in per_file {
+        if total > MAX_ERRORS {
+            kept.push(ReadError {
+                message: format!(
+                    "{total} erreurs en tout dans ce fichier ; seules les {MAX_ERRORS} premières \
+                     sont affichées ({} autres)",
+                    total - MAX_ERRORS
+                ),
+                file,
+                line: 0,
+                column: None,
+            });
+        }
+    }
+    kept
+}
+
+/// What a file that is not CSV text at all is, from its first bytes, for a message that
+/// says so instead of a hundred column errors.
+fn not_csv(bytes: &[u8], text: &str) -> Option<&'static str> {
+    if bytes.starts_with(b"PK\x03\x04") {
+        return Some(
+            "ce fichier est un classeur (.xlsx, .ods) ou une archive ZIP, pas un fichier CSV : \
+             ouvrez-le dans le tableur et enregistrez-le au format « CSV (point-virgule) », ou \
+             reprenez l'export CSV d'ONDE",
+        );
+    }
+    if bytes.starts_with(&[0xD0, 0xCF, 0x11, 0xE0]) {
+        return Some(
+            "ce fichier est un classeur Excel ancien format (.xls), pas un fichier CSV : \
+             enregistrez-le au format « CSV (point-virgule) »",
+        );
+    }
+    if bytes.starts_with(b"%PDF") {
+        return Some(
+            "ce fichier est un document PDF, pas un fichier CSV : reprenez l'export CSV d'ONDE",
+        );
+    }
+    // Text has no NUL and few control characters; a binary file has many.
+    let sample: Vec<char> = text.chars().take(4096).collect();
+    let controls = sample
+        .iter()
+        .filter(|c| c.is_control() && !matches!(c, '\t' | '\r' | '\n'))
+        .count();
+    (sample.contains(&'\0') || controls * 20 > sample.len()).then_some(
+        "ce fichier n'est pas du texte (contenu binaire), donc pas un fichier CSV : reprenez \
+         l'export CSV d'ONDE",
+    )
+}
 
 /// Decodes an export: UTF-8 (BOM stripped) when the bytes are valid UTF-8, otherwise
 /// Windows-1252, a superset of the ISO-8859-1 that older ONDE versions and Excel produce.
@@ -201,23 +288,29 @@ struct Header<'a> {
     line: usize,
     names: Vec<String>,
     errors: Vec<ReadError>,
+    /// Positions of the columns the schema reads, with their names for messages.
+    used: Vec<(usize, &'static str)>,
 }
 
 impl Header<'_> {
     /// Every position of the column, in file order (child groups repeat their headers).
-    fn find_all(&self, column: &Column) -> Vec<usize> {
-        (self.names.iter().enumerate())
+    fn find_all(&mut self, column: &Column) -> Vec<usize> {
+        let found: Vec<usize> = (self.names.iter().enumerate())
             .filter(|(_, name)| column.matches(name))
             .map(|(index, _)| index)
-            .collect()
+            .collect();
+        self.used
+            .extend(found.iter().map(|&index| (index, column.0)));
+        found
     }
 
     /// The first spelling found wins, so a generic "Nom" never shadows "Nom Elève".
-    fn optional(&self, column: &Column) -> Field {
+    fn optional(&mut self, column: &Column) -> Field {
         let spellings = std::iter::once(column.0).chain(column.1.iter().copied());
         let index = spellings
             .map(normalize_name)
             .find_map(|name| self.names.iter().position(|h| *h == name));
+        self.used.extend(index.map(|index| (index, column.0)));
         Field {
             index,
             name: column.0,
@@ -266,13 +359,24 @@ impl Row<'_> {
         (!value.is_empty()).then_some(value)
     }
 
-    fn optional(&self, field: Field) -> Option<String> {
-        self.value(field).map(str::to_owned)
+    /// The value, refused (with an error) past `max` characters.
+    fn bounded(&mut self, field: Field, max: usize) -> Option<String> {
+        let value = self.value(field)?.to_owned();
+        let length = value.chars().count();
+        if length > max {
+            let message = format!("valeur trop longue ({length} caractères, {max} au plus)");
+            self.fail(Some(field.name), message);
+        }
+        Some(value)
+    }
+
+    fn optional(&mut self, field: Field) -> Option<String> {
+        self.bounded(field, NAME_MAX)
     }
 
     fn required(&mut self, field: Field) -> String {
-        match self.value(field) {
-            Some(value) => value.to_owned(),
+        match self.bounded(field, NAME_MAX) {
+            Some(value) => value,
             None => {
                 self.fail(Some(field.name), "valeur obligatoire manquante".to_owned());
                 String::new()
@@ -314,7 +418,7 @@ impl Row<'_> {
     }
 
     fn email(&mut self, field: Field) -> Option<String> {
-        let email = self.optional(field)?;
+        let email = self.bounded(field, EMAIL_MAX)?;
         let valid = email.split_once('@').is_some_and(|(local, domain)| {
             !local.is_empty()
                 && !domain.contains('@')
@@ -424,8 +528,61 @@ fn delimiter(text: &str) -> u8 {
         .unwrap_or(b';')
 }
 
+/// Errors of a record as a whole, before its values are read: a line break inside a field
+/// (an unclosed quote swallowing the lines after it) and control characters in a column the
+/// schema reads. `line` is the physical line the record starts on.
+fn record_errors(
+    file: &str,
+    line: usize,
+    record: &StringRecord,
+    used: &[(usize, &'static str)],
+) -> Vec<ReadError> {
+    let mut errors = Vec::new();
+    let mut field_line = line;
+    for (index, field) in record.iter().enumerate() {
+        let column = used
+            .iter()
+            .find(|(i, _)| *i == index)
+            .map(|(_, name)| (*name).to_owned());
+        if field.contains(['\n', '\r']) {
+            // ONDE never writes a line break in a value: this is a quote opened and never
+            // closed, which would otherwise eat the following lines (and their people).
+            errors.push(ReadError {
+                file: file.to_owned(),
+                line: field_line,
+                column,
+                message: format!(
+                    "guillemet « \" » ouvert ligne {field_line} et jamais refermé : une valeur ne \
+                     peut pas contenir de saut de ligne (corrigez le guillemet de cette ligne)"
+                ),
+            });
+            return errors;
+        }
+        if let Some(column) = column
+            && let Err(error) = refuse_control_chars(field, "la valeur")
+        {
+            errors.push(ReadError {
+                file: file.to_owned(),
+                line,
+                column: Some(column),
+                message: format!("{error} (caractère invisible supprimé par erreur ?)"),
+            });
+        }
+        field_line += field.matches('\n').count();
+    }
+    errors
+}
+
 fn read<S: Schema>(file: &str, bytes: &[u8]) -> Result<Vec<S::Row>, Vec<ReadError>> {
     let text = decode(bytes);
+    if let Some(message) = not_csv(bytes, &text) {
+        return Err(vec![ReadError {
+            file: file.to_owned(),
+            line: 1,
+            column: None,
+            message: message.to_owned(),
+        }]);
+    }
     let mut reader = csv::ReaderBuilder::new()
         .delimiter(delimiter(&text))
         .has_headers(false)
@@ -438,13 +595,13 @@ fn read<S: Schema>(file: &str, bytes: &[u8]) -> Result<Vec<S::Row>, Vec<ReadErro
         message,
     };
     let (mut record, mut errors, mut rows) = (StringRecord::new(), Vec::new(), Vec::new());
-    let mut schema: Option<(S, usize)> = None;
+    let mut schema: Option<(S, usize, Vec<(usize, &'static str)>)> = None;
     let mut lines = LineCounter {
         text: &text,
         offset: 0,
         line: 1,
     };
-    while errors.len() < MAX_ERRORS {
+    loop {
         match reader.read_record(&mut record) {
             Ok(true) => {}
             Ok(false) => break,
@@ -459,21 +616,27 @@ fn read<S: Schema>(file: &str, bytes: &[u8]) -> Result<Vec<S::Row>, Vec<ReadErro
             continue;
         }
         let line = lines.line_of(record.position().map_or(0, |p| p.byte() as usize));
-        let Some((columns, _)) = &schema else {
+        let Some((columns, _, used)) = &schema else {
             let names = record.iter().map(normalize_name).collect();
             let mut header = Header {
                 file,
                 line,
                 names,
                 errors: Vec::new(),
+                used: Vec::new(),
             };
             let columns = S::resolve(&mut header);
             if !header.errors.is_empty() {
                 return Err(header.errors);
             }
-            schema = Some((columns, line));
+            schema = Some((columns, line, header.used));
             continue;
         };
+        let whole = record_errors(file, line, &record, used);
+        if !whole.is_empty() {
+            errors.extend(whole);
+            continue;
+        }
         let mut row = Row {
             file,
             line,
@@ -489,11 +652,8 @@ fn read<S: Schema>(file: &str, bytes: &[u8]) -> Result<Vec<S::Row>, Vec<ReadErro
     }
     match schema {
         None => Err(vec![error(1, "fichier vide : aucune ligne".to_owned())]),
-        Some(_) if !errors.is_empty() => {
-            errors.truncate(MAX_ERRORS);
-            Err(errors)
-        }
-        Some((_, header_line)) if rows.is_empty() => {
+        Some(_) if !errors.is_empty() => Err(cap_errors(errors)),
+        Some((_, header_line, _)) if rows.is_empty() => {
             let message = format!("aucune ligne {} après l'en-tête", S::WHAT);
             Err(vec![error(header_line, message)])
         }
@@ -528,6 +688,13 @@ impl Schema for PupilColumns {
     }
 
     fn row(&self, row: &mut Row<'_>) -> PupilRow {
+        let class_name = row.required(self.class);
+        let length = class_name.chars().count();
+        if length > CLASS_NAME_MAX {
+            let message =
+                format!("nom de classe trop long ({length} caractères, {CLASS_NAME_MAX} au plus)");
+            row.fail(Some(self.class.name), message);
+        }
         PupilRow {
             line: row.line,
             last_name: row.required(self.last),
@@ -536,7 +703,7 @@ impl Schema for PupilColumns {
             birth_date: row.date(self.birth),
             sex: row.optional(self.sex),
             level: row.level(self.level),
-            class_name: row.required(self.class),
+            class_name,
         }
     }
 }
@@ -657,11 +824,15 @@ impl Schema for TeacherColumns {
 
     fn row(&self, row: &mut Row<'_>) -> TeacherRow {
         let mut class_names: Vec<String> = Vec::new();
-        for name in row
-            .value(self.classes)
-            .unwrap_or_default()
-            .split([',', '/'])
-        {
+        let classes_text = row.value(self.classes).unwrap_or_default().to_owned();
+        if classes_text.chars().count() > 4 * CLASS_NAME_MAX {
+            let message = format!(
+                "liste de classes trop longue ({} caractères au plus)",
+                4 * CLASS_NAME_MAX
+            );
+            row.fail(Some(self.classes.name), message);
+        }
+        for name in classes_text.split([',', '/']) {
             let name = name.trim();
             if !name.is_empty() && !class_names.iter().any(|known| known == name) {
                 class_names.push(name.to_owned());
@@ -676,6 +847,7 @@ impl Schema for TeacherColumns {
             email: row.email(self.email),
             is_director: row.yes_no(self.director),
             class_names,
+            classes_text,
         }
     }
 }

@@ -229,27 +229,108 @@ fn two_bad_lines_give_two_errors_and_errors_are_capped() {
         map_cells(rows, |cells| cells[3] = "\"hier\"")
     );
     let errors = read_pupils("eleves.csv", broken.as_bytes()).unwrap_err();
-    assert_eq!((errors.len(), errors[99].line), (100, 101));
+    assert_eq!((errors.len(), errors[99].line), (101, 101));
+    // The 101st tells the total, on no line.
+    assert_eq!(errors[100].line, 0);
+    assert!(
+        errors[100].message.starts_with("200 erreurs en tout"),
+        "{}",
+        errors[100]
+    );
+    assert!(
+        errors[100]
+            .to_string()
+            .starts_with("eleves.csv : 200 erreurs")
+    );
 }
 
 #[test]
-fn quoted_newlines_keep_physical_line_numbers() {
+fn a_line_break_in_a_field_is_an_error_where_its_quote_opened() {
+    // Line 6 (after CRLF lines and a quoted export): one value broken over two lines.
     let text = sample::texts(&SampleOptions::default()).pupils;
-    let text = set_cell(&text, 2, 5, "12 rue des Écoles\nBâtiment B");
-    let broken = set_cell(&text, 6, 3, "demain");
-    let bytes = sample::encode(&broken, SampleEncoding::Windows1252, true);
+    let text = set_cell(&text, 6, 5, "12 rue des Écoles\nBâtiment B");
+    let bytes = sample::encode(&text, SampleEncoding::Windows1252, true);
     let errors = read_pupils("eleves.csv", &bytes).unwrap_err();
-    assert_eq!((errors.len(), errors[0].line), (1, 6));
+    assert_eq!((errors.len(), errors[0].line), (1, 6), "{errors:?}");
+    assert!(
+        errors[0].message.contains("ouvert ligne 6"),
+        "{}",
+        errors[0]
+    );
+
+    // An unquoted file with one stray quote on line 4: everything after would be one value.
+    let text = sample::texts(&unquoted()).pupils;
+    let mut lines: Vec<String> = text.lines().map(str::to_owned).collect();
+    lines[3] = lines[3].replacen(';', ";\"", 1);
+    let text = lines.join("\r\n") + "\r\n";
+    let errors = read_pupils("eleves.csv", text.as_bytes()).unwrap_err();
+    assert_eq!(errors.len(), 1, "{errors:?}");
+    assert_eq!(errors[0].line, 4);
+    assert_eq!(errors[0].column.as_deref(), Some("Nom d'usage Elève"));
+
+    // Line numbers stay physical: the row after a fixed CRLF file is where it is.
     let pupils = read_pupils(
         "eleves.csv",
-        &sample::encode(&text, SampleEncoding::Utf8, true),
+        &sample::encode(
+            &sample::texts(&SampleOptions::default()).pupils,
+            SampleEncoding::Utf8,
+            true,
+        ),
     )
     .unwrap();
-    assert_eq!(pupils[0].line, 2);
     assert_eq!(
         (pupils[0].line, pupils[1].line, pupils[47].line),
-        (2, 4, 50)
+        (2, 3, 49)
     );
+}
+
+#[test]
+fn spreadsheets_and_binary_files_are_named_not_parsed() {
+    let xlsx = b"PK\x03\x04\x14\x00\x06\x00\x08\x00\x00\x00!\x00[Content_Types].xml";
+    let errors = read_pupils("eleves.xlsx", xlsx).unwrap_err();
+    assert_eq!(errors.len(), 1);
+    assert!(
+        errors[0].message.contains("pas un fichier CSV"),
+        "{}",
+        errors[0]
+    );
+    assert!(errors[0].message.contains(".xlsx"));
+    let xls = [0xD0, 0xCF, 0x11, 0xE0, 0xA1, 0xB1, 0x1A, 0xE1, 0, 0, 0, 0];
+    assert!(
+        read_guardians("r.xls", &xls).unwrap_err()[0]
+            .message
+            .contains(".xls")
+    );
+    let binary: Vec<u8> = (0..2000u32).map(|i| (i * 7 % 256) as u8).collect();
+    let errors = read_teachers("t.csv", &binary).unwrap_err();
+    assert!(errors[0].message.contains("binaire"), "{}", errors[0]);
+}
+
+#[test]
+fn control_characters_and_overlong_values_are_refused_where_read() {
+    let text = sample::texts(&unquoted()).pupils;
+    let text = set_cell(&text, 3, 2, "Lé\u{1b}[2Ja");
+    let text = set_cell(&text, 5, 0, &"A".repeat(NAME_MAX + 1));
+    let text = set_cell(&text, 7, 11, &"C".repeat(CLASS_NAME_MAX + 1));
+    let errors = read_pupils("eleves.csv", text.as_bytes()).unwrap_err();
+    let found: Vec<(usize, Option<&str>)> = errors
+        .iter()
+        .map(|e| (e.line, e.column.as_deref()))
+        .collect();
+    assert_eq!(
+        found,
+        [
+            (3, Some("Prénom Elève")),
+            (5, Some("Nom Elève")),
+            (7, Some("Classe"))
+        ],
+        "{errors:?}"
+    );
+    assert!(errors[0].message.contains("caractère de contrôle"));
+    assert!(errors[1].message.contains("trop longue"));
+    // A tab in an unused column (the address) does not block the import.
+    let text = set_cell(&sample::texts(&unquoted()).pupils, 3, 5, "rue\tdu Lac");
+    assert!(read_pupils("eleves.csv", text.as_bytes()).is_ok());
 }
 
 #[test]

@@ -2,6 +2,8 @@
 
 use serde::Serialize;
 
+use super::read::ReadError;
+
 /// Counts for one kind of record.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
 pub struct Counts {
@@ -30,6 +32,10 @@ pub struct ImportReport {
     pub guardians: Counts,
     /// Teachers and directors.
     pub teachers: Counts,
+    /// Parent links waiting for a teacher or the director to choose the child.
+    pub links_to_confirm: u64,
+    /// What was imported anyway but needs a look (never blocking).
+    pub warnings: Vec<ReadError>,
 }
 
 impl ImportReport {
