@@ -1152,6 +1152,13 @@ fn mass_deactivation_stops_until_allowed_and_hand_made_staff_stay() {
     let deactivated = json["deactivated"].as_u64().unwrap();
     assert!(deactivated > 50, "{json}");
     assert_eq!(node.users(&["--inactive"]).len(), 0, "nothing written");
+    let dry = node.import(&["--dry-run"]);
+    assert_eq!(dry.code, 0, "{}", dry.stderr);
+    assert!(
+        dry.stdout.contains("Attention : cet import désactiverait"),
+        "{}",
+        dry.stdout
+    );
 
     let report = node.json(&[
         "import",

@@ -287,6 +287,31 @@ async fn an_unclosed_quote_names_its_line_and_costs_nobody_their_account() {
         before,
         "nothing written, nobody deactivated"
     );
+
+    // A birth year typed as the enrolment year; then a name pasted with a terminal escape.
+    let refused = |pupils: String| {
+        let files = onde_files(&pupils, GUARDIANS);
+        let app = &app;
+        let uai = &uai;
+        async move {
+            match run(app, uai, &files, false).await {
+                Err(error @ ImportError::Invalid(_)) => error.to_string(),
+                other => panic!("{other:?}"),
+            }
+        }
+    };
+    let message = refused(PUPILS.replacen("\"02/02/2019\"", "\"02/02/1990\"", 1)).await;
+    assert!(
+        message.contains("eleves.csv, ligne 6, colonne « Date naissance » : date de naissance peu plausible « 02/02/1990 »"),
+        "{message}"
+    );
+    assert!(message.starts_with("1 erreur(s)"), "{message}");
+    let message = refused(PUPILS.replacen("\"Anh\"", "\"A\u{1b}[2Jnh\"", 1)).await;
+    assert!(
+        message.contains("eleves.csv, ligne 7, colonne « Prénom Elève » : la valeur contient un caractère de contrôle"),
+        "{message}"
+    );
+    assert_eq!(table_counts(&app).await, before);
     app.stop().await;
 }
 

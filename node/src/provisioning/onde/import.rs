@@ -56,7 +56,7 @@ pub enum ImportError {
     #[error("aucune école n'a l'UAI {0} sur ce nœud (ajoutez-la avec ent-admin school add)")]
     UnknownSchool(String),
     /// The files hold errors; each names its file, line and column.
-    #[error("{} erreur(s) dans les fichiers, rien n'a été importé :\n{}", .0.len(), render_errors(.0))]
+    #[error("{} erreur(s) dans les fichiers, rien n'a été importé :\n{}", error_total(.0), render_errors(.0))]
     Invalid(Vec<ReadError>),
     /// The run would deactivate more than the allowed share of the school's accounts.
     #[error(
@@ -78,6 +78,17 @@ pub enum ImportError {
     /// The database failed (the transaction was rolled back).
     #[error("base de données : {0}")]
     Store(#[from] sqlx::Error),
+}
+
+/// How many errors the files hold, counting those past the cap (told by the line-0 remarks).
+fn error_total(errors: &[ReadError]) -> usize {
+    let shown = errors.iter().filter(|e| e.line != 0).count();
+    let hidden: usize = (errors.iter())
+        .filter(|e| e.line == 0)
+        .filter_map(|e| e.message.split_once(" autres)").map(|(head, _)| head))
+        .filter_map(|head| head.rsplit('(').next()?.parse::<usize>().ok())
+        .sum();
+    shown + hidden
 }
 
 fn render_errors(errors: &[ReadError]) -> String {
