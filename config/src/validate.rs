@@ -252,6 +252,7 @@ pub(crate) fn check(config: &NodeConfig) -> Vec<Problem> {
             "« text » ou « json » attendu",
         );
     }
+    crate::signin::check(&config.accounts, &mut problems);
     crate::links::check(
         &config.node.domain,
         &config.links,

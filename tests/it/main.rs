@@ -26,6 +26,8 @@ mod import_errors;
 mod import_people;
 mod listener;
 mod ops;
+mod sessions;
+mod signin;
 mod spaces;
 mod spaces_across;
 mod spaces_authority;
