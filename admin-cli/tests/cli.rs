@@ -623,6 +623,25 @@ fn the_last_active_operator_cannot_be_deactivated() {
 }
 
 #[test]
+fn init_refuses_a_short_or_common_operator_password() {
+    let node = Node::new();
+    for (weak, why) in [
+        ("court-11car", "12 caractères"),
+        ("1qaz2wsx3edc", "les plus courants"),
+    ] {
+        let run = node.run(&[
+            "init",
+            "--domain",
+            "ent.example.org",
+            "--admin-password",
+            weak,
+        ]);
+        assert_ne!(run.code, 0, "{weak}");
+        assert!(run.stderr.contains(why), "{weak}: {}", run.stderr);
+    }
+}
+
+#[test]
 fn users_unlock_forgets_an_accounts_wrong_passwords() {
     let node = Node::init();
     let rows = |sql: &'static str| {
