@@ -61,12 +61,11 @@ struct InitOutput<'a> {
 
 /// `ent-admin init`: creates the configuration file, the database, the keys and the operator.
 pub async fn init(config_path: &Path, format: Format, args: InitArgs) -> anyhow::Result<()> {
-    let min = ent_config::AccountsSection::default().min_password_length as usize;
+    // The operator follows the staff rule: long enough and not a common password.
+    let min = ent_config::AccountsSection::default().staff_min_password_length;
     if let Some(password) = &args.admin_password {
-        anyhow::ensure!(
-            password.chars().count() >= min,
-            "--admin-password : {min} caractères au moins"
-        );
+        ent_node::accounts::password::check_strong(password, min)
+            .map_err(|e| anyhow::anyhow!("--admin-password : {}", e.public_message()))?;
     }
     let engine = match &args.database_url {
         None => Engine::Sqlite,

@@ -1,10 +1,10 @@
-//! `ent-admin users list|show|add|reset|deactivate|reactivate`.
+//! `ent-admin users list|show|add|reset|deactivate|reactivate|unlock`.
 
 use std::path::Path;
 
 use clap::Subcommand;
 use ent_config::NodeConfig;
-use ent_node::accounts::codes;
+use ent_node::accounts::{codes, throttle};
 use ent_node::classes::store as classes;
 use ent_node::domain::{Identifier, Profile, SchoolYear, printable};
 use ent_node::store::Db;
@@ -78,6 +78,12 @@ pub enum UsersCommand {
         /// Identifiant de connexion du compte.
         identifier: String,
     },
+    /// Efface les erreurs de mot de passe d'un compte : son titulaire peut réessayer tout de
+    /// suite, sans attendre la fin du délai.
+    Unlock {
+        /// Identifiant de connexion du compte (tel que tapé à la connexion).
+        identifier: String,
+    },
 }
 
 /// A user with the facts operators look for, as `list` and `show` print them.
@@ -122,6 +128,7 @@ pub async fn run(path: &Path, format: Format, command: UsersCommand) -> anyhow::
         UsersCommand::Reset { identifier } => reset(&db, &config, format, &identifier).await,
         UsersCommand::Deactivate { identifier } => set_active(&db, &identifier, false).await,
         UsersCommand::Reactivate { identifier } => set_active(&db, &identifier, true).await,
+        UsersCommand::Unlock { identifier } => unlock(&db, &identifier).await,
     };
     db.close().await;
     result
@@ -414,5 +421,32 @@ async fn add(
         created.code.code,
         output::date(created.code.expires_at)
     );
+    Ok(())
+}
+
+async fn unlock(db: &Db, text: &str) -> anyhow::Result<()> {
+    let user = find(db, text).await?;
+    let now = now();
+    let waiting = throttle::delayed_accounts(db, now)
+        .await?
+        .into_iter()
+        .any(|d| d.identifier == user.identifier);
+    throttle::clear(db, &throttle::account_subject(&user.identifier)).await?;
+    let mut tx = db.begin_write().await?;
+    users::audit(&mut tx, now, None, "account.unlock", &user.id, "ent-admin").await?;
+    tx.commit().await?;
+    if waiting {
+        println!(
+            "Compte {} ({}) débloqué : ses erreurs de mot de passe sont effacées, il peut se \
+             connecter tout de suite.",
+            user.display_name(),
+            user.identifier
+        );
+    } else {
+        println!(
+            "Le compte {} n'était pas en attente ; ses erreurs de mot de passe sont effacées.",
+            user.identifier
+        );
+    }
     Ok(())
 }

@@ -622,6 +622,73 @@ fn the_last_active_operator_cannot_be_deactivated() {
     assert_eq!(shown["user"]["active"], true, "{shown}");
 }
 
+#[test]
+fn init_refuses_a_short_or_common_operator_password() {
+    let node = Node::new();
+    for (weak, why) in [
+        ("court-11car", "12 caractères"),
+        ("1qaz2wsx3edc", "les plus courants"),
+    ] {
+        let run = node.run(&[
+            "init",
+            "--domain",
+            "ent.example.org",
+            "--admin-password",
+            weak,
+        ]);
+        assert_ne!(run.code, 0, "{weak}");
+        assert!(run.stderr.contains(why), "{weak}: {}", run.stderr);
+    }
+}
+
+#[test]
+fn users_unlock_forgets_an_accounts_wrong_passwords() {
+    let node = Node::init();
+    let rows = |sql: &'static str| {
+        block_on(async {
+            let db = Db::connect(&node.database_url, 1).await.expect("base");
+            let now = chrono::Utc::now().timestamp();
+            let count: i64 = sqlx::query_scalar(sql)
+                .bind(now)
+                .fetch_one(db.pool())
+                .await
+                .expect("requête");
+            db.close().await;
+            count
+        })
+    };
+    // As after wrong passwords typed at the sign-in page: the account waits 10 minutes.
+    block_on(async {
+        let db = Db::connect(&node.database_url, 1).await.expect("base");
+        let now = chrono::Utc::now().timestamp();
+        sqlx::query(
+            "INSERT INTO sign_in_throttle (subject, attempts, last_at, blocked_until) \
+             VALUES ('account:admin.ent', 7, $1, $2)",
+        )
+        .bind(now)
+        .bind(now + 600)
+        .execute(db.pool())
+        .await
+        .expect("insertion");
+        db.close().await;
+    });
+    let done = node.ok(&["users", "unlock", "admin.ent"]);
+    assert!(done.contains("débloqué"), "{done}");
+    assert_eq!(
+        rows("SELECT COUNT(*) FROM sign_in_throttle WHERE blocked_until > $1"),
+        0
+    );
+    let again = node.ok(&["users", "unlock", "admin.ent"]);
+    assert!(again.contains("n'était pas en attente"), "{again}");
+    let unknown = node.run(&["users", "unlock", "personne.inconnue"]);
+    assert_eq!(unknown.code, 1);
+    assert!(
+        unknown.stderr.contains("personne.inconnue"),
+        "{}",
+        unknown.stderr
+    );
+}
+
 /// Rewrites `node`'s configuration so it federates as `name` on `addr` with one link to
 /// `peer`; returns the configuration as the node would load it.
 fn link_config(

@@ -7,6 +7,7 @@
 
 mod links;
 mod secret;
+mod signin;
 mod validate;
 
 use std::net::SocketAddr;
@@ -18,6 +19,7 @@ use serde::{Deserialize, Serialize};
 
 pub use links::{FederationSection, LinkConfig, Scope, normalize_domain, normalize_fingerprint};
 pub use secret::Secret;
+pub use signin::parse_network;
 pub use validate::Problem;
 
 /// The annotated example configuration shipped with the node.
@@ -129,6 +131,25 @@ pub struct AccountsSection {
     pub throttle_window_minutes: u32,
     /// Shortest password a user may choose.
     pub min_password_length: u32,
+    /// Networks (CIDR) whose addresses are not throttled per address (school networks behind
+    /// one NAT); accounts stay throttled one by one.
+    pub trusted_networks: Vec<String>,
+    /// Most password hashes computed at once (each holds `argon2_memory_kib` of memory).
+    pub max_concurrent_hashes: u32,
+    /// Milliseconds a sign-in waits for a free hashing slot before "serveur occupé" (503).
+    pub hash_wait_ms: u64,
+    /// Hours after which a browser session ends, however active.
+    pub session_absolute_hours: u32,
+    /// Minutes a session of a pupil-only account lasts without activity (shared computers).
+    pub pupil_session_minutes: u32,
+    /// Shortest password for staff and operators (also checked against common passwords).
+    pub staff_min_password_length: u32,
+    /// Argon2id memory cost, KiB; raising it rehashes passwords at their next sign-in.
+    pub argon2_memory_kib: u32,
+    /// Argon2id passes.
+    pub argon2_iterations: u32,
+    /// Argon2id lanes.
+    pub argon2_parallelism: u32,
 }
 
 /// `[import]`: ONDE imports (`ent-admin import onde`).
@@ -206,9 +227,18 @@ impl Default for AccountsSection {
             session_hours: 12,
             api_token_minutes: 15,
             max_failures_per_account: 5,
-            max_failures_per_address: 50,
+            max_failures_per_address: 500,
             throttle_window_minutes: 15,
             min_password_length: 8,
+            trusted_networks: Vec::new(),
+            max_concurrent_hashes: 2,
+            hash_wait_ms: 2000,
+            session_absolute_hours: 12,
+            pupil_session_minutes: 45,
+            staff_min_password_length: 12,
+            argon2_memory_kib: 19 * 1024,
+            argon2_iterations: 2,
+            argon2_parallelism: 1,
         }
     }
 }

@@ -259,6 +259,7 @@ pub(crate) fn check(config: &NodeConfig) -> Vec<Problem> {
             "« text » ou « json » attendu",
         );
     }
+    crate::signin::check(&config.accounts, &mut problems);
     crate::links::check(
         &config.node.domain,
         &config.links,

@@ -44,8 +44,13 @@ async fn main() -> anyhow::Result<()> {
         let (teacher, pupil, space) = seed(&state).await?;
         let app = ent_node::router(state.clone());
         for (who, user) in [("teacher", &teacher), ("pupil", &pupil)] {
+            let lifetime = ent_node::accounts::session::Lifetime {
+                idle_secs: 8 * 3600,
+                absolute_secs: 8 * 3600,
+            };
             let token =
-                ent_node::accounts::session::open(&state.db, user, state.clock.now(), 8).await?;
+                ent_node::accounts::session::open(&state.db, user, state.clock.now(), lifetime)
+                    .await?;
             let mut times = Vec::with_capacity(RUNS);
             for _ in 0..RUNS {
                 let request = Request::get(format!("/espaces/{space}"))

@@ -24,6 +24,8 @@ pub fn router(state: AppState) -> Router {
     let body_limit =
         usize::try_from(state.config.server.body_limit_kib * 1024).unwrap_or(usize::MAX);
 
+    let https = state.config.public_url().starts_with("https://");
+
     let features = Router::new()
         .merge(crate::web::router())
         .merge(crate::ops::router())
@@ -57,6 +59,10 @@ pub fn router(state: AppState) -> Router {
         )
         // Outermost, so that timeout (408) and panic (500) responses carry the headers too.
         .layer(middleware::from_fn(crate::web::security_headers))
+        .layer(middleware::from_fn_with_state(
+            https,
+            crate::web::strict_transport,
+        ))
         .with_state(state)
 }
 

@@ -28,6 +28,13 @@ pub enum AppError {
     /// Too many failed attempts.
     #[error("trop de tentatives")]
     Throttled,
+    /// Too many attempts on this account or from this address: nothing is checked for this
+    /// many seconds.
+    #[error("trop de tentatives, attente de {0} s")]
+    RetryIn(i64),
+    /// Every password-hashing slot is taken: answered at once rather than queued (503).
+    #[error("serveur occupé")]
+    Busy,
     /// A federated request whose security headers are ambiguous (repeated, `Authorization`)
     /// or meant for another node: 401 with the reason, as the inbox answers.
     #[error("signature refusée : {0}")]
@@ -53,7 +60,8 @@ impl AppError {
             Self::Forbidden | Self::Csrf => StatusCode::FORBIDDEN,
             Self::Unauthenticated | Self::SignatureRefused(_) => StatusCode::UNAUTHORIZED,
             Self::Invalid(_) => StatusCode::UNPROCESSABLE_ENTITY,
-            Self::Throttled => StatusCode::TOO_MANY_REQUESTS,
+            Self::Throttled | Self::RetryIn(_) => StatusCode::TOO_MANY_REQUESTS,
+            Self::Busy => StatusCode::SERVICE_UNAVAILABLE,
             Self::Store(_) | Self::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
     }
@@ -72,9 +80,24 @@ impl AppError {
             Self::Throttled => {
                 "Trop de tentatives. Attendez quelques minutes avant de réessayer.".into()
             }
+            Self::RetryIn(secs) => {
+                format!("Trop de tentatives. Réessayez dans {}.", wait_text(*secs))
+            }
+            Self::Busy => {
+                "Le serveur est très occupé en ce moment. Réessayez dans un instant.".into()
+            }
             Self::Store(_) | Self::Internal(_) => {
                 "Une erreur est survenue de notre côté. Réessayez dans un instant.".into()
             }
+        }
+    }
+
+    /// Seconds a client should wait before trying again (`Retry-After`), when it is known.
+    fn retry_after(&self) -> Option<i64> {
+        match self {
+            Self::RetryIn(secs) => Some(*secs),
+            Self::Busy => Some(1),
+            _ => None,
         }
     }
 
@@ -84,7 +107,8 @@ impl AppError {
             Self::Forbidden | Self::Csrf => "Accès refusé",
             Self::Unauthenticated | Self::SignatureRefused(_) => "Connexion requise",
             Self::Invalid(_) => "Demande incorrecte",
-            Self::Throttled => "Trop de tentatives",
+            Self::Throttled | Self::RetryIn(_) => "Trop de tentatives",
+            Self::Busy => "Serveur occupé",
             Self::Store(_) | Self::Internal(_) => "Erreur",
         }
     }
@@ -132,7 +156,7 @@ impl IntoResponse for AppError {
             heading: self.title(),
             message: &message,
         };
-        match page.render() {
+        let mut response = match page.render() {
             Ok(html) => (status, Html(html)).into_response(),
             Err(_) => (
                 status,
@@ -140,7 +164,13 @@ impl IntoResponse for AppError {
                 message,
             )
                 .into_response(),
+        };
+        if let Some(secs) = self.retry_after() {
+            response
+                .headers_mut()
+                .insert(header::RETRY_AFTER, secs.into());
         }
+        response
     }
 }
 
@@ -158,7 +188,13 @@ impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
         self.0.log();
         let body = serde_json::json!({ "error": self.0.public_message() });
-        (self.0.status(), axum::Json(body)).into_response()
+        let mut response = (self.0.status(), axum::Json(body)).into_response();
+        if let Some(secs) = self.0.retry_after() {
+            response
+                .headers_mut()
+                .insert(header::RETRY_AFTER, secs.into());
+        }
+        response
     }
 }
 
@@ -182,5 +218,25 @@ impl IntoResponse for FederationError {
     }
 }
 
+/// "30 s", "2 min": how long to wait, as a user reads it.
+pub fn wait_text(secs: i64) -> String {
+    if secs < 120 {
+        format!("{} s", secs.max(1))
+    } else {
+        format!("{} min", (secs + 59) / 60)
+    }
+}
+
 /// Result of a browser handler.
 pub type AppResult<T> = Result<T, AppError>;
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn waits_read_in_seconds_then_minutes() {
+        assert_eq!(super::wait_text(30), "30 s");
+        assert_eq!(super::wait_text(0), "1 s");
+        assert_eq!(super::wait_text(240), "4 min");
+        assert_eq!(super::wait_text(241), "5 min");
+    }
+}

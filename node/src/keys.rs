@@ -48,6 +48,10 @@ pub struct Claims {
     pub iat: i64,
     /// Expiry.
     pub exp: i64,
+    /// The account's credentials version when the token was issued: a password change, a
+    /// reset or a reactivation moves it, and older tokens are refused.
+    #[serde(default)]
+    pub ver: i64,
 }
 
 fn key_path(data_dir: &Path) -> PathBuf {
@@ -113,8 +117,19 @@ impl JwtKeys {
             .unwrap_or_default()
     }
 
-    /// Signs a token for `user_id` valid `minutes`.
+    /// Signs a token for `user_id` valid `minutes` (credentials version 0).
     pub fn sign(&self, user_id: &str, now: i64, minutes: u32) -> Result<String, String> {
+        self.sign_versioned(user_id, 0, now, minutes)
+    }
+
+    /// Signs a token for `user_id` under credentials version `version`, valid `minutes`.
+    pub fn sign_versioned(
+        &self,
+        user_id: &str,
+        version: i64,
+        now: i64,
+        minutes: u32,
+    ) -> Result<String, String> {
         let key = self.keys.last().ok_or("no JWT key")?;
         let mut header = Header::new(Algorithm::HS256);
         header.kid = Some(key.kid.clone());
@@ -123,6 +138,7 @@ impl JwtKeys {
             aud: AUDIENCE.into(),
             iat: now,
             exp: now + i64::from(minutes) * 60,
+            ver: version,
         };
         jsonwebtoken::encode(
             &header,

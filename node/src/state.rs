@@ -25,12 +25,16 @@ pub struct AppState {
     pub metrics: Arc<Metrics>,
     /// Federation with linked nodes; `None` when no link is configured (federation off).
     pub federation: Option<ent_federation::Federation>,
+    /// Slots for password hashing (`accounts.max_concurrent_hashes`): each Argon2 hash holds
+    /// its memory cost, so anonymous requests must not run an unbounded number at once.
+    pub hashing: Arc<tokio::sync::Semaphore>,
 }
 
 impl AppState {
     /// Builds the state from an open database and a configuration; loads (or creates) the JWT keys.
     pub fn new(db: Db, config: NodeConfig) -> anyhow::Result<Self> {
         let jwt = JwtKeys::load_or_create(&config.node.data_dir)?;
+        let hashing = tokio::sync::Semaphore::new(config.accounts.max_concurrent_hashes as usize);
         Ok(Self {
             db,
             config: Arc::new(config),
@@ -38,6 +42,7 @@ impl AppState {
             jwt: Arc::new(jwt),
             metrics: Arc::new(Metrics::default()),
             federation: None,
+            hashing: Arc::new(hashing),
         })
     }
 }

@@ -101,6 +101,11 @@ const TABLE: &[Row] = &[
     // Reactivating keeps the pupil active for the rows (and profiles) that follow.
     (Post, "/admin/utilisateurs/{pupil}/etat", &[("active", "1")],            "S  D  D  D  D  D  D  D  D  A"),
     (Post, "/admin/utilisateurs/{pupil}/code",               &[],             "S  D  D  D  D  D  D  D  D  A"),
+    // UseApi, then ViewClass through the API (before the password change below, which voids
+    // the API tokens issued until then).
+    (Api,  "/me",                                            &[],             "S  A  A  A  A  A  A  A  A  A"),
+    (Api,  "/classes/{class_a}",                             &[],             "S  A  A  A  D  A  D  D  D  A"),
+    (Api,  "/classes/{class_b}",                             &[],             "S  D  D  D  A  A  D  D  D  A"),
     // ManageOwnAccount: the same password again keeps every later sign-in valid.
     (Post, "/compte/mot-de-passe",
         &[("current", PASSWORD), ("password", PASSWORD), ("confirmation", PASSWORD)], "S  A  A  A  A  A  A  A  A  A"),
@@ -114,10 +119,6 @@ const TABLE: &[Row] = &[
         &[("class_id", "{class_a}"), ("who", "parents")],                    "S  D  D  A  A  A  D  D  D  A"),
     (Post, "/groupes/{group}/membres/{pupil}/retirer",       &[],             "S  D  D  A  A  A  D  D  D  A"),
     (Post, "/groupes/{own_group}/supprimer",                 &[],             "S  D  D  A  A  A  D  D  D  A"),
-    // UseApi, then ViewClass through the API.
-    (Api,  "/me",                                            &[],             "S  A  A  A  A  A  A  A  A  A"),
-    (Api,  "/classes/{class_a}",                             &[],             "S  A  A  A  D  A  D  D  D  A"),
-    (Api,  "/classes/{class_b}",                             &[],             "S  D  D  D  A  A  D  D  D  A"),
 ];
 
 fn expected(row: &Row) -> Vec<Outcome> {

@@ -27,6 +27,8 @@ mod import_people;
 mod import_unkind;
 mod listener;
 mod ops;
+mod sessions;
+mod signin;
 mod spaces;
 mod spaces_across;
 mod spaces_authority;

@@ -77,11 +77,14 @@ pub async fn reset(
     now: i64,
     valid_days: u32,
 ) -> Result<IssuedCode, sqlx::Error> {
-    sqlx::query("UPDATE users SET password_hash = NULL, updated_at = $1 WHERE id = $2")
-        .bind(now)
-        .bind(user_id)
-        .execute(&mut *conn)
-        .await?;
+    sqlx::query(
+        "UPDATE users SET password_hash = NULL, updated_at = $1, \
+         credentials_version = credentials_version + 1 WHERE id = $2",
+    )
+    .bind(now)
+    .bind(user_id)
+    .execute(&mut *conn)
+    .await?;
     sqlx::query("DELETE FROM sessions WHERE user_id = $1")
         .bind(user_id)
         .execute(&mut *conn)

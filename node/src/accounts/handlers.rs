@@ -16,8 +16,8 @@ use crate::users::store as users;
 use crate::web::{Page, TokenForm, render};
 
 use super::session::{self, MaybeViewer};
-use super::throttle::{self, Limits, Subjects};
-use super::{Viewer, codes, csrf, password};
+use super::throttle::{self, Limits, Reserved, Subjects};
+use super::{Viewer, attempt, codes, csrf, password};
 
 /// Generic refusal: says nothing about whether the identifier exists.
 const SIGN_IN_REFUSED: &str = "Identifiant ou mot de passe incorrect. Première connexion ? Utilisez le code de votre fiche de connexion.";
@@ -115,7 +115,7 @@ pub(super) fn check_anonymous_csrf(
     headers: &HeaderMap,
     field: &str,
 ) -> AppResult<()> {
-    let cookie = session::cookie(headers, csrf::COOKIE);
+    let cookie = session::read_cookie(state, headers, csrf::COOKIE);
     if csrf::anonymous_token_ok(state.config.security.secret_key.expose(), cookie, field) {
         Ok(())
     } else {
@@ -154,31 +154,53 @@ pub async fn sign_in_page(
     sign_in_response(&state, StatusCode::OK, "", None, &to.retour)
 }
 
-/// Opens a session and sends the browser to its portal.
-async fn open_session(state: &AppState, user_id: &str) -> AppResult<Response> {
-    open_session_to(state, user_id, "/portail").await
-}
-
 /// Opens a session and sends the browser to `to` (a same-site path).
 pub(super) async fn open_session_to(
     state: &AppState,
     user_id: &str,
     to: &str,
 ) -> AppResult<Response> {
-    let token = session::open(
-        &state.db,
-        user_id,
-        state.clock.now(),
-        state.config.accounts.session_hours,
-    )
-    .await?;
-    let max_age = i64::from(state.config.accounts.session_hours) * 3600;
-    let cookie = session::set_cookie(state, session::COOKIE, &token, max_age, "Lax");
+    let pupil_only = Viewer::load(&state.db, user_id, String::new())
+        .await?
+        .is_some_and(|v| v.is_pupil_only());
+    let lifetime = session::Lifetime::for_account(&state.config.accounts, pupil_only);
+    let token = session::open(&state.db, user_id, state.clock.now(), lifetime).await?;
+    let cookie = session::set_cookie(
+        state,
+        session::COOKIE,
+        &token,
+        lifetime.absolute_secs,
+        "Lax",
+    );
     Ok((
         AppendHeaders([(header::SET_COOKIE, cookie)]),
         Redirect::to(to),
     )
         .into_response())
+}
+
+/// Opens a session for `user_id` in place of the one this browser holds, if any: signing in
+/// over someone's forgotten session on a shared computer ends it rather than leaving it open.
+async fn replace_session(
+    state: &AppState,
+    headers: &HeaderMap,
+    user_id: &str,
+    to: &str,
+) -> AppResult<Response> {
+    if let Some(previous) = session::read_cookie(state, headers, session::COOKIE) {
+        session::close(&state.db, previous).await?;
+    }
+    open_session_to(state, user_id, to).await
+}
+
+/// A page refusing for a while tells when to come back (`Retry-After`, seconds).
+fn with_retry_after(mut response: Response, error: &AppError) -> Response {
+    if let AppError::RetryIn(secs) = error {
+        response
+            .headers_mut()
+            .insert(header::RETRY_AFTER, (*secs).into());
+    }
+    response
 }
 
 /// `POST /connexion`.
@@ -189,42 +211,43 @@ pub async fn sign_in(
     Form(form): Form<SignInForm>,
 ) -> AppResult<Response> {
     check_anonymous_csrf(&state, &headers, &form.csrf)?;
-    let now = state.clock.now();
-    let subjects = Subjects::new(&form.identifier, &address);
-    let limits = Limits::from_config(&state.config.accounts);
-    if !throttle::allowed(&state.db, &subjects, limits, now).await? {
-        let message = AppError::Throttled.public_message();
-        return sign_in_response(
-            &state,
-            StatusCode::TOO_MANY_REQUESTS,
-            &form.identifier,
-            Some(&message),
-            &form.retour,
-        );
-    }
     let user = match Identifier::parse(&form.identifier) {
         Ok(identifier) => users::by_identifier(&state.db, &identifier).await?,
         Err(_) => None,
     };
     let user = user.filter(|u| u.active);
-    let stored = user.as_ref().and_then(|u| u.password_hash.clone());
-    let ok = password::verify(form.password, stored).await;
-    match (ok, user) {
-        (true, Some(user)) => {
-            throttle::record_success(&state.db, &subjects).await?;
+    let checked = attempt::check_password(
+        &state,
+        &form.identifier,
+        &address,
+        form.password,
+        user.as_ref(),
+    )
+    .await;
+    match (checked, user) {
+        (Ok(true), Some(user)) => {
             let to = super::federated::safe_return(&form.retour).unwrap_or("/portail");
-            open_session_to(&state, &user.id, to).await
+            replace_session(&state, &headers, &user.id, to).await
         }
-        _ => {
-            throttle::record_failure(&state.db, &subjects, now).await?;
-            sign_in_response(
+        (Ok(_), _) => sign_in_response(
+            &state,
+            StatusCode::UNAUTHORIZED,
+            &form.identifier,
+            Some(SIGN_IN_REFUSED),
+            &form.retour,
+        ),
+        (Err(error @ (AppError::RetryIn(_) | AppError::Busy)), _) => {
+            let message = error.public_message();
+            let response = sign_in_response(
                 &state,
-                StatusCode::UNAUTHORIZED,
+                error.status(),
                 &form.identifier,
-                Some(SIGN_IN_REFUSED),
+                Some(&message),
                 &form.retour,
-            )
+            )?;
+            Ok(with_retry_after(response, &error))
         }
+        (Err(error), _) => Err(error),
     }
 }
 
@@ -278,16 +301,19 @@ pub async fn activate(
         );
     }
     let now = state.clock.now();
-    let subjects = Subjects::new(&form.identifier, &address);
+    let subjects = Subjects::new(&form.identifier, &address, &state.config.accounts);
     let limits = Limits::from_config(&state.config.accounts);
-    if !throttle::allowed(&state.db, &subjects, limits, now).await? {
-        let message = AppError::Throttled.public_message();
-        return activation_response(
+    // Reserved before the code is checked: codes have little entropy.
+    if let Reserved::Wait(secs) = throttle::reserve(&state.db, &subjects, limits, now).await? {
+        let error = AppError::RetryIn(secs);
+        let message = error.public_message();
+        let response = activation_response(
             &state,
             StatusCode::TOO_MANY_REQUESTS,
             &form.identifier,
             Some(&message),
-        );
+        )?;
+        return Ok(with_retry_after(response, &error));
     }
     let user = match Identifier::parse(&form.identifier) {
         Ok(identifier) => users::by_identifier(&state.db, &identifier)
@@ -300,7 +326,6 @@ pub async fn activate(
         None => false,
     };
     let Some(user) = user.filter(|_| valid) else {
-        throttle::record_failure(&state.db, &subjects, now).await?;
         return activation_response(
             &state,
             StatusCode::UNAUTHORIZED,
@@ -308,14 +333,41 @@ pub async fn activate(
             Some(ACTIVATION_REFUSED),
         );
     };
-    let hash = password::hash(form.password).await?;
+    throttle::succeeded(&state.db, &subjects, limits).await?;
+    // Staff's stronger rule, once the code proved who this is (the code stays valid).
+    let memberships = users::memberships(&state.db, &user.id).await?;
+    if password::needs_strong(user.is_operator, memberships.iter().map(|m| m.profile))
+        && let Err(error) = password::check_strong(
+            &form.password,
+            state.config.accounts.staff_min_password_length,
+        )
+    {
+        let message = error.public_message();
+        return activation_response(
+            &state,
+            StatusCode::UNPROCESSABLE_ENTITY,
+            &form.identifier,
+            Some(&message),
+        );
+    }
+    let hash = match password::hash_gated(&state, form.password).await {
+        Ok(hash) => hash,
+        Err(error @ AppError::Busy) => {
+            let message = error.public_message();
+            return activation_response(&state, error.status(), &form.identifier, Some(&message));
+        }
+        Err(error) => return Err(error),
+    };
     let mut tx = state.db.begin_write().await?;
-    sqlx::query("UPDATE users SET password_hash = $1, updated_at = $2 WHERE id = $3")
-        .bind(&hash)
-        .bind(now)
-        .bind(&user.id)
-        .execute(&mut *tx)
-        .await?;
+    sqlx::query(
+        "UPDATE users SET password_hash = $1, updated_at = $2, \
+         credentials_version = credentials_version + 1 WHERE id = $3",
+    )
+    .bind(&hash)
+    .bind(now)
+    .bind(&user.id)
+    .execute(&mut *tx)
+    .await?;
     codes::consume(&mut tx, &user.id).await?;
     users::audit(
         &mut tx,
@@ -327,9 +379,8 @@ pub async fn activate(
     )
     .await?;
     tx.commit().await?;
-    throttle::record_success(&state.db, &subjects).await?;
     session::close_others(&state.db, &user.id, None).await?;
-    open_session(&state, &user.id).await
+    replace_session(&state, &headers, &user.id, "/portail").await
 }
 
 /// `POST /deconnexion`.
@@ -340,7 +391,7 @@ pub async fn sign_out(
     Form(form): Form<TokenForm>,
 ) -> AppResult<Response> {
     viewer.check_csrf(&form.csrf)?;
-    if let Some(token) = session::cookie(&headers, session::COOKIE) {
+    if let Some(token) = session::read_cookie(&state, &headers, session::COOKIE) {
         session::close(&state.db, token).await?;
     }
     let cookie = session::set_cookie(&state, session::COOKIE, "", 0, "Lax");
@@ -359,7 +410,7 @@ fn account_response(
     error: Option<&str>,
 ) -> AppResult<Response> {
     let page = viewer.page("Mon compte", &state.config.node.name);
-    let min_length = state.config.accounts.min_password_length;
+    let min_length = min_length_of(state, viewer);
     let html = render(&AccountPage {
         page,
         viewer,
@@ -376,9 +427,28 @@ pub async fn account_page(State(state): State<AppState>, viewer: Viewer) -> AppR
     account_response(&state, &viewer, StatusCode::OK, None, None)
 }
 
+/// The shortest new password for this viewer: staff and operators follow the strong rule.
+fn min_length_of(state: &AppState, viewer: &Viewer) -> u32 {
+    let accounts = &state.config.accounts;
+    if strong_rule(viewer) {
+        accounts.staff_min_password_length
+    } else {
+        accounts.min_password_length
+    }
+}
+
+fn strong_rule(viewer: &Viewer) -> bool {
+    password::needs_strong(
+        viewer.is_operator(),
+        viewer.memberships.iter().map(|m| m.profile),
+    )
+}
+
 /// `POST /compte/mot-de-passe`: current password, new one twice; ends the other sessions.
+/// A wrong current password counts as a failed sign-in of the account (same throttle).
 pub async fn change_password(
     State(state): State<AppState>,
+    ClientAddress(address): ClientAddress,
     headers: HeaderMap,
     viewer: Viewer,
     Form(form): Form<PasswordForm>,
@@ -386,8 +456,14 @@ pub async fn change_password(
     viewer.check_csrf(&form.csrf)?;
     policy::require(&viewer, Action::ManageOwnAccount)?;
     let min_length = state.config.accounts.min_password_length;
-    if let Err(error) = password::check_new_password(&form.password, &form.confirmation, min_length)
-    {
+    let mut rules = password::check_new_password(&form.password, &form.confirmation, min_length);
+    if rules.is_ok() && strong_rule(&viewer) {
+        rules = password::check_strong(
+            &form.password,
+            state.config.accounts.staff_min_password_length,
+        );
+    }
+    if let Err(error) = rules {
         let message = error.public_message();
         return account_response(
             &state,
@@ -397,21 +473,38 @@ pub async fn change_password(
             Some(&message),
         );
     }
-    if !password::verify(form.current, viewer.user.password_hash.clone()).await {
-        return account_response(
-            &state,
-            &viewer,
-            StatusCode::UNPROCESSABLE_ENTITY,
-            None,
-            Some("Le mot de passe actuel est incorrect."),
-        );
+    let checked = attempt::check_password(
+        &state,
+        &viewer.user.identifier,
+        &address,
+        form.current,
+        Some(&viewer.user),
+    )
+    .await;
+    match checked {
+        Ok(true) => {}
+        Ok(false) => {
+            return account_response(
+                &state,
+                &viewer,
+                StatusCode::UNPROCESSABLE_ENTITY,
+                None,
+                Some("Le mot de passe actuel est incorrect."),
+            );
+        }
+        Err(error @ (AppError::RetryIn(_) | AppError::Busy)) => {
+            let message = error.public_message();
+            let response = account_response(&state, &viewer, error.status(), None, Some(&message))?;
+            return Ok(with_retry_after(response, &error));
+        }
+        Err(error) => return Err(error),
     }
-    let hash = password::hash(form.password).await?;
+    let hash = password::hash_gated(&state, form.password).await?;
     users::set_password(&state.db, viewer.id(), &hash, state.clock.now()).await?;
     session::close_others(
         &state.db,
         viewer.id(),
-        session::cookie(&headers, session::COOKIE),
+        session::read_cookie(&state, &headers, session::COOKIE),
     )
     .await?;
     account_response(

@@ -34,6 +34,11 @@ impl FromRequestParts<AppState> for ApiViewer {
             .jwt
             .verify(token, state.clock.now())
             .ok_or(ApiError(AppError::Unauthenticated))?;
+        // A token issued before a password change, a reset or a reactivation is refused.
+        let version = crate::users::store::credentials_version(&state.db, &claims.sub).await?;
+        if version != Some(claims.ver) {
+            return Err(ApiError(AppError::Unauthenticated));
+        }
         let viewer = Viewer::load(&state.db, &claims.sub, String::new()).await?;
         match viewer {
             Some(v) if v.user.active => Ok(Self(v)),

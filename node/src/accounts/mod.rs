@@ -1,5 +1,6 @@
 //! Accounts: sign-in, first sign-in with an activation code, sessions, password change, API tokens.
 
+pub mod attempt;
 pub mod codes;
 pub mod csrf;
 mod federated;

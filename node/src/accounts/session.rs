@@ -21,8 +21,40 @@ fn digest(token: &str) -> String {
     hex::encode(Sha256::digest(token.as_bytes()))
 }
 
+/// How long a session lives: without activity (`idle_secs`), and at most (`absolute_secs`)
+/// from its opening however active.
+#[derive(Debug, Clone, Copy)]
+pub struct Lifetime {
+    /// Seconds without a request after which it ends.
+    pub idle_secs: i64,
+    /// Seconds after its opening at which it ends.
+    pub absolute_secs: i64,
+}
+
+impl Lifetime {
+    /// From `[accounts]`: pupil-only accounts get the shorter idle time (classroom computers
+    /// are shared), everyone the same absolute lifetime.
+    pub fn for_account(config: &ent_config::AccountsSection, pupil_only: bool) -> Self {
+        let idle_secs = if pupil_only {
+            i64::from(config.pupil_session_minutes) * 60
+        } else {
+            i64::from(config.session_hours) * 3600
+        };
+        let absolute_secs = i64::from(config.session_absolute_hours) * 3600;
+        Self {
+            idle_secs: idle_secs.min(absolute_secs),
+            absolute_secs,
+        }
+    }
+}
+
 /// Opens a session for `user_id`; returns the cookie token.
-pub async fn open(db: &Db, user_id: &str, now: i64, hours: u32) -> Result<String, sqlx::Error> {
+pub async fn open(
+    db: &Db,
+    user_id: &str,
+    now: i64,
+    lifetime: Lifetime,
+) -> Result<String, sqlx::Error> {
     // Housekeeping where it is cheap: the user's own expired sessions go when a new one opens.
     sqlx::query("DELETE FROM sessions WHERE user_id = $1 AND expires_at <= $2")
         .bind(user_id)
@@ -31,13 +63,15 @@ pub async fn open(db: &Db, user_id: &str, now: i64, hours: u32) -> Result<String
         .await?;
     let token = format!("{}{}", csrf::random_token(), csrf::random_token());
     sqlx::query(
-        "INSERT INTO sessions (id_hash, user_id, csrf_token, created_at, expires_at) VALUES ($1, $2, $3, $4, $5)",
+        "INSERT INTO sessions (id_hash, user_id, csrf_token, created_at, expires_at, idle_secs) \
+         VALUES ($1, $2, $3, $4, $5, $6)",
     )
     .bind(digest(&token))
     .bind(user_id)
     .bind(csrf::random_token())
     .bind(now)
-    .bind(now + i64::from(hours) * 3600)
+    .bind(now + lifetime.idle_secs)
+    .bind(lifetime.idle_secs)
     .execute(db.pool())
     .await?;
     Ok(token)
@@ -67,20 +101,30 @@ pub async fn close_others(
     Ok(())
 }
 
-/// The user and form token of a live session, extending it when half its life is spent.
+/// The user and form token of a live session, extending it when half its idle time is spent,
+/// never past its absolute lifetime.
 async fn resolve(state: &AppState, token: &str) -> Result<Option<(String, String)>, sqlx::Error> {
     let now = state.clock.now();
-    let row = sqlx::query("SELECT user_id, csrf_token, expires_at FROM sessions WHERE id_hash = $1 AND expires_at > $2")
-        .bind(digest(token))
-        .bind(now)
-        .fetch_optional(state.db.pool())
-        .await?;
+    let absolute = i64::from(state.config.accounts.session_absolute_hours) * 3600;
+    let row = sqlx::query(
+        "SELECT user_id, csrf_token, expires_at, created_at, idle_secs FROM sessions \
+         WHERE id_hash = $1 AND expires_at > $2 AND created_at > $3",
+    )
+    .bind(digest(token))
+    .bind(now)
+    .bind(now - absolute)
+    .fetch_optional(state.db.pool())
+    .await?;
     let Some(row) = row else { return Ok(None) };
     let expires_at: i64 = row.try_get(2)?;
-    let lifetime = i64::from(state.config.accounts.session_hours) * 3600;
-    if expires_at - now < lifetime / 2 {
+    let created_at: i64 = row.try_get(3)?;
+    let idle: i64 = match row.try_get::<i64, _>(4)? {
+        0 => i64::from(state.config.accounts.session_hours) * 3600,
+        secs => secs,
+    };
+    if expires_at - now < idle / 2 {
         sqlx::query("UPDATE sessions SET expires_at = $1 WHERE id_hash = $2")
-            .bind(now + lifetime)
+            .bind((now + idle).min(created_at + absolute))
             .bind(digest(token))
             .execute(state.db.pool())
             .await?;
@@ -103,7 +147,28 @@ pub fn cookie<'a>(headers: &'a HeaderMap, name: &str) -> Option<&'a str> {
     found.next().is_none().then_some(first)
 }
 
-/// A `Set-Cookie` value with the node's cookie policy: HttpOnly, SameSite, Secure under TLS.
+/// Whether browsers reach the node over HTTPS (cookies are then `Secure` and `__Host-`).
+fn served_over_https(state: &AppState) -> bool {
+    state.config.serves_tls() || state.config.public_url().starts_with("https://")
+}
+
+/// The name a cookie goes by: over HTTPS, with the `__Host-` prefix, so that browsers accept it
+/// only from this exact origin, `Secure`, for the whole site (no sibling domain can set it).
+pub fn cookie_name(state: &AppState, name: &str) -> String {
+    if served_over_https(state) {
+        format!("__Host-{name}")
+    } else {
+        name.to_owned()
+    }
+}
+
+/// Reads one of the node's cookies (under its prefixed name over HTTPS); see [`cookie`].
+pub fn read_cookie<'a>(state: &AppState, headers: &'a HeaderMap, name: &str) -> Option<&'a str> {
+    cookie(headers, &cookie_name(state, name))
+}
+
+/// A `Set-Cookie` value with the node's cookie policy: HttpOnly, SameSite, Secure and the
+/// `__Host-` prefix under HTTPS.
 pub fn set_cookie(
     state: &AppState,
     name: &str,
@@ -111,16 +176,17 @@ pub fn set_cookie(
     max_age_secs: i64,
     same_site: &str,
 ) -> String {
-    let secure = state.config.serves_tls() || state.config.public_url().starts_with("https://");
+    let secure = served_over_https(state);
     format!(
-        "{name}={value}; Path=/; HttpOnly; SameSite={same_site}; Max-Age={max_age_secs}{}",
+        "{}={value}; Path=/; HttpOnly; SameSite={same_site}; Max-Age={max_age_secs}{}",
+        cookie_name(state, name),
         if secure { "; Secure" } else { "" }
     )
 }
 
 /// The session token carried by the request, if any.
-pub fn token(parts: &Parts) -> Option<&str> {
-    cookie(&parts.headers, COOKIE)
+pub fn token<'a>(state: &AppState, parts: &'a Parts) -> Option<&'a str> {
+    read_cookie(state, &parts.headers, COOKIE)
 }
 
 impl FromRequestParts<AppState> for Viewer {
@@ -130,7 +196,7 @@ impl FromRequestParts<AppState> for Viewer {
         parts: &mut Parts,
         state: &AppState,
     ) -> Result<Self, Self::Rejection> {
-        let token = token(parts).ok_or(AppError::Unauthenticated)?;
+        let token = token(state, parts).ok_or(AppError::Unauthenticated)?;
         let (user_id, csrf) = resolve(state, token)
             .await?
             .ok_or(AppError::Unauthenticated)?;

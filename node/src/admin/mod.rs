@@ -1,6 +1,7 @@
 //! The operator's pages: schools and accounts of the node.
 
 mod audit;
+mod delayed;
 mod schools;
 mod staff;
 mod users;
@@ -20,6 +21,7 @@ pub fn router() -> Router<AppState> {
             get(staff::form).post(staff::create),
         )
         .route("/admin/utilisateurs", get(users::list))
+        .route("/admin/utilisateurs/debloquer", post(delayed::unlock))
         .route("/admin/utilisateurs/{id}", get(users::show))
         .route("/admin/utilisateurs/{id}/etat", post(users::set_state))
         .route("/admin/utilisateurs/{id}/code", post(users::reset))

@@ -20,6 +20,8 @@ struct UsersPage<'a> {
     page: Page<'a>,
     query: &'a str,
     users: &'a [UserRow],
+    /// Accounts waiting after wrong passwords.
+    delayed: &'a [super::delayed::DelayedRow],
 }
 
 #[derive(Template)]
@@ -55,11 +57,13 @@ pub async fn list(
 ) -> AppResult<Html<String>> {
     policy::require(&viewer, Action::ManageUsers)?;
     let found = users::search(&state.db, &search.q, 200).await?;
+    let delayed = super::delayed::rows(&state).await?;
     let page = viewer.page("Comptes", &state.config.node.name);
     render(&UsersPage {
         page,
         query: &search.q,
         users: &found,
+        delayed: &delayed,
     })
 }
 

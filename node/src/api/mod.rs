@@ -6,8 +6,8 @@ use axum::routing::{get, post};
 use axum::{Json, Router};
 use serde::{Deserialize, Serialize};
 
+use crate::accounts::attempt;
 use crate::accounts::jwt::ApiViewer;
-use crate::accounts::{password, throttle};
 use crate::classes::store as classes;
 use crate::domain::{Identifier, SchoolYear};
 use crate::error::{ApiError, AppError};
@@ -45,30 +45,30 @@ async fn token(
     Json(credentials): Json<Credentials>,
 ) -> Result<Json<TokenResponse>, ApiError> {
     let now = state.clock.now();
-    let subjects = throttle::Subjects::new(&credentials.identifier, &address);
-    let limits = throttle::Limits::from_config(&state.config.accounts);
-    if !throttle::allowed(&state.db, &subjects, limits, now).await? {
-        return Err(AppError::Throttled.into());
-    }
     let user = match Identifier::parse(&credentials.identifier) {
         Ok(identifier) => users::by_identifier(&state.db, &identifier)
             .await?
             .filter(|u| u.active),
         Err(_) => None,
     };
-    let stored = user.as_ref().and_then(|u| u.password_hash.clone());
-    let user = match (password::verify(credentials.password, stored).await, user) {
-        (true, Some(user)) => user,
-        _ => {
-            throttle::record_failure(&state.db, &subjects, now).await?;
-            return Err(AppError::Invalid("Identifiant ou mot de passe incorrect.".into()).into());
-        }
+    let ok = attempt::check_password(
+        &state,
+        &credentials.identifier,
+        &address,
+        credentials.password,
+        user.as_ref(),
+    )
+    .await?;
+    let Some(user) = user.filter(|_| ok) else {
+        return Err(AppError::Invalid("Identifiant ou mot de passe incorrect.".into()).into());
     };
-    throttle::record_success(&state.db, &subjects).await?;
+    let version = users::credentials_version(&state.db, &user.id)
+        .await?
+        .unwrap_or_default();
     let minutes = state.config.accounts.api_token_minutes;
     let access_token = state
         .jwt
-        .sign(&user.id, now, minutes)
+        .sign_versioned(&user.id, version, now, minutes)
         .map_err(AppError::internal)?;
     Ok(Json(TokenResponse {
         access_token,

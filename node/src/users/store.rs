@@ -332,12 +332,15 @@ pub async fn link_guardian(
 
 /// Stores a new password hash (and ends the pending state).
 pub async fn set_password(db: &Db, user_id: &str, hash: &str, now: i64) -> Result<(), sqlx::Error> {
-    sqlx::query("UPDATE users SET password_hash = $1, updated_at = $2 WHERE id = $3")
-        .bind(hash)
-        .bind(now)
-        .bind(user_id)
-        .execute(db.pool())
-        .await?;
+    sqlx::query(
+        "UPDATE users SET password_hash = $1, updated_at = $2, \
+         credentials_version = credentials_version + 1 WHERE id = $3",
+    )
+    .bind(hash)
+    .bind(now)
+    .bind(user_id)
+    .execute(db.pool())
+    .await?;
     Ok(())
 }
 
@@ -371,13 +374,17 @@ pub async fn set_active(
     now: i64,
 ) -> Result<(), sqlx::Error> {
     let deactivated_at = if active { None } else { Some(now) };
-    sqlx::query("UPDATE users SET active = $1, deactivated_at = $2, updated_at = $3 WHERE id = $4")
-        .bind(i64::from(active))
-        .bind(deactivated_at)
-        .bind(now)
-        .bind(user_id)
-        .execute(&mut *conn)
-        .await?;
+    // Reactivation (and deactivation) voids API tokens issued before.
+    sqlx::query(
+        "UPDATE users SET active = $1, deactivated_at = $2, updated_at = $3, \
+         credentials_version = credentials_version + 1 WHERE id = $4",
+    )
+    .bind(i64::from(active))
+    .bind(deactivated_at)
+    .bind(now)
+    .bind(user_id)
+    .execute(&mut *conn)
+    .await?;
     if !active {
         sqlx::query("DELETE FROM sessions WHERE user_id = $1")
             .bind(user_id)
@@ -406,4 +413,25 @@ pub async fn audit(
         .execute(&mut *conn)
         .await?;
     Ok(())
+}
+
+/// Replaces a password hash by a stronger hash of the same password (parameters raised), only
+/// if it was not changed meanwhile; API tokens stay valid (same password).
+pub async fn rehash(db: &Db, user_id: &str, old: &str, new: &str) -> Result<(), sqlx::Error> {
+    sqlx::query("UPDATE users SET password_hash = $1 WHERE id = $2 AND password_hash = $3")
+        .bind(new)
+        .bind(user_id)
+        .bind(old)
+        .execute(db.pool())
+        .await?;
+    Ok(())
+}
+
+/// The version of an account's credentials (bumped by a password change, a reset or a
+/// reactivation); `None` when the account does not exist.
+pub async fn credentials_version(db: &Db, user_id: &str) -> Result<Option<i64>, sqlx::Error> {
+    sqlx::query_scalar("SELECT credentials_version FROM users WHERE id = $1")
+        .bind(user_id)
+        .fetch_optional(db.pool())
+        .await
 }

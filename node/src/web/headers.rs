@@ -32,3 +32,21 @@ pub async fn security_headers(request: Request, next: Next) -> Response {
     }
     response
 }
+
+/// `Strict-Transport-Security` on every response when the public address is `https://`:
+/// browsers then never try plain HTTP again for a year (no `includeSubDomains`: other sites of
+/// the same domain may still be served over HTTP).
+pub async fn strict_transport(
+    axum::extract::State(https): axum::extract::State<bool>,
+    request: Request,
+    next: Next,
+) -> Response {
+    let mut response = next.run(request).await;
+    if https {
+        response.headers_mut().insert(
+            header::STRICT_TRANSPORT_SECURITY,
+            HeaderValue::from_static("max-age=31536000"),
+        );
+    }
+    response
+}

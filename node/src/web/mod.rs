@@ -9,7 +9,7 @@ use axum::http::header;
 use axum::response::IntoResponse;
 use axum::routing::get;
 
-pub use headers::security_headers;
+pub use headers::{security_headers, strict_transport};
 pub use page::Page;
 pub use pager::{PageQuery, Pager};
 

@@ -55,7 +55,7 @@ pub async fn come_back(
         Ok(claims) => claims,
         Err(refusal) => return refuse(&state, refusal, &issuer).await,
     };
-    let same_browser = session::cookie(&headers, COOKIE).unwrap_or_default();
+    let same_browser = session::read_cookie(&state, &headers, COOKIE).unwrap_or_default();
     let mut tx = state.db.begin_write().await?;
     let outcome = admit(&mut tx, &claims, same_browser, now).await?;
     let (action, actor, result) = match &outcome {
