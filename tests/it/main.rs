@@ -25,6 +25,8 @@ mod import_end_to_end;
 mod import_errors;
 mod import_people;
 mod listener;
+mod moderation;
+mod moderation_across;
 mod ops;
 mod spaces;
 mod spaces_across;

@@ -1,5 +1,6 @@
 //! Shared pieces of the web UI: the page frame, static assets and security headers.
 
+pub mod confirm;
 mod headers;
 pub mod page;
 pub mod pager;
@@ -9,6 +10,7 @@ use axum::http::header;
 use axum::response::IntoResponse;
 use axum::routing::get;
 
+pub use confirm::{ConfirmForm, Confirmation};
 pub use headers::security_headers;
 pub use page::Page;
 pub use pager::{PageQuery, Pager};
