@@ -27,6 +27,7 @@ mod import_people;
 mod listener;
 mod moderation;
 mod moderation_across;
+mod moderation_rights;
 mod ops;
 mod spaces;
 mod spaces_across;
