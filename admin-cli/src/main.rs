@@ -12,6 +12,7 @@ mod links;
 mod output;
 mod schools;
 mod sheets;
+mod spaces;
 mod users;
 
 use std::path::PathBuf;
@@ -67,7 +68,7 @@ enum Command {
     /// Recherche, affiche, réinitialise, désactive ou réactive des comptes.
     #[command(subcommand)]
     Users(users::UsersCommand),
-    /// Écrit les fiches de connexion d'une classe (avec de nouveaux codes d'activation).
+    /// Écrit les fiches de connexion d'une classe (codes en cours, ou renouvelés sur demande).
     Sheets(sheets::SheetsArgs),
     /// Vérifie la configuration ou affiche un exemple commenté.
     #[command(subcommand)]
@@ -81,6 +82,9 @@ enum Command {
     /// Comptes invités : liste, expiration, estimation des besoins par convention.
     #[command(subcommand)]
     Guests(guests::GuestsCommand),
+    /// Espaces fermés depuis moins de 30 jours : liste et réouverture.
+    #[command(subcommand)]
+    Spaces(spaces::SpacesCommand),
 }
 
 /// Puts clap's own words in French, on every command: operators read this help. The help
@@ -255,5 +259,6 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Keys(command) => init::keys(path, command),
         Command::Links(command) => links::run(path, format, command).await,
         Command::Guests(command) => guests::run(path, format, command).await,
+        Command::Spaces(command) => spaces::run(path, format, command).await,
     }
 }

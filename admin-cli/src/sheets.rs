@@ -33,6 +33,10 @@ pub struct SheetsArgs {
     /// Fichier HTML à écrire ; ouvrez-le dans un navigateur pour l'imprimer.
     #[arg(long, value_name = "FICHIER.html")]
     pub out: PathBuf,
+    /// Renouveler les codes des comptes non activés : les fiches déjà distribuées ne
+    /// fonctionneront plus (sans cette option, les fiches portent les codes en cours).
+    #[arg(long = "renouveler")]
+    pub renew: bool,
 }
 
 /// What `sheets --format json` prints (the codes stay in the file).
@@ -53,15 +57,22 @@ pub async fn run(path: &Path, format: Format, args: SheetsArgs) -> anyhow::Resul
     let db = open_db(&config).await?;
     let result = async {
         let class = find_class(&db, &args).await?;
-        // Open the file before issuing codes: issuing makes earlier sheets stop working, so a
-        // file that cannot be written must be found out first. Owner-only: it holds codes.
+        // Open the file before issuing codes: a renewal makes earlier sheets stop working, so
+        // a file that cannot be written must be found out first. Owner-only: it holds codes.
         let mut file = create_private(&args.out)
             .with_context(|| format!("--out : écriture de {} impossible", args.out.display()))?;
-        let issued = sheets::issue_for_class(
+        let which = if args.renew {
+            sheets::Codes::Renew
+        } else {
+            sheets::Codes::Current
+        };
+        let printout = sheets::for_class(
             &db,
             &class,
             now(),
             config.accounts.activation_code_days,
+            config.security.secret_key.expose(),
+            which,
             None,
         )
         .await?;
@@ -69,9 +80,11 @@ pub async fn run(path: &Path, format: Format, args: SheetsArgs) -> anyhow::Resul
             &config.node.name,
             &config.public_url(),
             &class,
-            &issued,
+            &printout,
+            None,
             true,
         )?;
+        let issued = printout.sheets;
         file.write_all(html.as_bytes())
             .and_then(|()| file.sync_all())
             .with_context(|| format!("écriture de {} impossible", args.out.display()))?;
@@ -104,13 +117,17 @@ pub async fn run(path: &Path, format: Format, args: SheetsArgs) -> anyhow::Resul
     }
     println!(
         "{} fiche(s) de connexion ({pupils} élève(s), {} parent(s)) de la classe {} ({}) écrites \
-         dans {}.\nLes fiches imprimées auparavant pour ces comptes ne fonctionnent plus.\nLe \
-         fichier contient des codes personnels : imprimez-le, puis supprimez-le.",
+         dans {}.\n{}\nLe fichier contient des codes personnels : imprimez-le, puis supprimez-le.",
         issued.len(),
         issued.len() - pupils,
         class.name,
         class.school_name,
-        args.out.display()
+        args.out.display(),
+        if args.renew {
+            "Codes renouvelés : les fiches imprimées auparavant pour ces comptes ne fonctionnent plus."
+        } else {
+            "Les fiches portent les codes en cours : celles déjà distribuées restent valables."
+        }
     );
     Ok(())
 }

@@ -1270,4 +1270,51 @@ fn users_list_never_prints_control_characters() {
     assert!(table.contains("\\u{1b}"), "{table}");
     let show = node.ok(&["users", "show", "eve.piege"]);
     assert!(!show.contains('\u{1b}'), "{show:?}");
+/// Inserts a space of this node closed `days_ago` days ago; returns its id.
+fn closed_space(node: &Node, title: &str, days_ago: i64) -> String {
+    let id = uuid::Uuid::new_v4().to_string();
+    block_on(async {
+        let db = Db::connect(&node.database_url, 1).await.expect("base");
+        let now = chrono::Utc::now().timestamp();
+        sqlx::query(
+            "INSERT INTO spaces (id, group_id, host, title, description, school_year, host_school, \
+             premoderated, comments_on, files_allowed, open_until, local_only, closed_at, created_at, version) \
+             VALUES ($1, $2, '', $3, '', 2026, 'École Jules Ferry', 1, 1, 1, 0, 1, $4, $4, $4)",
+        )
+        .bind(&id)
+        .bind(format!("local:{id}"))
+        .bind(title)
+        .bind(now - days_ago * 86_400)
+        .execute(db.pool())
+        .await
+        .expect("space");
+        db.close().await;
+    });
+    id
+}
+
+#[test]
+fn spaces_closed_lists_and_reopen_reopens_for_thirty_days() {
+    let node = Node::init();
+    let recent = closed_space(&node, "Défi lecture", 2);
+    let old = closed_space(&node, "Chorale 2025", 40);
+    let listed = node.json(&["spaces", "closed"]);
+    let ids: Vec<&str> = listed
+        .as_array()
+        .expect("liste")
+        .iter()
+        .map(|s| s["id"].as_str().unwrap())
+        .collect();
+    assert_eq!(ids, [recent.as_str()]);
+    let out = node.ok(&["spaces", "reopen", &recent]);
+    assert!(out.contains("« Défi lecture » est rouvert"), "{out}");
+    assert!(
+        node.json(&["spaces", "closed"])
+            .as_array()
+            .unwrap()
+            .is_empty()
+    );
+    let late = node.run(&["spaces", "reopen", &old]);
+    assert_eq!(late.code, 1, "{}", late.stdout);
+    assert!(late.stderr.contains("plus de 30 jours"), "{}", late.stderr);
 }

@@ -100,9 +100,28 @@ pub enum Action<'a> {
     /// Create local guests (partners without a node) and see those one created; the operator
     /// sees every guest of the node.
     ManageLocalGuests,
-    /// See one guest account in the guests list.
+    /// See one guest account: in the guests list, and among the guests one may add to a space
+    /// (one decision for both).
     SeeGuest {
         /// The viewer created it (a local guest).
+        created_by_viewer: bool,
+        /// The school a local guest belongs to (its creator's).
+        school_id: Option<&'a str>,
+    },
+    /// Read people's full names in a school's lists (groups): its staff and the operator;
+    /// pupils and parents read short names ("Léa M.").
+    SeeFullNames {
+        /// The school.
+        school_id: &'a str,
+    },
+    /// Reopen a space of this node closed less than 30 days ago: its owner or the operator.
+    ReopenSpace {
+        /// The viewer owns the space.
+        viewer_is_owner: bool,
+    },
+    /// Delete a local guest account: who created it, or the operator.
+    DeleteGuest {
+        /// The viewer created it.
         created_by_viewer: bool,
     },
     /// List and add schools.
@@ -164,7 +183,30 @@ pub fn allows(viewer: &Viewer, action: Action<'_>) -> bool {
             viewer.profile_in(school_id),
             Some(Profile::Director | Profile::Teacher)
         ),
-        Action::SeeGuest { created_by_viewer } => {
+        Action::SeeGuest {
+            created_by_viewer,
+            school_id,
+        } => {
+            viewer.is_operator()
+                || (created_by_viewer && allows(viewer, Action::ManageLocalGuests))
+                // A local guest belongs to its creator's school: its staff may add it to a space,
+                // nobody of another school may.
+                || school_id.is_some_and(|school| {
+                    matches!(
+                        viewer.profile_in(school),
+                        Some(Profile::Director | Profile::Teacher)
+                    )
+                })
+        }
+        Action::SeeFullNames { school_id } => {
+            viewer.is_operator()
+                || matches!(
+                    viewer.profile_in(school_id),
+                    Some(Profile::Director | Profile::Teacher | Profile::Staff)
+                )
+        }
+        Action::ReopenSpace { viewer_is_owner } => viewer_is_owner || viewer.is_operator(),
+        Action::DeleteGuest { created_by_viewer } => {
             viewer.is_operator() || (created_by_viewer && allows(viewer, Action::ManageLocalGuests))
         }
         Action::InviteClasses { viewer_teaches } => viewer_teaches && is_teaching(viewer),
@@ -466,10 +508,34 @@ mod tests {
         assert!(!allows(&pupil, Action::AddLocalClass { school_id: "s1" }));
         // Guests list: the operator sees all, a director their own, a teacher none.
         let director = viewer(Some(Profile::Director), false);
-        let see = |created_by_viewer| Action::SeeGuest { created_by_viewer };
+        let see = |created_by_viewer| Action::SeeGuest {
+            created_by_viewer,
+            school_id: None,
+        };
         assert!(allows(&viewer(None, true), see(false)));
         assert!(allows(&director, see(true)) && !allows(&director, see(false)));
         assert!(!allows(&teacher, see(true)));
+        // A local guest belongs to its creator's school: its staff see it, another school's
+        // do not (the same decision lists it and offers it in a space's invite page).
+        let of_school = |school_id| Action::SeeGuest {
+            created_by_viewer: false,
+            school_id: Some(school_id),
+        };
+        assert!(allows(&teacher, of_school("s1")) && allows(&director, of_school("s1")));
+        assert!(!allows(&teacher, of_school("s2")) && !allows(&director, of_school("s2")));
+        assert!(!allows(&pupil, of_school("s1")));
+        // Deleting one: its creator (who may create guests) or the operator.
+        let delete = |created_by_viewer| Action::DeleteGuest { created_by_viewer };
+        assert!(allows(&director, delete(true)) && !allows(&director, delete(false)));
+        assert!(allows(&viewer(None, true), delete(false)) && !allows(&teacher, delete(true)));
+        // Full names in a school's groups: its staff; short names for pupils and parents.
+        let names = Action::SeeFullNames { school_id: "s1" };
+        assert!(allows(&teacher, names) && !allows(&pupil, names));
+        assert!(!allows(&teacher, Action::SeeFullNames { school_id: "s2" }));
+        // Reopening a closed space: its owner or the operator.
+        let reopen = |viewer_is_owner| Action::ReopenSpace { viewer_is_owner };
+        assert!(allows(&teacher, reopen(true)) && !allows(&teacher, reopen(false)));
+        assert!(allows(&viewer(None, true), reopen(false)));
         // The operator is no member of a space by office.
         assert!(!allows(
             &viewer(None, true),

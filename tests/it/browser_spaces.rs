@@ -491,6 +491,9 @@ async fn teachers_moderate_and_close_a_shared_space_in_the_browser() {
             "form[action=\"{host_page}/messages/{on_host}/supprimer\"] button"
         ))
         .await;
+    // Asked once more, saying what goes.
+    assert!(teacher.body_text().await.contains("Supprimer ce message"));
+    teacher.click_through("button.danger").await;
     assert!(!teacher.body_text().await.contains(text));
     c.wait_status(ECOLE2, text, None).await;
     c.wait_status(ECOLE1, text, None).await;
@@ -560,6 +563,13 @@ async fn teachers_moderate_and_close_a_shared_space_in_the_browser() {
     assert!(shows(&teacher1, &format!("a.tile[href=\"{page1}\"]")).await);
     teacher.goto(&host_page).await;
     teacher.click_through("button[name=close]").await;
+    assert!(
+        teacher
+            .body_text()
+            .await
+            .contains("Vous pourrez le rouvrir")
+    );
+    teacher.click_through("button.danger").await;
     assert_eq!(teacher.path().await, "/espaces");
     assert!(!shows(&teacher, &format!("a.tile[href=\"{host_page}\"]")).await);
     let db1 = c.node(ECOLE1).state.db.clone();

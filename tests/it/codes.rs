@@ -154,11 +154,72 @@ async fn printing_sheets_issues_codes_for_pending_accounts_only() {
     );
     assert!(!page.body.contains(&world.other_pupil.identifier));
 
-    // Printing again replaces the codes: earlier sheets stop working.
-    let again = teacher.print_sheets(&world.class_a).await.sheets();
-    assert_eq!(again.len(), 2);
+    // Printing again (or reloading) prints the same codes: sheets handed out keep working.
+    let again = teacher.print_sheets(&world.class_a).await;
+    assert_eq!(again.sheets(), sheets);
+    assert!(code_matches(&app, &world.pupil.id, &sheets[0].code).await);
+    assert!(
+        again.body.contains("Renouveler les codes de ces 2 comptes"),
+        "{}",
+        again.body
+    );
+
+    // Renewing is an explicit choice, asked once more; activated accounts are left alone.
+    let renew = format!("/classes/{}/fiches/renouveler", world.class_a);
+    let asked = teacher.post_signed(&renew, &[]).await;
+    assert!(
+        asked
+            .body
+            .contains("Renouveler les codes de ces 2 comptes de la classe"),
+        "{}",
+        asked.body
+    );
+    assert!(code_matches(&app, &world.pupil.id, &sheets[0].code).await);
+    let renewed = teacher.post_signed(&renew, &[("confirme", "oui")]).await;
+    let renewed = renewed.sheets();
+    assert_eq!(renewed.len(), 2);
     assert!(!code_matches(&app, &world.pupil.id, &sheets[0].code).await);
-    assert!(code_matches(&app, &world.pupil.id, &again[0].code).await);
+    assert!(code_matches(&app, &world.pupil.id, &renewed[0].code).await);
+    assert!(code_matches(&app, &world.parent.id, &renewed[1].code).await);
+    let untouched: i64 =
+        sqlx::query_scalar("SELECT COUNT(*) FROM activation_codes WHERE user_id = $1")
+            .bind(&activated.id)
+            .fetch_one(app.state.db.pool())
+            .await
+            .unwrap();
+    assert_eq!(untouched, 0, "an activated account gets no code");
+    app.stop().await;
+}
+
+#[tokio::test]
+async fn a_code_shown_on_screen_is_not_cancelled_by_printing() {
+    let app = spawn_app().await;
+    let world = World::build(&app.state).await;
+    set_pending(&app.state, &world.pupil.id).await;
+    // A code shown once on a screen (the operator's reset), then the class's sheets.
+    let operator = app.signed_in(&world.operator).await;
+    let shown = operator
+        .reset_code(&world.pupil.id)
+        .await
+        .issued_code()
+        .expect("code shown");
+    let teacher = app.signed_in(&world.teacher).await;
+    let page = teacher.print_sheets(&world.class_a).await;
+    assert!(page.sheets().is_empty(), "{}", page.body);
+    assert!(
+        page.body
+            .contains("1 compte(s) en attente ont reçu un code affiché")
+    );
+    assert!(code_matches(&app, &world.pupil.id, &shown).await);
+    // The class teacher's "Nouveau code" prints again on the sheets.
+    let code = teacher
+        .regenerate_code(&world.class_a, &world.pupil.id)
+        .await
+        .issued_code()
+        .expect("code");
+    let sheets = teacher.print_sheets(&world.class_a).await.sheets();
+    assert_eq!(sheets.len(), 1);
+    assert_eq!(sheets[0].code, code);
     app.stop().await;
 }
 

@@ -127,13 +127,17 @@ async fn group_names_are_unique_per_school_and_classes_stay_in_their_school() {
         .submit(
             &location,
             &format!("{location}/membres/{}/retirer", world.pupil.id),
-            &[],
+            &[("confirme", "oui")],
         )
         .await;
     assert!(removed.redirects_to(&location));
     assert!(!director.get(&location).await.body.contains("Léa Martin"));
     let deleted = director
-        .submit(&location, &format!("{location}/supprimer"), &[])
+        .submit(
+            &location,
+            &format!("{location}/supprimer"),
+            &[("confirme", "oui")],
+        )
         .await;
     assert!(deleted.redirects_to("/groupes"));
     assert_eq!(director.get(&location).await.status, StatusCode::NOT_FOUND);

@@ -89,13 +89,17 @@ async fn a_shared_space_lives_through_a_school_year() {
         200,
         "asking changed nothing"
     );
-    pupil2.submit(&leave2, &leave2, &[]).await;
+    pupil2
+        .submit(&leave2, &leave2, &[("confirme", "oui")])
+        .await;
     c.wait_members(COLLEGE, &group, 4).await;
     assert_eq!(pupil2.get(&page2).await.status, 404);
 
     // The last member of école 2 leaves: nothing more goes there.
     let teacher2 = c.teacher(ECOLE2).await;
-    teacher2.submit(&leave2, &leave2, &[]).await;
+    teacher2
+        .submit(&leave2, &leave2, &[("confirme", "oui")])
+        .await;
     c.wait_members(COLLEGE, &group, 3).await;
     c.drained(COLLEGE, ECOLE2).await;
     let later = "Rendez-vous au collège le 12 juin.";

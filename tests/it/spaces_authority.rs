@@ -227,7 +227,7 @@ async fn a_removed_member_can_no_longer_post() {
         .submit(
             &page,
             &format!("{page}/membres/retirer"),
-            &[("actor", &pupil1)],
+            &[("actor", &pupil1), ("confirme", "oui")],
         )
         .await;
     c.wait_members(ECOLE1, &group, 4).await;

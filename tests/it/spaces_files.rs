@@ -107,7 +107,7 @@ async fn a_photo_posted_on_an_ecole_reaches_every_member_node() {
         .submit(
             &pupil_page,
             &format!("{pupil_page}/messages/{own}/supprimer"),
-            &[],
+            &[("confirme", "oui")],
         )
         .await;
     for node in [COLLEGE, ECOLE2, ECOLE1] {

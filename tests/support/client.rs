@@ -244,8 +244,12 @@ impl TestClient {
 
     /// Issues a new code for one pupil or parent of a class.
     pub async fn regenerate_code(&self, class_id: &str, user_id: &str) -> Page {
-        self.post_signed(&format!("/classes/{class_id}/comptes/{user_id}/code"), &[])
-            .await
+        // Confirmed: on an activated account the first tap only asks.
+        self.post_signed(
+            &format!("/classes/{class_id}/comptes/{user_id}/code"),
+            &[("confirme", "oui")],
+        )
+        .await
     }
 
     /// Adds a school from the operator's page (`kind`: `elementaire`, `maternelle`…).

@@ -69,6 +69,104 @@ pub async fn issue(
     })
 }
 
+/// The code a sheet carries: derived from the node's secret key and a random seed, so that
+/// printing the sheets again prints the same code while the database alone (hash and seed)
+/// still does not reveal it.
+fn derive(secret: &str, user_id: &str, seed: &str) -> String {
+    use hmac::{Hmac, Mac};
+    let mut mac =
+        Hmac::<Sha256>::new_from_slice(secret.as_bytes()).expect("HMAC accepts any key length");
+    mac.update(format!("activation-code:{user_id}:{seed}").as_bytes());
+    let bytes = mac.finalize().into_bytes();
+    // Two bytes per character keep the modulo bias below 0.05 %.
+    let chars: String = bytes
+        .chunks(2)
+        .take(8)
+        .map(|pair| {
+            let n = usize::from(u16::from_be_bytes([pair[0], pair[1]]));
+            ALPHABET[n % ALPHABET.len()] as char
+        })
+        .collect();
+    format!("{}-{}", &chars[..4], &chars[4..])
+}
+
+/// Issues a new code that the sheets can print again (see [`current_for_sheet`]), replacing
+/// any previous one, inside the caller's transaction.
+pub async fn issue_for_sheet(
+    conn: &mut AnyConnection,
+    user_id: &str,
+    now: i64,
+    valid_days: u32,
+    secret: &str,
+) -> Result<IssuedCode, sqlx::Error> {
+    let seed = hex::encode(rand::random::<[u8; 16]>());
+    let code = derive(secret, user_id, &seed);
+    let expires_at = now + i64::from(valid_days) * 86_400;
+    sqlx::query("DELETE FROM activation_codes WHERE user_id = $1")
+        .bind(user_id)
+        .execute(&mut *conn)
+        .await?;
+    sqlx::query(
+        "INSERT INTO activation_codes (user_id, code_hash, expires_at, created_at, seed) \
+         VALUES ($1, $2, $3, $4, $5)",
+    )
+    .bind(user_id)
+    .bind(digest(user_id, &code))
+    .bind(expires_at)
+    .bind(now)
+    .bind(&seed)
+    .execute(&mut *conn)
+    .await?;
+    Ok(IssuedCode {
+        user_id: user_id.to_owned(),
+        code,
+        expires_at,
+    })
+}
+
+/// Where an account's code stands when its sheet is printed.
+#[derive(Debug, Clone)]
+pub enum SheetCode {
+    /// A live code a sheet already carried: printed again as it is.
+    Current(IssuedCode),
+    /// A live code shown once on a screen (it cannot be printed again, and is not replaced).
+    HandedOut,
+    /// No live code (never issued, used or expired): a new one may be issued.
+    None,
+}
+
+/// The live code of `user_id` as a sheet can print it.
+pub async fn current_for_sheet(
+    conn: &mut AnyConnection,
+    user_id: &str,
+    now: i64,
+    secret: &str,
+) -> Result<SheetCode, sqlx::Error> {
+    let row: Option<(String, String, i64)> = sqlx::query_as(
+        "SELECT code_hash, seed, expires_at FROM activation_codes WHERE user_id = $1 AND expires_at > $2",
+    )
+    .bind(user_id)
+    .bind(now)
+    .fetch_optional(&mut *conn)
+    .await?;
+    let Some((hash, seed, expires_at)) = row else {
+        return Ok(SheetCode::None);
+    };
+    if seed.is_empty() {
+        return Ok(SheetCode::HandedOut);
+    }
+    let code = derive(secret, user_id, &seed);
+    // A changed secret key derives another code: that sheet cannot be printed again.
+    if !constant_time_eq(hash.as_bytes(), digest(user_id, &code).as_bytes()) {
+        return Ok(SheetCode::HandedOut);
+    }
+    Ok(SheetCode::Current(IssuedCode {
+        user_id: user_id.to_owned(),
+        code,
+        expires_at,
+    }))
+}
+
 /// Resets an account: the password and every session end, and a new code is issued (a lost or
 /// compromised password must stop working at once, not when the new code is used).
 pub async fn reset(
@@ -90,6 +188,18 @@ pub async fn reset(
         .execute(&mut *conn)
         .await?;
     issue(conn, user_id, now, valid_days).await
+}
+
+/// [`reset`], with a code the class's sheets can print again.
+pub async fn reset_for_sheet(
+    conn: &mut AnyConnection,
+    user_id: &str,
+    now: i64,
+    valid_days: u32,
+    secret: &str,
+) -> Result<IssuedCode, sqlx::Error> {
+    reset(conn, user_id, now, valid_days).await?;
+    issue_for_sheet(conn, user_id, now, valid_days, secret).await
 }
 
 /// Whether `code` is the current, unexpired code of `user_id`.
@@ -133,5 +243,20 @@ mod tests {
         let lower = code.to_lowercase().replace('-', " ");
         assert_eq!(digest("u1", &code), digest("u1", &lower));
         assert_ne!(digest("u1", &code), digest("u2", &code));
+    }
+
+    #[test]
+    fn sheet_codes_are_stable_per_seed_and_secret() {
+        let code = derive("secret", "u1", "seed");
+        assert_eq!(code, derive("secret", "u1", "seed"));
+        assert_ne!(code, derive("secret", "u1", "seed2"));
+        assert_ne!(code, derive("other", "u1", "seed"));
+        assert_ne!(code, derive("secret", "u2", "seed"));
+        assert!(
+            code.len() == 9
+                && code
+                    .chars()
+                    .all(|c| c == '-' || ALPHABET.contains(&(c as u8)))
+        );
     }
 }

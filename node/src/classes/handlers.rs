@@ -10,7 +10,7 @@ use crate::error::{AppError, AppResult};
 use crate::policy::{self, Action};
 use crate::state::AppState;
 use crate::users::store::audit;
-use crate::web::{Page, TokenForm, render};
+use crate::web::{ConfirmForm, Confirmation, Page, TokenForm, confirm, render};
 
 use super::sheets;
 use super::store::{self, ClassRow, MemberRow};
@@ -88,7 +88,36 @@ pub async fn class_page(
     })
 }
 
-/// `POST /classes/{id}/fiches`: issues codes for the pending accounts and shows the print page.
+/// The sheets of a class's waiting accounts, as a page to print.
+async fn sheets_response(
+    state: &AppState,
+    viewer: &Viewer,
+    class: &ClassRow,
+    which: sheets::Codes,
+) -> AppResult<Response> {
+    let printout = sheets::for_class(
+        &state.db,
+        class,
+        state.clock.now(),
+        state.config.accounts.activation_code_days,
+        state.config.security.secret_key.expose(),
+        which,
+        Some(viewer.id()),
+    )
+    .await?;
+    let html = sheets::render(
+        &state.config.node.name,
+        &state.config.public_url(),
+        class,
+        &printout,
+        Some(&viewer.csrf),
+        false,
+    )?;
+    Ok(Html(html).into_response())
+}
+
+/// `POST /classes/{id}/fiches`: the sheets of the accounts still waiting, with their current
+/// codes (printing again, or reloading, changes no code).
 pub async fn print_sheets(
     State(state): State<AppState>,
     viewer: Viewer,
@@ -99,32 +128,63 @@ pub async fn print_sheets(
     let class = load(&state, &id).await?;
     let facts = store::facts(&state.db, &class, &viewer).await?;
     policy::require(&viewer, Action::ManageClass(&facts))?;
-    let days = state.config.accounts.activation_code_days;
-    let sheets = sheets::issue_for_class(
-        &state.db,
-        &class,
-        state.clock.now(),
-        days,
-        Some(viewer.id()),
-    )
-    .await?;
-    let html = sheets::render(
-        &state.config.node.name,
-        &state.config.public_url(),
-        &class,
-        &sheets,
-        false,
-    )?;
-    Ok(Html(html).into_response())
+    sheets_response(&state, &viewer, &class, sheets::Codes::Current).await
 }
 
-/// `POST /classes/{id}/comptes/{user_id}/code`: a new code for one pupil or parent of the class.
+/// `POST /classes/{id}/fiches/renouveler`: new codes for every account still waiting, once
+/// asked (sheets already handed out stop working).
+pub async fn renew_codes(
+    State(state): State<AppState>,
+    viewer: Viewer,
+    Path(id): Path<String>,
+    Form(form): Form<ConfirmForm>,
+) -> AppResult<Response> {
+    viewer.check_csrf(&form.csrf)?;
+    let class = load(&state, &id).await?;
+    let facts = store::facts(&state.db, &class, &viewer).await?;
+    policy::require(&viewer, Action::ManageClass(&facts))?;
+    if !form.confirmed() {
+        let waiting = store::members(&state.db, &class.id, "pupil")
+            .await?
+            .iter()
+            .filter(|p| p.pending)
+            .count()
+            + store::parents(&state.db, &class.id)
+                .await?
+                .iter()
+                .filter(|(_, p)| p.pending)
+                .map(|(_, p)| p.id.clone())
+                .collect::<std::collections::HashSet<_>>()
+                .len();
+        let text = format!(
+            "Renouveler les codes de ces {waiting} comptes de la classe {} ? Les fiches déjà imprimées ou distribuées pour ces comptes ne fonctionneront plus : il faudra donner les nouvelles. Les comptes déjà activés ne changent pas.",
+            class.name
+        );
+        let ask = Confirmation {
+            to_child: text.clone(),
+            to_adult: text,
+            action: format!("/classes/{}/fiches/renouveler", class.id),
+            fields: Vec::new(),
+            yes: format!("Oui, renouveler les codes de ces {waiting} comptes"),
+            no: "Non, garder les codes actuels".into(),
+            back: format!("/classes/{}", class.id),
+        };
+        return confirm::ask(
+            viewer.page("Renouveler les codes", &state.config.node.name),
+            &ask,
+        );
+    }
+    sheets_response(&state, &viewer, &class, sheets::Codes::Renew).await
+}
+
+/// `POST /classes/{id}/comptes/{user_id}/code`: a new code for one pupil or parent of the class;
+/// for an activated account (its password stops working), once asked.
 pub async fn regenerate_code(
     State(state): State<AppState>,
     viewer: Viewer,
     Path((id, user_id)): Path<(String, String)>,
-    Form(form): Form<TokenForm>,
-) -> AppResult<Html<String>> {
+    Form(form): Form<ConfirmForm>,
+) -> AppResult<Response> {
     viewer.check_csrf(&form.csrf)?;
     let class = load(&state, &id).await?;
     let facts = store::facts(&state.db, &class, &viewer).await?;
@@ -147,13 +207,30 @@ pub async fn regenerate_code(
             (parent.clone(), format!("Parent de {child}"), false)
         }
     };
+    if !member.pending && !form.confirmed() {
+        let name = format!("{} {}", member.first_name, member.last_name);
+        let text = format!(
+            "Donner un nouveau code à {name} ? Ce compte est déjà activé : son mot de passe actuel cessera de fonctionner tout de suite et ses connexions en cours seront fermées. Il faudra activer le compte de nouveau avec la nouvelle fiche."
+        );
+        let ask = Confirmation {
+            to_child: text.clone(),
+            to_adult: text,
+            action: format!("/classes/{}/comptes/{}/code", class.id, member.id),
+            fields: Vec::new(),
+            yes: format!("Oui, un nouveau code pour {name}"),
+            no: "Non, garder son mot de passe".into(),
+            back: format!("/classes/{}", class.id),
+        };
+        return confirm::ask(viewer.page("Nouveau code", &state.config.node.name), &ask);
+    }
     let now = state.clock.now();
     let mut tx = state.db.begin_write().await?;
-    let issued = codes::reset(
+    let issued = codes::reset_for_sheet(
         &mut tx,
         &member.id,
         now,
         state.config.accounts.activation_code_days,
+        state.config.security.secret_key.expose(),
     )
     .await?;
     audit(
@@ -169,10 +246,11 @@ pub async fn regenerate_code(
     let sheet = sheets::single(&member, &role, pupil, &issued);
     let title = format!("Nouveau code pour {}", sheet.name);
     let page = viewer.page(&title, &state.config.node.name);
-    render(&CodeIssuedPage {
+    Ok(render(&CodeIssuedPage {
         page,
         class: &class,
         sheet: &sheet,
         address: &state.config.public_url(),
-    })
+    })?
+    .into_response())
 }

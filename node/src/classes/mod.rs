@@ -18,6 +18,10 @@ pub fn router() -> Router<AppState> {
         .route("/classes/{id}", get(handlers::class_page))
         .route("/classes/{id}/fiches", post(handlers::print_sheets))
         .route(
+            "/classes/{id}/fiches/renouveler",
+            post(handlers::renew_codes),
+        )
+        .route(
             "/classes/{id}/comptes/{user_id}/code",
             post(handlers::regenerate_code),
         )

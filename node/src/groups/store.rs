@@ -27,6 +27,8 @@ pub struct GroupMember {
     pub id: String,
     /// "Léa Martin".
     pub name: String,
+    /// "Léa M." (what pupils and parents read).
+    pub short_name: String,
     /// Profile code in the group's school.
     pub profile: String,
 }
@@ -137,6 +139,7 @@ pub async fn members(db: &Db, group: &GroupRow) -> Result<Vec<GroupMember>, sqlx
             Ok(GroupMember {
                 id: row.try_get(0)?,
                 name: format!("{first} {last}"),
+                short_name: crate::domain::short_name(&first, &last),
                 profile: row.try_get(3)?,
             })
         })

@@ -3,16 +3,17 @@
 
 use askama::Template;
 use axum::Form;
-use axum::extract::State;
+use axum::extract::{Path, State};
 use axum::http::StatusCode;
-use axum::response::{IntoResponse, Response};
+use axum::response::{IntoResponse, Redirect, Response};
 use serde::Deserialize;
 
 use crate::accounts::Viewer;
+use crate::error::AppError;
 use crate::error::AppResult;
 use crate::policy::{self, Action};
 use crate::state::AppState;
-use crate::web::{Page, render};
+use crate::web::{ConfirmForm, Confirmation, Page, confirm, render};
 
 use super::{Guest, local, store};
 
@@ -24,6 +25,8 @@ pub struct GuestLine {
     pub origin: String,
     /// Last valid day, `dd/mm/yyyy`.
     pub until: String,
+    /// The viewer may delete it (a local guest they created, or the operator).
+    pub deletable: bool,
 }
 
 #[derive(Template)]
@@ -64,6 +67,18 @@ pub struct GuestForm {
     csrf: String,
 }
 
+fn created_by(viewer: &Viewer, guest: &super::Guest) -> bool {
+    guest.created_by.as_deref() == Some(viewer.id())
+}
+
+/// The one question "may the viewer see this guest" (the guests list, a space's invite page).
+pub fn see<'a>(viewer: &Viewer, guest: &'a super::Guest) -> Action<'a> {
+    Action::SeeGuest {
+        created_by_viewer: created_by(viewer, guest),
+        school_id: guest.school_id.as_deref(),
+    }
+}
+
 fn date(timestamp: i64) -> String {
     chrono::DateTime::from_timestamp(timestamp, 0)
         .map(|t| t.format("%d/%m/%Y").to_string())
@@ -78,14 +93,17 @@ async fn list_response(
     error: Option<&str>,
 ) -> AppResult<Response> {
     let all = store::list(&state.db, None).await?;
-    let created = store::created_by(&state.db, viewer.id()).await?;
     let guests = all
         .into_iter()
-        .filter(|g| {
-            let created_by_viewer = created.contains(&g.user_id);
-            policy::allows(viewer, Action::SeeGuest { created_by_viewer })
-        })
+        .filter(|g| policy::allows(viewer, see(viewer, g)))
         .map(|guest| GuestLine {
+            deletable: guest.peer.is_empty()
+                && policy::allows(
+                    viewer,
+                    Action::DeleteGuest {
+                        created_by_viewer: created_by(viewer, &guest),
+                    },
+                ),
             origin: match guest.peer.as_str() {
                 "" => "Invité local".to_owned(),
                 peer => peer.to_owned(),
@@ -147,4 +165,63 @@ pub async fn create(
         account_until: guest.last_day.format("%d/%m/%Y").to_string(),
     })?;
     Ok(html.into_response())
+}
+
+/// `POST /admin/invites/{id}/supprimer`: its creator (or the operator) deletes a local guest
+/// made by mistake, once asked; it leaves its spaces and the journal keeps the line.
+pub async fn delete(
+    State(state): State<AppState>,
+    viewer: Viewer,
+    Path(id): Path<String>,
+    Form(form): Form<ConfirmForm>,
+) -> AppResult<Response> {
+    viewer.check_csrf(&form.csrf)?;
+    let guest = store::of_user(&state.db, &id)
+        .await?
+        .filter(|g| g.peer.is_empty())
+        .filter(|g| policy::allows(&viewer, see(&viewer, g)))
+        .ok_or(AppError::NotFound)?;
+    policy::require(
+        &viewer,
+        Action::DeleteGuest {
+            created_by_viewer: created_by(&viewer, &guest),
+        },
+    )?;
+    if !form.confirmed() {
+        let text = format!(
+            "Supprimer le compte invité de {} ({}) ? L'identifiant et son code ne fonctionneront plus, et la personne quitte les espaces où elle a été ajoutée ; ce qu'elle y a écrit reste, signé « ancien membre ». Le journal garde la trace de cette suppression.",
+            guest.display_name, guest.identifier
+        );
+        let ask = Confirmation {
+            to_child: text.clone(),
+            to_adult: text,
+            action: format!("/admin/invites/{}/supprimer", guest.user_id),
+            fields: Vec::new(),
+            yes: format!("Oui, supprimer le compte de {}", guest.display_name),
+            no: "Non, garder ce compte".into(),
+            back: "/admin/invites".into(),
+        };
+        return confirm::ask(
+            viewer.page("Supprimer un compte invité", &state.config.node.name),
+            &ask,
+        );
+    }
+    let mut change = crate::spaces::service::Change::begin(&state).await?;
+    let (conn, relay) = change.parts();
+    store::delete_local(conn, relay, &guest.user_id).await?;
+    let detail = format!(
+        "invité local {} ({}) supprimé",
+        guest.display_name, guest.identifier
+    );
+    crate::users::store::audit(
+        conn,
+        relay.now(),
+        Some(viewer.id()),
+        "guest.delete",
+        &guest.user_id,
+        &detail,
+    )
+    .await?;
+    change.commit().await?;
+    Ok(Redirect::to("/admin/invites").into_response())
 }

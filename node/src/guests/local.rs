@@ -93,14 +93,24 @@ pub async fn create(
         ..NewUser::default()
     };
     let (user_id, identifier) = users::create(conn, &user, now).await?;
+    // The guest belongs to its creator's school (as director first); the operator's guests
+    // belong to none.
+    let school_id: Option<String> = sqlx::query_scalar(
+        "SELECT school_id FROM memberships WHERE user_id = $1 AND profile IN ('director', 'teacher') \
+         ORDER BY CASE profile WHEN 'director' THEN 0 ELSE 1 END, school_id LIMIT 1",
+    )
+    .bind(created_by)
+    .fetch_optional(&mut *conn)
+    .await?;
     sqlx::query(
-        "INSERT INTO guests (user_id, peer, remote_actor, created_by, expires_at, created_at) \
-         VALUES ($1, '', NULL, $2, $3, $4)",
+        "INSERT INTO guests (user_id, peer, remote_actor, created_by, expires_at, created_at, school_id) \
+         VALUES ($1, '', NULL, $2, $3, $4, $5)",
     )
     .bind(&user_id)
     .bind(created_by)
     .bind(expiry_of(guest.last_day))
     .bind(now)
+    .bind(school_id)
     .execute(&mut *conn)
     .await?;
     let code = codes::issue(conn, &user_id, now, code_days).await?;

@@ -1,7 +1,7 @@
 //! Guest accounts: remote users admitted to spaces of this node, and partners without a node
 //! whom an operator or director admits by hand; their federated sign-in and daily expiry.
 
-mod admin;
+pub mod admin;
 pub mod estimate;
 pub mod expiry;
 pub mod local;
@@ -10,7 +10,7 @@ pub mod store;
 pub mod token;
 
 use axum::Router;
-use axum::routing::get;
+use axum::routing::{get, post};
 
 use crate::state::AppState;
 
@@ -18,5 +18,7 @@ pub use store::{Guest, GuestError};
 
 /// `/admin/invites`: the guests page (checked by the policy in each handler).
 pub fn router() -> Router<AppState> {
-    Router::new().route("/admin/invites", get(admin::list).post(admin::create))
+    Router::new()
+        .route("/admin/invites", get(admin::list).post(admin::create))
+        .route("/admin/invites/{id}/supprimer", post(admin::delete))
 }

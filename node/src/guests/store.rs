@@ -40,6 +40,10 @@ pub struct Guest {
     pub expires_at: i64,
     /// When it expired (0 while valid).
     pub expired_at: i64,
+    /// Who created it (local guests).
+    pub created_by: Option<String>,
+    /// The school it belongs to: its creator's (local guests; none when the operator made it).
+    pub school_id: Option<String>,
 }
 
 /// Guests of `peer` still valid (what counts against its quota).
@@ -146,21 +150,36 @@ pub async fn created_by(db: &Db, user_id: &str) -> sqlx::Result<Vec<String>> {
         .await
 }
 
-/// Local guests still valid (those a space owner may add), as (user id, name).
-pub async fn local_valid(db: &Db) -> sqlx::Result<Vec<(String, String)>> {
-    let rows = sqlx::query(
-        "SELECT g.user_id, u.first_name, u.last_name FROM guests g JOIN users u ON u.id = g.user_id \
-         WHERE g.peer = '' AND g.expired_at = 0 AND u.active = 1 ORDER BY u.last_name, u.first_name",
-    )
+/// Local guests still valid (those a space owner may add, as the policy lets them see them).
+pub async fn local_valid(db: &Db) -> sqlx::Result<Vec<Guest>> {
+    let rows = sqlx::query(&format!(
+        "{SELECT} WHERE g.peer = '' AND g.expired_at = 0 AND u.active = 1 ORDER BY u.last_name, u.first_name"
+    ))
     .fetch_all(db.pool())
     .await?;
-    Ok(rows
-        .iter()
-        .map(|r| {
-            let (id, first, last): (String, String, String) = (r.get(0), r.get(1), r.get(2));
-            (id, format!("{first} {last}"))
-        })
-        .collect())
+    Ok(rows.iter().map(guest).collect())
+}
+
+/// Deletes a local guest made by mistake: it leaves its spaces (announced where hosted here)
+/// and the account goes with its codes and sessions; the journal keeps the line. Remote guests
+/// are not deleted here (they come and go with their link).
+pub async fn delete_local(
+    conn: &mut AnyConnection,
+    relay: &mut crate::spaces::relay::Relay<'_>,
+    user_id: &str,
+) -> sqlx::Result<()> {
+    crate::spaces::service::remove_everywhere(conn, relay, user_id).await?;
+    for table in ["activation_codes", "sessions", "group_members", "guests"] {
+        sqlx::query(&format!("DELETE FROM {table} WHERE user_id = $1"))
+            .bind(user_id)
+            .execute(&mut *conn)
+            .await?;
+    }
+    sqlx::query("DELETE FROM users WHERE id = $1")
+        .bind(user_id)
+        .execute(&mut *conn)
+        .await?;
+    Ok(())
 }
 
 /// Every guest, of `peer` when given.
@@ -182,7 +201,8 @@ pub async fn list(db: &Db, peer: Option<&str>) -> sqlx::Result<Vec<Guest>> {
 }
 
 const SELECT: &str = "SELECT g.user_id, u.first_name, u.last_name, g.peer, g.remote_actor, \
-    g.expires_at, g.expired_at, u.identifier FROM guests g JOIN users u ON u.id = g.user_id";
+    g.expires_at, g.expired_at, u.identifier, g.created_by, g.school_id \
+    FROM guests g JOIN users u ON u.id = g.user_id";
 
 fn guest(row: &sqlx::any::AnyRow) -> Guest {
     let first: String = row.get(1);
@@ -195,6 +215,8 @@ fn guest(row: &sqlx::any::AnyRow) -> Guest {
         remote_actor: row.get(4),
         expires_at: row.get(5),
         expired_at: row.get(6),
+        created_by: row.get(8),
+        school_id: row.get(9),
     }
 }
 

@@ -18,7 +18,7 @@ use crate::accounts::Viewer;
 use crate::error::{AppError, AppResult};
 use crate::policy::{self, Action};
 use crate::state::AppState;
-use crate::web::TokenForm;
+use crate::web::{ConfirmForm, Confirmation, confirm};
 
 /// An edit of a post's text.
 #[derive(Deserialize)]
@@ -47,6 +47,8 @@ pub struct ReportForm {
 pub struct RemoveForm {
     csrf: String,
     actor: String,
+    #[serde(default)]
+    confirme: String,
 }
 
 /// Settings.
@@ -66,6 +68,18 @@ pub struct SettingsForm {
     open_until: String,
     #[serde(default)]
     close: Option<String>,
+    #[serde(default)]
+    confirme: String,
+}
+
+/// The first words of a text, to name it in a question.
+fn excerpt(text: &str) -> String {
+    let cut: String = text.chars().take(80).collect();
+    if cut.len() < text.len() {
+        format!("{cut}…")
+    } else {
+        cut
+    }
 }
 
 /// `POST /espaces/{id}/messages/{post}/modifier`: the author changes their post.
@@ -86,12 +100,13 @@ pub async fn edit(
     after(&state, &viewer, &id, outcome, "").await
 }
 
-/// `POST /espaces/{id}/messages/{post}/supprimer`: the author or a moderator deletes a post.
+/// `POST /espaces/{id}/messages/{post}/supprimer`: the author or a moderator deletes a post,
+/// with its comments, once asked.
 pub async fn delete(
     State(state): State<AppState>,
     viewer: Viewer,
     Path((id, post)): Path<(String, String)>,
-    Form(form): Form<TokenForm>,
+    Form(form): Form<ConfirmForm>,
 ) -> AppResult<Response> {
     viewer.check_csrf(&form.csrf)?;
     let (space, me, facts) = load(&state, &viewer, &id).await?;
@@ -103,6 +118,42 @@ pub async fn delete(
             viewer_is_author: post.author_actor == me.actor_id,
         },
     )?;
+    if !form.confirmed() {
+        let comments = super::store::posts(&state.db, &space.id)
+            .await?
+            .iter()
+            .filter(|p| p.parent_id.as_deref() == Some(post.id.as_str()))
+            .count();
+        let (with_child, with_adult) = match comments {
+            0 => (String::new(), String::new()),
+            1 => (
+                " et son commentaire".to_owned(),
+                " et son commentaire".to_owned(),
+            ),
+            n => (
+                format!(" et ses {n} commentaires"),
+                format!(" et ses {n} commentaires"),
+            ),
+        };
+        let words = excerpt(&post.content);
+        let ask = Confirmation {
+            to_child: format!(
+                "Tu veux vraiment supprimer ce message{with_child} ? « {words} » Il disparaîtra pour tout le monde et ne pourra pas revenir."
+            ),
+            to_adult: format!(
+                "Supprimer ce message{with_adult} ? « {words} » Il disparaît pour tous les membres, sur chaque ENT de l'espace, avec ses fichiers. C'est définitif."
+            ),
+            action: format!("/espaces/{id}/messages/{}/supprimer", post.id),
+            fields: Vec::new(),
+            yes: "Oui, supprimer le message".into(),
+            no: "Non, garder le message".into(),
+            back: format!("/espaces/{id}#message-{}", post.id),
+        };
+        return confirm::ask(
+            viewer.page("Supprimer un message", &state.config.node.name),
+            &ask,
+        );
+    }
     let outcome = service::delete(&state, &space, &me, &post).await;
     after(&state, &viewer, &id, outcome, "").await
 }
@@ -122,6 +173,7 @@ pub async fn moderate(
         "approuver" => Moderation::Approve,
         "masquer" => Moderation::Hide,
         "retablir" => Moderation::Restore,
+        "refuser" => Moderation::Reject,
         _ => return Err(AppError::Invalid("Action de modération inconnue.".into())),
     };
     let outcome = service::moderate(&state, &space, &me, &post, action).await;
@@ -139,6 +191,15 @@ pub async fn report(
     let (space, me, facts) = load(&state, &viewer, &id).await?;
     policy::require(&viewer, Action::WriteInSpace(&facts))?;
     let post = post_of(&state, &space, &post).await?;
+    // A post one cannot see does not exist for one: reporting it says nothing about it.
+    let read = Action::ReadPost {
+        space: &facts,
+        status: post.status,
+        viewer_is_author: post.author_actor == me.actor_id,
+    };
+    if !policy::allows(&viewer, read) {
+        return Err(AppError::NotFound);
+    }
     let outcome = service::report(&state, &space, &me, &post, &form.reason).await;
     match outcome {
         Ok(()) => {
@@ -157,15 +218,27 @@ pub async fn report(
     }
 }
 
-#[derive(askama::Template)]
-#[template(path = "space_leave.html")]
-struct LeavePage<'a> {
-    page: crate::web::Page<'a>,
-    space: &'a Space,
+/// The question before leaving (a child may touch the wrong button; coming back needs a new
+/// invitation).
+fn leave_question(space: &Space) -> Confirmation {
+    Confirmation {
+        to_child: format!(
+            "Tu veux vraiment quitter « {} » ? Tu ne verras plus ses messages.",
+            space.title
+        ),
+        to_adult: format!(
+            "Quitter « {} » ? Vous n'y aurez plus accès ; vos messages restent, signés « ancien membre ». Pour revenir, il faudra une nouvelle invitation.",
+            space.title
+        ),
+        action: format!("/espaces/{}/quitter", space.id),
+        fields: Vec::new(),
+        yes: "Oui, quitter l'espace".into(),
+        no: "Non, rester".into(),
+        back: format!("/espaces/{}", space.id),
+    }
 }
 
-/// `GET /espaces/{id}/quitter`: asks before leaving (a child may touch the wrong button; coming
-/// back needs a new invitation).
+/// `GET /espaces/{id}/quitter`: asks before leaving.
 pub async fn leave_page(
     State(state): State<AppState>,
     viewer: Viewer,
@@ -173,23 +246,28 @@ pub async fn leave_page(
 ) -> AppResult<Response> {
     let (space, _, facts) = load(&state, &viewer, &id).await?;
     policy::require(&viewer, Action::WriteInSpace(&facts))?;
-    let html = crate::web::render(&LeavePage {
-        page: viewer.page("Quitter l'espace", &state.config.node.name),
-        space: &space,
-    })?;
-    Ok(html.into_response())
+    confirm::ask(
+        viewer.page("Quitter l'espace", &state.config.node.name),
+        &leave_question(&space),
+    )
 }
 
-/// `POST /espaces/{id}/quitter`: the viewer leaves.
+/// `POST /espaces/{id}/quitter`: the viewer leaves, once asked.
 pub async fn leave(
     State(state): State<AppState>,
     viewer: Viewer,
     Path(id): Path<String>,
-    Form(form): Form<TokenForm>,
+    Form(form): Form<ConfirmForm>,
 ) -> AppResult<Response> {
     viewer.check_csrf(&form.csrf)?;
     let (space, me, facts) = load(&state, &viewer, &id).await?;
     policy::require(&viewer, Action::WriteInSpace(&facts))?;
+    if !form.confirmed() {
+        return confirm::ask(
+            viewer.page("Quitter l'espace", &state.config.node.name),
+            &leave_question(&space),
+        );
+    }
     match service::leave(&state, &space, &me).await {
         Ok(()) => Ok(Redirect::to("/espaces").into_response()),
         other => after(&state, &viewer, &id, other, "").await,
@@ -206,6 +284,32 @@ pub async fn remove_member(
     viewer.check_csrf(&form.csrf)?;
     let (space, _, facts) = load(&state, &viewer, &id).await?;
     policy::require(&viewer, Action::ModerateSpace(&facts))?;
+    if !confirm::confirmed(&form.confirme) {
+        let mut conn = state.db.pool().acquire().await?;
+        let member = super::store::member(&mut conn, &space.id, &form.actor)
+            .await?
+            .filter(|m| m.state == "active")
+            .ok_or(AppError::NotFound)?;
+        let ask = Confirmation {
+            to_child: format!(
+                "Tu veux vraiment retirer {} de « {} » ? Il ou elle ne verra plus l'espace.",
+                member.display_name, space.title
+            ),
+            to_adult: format!(
+                "Retirer {} de « {} » ? Cette personne n'aura plus accès à l'espace ni à ses messages ; ce qu'elle a écrit reste, signé « ancien membre ». Pour revenir, il lui faudra une nouvelle invitation.",
+                member.display_name, space.title
+            ),
+            action: format!("/espaces/{id}/membres/retirer"),
+            fields: vec![("actor".into(), member.actor_id.clone())],
+            yes: format!("Oui, retirer {}", member.display_name),
+            no: "Non, garder ce membre".into(),
+            back: format!("/espaces/{id}"),
+        };
+        return confirm::ask(
+            viewer.page("Retirer un membre", &state.config.node.name),
+            &ask,
+        );
+    }
     let outcome = service::remove_member(&state, &space, &form.actor).await;
     after(&state, &viewer, &id, outcome, "").await
 }
@@ -235,6 +339,12 @@ pub async fn settings(
         Err(refusal) => return after(&state, &viewer, &id, Err(refusal), "").await,
     };
     let closing = form.close.is_some();
+    if closing && !confirm::confirmed(&form.confirme) {
+        return confirm::ask(
+            viewer.page("Fermer l'espace", &state.config.node.name),
+            &super::closing::question(&space, state.clock.now()),
+        );
+    }
     let changed = Space {
         title: text.title,
         description: text.description,

@@ -6,7 +6,7 @@ use sqlx::AnyConnection;
 
 use super::SpaceError;
 use super::host;
-use super::invitations::Invitation;
+use super::invitations::{self, Invitation};
 use super::invited;
 use super::joining::{self, Invitee};
 use super::model::Role;
@@ -99,6 +99,93 @@ pub async fn invite_local_class(
     Ok(added)
 }
 
+/// Asks the teachers of a class of this node (not the viewer's) whether it joins the space, as
+/// a linked node's teacher is asked: an invitation they answer in "Mes espaces", choosing the
+/// pupils. Returns false when one is already waiting (a form sent twice asks once).
+pub async fn ask_local_class(
+    state: &AppState,
+    space: &Space,
+    me: &Member,
+    class: &crate::classes::ClassRow,
+) -> Result<bool, SpaceError> {
+    let mut change = Change::begin(state).await?;
+    let (conn, relay) = change.parts();
+    let waiting: Option<String> = sqlx::query_scalar(
+        "SELECT id FROM space_invitations WHERE direction = 'in' AND peer = '' AND space_id = $1 \
+         AND class_ref = $2 AND state = 'open'",
+    )
+    .bind(&space.id)
+    .bind(&class.id)
+    .fetch_optional(&mut *conn)
+    .await?;
+    if waiting.is_some() {
+        return Ok(false);
+    }
+    let headcount: i64 = sqlx::query_scalar(
+        "SELECT COUNT(*) FROM class_members WHERE class_id = $1 AND role = 'pupil'",
+    )
+    .bind(&class.id)
+    .fetch_one(&mut *conn)
+    .await?;
+    let id = crate::store::new_id();
+    let invitation = Invitation {
+        invite_id: format!("local:{id}"),
+        id,
+        space_id: space.id.clone(),
+        peer: String::new(),
+        kind: "class".into(),
+        class_ref: class.id.clone(),
+        invitee: String::new(),
+        class_label: format!("{} · {}", class.name, class.school_name),
+        teacher_label: me.display_name.clone(),
+        headcount,
+        state: "open".into(),
+        note: String::new(),
+    };
+    invitations::insert(conn, "in", &invitation, relay.now()).await?;
+    crate::users::store::audit(
+        conn,
+        relay.now(),
+        me.user_id.as_deref(),
+        "space.class_asked",
+        &space.id,
+        &invitation.class_label,
+    )
+    .await?;
+    change.commit().await?;
+    Ok(true)
+}
+
+/// A class of this node joins a space of this node: its teacher accepted (moderator) with
+/// the pupils they chose.
+async fn accept_local(
+    conn: &mut AnyConnection,
+    relay: &mut Relay<'_>,
+    invitation: &Invitation,
+    people: &[Member],
+) -> Result<(), SpaceError> {
+    let space = store::get(conn, &invitation.space_id)
+        .await?
+        .filter(|s| s.is_ours() && s.closed_at == 0)
+        .ok_or_else(|| SpaceError::refused("Cet espace n'existe plus."))?;
+    for member in people {
+        if store::member_by_user(
+            conn,
+            &space.id,
+            member.user_id.as_deref().unwrap_or_default(),
+        )
+        .await?
+        .is_some_and(|m| m.state == "active")
+        {
+            continue;
+        }
+        let join_id = relay.activity_id();
+        host::admit(conn, relay, &space, member, &join_id).await?;
+    }
+    invitations::set_state(conn, &invitation.id, "accepted", "").await?;
+    Ok(())
+}
+
 /// Invites a class or a teacher of a linked node.
 pub async fn invite_remote(
     state: &AppState,
@@ -136,7 +223,11 @@ pub async fn accept_invitation(
             people.push(local_member(conn, shared, id, Role::Member, now).await?);
         }
     }
-    invited::accept(conn, relay, invitation, &people).await?;
+    if invitation.peer.is_empty() {
+        accept_local(conn, relay, invitation, &people).await?;
+    } else {
+        invited::accept(conn, relay, invitation, &people).await?;
+    }
     Ok(change.commit().await?)
 }
 
@@ -147,6 +238,10 @@ pub async fn decline_invitation(
 ) -> Result<(), SpaceError> {
     let mut change = Change::begin(state).await?;
     let (conn, relay) = change.parts();
-    invited::decline(conn, relay, invitation).await?;
+    if invitation.peer.is_empty() {
+        invitations::set_state(conn, &invitation.id, "declined", "").await?;
+    } else {
+        invited::decline(conn, relay, invitation).await?;
+    }
     Ok(change.commit().await?)
 }

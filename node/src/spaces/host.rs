@@ -21,6 +21,8 @@ pub enum Moderation {
     Hide,
     /// A hidden post is shown again.
     Restore,
+    /// A pending edit is refused (the approved text stays); a pending post is hidden.
+    Reject,
 }
 
 /// Refuses anything in a closed space, or after its end date.
@@ -94,6 +96,7 @@ pub async fn post(
         created_at: relay.now(),
         updated_at: relay.now(),
         version: relay.now(),
+        proposed: String::new(),
     };
     store::upsert_post(conn, &space.id, &post).await?;
     files::attach(conn, &space.id, &post.id, attachments, relay.now()).await?;
@@ -101,7 +104,9 @@ pub async fn post(
     Ok(post)
 }
 
-/// Changes the text of a post; only its author may.
+/// Changes the text of a post; only its author may. In a pre-moderated space the new text of
+/// an approved post by a non-moderator waits for a moderator: only the author's node hears of
+/// it, every other node keeps the approved text. Every edit goes in the journal.
 pub async fn edit(
     conn: &mut AnyConnection,
     relay: &mut Relay<'_>,
@@ -111,26 +116,86 @@ pub async fn edit(
     text: &PostText,
 ) -> Result<(), SpaceError> {
     check_active(by)?;
-    let mut changed = edited(post, by, text, relay.now())?;
+    let mut changed = edited(space, post, by, text, relay.now())?;
     // The host's version is what copies order changes by.
     changed.version = changed.updated_at;
     store::upsert_post(conn, &space.id, &changed).await?;
+    journal_edit(conn, relay.now(), by, post, &changed).await?;
     let parent = parent_of(conn, space, &changed).await?;
     publish(conn, relay, space, &changed, parent.as_ref()).await
 }
 
-/// The post with its new text, if `by` wrote it (the one rule of editing, wherever it runs).
-pub fn edited(post: &Post, by: &Member, text: &PostText, now: i64) -> Result<Post, SpaceError> {
+/// The post with its new text, if `by` wrote it (the one rule of editing, wherever it runs):
+/// in a pre-moderated space, the edit of a post members already read, by someone whose posts
+/// wait for a moderator, waits too (`proposed`), and `content` stays the approved text.
+pub fn edited(
+    space: &Space,
+    post: &Post,
+    by: &Member,
+    text: &PostText,
+    now: i64,
+) -> Result<Post, SpaceError> {
     if post.author_actor != by.actor_id {
         return Err(SpaceError::refused(
             "Seul l'auteur peut modifier ce message.",
         ));
     }
-    Ok(Post {
-        content: text.as_str().to_owned(),
-        updated_at: crate::store::next_version(post.updated_at, now),
-        ..post.clone()
+    let updated_at = crate::store::next_version(post.updated_at, now);
+    let waits = space.settings.premoderated
+        && !by.role.moderates()
+        && matches!(post.status, PostStatus::Published | PostStatus::Hidden);
+    Ok(if waits {
+        Post {
+            proposed: text.as_str().to_owned(),
+            updated_at,
+            ..post.clone()
+        }
+    } else {
+        Post {
+            content: text.as_str().to_owned(),
+            proposed: String::new(),
+            updated_at,
+            ..post.clone()
+        }
     })
+}
+
+/// The journal's line for an edit: who, the text before and after, and whether it waits.
+async fn journal_edit(
+    conn: &mut AnyConnection,
+    now: i64,
+    by: &Member,
+    before: &Post,
+    after: &Post,
+) -> sqlx::Result<()> {
+    let short = |text: &str| -> String {
+        let cut: String = text.chars().take(200).collect();
+        if cut.len() < text.len() {
+            format!("{cut}…")
+        } else {
+            cut
+        }
+    };
+    let (new, waits) = if after.proposed.is_empty() {
+        (after.content.as_str(), "")
+    } else {
+        (after.proposed.as_str(), " (à valider)")
+    };
+    let detail = format!(
+        "{} a modifié son message{waits} : avant « {} », après « {} »",
+        by.display_name,
+        short(&before.content),
+        short(new)
+    );
+    crate::users::store::audit(
+        conn,
+        now,
+        by.user_id.as_deref(),
+        "space.post_edited",
+        &before.id,
+        &detail,
+    )
+    .await
 }
 
 /// Deletes a post everywhere; its author or a moderator may.
@@ -197,28 +262,59 @@ pub async fn moderate(
             "Seuls les modérateurs de l'espace peuvent faire cela.",
         ));
     }
-    let status = match (action, post.status) {
-        (Moderation::Approve, PostStatus::Pending) | (Moderation::Restore, PostStatus::Hidden) => {
-            PostStatus::Published
+    let (status, content) = match (action, post.status) {
+        // A pending edit: approving publishes the new text, refusing keeps the approved one.
+        (Moderation::Approve, status) if !post.proposed.is_empty() => {
+            (status, post.proposed.clone())
         }
-        (Moderation::Hide, PostStatus::Published | PostStatus::Pending) => PostStatus::Hidden,
+        (Moderation::Reject, status) if !post.proposed.is_empty() => (status, post.content.clone()),
+        (Moderation::Approve, PostStatus::Pending) | (Moderation::Restore, PostStatus::Hidden) => {
+            (PostStatus::Published, post.content.clone())
+        }
+        (Moderation::Hide | Moderation::Reject, PostStatus::Published | PostStatus::Pending) => {
+            (PostStatus::Hidden, post.content.clone())
+        }
         _ => return Ok(()),
     };
     let version = crate::store::next_version(post.version.max(post.updated_at), relay.now());
+    let decided_edit = !post.proposed.is_empty() && status == post.status;
     let changed = Post {
         status,
+        content,
+        proposed: if decided_edit {
+            String::new()
+        } else {
+            post.proposed.clone()
+        },
         updated_at: version,
         version,
         ..post.clone()
     };
     store::upsert_post(conn, &space.id, &changed).await?;
+    if decided_edit {
+        let verdict = if action == Moderation::Approve {
+            "modification validée"
+        } else {
+            "modification refusée"
+        };
+        crate::users::store::audit(
+            conn,
+            relay.now(),
+            by.user_id.as_deref(),
+            "space.edit_moderated",
+            &post.id,
+            &format!("{verdict} par {}", by.display_name),
+        )
+        .await?;
+    }
     store::resolve_reports(conn, &post.id, relay.now()).await?;
     let parent = parent_of(conn, space, &changed).await?;
     publish(conn, relay, space, &changed, parent.as_ref()).await
 }
 
-/// Records a report of a post by a member.
 /// Records a report of a post by a member; the moderators of every member node see it too.
+/// A post the member cannot see cannot be reported, and a second report of the same post by
+/// the same member adds nothing.
 pub async fn report(
     conn: &mut AnyConnection,
     relay: &mut Relay<'_>,
@@ -228,9 +324,15 @@ pub async fn report(
     reason: &str,
 ) -> Result<(), SpaceError> {
     check_active(by)?;
+    let is_author = post.author_actor == by.actor_id;
+    if !crate::policy::post_visible(post.status, is_author, by.role.moderates()) {
+        return Err(SpaceError::refused("message inconnu dans cet espace"));
+    }
     let reason: String = reason.trim().chars().take(500).collect();
     let now = relay.now();
-    store::insert_report(conn, &post.id, &by.actor_id, &by.display_name, &reason, now).await?;
+    if !store::insert_report(conn, &post.id, &by.actor_id, &by.display_name, &reason, now).await? {
+        return Ok(());
+    }
     let inner = json!({
         "id": relay.activity_id(),
         "type": "Flag",
@@ -363,7 +465,9 @@ pub fn group(space: &Space) -> serde_json::Value {
 }
 
 /// Published posts go to every member node; others (pending, hidden) go to every member node
-/// too so that copies hide them, except a pending post, which only its author's node sees.
+/// too so that copies hide them, except a pending post, which only its author's node sees. A
+/// pending edit (`proposed`) goes only to its author's node too; the others keep the approved
+/// text.
 async fn publish(
     conn: &mut AnyConnection,
     relay: &mut Relay<'_>,
@@ -371,27 +475,30 @@ async fn publish(
     post: &Post,
     parent: Option<&Post>,
 ) -> Result<(), SpaceError> {
-    let nodes = match post.status {
-        PostStatus::Pending => {
-            let mut only = Vec::new();
-            add_node(&mut only, &post.author_node);
-            only
-        }
+    let mut author = Vec::new();
+    add_node(&mut author, &post.author_node);
+    let mut nodes = match post.status {
+        PostStatus::Pending => author.clone(),
         _ => {
             let mut nodes = store::member_nodes(conn, &space.id).await?;
             add_node(&mut nodes, &post.author_node);
             nodes
         }
     };
-    let inner = update_of(
-        conn,
-        relay,
-        space,
-        post,
-        parent.map(|p| p.object_id.as_str()),
-    )
-    .await?;
-    relay.announce(conn, space, &inner, &nodes).await?;
+    let parent = parent.map(|p| p.object_id.as_str());
+    let inner = update_of(conn, relay, space, post, parent).await?;
+    if !post.proposed.is_empty() {
+        nodes.retain(|n| !author.contains(n));
+        if !author.is_empty() {
+            let mut proposal = inner.clone();
+            proposal["id"] = json!(relay.activity_id());
+            proposal["object"]["entProposed"] = json!(post.proposed);
+            relay.announce(conn, space, &proposal, &author).await?;
+        }
+    }
+    if !nodes.is_empty() {
+        relay.announce(conn, space, &inner, &nodes).await?;
+    }
     Ok(())
 }
 

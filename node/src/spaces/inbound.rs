@@ -140,10 +140,12 @@ async fn at_host(
             let post = named_post(conn, &space, activity).await?;
             host::delete(conn, relay, &space, &member, &post).await?;
         }
-        "Add" | "Remove" => {
+        "Add" | "Remove" | "Reject" => {
             let post = named_post(conn, &space, activity).await?;
             let action = match (kind, post.status) {
                 ("Remove", _) => Moderation::Hide,
+                ("Reject", _) => Moderation::Reject,
+                (_, _) if !post.proposed.is_empty() => Moderation::Approve,
                 (_, PostStatus::Pending) => Moderation::Approve,
                 _ => Moderation::Restore,
             };
@@ -237,11 +239,13 @@ async fn announced(
             copy_post(conn, &space, &inner["object"], peer, &ours, relay.now()).await?;
         }
         "Update" if inner["object"]["type"].as_str() == Some("Group") => {
+            // A newer Group than the one held: open (a space reopened by its owner comes
+            // back); an older one changes nothing (`update_space` orders by version).
             let updated = invited::space_from_group(&inner["object"], peer, &space.id)?;
             store::update_space(
                 conn,
                 &Space {
-                    closed_at: space.closed_at,
+                    closed_at: 0,
                     ..updated
                 },
             )
@@ -257,14 +261,19 @@ async fn announced(
             }
         }
         "Delete" if inner["object"]["type"].as_str() == Some("Group") => {
-            store::update_space(
-                conn,
-                &Space {
+            // Closed at the Group's version, so that an older Update arriving late does not
+            // open it again, and a reopening (newer) does.
+            let closed = match invited::space_from_group(&inner["object"], peer, &space.id) {
+                Ok(group) if group.version > 0 => Space {
+                    closed_at: relay.now(),
+                    ..group
+                },
+                _ => Space {
                     closed_at: relay.now(),
                     ..space
                 },
-            )
-            .await?;
+            };
+            store::update_space(conn, &closed).await?;
         }
         "Delete" => {
             let id = object_id(inner)?;
@@ -317,6 +326,14 @@ async fn copy_post(
         .ok_or_else(|| SpaceError::refused("statut inconnu"))?;
     let caption = note["content"].as_str().unwrap_or_default();
     let content = PostText::caption(caption, !remote.is_empty()).map_err(SpaceError::refused)?;
+    // A pending edit, told only to its author's node: the approved text stays in `content`.
+    let proposed = match note["entProposed"].as_str() {
+        Some(text) if !text.trim().is_empty() => PostText::parse(text)
+            .map_err(SpaceError::refused)?
+            .as_str()
+            .to_owned(),
+        _ => String::new(),
+    };
     let author = text(note, "attributedTo")?;
     let parent_id = match note["inReplyTo"].as_str() {
         Some(parent) => match store::post_by_object(conn, &space.id, parent).await? {
@@ -354,6 +371,7 @@ async fn copy_post(
         created_at: existing.as_ref().map(|p| p.created_at).unwrap_or(now),
         updated_at: now,
         version,
+        proposed,
     };
     store::upsert_post(conn, &space.id, &post).await?;
     files::attach(conn, &space.id, &post.id, &remote, now).await?;

@@ -116,7 +116,7 @@ async fn invite_response(
         super::directory::of_linked_nodes(state).await
     };
     let sent = invitations::sent(&state.db, &space.id).await?;
-    let guests = crate::guests::store::local_valid(&state.db).await?;
+    let guests = offered_guests(state, viewer).await?;
     let html = render(&InvitePage {
         page: viewer.page("Inviter des classes", &state.config.node.name),
         space,
@@ -160,13 +160,21 @@ pub async fn invite(
                     school_id: &class.school_id,
                 },
             )?;
-            service::invite_local_class(&state, &space, &class.id)
-                .await
-                .map(|n| format!("{n} membre(s) ajouté(s) : {}.", class.name))
+            // One's own class comes in at once; another teacher's class is theirs to bring.
+            if classes::facts(&state.db, &class, &viewer)
+                .await?
+                .viewer_teaches
+            {
+                service::invite_local_class(&state, &space, &class.id)
+                    .await
+                    .map(|n| format!("{n} membre(s) ajouté(s) : {}.", class.name))
+            } else {
+                ask_class_teacher(&state, &viewer, &space, &class).await
+            }
         }
         "guest" => {
             let id = field(&form, "user_id");
-            let guests = crate::guests::store::local_valid(&state.db).await?;
+            let guests = offered_guests(&state, &viewer).await?;
             let (_, name) = guests
                 .iter()
                 .find(|(g, _)| g == id)
@@ -334,4 +342,40 @@ pub async fn answer_invitation(
     };
     outcome?;
     Ok(Redirect::to("/espaces").into_response())
+}
+
+/// Local guests the viewer may add to a space, as (user id, name): those the policy lets them
+/// see, by the same decision as the guests list (a guest belongs to its creator's school).
+async fn offered_guests(state: &AppState, viewer: &Viewer) -> AppResult<Vec<(String, String)>> {
+    Ok(crate::guests::store::local_valid(&state.db)
+        .await?
+        .into_iter()
+        .filter(|g| policy::allows(viewer, crate::guests::admin::see(viewer, g)))
+        .map(|g| (g.user_id, g.display_name))
+        .collect())
+}
+
+async fn ask_class_teacher(
+    state: &AppState,
+    viewer: &Viewer,
+    space: &Space,
+    class: &ClassRow,
+) -> Result<String, SpaceError> {
+    let mut conn = state.db.pool().acquire().await?;
+    let me = store::member_by_user(&mut conn, &space.id, viewer.id())
+        .await?
+        .ok_or_else(|| SpaceError::Refused("Vous ne faites pas partie de cet espace.".into()))?;
+    drop(conn);
+    let asked = service::ask_local_class(state, space, &me, class).await?;
+    Ok(if asked {
+        format!(
+            "La classe {} a un autre enseignant : l'invitation lui est envoyée ; la classe rejoindra l'espace quand il ou elle l'acceptera.",
+            class.name
+        )
+    } else {
+        format!(
+            "Une invitation attend déjà la réponse de l'enseignant de la classe {}.",
+            class.name
+        )
+    })
 }

@@ -71,6 +71,7 @@ pub async fn post(
         created_at: relay.now(),
         updated_at: relay.now(),
         version: 0,
+        proposed: String::new(),
     };
     store::upsert_post(conn, &space.id, &post).await?;
     let local: Vec<Attachment> = uploads.iter().cloned().map(Attachment::Local).collect();
@@ -86,7 +87,8 @@ pub async fn post(
     Ok(post)
 }
 
-/// Changes one's own post in the copy and sends the change.
+/// Changes one's own post in the copy and sends the change; in a pre-moderated space the copy
+/// keeps the approved text and marks the new one as waiting (the host decides and announces).
 pub async fn edit(
     conn: &mut AnyConnection,
     relay: &mut Relay<'_>,
@@ -95,9 +97,13 @@ pub async fn edit(
     post: &Post,
     text: &PostText,
 ) -> Result<(), SpaceError> {
-    let changed = super::host::edited(post, me, text, relay.now())?;
+    let changed = super::host::edited(space, post, me, text, relay.now())?;
     store::upsert_post(conn, &space.id, &changed).await?;
-    let note = relay::note(space, &changed, None, Value::Null);
+    let sent = Post {
+        content: text.as_str().to_owned(),
+        ..changed
+    };
+    let note = relay::note(space, &sent, None, Value::Null);
     to_host(conn, relay, space, "Update", me, note, json!({})).await
 }
 
@@ -146,6 +152,7 @@ pub async fn moderate(
     let kind = match action {
         Moderation::Approve | Moderation::Restore => "Add",
         Moderation::Hide => "Remove",
+        Moderation::Reject => "Reject",
     };
     let target = json!({ "target": space.group_id });
     to_host(conn, relay, space, kind, me, json!(post.object_id), target).await

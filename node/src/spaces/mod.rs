@@ -5,6 +5,7 @@
 
 mod actions;
 mod admission;
+mod closing;
 mod compose;
 mod directory;
 mod fetcher;
@@ -63,6 +64,9 @@ pub fn router() -> Router<AppState> {
     Router::new()
         .route("/espaces", get(handlers::list).post(handlers::create))
         .route("/espaces/{id}", get(handlers::show))
+        .route("/espaces/fermes", get(closing::closed))
+        .route("/espaces/{id}/fermer", post(closing::close))
+        .route("/espaces/{id}/rouvrir", post(closing::reopen))
         .route(
             "/espaces/{id}/messages",
             post(handlers::write).layer(DefaultBodyLimit::max(

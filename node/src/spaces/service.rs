@@ -9,8 +9,8 @@ use ent_federation::service::Shared;
 use sqlx::{Any, AnyConnection, Transaction};
 
 pub use super::admission::{
-    accept_invitation, add_local_guest, decline_invitation, invite_local_class, invite_remote,
-    remove_everywhere,
+    accept_invitation, add_local_guest, ask_local_class, decline_invitation, invite_local_class,
+    invite_remote, remove_everywhere,
 };
 
 use super::SpaceError;
@@ -269,6 +269,92 @@ pub async fn remove_member(
         .ok_or_else(|| SpaceError::Refused("Ce membre ne fait pas partie de l'espace.".into()))?;
     host::part(conn, relay, space, &member, "removed").await?;
     Ok(change.commit().await?)
+}
+
+/// How many days a closed space can be reopened by its owner or the operator.
+pub const REOPEN_DAYS: i64 = 30;
+
+/// Closes a space hosted here: members of every node lose it from their lists (it can be
+/// reopened for [`REOPEN_DAYS`] days).
+pub async fn close(state: &AppState, space: &Space, by: Option<&str>) -> Result<(), SpaceError> {
+    let mut change = Change::begin(state).await?;
+    let (conn, relay) = change.parts();
+    let closed = Space {
+        closed_at: relay.now(),
+        ..space.clone()
+    };
+    host::changed(conn, relay, &closed).await?;
+    crate::users::store::audit(
+        conn,
+        relay.now(),
+        by,
+        "space.closed",
+        &space.id,
+        &space.title,
+    )
+    .await?;
+    Ok(change.commit().await?)
+}
+
+/// Reopens a space hosted here that was closed less than [`REOPEN_DAYS`] days ago; member
+/// nodes show it again. Reopening an open space changes nothing.
+pub async fn reopen(
+    state: &AppState,
+    space_id: &str,
+    by: Option<&str>,
+) -> Result<Space, SpaceError> {
+    let mut change = Change::begin(state).await?;
+    let (conn, relay) = change.parts();
+    let space = store::get(conn, space_id)
+        .await?
+        .filter(Space::is_ours)
+        .ok_or_else(|| SpaceError::refused("Cet espace n'existe pas sur cet ENT."))?;
+    if space.closed_at == 0 {
+        return Ok(space);
+    }
+    if relay.now() > space.closed_at + REOPEN_DAYS * 86_400 {
+        return Err(SpaceError::refused(format!(
+            "« {} » est fermé depuis plus de {REOPEN_DAYS} jours : il ne peut plus être rouvert.",
+            space.title
+        )));
+    }
+    let opened = Space {
+        closed_at: 0,
+        ..space
+    };
+    host::changed(conn, relay, &opened).await?;
+    crate::users::store::audit(
+        conn,
+        relay.now(),
+        by,
+        "space.reopened",
+        &opened.id,
+        &opened.title,
+    )
+    .await?;
+    change.commit().await?;
+    Ok(opened)
+}
+
+/// Spaces hosted here closed less than [`REOPEN_DAYS`] days ago, with their owner's user id
+/// (when a local account), newest closing first.
+pub async fn recently_closed(state: &AppState) -> sqlx::Result<Vec<(Space, Option<String>)>> {
+    let since = state.clock.now() - REOPEN_DAYS * 86_400;
+    let ids: Vec<(String, Option<String>)> = sqlx::query_as(
+        "SELECT s.id, (SELECT m.user_id FROM space_members m WHERE m.space_id = s.id AND m.role = 'owner' LIMIT 1) \
+         FROM spaces s WHERE s.host = '' AND s.closed_at > 0 AND s.closed_at >= $1 ORDER BY s.closed_at DESC",
+    )
+    .bind(since)
+    .fetch_all(state.db.pool())
+    .await?;
+    let mut conn = state.db.pool().acquire().await?;
+    let mut found = Vec::new();
+    for (id, owner) in ids {
+        if let Some(space) = store::get(&mut conn, &id).await? {
+            found.push((space, owner));
+        }
+    }
+    Ok(found)
 }
 
 /// Changes title, description and settings, or closes the space (host only).

@@ -71,6 +71,9 @@ pub struct PostView {
     pub files: Vec<FileView>,
     /// Its author is no longer a member ("ancien membre").
     pub former: bool,
+    /// A new text waiting for a moderator, rendered, shown to its author and to moderators
+    /// only (other members read the approved text).
+    pub proposed_html: Option<String>,
 }
 
 /// A file as a post (or the files area) shows it.
@@ -141,8 +144,11 @@ fn visible(post: &Post, me: &Member, moderate: bool) -> bool {
     crate::policy::post_visible(post.status, post.author_actor == me.actor_id, moderate)
 }
 
-fn one(post: &Post, me: &Member, names: &NodeNames, shown: &Shown<'_>) -> PostView {
+fn one(post: &Post, me: &Member, moderate: bool, names: &NodeNames, shown: &Shown<'_>) -> PostView {
+    let mine = post.author_actor == me.actor_id;
     PostView {
+        proposed_html: (!post.proposed.is_empty() && (mine || moderate))
+            .then(|| render_text(&post.proposed)),
         files: shown
             .files
             .iter()
@@ -154,7 +160,11 @@ fn one(post: &Post, me: &Member, names: &NodeNames, shown: &Shown<'_>) -> PostVi
         author: post.author_name.clone(),
         badge: badge(&post.author_school, &post.author_node, names),
         html: render_text(&post.content),
-        content: post.content.clone(),
+        content: if mine && !post.proposed.is_empty() {
+            post.proposed.clone()
+        } else {
+            post.content.clone()
+        },
         status_label: match post.status {
             PostStatus::Sending => Some("en cours d'envoi à l'ENT hôte"),
             PostStatus::Pending => Some("en attente de validation"),
@@ -163,7 +173,7 @@ fn one(post: &Post, me: &Member, names: &NodeNames, shown: &Shown<'_>) -> PostVi
             PostStatus::Published => None,
         },
         status: post.status,
-        mine: post.author_actor == me.actor_id,
+        mine,
         comments: Vec::new(),
     }
 }
@@ -190,8 +200,13 @@ pub fn files_area(wall: &[PostView]) -> Vec<FileView> {
         .collect()
 }
 
+/// Waits for a moderator: a pending post, or a pending edit of a post members read.
+fn waits(post: &Post) -> bool {
+    post.status == PostStatus::Pending || !post.proposed.is_empty()
+}
+
 /// The wall (top-level posts with their comments, newest first) and, for moderators, the
-/// queue of posts waiting for approval.
+/// queue of posts and edits waiting for approval.
 pub fn wall(
     posts: &[Post],
     shown: &Shown<'_>,
@@ -202,21 +217,21 @@ pub fn wall(
     let mut wall: Vec<PostView> = Vec::new();
     let mut queue = Vec::new();
     for post in posts.iter().filter(|p| p.parent_id.is_none()) {
-        if moderate && post.status == PostStatus::Pending {
-            queue.push(one(post, me, names, shown));
+        if moderate && waits(post) {
+            queue.push(one(post, me, moderate, names, shown));
         }
         if visible(post, me, moderate) {
-            let mut view = one(post, me, names, shown);
+            let mut view = one(post, me, moderate, names, shown);
             view.comments = posts
                 .iter()
                 .filter(|c| c.parent_id.as_deref() == Some(post.id.as_str()))
                 .filter(|c| {
-                    if moderate && c.status == PostStatus::Pending {
-                        queue.push(one(c, me, names, shown));
+                    if moderate && waits(c) {
+                        queue.push(one(c, me, moderate, names, shown));
                     }
                     visible(c, me, moderate)
                 })
-                .map(|c| one(c, me, names, shown))
+                .map(|c| one(c, me, moderate, names, shown))
                 .collect();
             wall.push(view);
         }
@@ -261,5 +276,12 @@ pub fn day_of(secs: i64) -> String {
     }
     chrono::DateTime::from_timestamp(secs, 0)
         .map(|t| t.format("%Y-%m-%d").to_string())
+        .unwrap_or_default()
+}
+
+/// `dd/mm/yyyy` of a timestamp, as French readers write dates.
+pub fn date_fr(secs: i64) -> String {
+    chrono::DateTime::from_timestamp(secs, 0)
+        .map(|t| t.format("%d/%m/%Y").to_string())
         .unwrap_or_default()
 }

@@ -1,5 +1,6 @@
 //! Shared pieces of the web UI: the page frame, static assets and security headers.
 
+pub mod confirm;
 mod headers;
 pub mod page;
 pub mod pager;
@@ -10,6 +11,7 @@ use axum::response::IntoResponse;
 use axum::routing::get;
 
 pub use headers::{security_headers, strict_transport};
+pub use confirm::{ConfirmForm, Confirmation};
 pub use page::Page;
 pub use pager::{PageQuery, Pager};
 

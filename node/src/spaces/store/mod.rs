@@ -181,10 +181,10 @@ pub async fn of_user(db: &Db, user_id: &str) -> sqlx::Result<Vec<(Space, Role)>>
         .collect())
 }
 
-/// Posts waiting for a moderator in a space (or copy).
+/// Posts and edits waiting for a moderator in a space (or copy).
 pub async fn pending_count(db: &Db, space_id: &str) -> sqlx::Result<i64> {
     sqlx::query_scalar(
-        "SELECT COUNT(*) FROM space_posts WHERE space_id = $1 AND status = 'pending'",
+        "SELECT COUNT(*) FROM space_posts WHERE space_id = $1 AND (status = 'pending' OR proposed <> '')",
     )
     .bind(space_id)
     .fetch_one(db.pool())

@@ -33,10 +33,12 @@ pub struct Post {
     /// The host's version of the post (strictly increasing on the host), as this node last
     /// applied it: a copy never goes back to an older one.
     pub version: i64,
+    /// A new text waiting for a moderator ('' when none): members keep reading `content`.
+    pub proposed: String,
 }
 
 const POST: &str = "SELECT id, object_id, parent_id, author_actor, author_name, author_school, \
-    author_node, content, status, created_at, updated_at, version FROM space_posts";
+    author_node, content, status, created_at, updated_at, version, proposed FROM space_posts";
 
 fn post(r: &sqlx::any::AnyRow) -> Post {
     let status: String = r.get(8);
@@ -53,6 +55,7 @@ fn post(r: &sqlx::any::AnyRow) -> Post {
         created_at: r.get(9),
         updated_at: r.get(10),
         version: r.get(11),
+        proposed: r.get(12),
     }
 }
 
@@ -105,10 +108,10 @@ pub async fn post_by_object(
 pub async fn upsert_post(conn: &mut AnyConnection, space_id: &str, p: &Post) -> sqlx::Result<()> {
     sqlx::query(
         "INSERT INTO space_posts (id, space_id, object_id, parent_id, author_actor, author_name, author_school, \
-         author_node, content, status, created_at, updated_at, version) \
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13) \
+         author_node, content, status, created_at, updated_at, version, proposed) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14) \
          ON CONFLICT (object_id) DO UPDATE SET content = excluded.content, status = excluded.status, \
-         updated_at = excluded.updated_at, version = excluded.version \
+         updated_at = excluded.updated_at, version = excluded.version, proposed = excluded.proposed \
          WHERE space_posts.space_id = excluded.space_id AND space_posts.version <= excluded.version",
     )
     .bind(&p.id)
@@ -124,6 +127,7 @@ pub async fn upsert_post(conn: &mut AnyConnection, space_id: &str, p: &Post) -> 
     .bind(p.created_at)
     .bind(p.updated_at)
     .bind(p.version)
+    .bind(&p.proposed)
     .execute(conn)
     .await?;
     Ok(())
@@ -149,7 +153,8 @@ pub struct Report {
     pub reason: String,
 }
 
-/// Records a report.
+/// Records a report; returns false when this reporter's report of the post is already open
+/// (a second report adds nothing).
 pub async fn insert_report(
     conn: &mut AnyConnection,
     post_id: &str,
@@ -157,10 +162,11 @@ pub async fn insert_report(
     reporter_name: &str,
     reason: &str,
     now: i64,
-) -> sqlx::Result<()> {
-    sqlx::query(
+) -> sqlx::Result<bool> {
+    // The unique index on open reports decides, so two reports sent at once count once.
+    let done = sqlx::query(
         "INSERT INTO space_reports (id, post_id, reporter_actor, reporter_name, reason, created_at) \
-         VALUES ($1, $2, $3, $4, $5, $6)",
+         VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT DO NOTHING",
     )
     .bind(crate::store::new_id())
     .bind(post_id)
@@ -170,7 +176,7 @@ pub async fn insert_report(
     .bind(now)
     .execute(conn)
     .await?;
-    Ok(())
+    Ok(done.rows_affected() == 1)
 }
 
 /// Open reports of a space.
