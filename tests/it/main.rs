@@ -4,6 +4,7 @@
 mod accounts;
 mod admin;
 mod authorization;
+mod bounded;
 mod browser;
 mod browser_spaces;
 mod classes;
@@ -25,7 +26,9 @@ mod import_end_to_end;
 mod import_errors;
 mod import_people;
 mod listener;
+mod once;
 mod ops;
+mod quotas;
 mod spaces;
 mod spaces_across;
 mod spaces_authority;

@@ -1,6 +1,7 @@
 //! The operator's pages: schools and accounts of the node.
 
 mod audit;
+mod journal_words;
 mod schools;
 mod users;
 

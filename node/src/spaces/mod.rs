@@ -18,6 +18,7 @@ pub mod invited;
 pub mod joining;
 pub mod member;
 pub mod model;
+mod quota;
 pub mod relay;
 pub mod service;
 pub mod store;
