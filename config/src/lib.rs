@@ -49,6 +49,9 @@ pub struct NodeConfig {
     /// Logs.
     #[serde(default)]
     pub logging: LoggingSection,
+    /// Storage quotas of what members write.
+    #[serde(default)]
+    pub quotas: QuotasSection,
     /// Federation transport settings.
     #[serde(default)]
     pub federation: FederationSection,
@@ -101,6 +104,10 @@ pub struct ServerSection {
     pub idle_timeout_secs: u64,
     /// Most connections served at once; more wait to be accepted.
     pub max_connections: u64,
+    /// Networks (CIDR, or single addresses) allowed to read `/metrics`, whether the node serves
+    /// HTTP(S) itself or sits behind a proxy (then the client address is the forwarded one);
+    /// empty means nobody.
+    pub metrics_allow: Vec<String>,
 }
 
 /// `[database]`: storage engine chosen from the URL.
@@ -177,6 +184,28 @@ pub struct SecuritySection {
     pub secret_key: Secret,
 }
 
+/// `[quotas]`: how much members may store, checked when they write (pending posts count).
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct QuotasSection {
+    /// Posts and comments one member may write per day (24 hours), all spaces together.
+    pub member_daily_posts: u64,
+    /// MiB of files one member may send per day (24 hours), all spaces together.
+    pub member_daily_mib: u64,
+    /// MiB of files one space may hold.
+    pub space_mib: u64,
+}
+
+impl Default for QuotasSection {
+    fn default() -> Self {
+        Self {
+            member_daily_posts: 200,
+            member_daily_mib: 100,
+            space_mib: 2048,
+        }
+    }
+}
+
 /// `[logging]`: log format and level.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 #[serde(deny_unknown_fields, default)]
@@ -207,6 +236,7 @@ impl Default for ServerSection {
             header_read_timeout_secs: 10,
             idle_timeout_secs: 60,
             max_connections: 1024,
+            metrics_allow: vec!["127.0.0.1/32".to_owned(), "::1/128".to_owned()],
         }
     }
 }

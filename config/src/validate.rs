@@ -260,6 +260,7 @@ pub(crate) fn check(config: &NodeConfig) -> Vec<Problem> {
         );
     }
     crate::signin::check(&config.accounts, &mut problems);
+    check_bounded(config, &mut problems);
     crate::links::check(
         &config.node.domain,
         &config.links,
@@ -284,4 +285,41 @@ fn is_domain(value: &str) -> bool {
                 && !label.ends_with('-')
                 && label.chars().all(|c| c.is_ascii_alphanumeric() || c == '-')
         })
+}
+
+/// `server.metrics_allow` and `[quotas]`.
+fn check_bounded(config: &NodeConfig, problems: &mut Vec<Problem>) {
+    for network in &config.server.metrics_allow {
+        if crate::signin::parse_network(network).is_none() {
+            problems.push(Problem::new(
+                "server.metrics_allow",
+                network,
+                "réseau attendu, par exemple 10.0.0.0/8, 192.168.1.20 ou ::1/128",
+            ));
+        }
+    }
+    let quotas = [
+        (
+            "quotas.member_daily_posts",
+            config.quotas.member_daily_posts,
+            1,
+            100_000,
+        ),
+        (
+            "quotas.member_daily_mib",
+            config.quotas.member_daily_mib,
+            1,
+            100_000,
+        ),
+        ("quotas.space_mib", config.quotas.space_mib, 1, 10_000_000),
+    ];
+    for (key, value, min, max) in quotas {
+        if value < min || value > max {
+            problems.push(Problem::new(
+                key,
+                &value.to_string(),
+                &format!("valeur entre {min} et {max} attendue"),
+            ));
+        }
+    }
 }

@@ -63,7 +63,15 @@ fn write(path: &Path, text: &str, private: bool) -> Result<(), IdentityError> {
         source,
     };
     if let Some(parent) = path.parent() {
-        std::fs::create_dir_all(parent).map_err(io)?;
+        // The keys' folder (inside the data folder) is the owner's only.
+        let mut folder = std::fs::DirBuilder::new();
+        folder.recursive(true);
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::DirBuilderExt;
+            folder.mode(0o700);
+        }
+        folder.create(parent).map_err(io)?;
     }
     let mut options = std::fs::OpenOptions::new();
     options.write(true).create_new(true);

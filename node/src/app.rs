@@ -41,6 +41,11 @@ pub fn router(state: AppState) -> Router {
         .fallback(not_found);
 
     features
+        // Inside the metrics: a replayed form is counted under its route like any request.
+        .layer(middleware::from_fn_with_state(
+            crate::web::once::OnceGuard::new(state.clone()),
+            crate::web::once::guard,
+        ))
         .layer(middleware::from_fn_with_state(
             state.metrics.clone(),
             crate::ops::metrics::track,
@@ -57,6 +62,10 @@ pub fn router(state: AppState) -> Router {
                 ))
                 .layer(DefaultBodyLimit::max(body_limit)),
         )
+        // Outside the timeout and the body limit, so that their refusals are French too.
+        .layer(middleware::from_fn(
+            crate::web::rejections::french_rejections,
+        ))
         // Outermost, so that timeout (408) and panic (500) responses carry the headers too.
         .layer(middleware::from_fn(crate::web::security_headers))
         .layer(middleware::from_fn_with_state(

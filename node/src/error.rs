@@ -148,29 +148,33 @@ impl IntoResponse for AppError {
             }
             _ => {}
         }
-        let status = self.status();
-        let message = self.public_message();
-        let page = ErrorPage {
-            page: crate::web::page::Page::anonymous(self.title()),
-            code: status.as_u16(),
-            heading: self.title(),
-            message: &message,
-        };
-        let mut response = match page.render() {
-            Ok(html) => (status, Html(html)).into_response(),
-            Err(_) => (
-                status,
-                [(header::CONTENT_TYPE, "text/plain; charset=utf-8")],
-                message,
-            )
-                .into_response(),
-        };
+        let mut response = error_page(self.status(), self.title(), &self.public_message());
         if let Some(secs) = self.retry_after() {
             response
                 .headers_mut()
                 .insert(header::RETRY_AFTER, secs.into());
         }
         response
+    }
+}
+
+/// The French error page with `status`, a heading and a message (also used for requests the
+/// framework refused before any handler: `web::rejections`).
+pub fn error_page(status: StatusCode, heading: &str, message: &str) -> Response {
+    let page = ErrorPage {
+        page: crate::web::page::Page::anonymous(heading),
+        code: status.as_u16(),
+        heading,
+        message,
+    };
+    match page.render() {
+        Ok(html) => (status, Html(html)).into_response(),
+        Err(_) => (
+            status,
+            [(header::CONTENT_TYPE, "text/plain; charset=utf-8")],
+            message.to_owned(),
+        )
+            .into_response(),
     }
 }
 

@@ -70,7 +70,7 @@ fn new_key(now: i64) -> StoredKey {
 
 fn write(path: &Path, file: &KeyFile) -> anyhow::Result<()> {
     if let Some(parent) = path.parent() {
-        std::fs::create_dir_all(parent)?;
+        crate::store::create_private_dir(parent)?;
     }
     let text = serde_json::to_string_pretty(file)?;
     crate::store::write_private_file(path, text.as_bytes())?;

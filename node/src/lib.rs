@@ -21,6 +21,7 @@ pub mod ops;
 pub mod policy;
 pub mod portal;
 pub mod provisioning;
+pub mod quotas;
 pub mod schools;
 pub mod server;
 pub mod spaces;

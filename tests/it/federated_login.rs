@@ -203,7 +203,13 @@ async fn a_token_signed_by_an_unlinked_node_is_refused() {
         ))
         .await;
     refused(&page, 403, "signature");
-    assert_eq!(audited(host, "federated_login.refused").await, 2);
+    // Anonymous refusals are counted, not journaled (anyone can send them).
+    assert_eq!(audited(host, "federated_login.refused").await, 0);
+    let metrics = host.state.metrics.encode();
+    for reason in ["unlinked_issuer", "bad_signature"] {
+        let line = format!("ent_anonymous_refusals_total{{reason=\"{reason}\"}} 1");
+        assert!(metrics.contains(&line), "{line} in {metrics}");
+    }
 }
 
 #[tokio::test]
@@ -239,7 +245,12 @@ async fn an_unknown_or_inactive_link_cannot_be_chosen() {
         .submit("/connexion", "/connexion/ent", &fields)
         .await;
     refused(&stale, 403, "pas active");
-    assert_eq!(audited(host, "federated_login.refused").await, 2);
+    assert_eq!(audited(host, "federated_login.refused").await, 0);
+    let metrics = host.state.metrics.encode();
+    assert!(
+        metrics.contains("ent_anonymous_refusals_total{reason=\"unknown_link\"} 2"),
+        "{metrics}"
+    );
 }
 
 #[tokio::test]
@@ -261,4 +272,52 @@ async fn a_user_in_no_space_of_the_host_is_refused() {
     let back = trip(&linked, &on_host, &on_home, &world.pupil).await;
     refused(&on_host.get(&back).await, 403, "aucun espace");
     assert_eq!(audited(host, "federated_login.accepted").await, 0);
+}
+
+/// Anyone may send a bogus home node: each refusal is counted (no journal row), and an address
+/// refused too often is answered 429 at once, while another address is still served.
+#[tokio::test]
+async fn anonymous_refusals_are_counted_and_throttled_per_address() {
+    let app = ent_tests::spawn_app().await;
+    let client = app.client();
+    let limit = ent_node::ops::refusals::PER_ADDRESS;
+    for _ in 0..limit {
+        refused(
+            &client
+                .submit("/connexion", "/connexion/ent", &[("home", "faux.test")])
+                .await,
+            403,
+            "n'est pas lié",
+        );
+    }
+    let throttled = client
+        .submit("/connexion", "/connexion/ent", &[("home", "faux.test")])
+        .await;
+    assert_eq!(throttled.status, 429, "{throttled:?}");
+    assert!(
+        throttled.body.contains("Trop de tentatives"),
+        "{}",
+        throttled.body
+    );
+    let rows: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM audit_log")
+        .fetch_one(app.state.db.pool())
+        .await
+        .unwrap();
+    assert_eq!(rows, 0, "no journal row for anonymous refusals");
+    let metrics = app.state.metrics.encode();
+    let line = format!("ent_anonymous_refusals_total{{reason=\"unknown_link\"}} {limit}");
+    assert!(metrics.contains(&line), "{line} in {metrics}");
+    assert!(metrics.contains("ent_anonymous_refusals_total{reason=\"throttled\"} 1"));
+    // The window passes: the address is served again.
+    app.state
+        .clock
+        .advance(ent_node::ops::refusals::WINDOW_SECS);
+    refused(
+        &client
+            .submit("/connexion", "/connexion/ent", &[("home", "faux.test")])
+            .await,
+        403,
+        "n'est pas lié",
+    );
+    app.stop().await;
 }

@@ -4,6 +4,7 @@
 mod accounts;
 mod admin;
 mod authorization;
+mod bounded;
 mod browser;
 mod browser_spaces;
 mod classes;
@@ -32,6 +33,8 @@ mod moderation_rights;
 mod ops;
 mod sessions;
 mod signin;
+mod once;
+mod quotas;
 mod spaces;
 mod spaces_across;
 mod spaces_authority;

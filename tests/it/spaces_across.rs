@@ -385,7 +385,7 @@ async fn what_a_guest_wrote_is_deleted_everywhere_when_asked() {
     c.wait_status(ECOLE2, text, None).await;
     c.wait_status(ECOLE1, text, None).await;
     let journal = operator.get("/admin/journal?type=federation").await.body;
-    assert!(journal.contains("space.erased"), "{journal}");
+    assert!(journal.contains("une personne effacés"), "{journal}");
 }
 
 #[tokio::test]

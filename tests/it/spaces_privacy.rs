@@ -86,7 +86,11 @@ async fn only_what_a_space_needs_crosses_a_link_and_remote_access_is_logged() {
     let operator = c.node(COLLEGE).signed_in(&c.worlds[COLLEGE].operator).await;
     let journal = operator.get("/admin/journal?type=federation").await;
     assert_eq!(journal.status, 200);
-    assert!(journal.body.contains("space.remote"));
+    assert!(
+        journal.body.contains("ENT lié dans un espace"),
+        "{}",
+        journal.body
+    );
     assert!(journal.body.contains(&c.linked.domains[ECOLE1]));
     let export = operator
         .get("/admin/journal?type=federation&format=csv")
@@ -95,7 +99,11 @@ async fn only_what_a_space_needs_crosses_a_link_and_remote_access_is_logged() {
         export.header("content-type"),
         Some("text/csv; charset=utf-8")
     );
-    assert!(export.body.starts_with("date,compte,action,objet,détail"));
+    assert!(
+        export
+            .body
+            .starts_with("date (heure de Paris),compte,action,objet,détail")
+    );
     assert!(export.body.contains("Create par https://"));
     // And école 1's operator sees that the collège read its class directory.
     let operator1 = c.node(ECOLE1).signed_in(&c.worlds[ECOLE1].operator).await;
@@ -104,7 +112,7 @@ async fn only_what_a_space_needs_crosses_a_link_and_remote_access_is_logged() {
             .get("/admin/journal?type=federation")
             .await
             .body
-            .contains("space.directory")
+            .contains("Annuaire lu par un ENT lié")
     );
     // Nobody else reads the journal.
     let teacher = c.teacher(COLLEGE).await;

@@ -18,8 +18,8 @@ use serde::Deserialize;
 use crate::error::{AppError, AppResult};
 use crate::guests::logins;
 use crate::guests::token::{REQUEST_SECS, Refusal};
+use crate::net::ClientAddress;
 use crate::state::AppState;
-use crate::users::store as users;
 use crate::web::{Page, render};
 
 use super::handlers::{anonymous_page, check_anonymous_csrf};
@@ -123,21 +123,23 @@ fn refused_page(
     Ok((status, html).into_response())
 }
 
-/// Logs and audits a refusal on the host, and shows it.
-async fn refuse(state: &AppState, refusal: Refusal, peer: &str) -> AppResult<Response> {
-    tracing::info!(peer, reason = refusal.code(), "federated sign-in refused");
-    let mut tx = state.db.begin_write().await?;
-    let now = state.clock.now();
-    users::audit(
-        &mut tx,
-        now,
-        None,
-        "federated_login.refused",
+/// Logs and counts a refusal of an anonymous request on the host, and shows it. Not journaled:
+/// anyone can send these, and one journal row each would let them fill the journal; the
+/// client's address is throttled instead ([`crate::ops::refusals`]).
+async fn refuse(
+    state: &AppState,
+    refusal: Refusal,
+    peer: &str,
+    client: &str,
+) -> AppResult<Response> {
+    tracing::info!(
         peer,
-        refusal.code(),
-    )
-    .await?;
-    tx.commit().await?;
+        client,
+        reason = refusal.code(),
+        "federated sign-in refused"
+    );
+    state.metrics.count_refusal(refusal.code());
+    state.refusals.record(client, state.clock.now());
     let page = Page {
         node_name: state.config.node.name.clone(),
         ..Page::anonymous("")
@@ -168,12 +170,23 @@ pub async fn choose_page(
     choose_response(&state, StatusCode::OK, None)
 }
 
+/// Refuses at once, without any work, a client address that was refused too often.
+pub(super) fn check_throttle(state: &AppState, client: &str) -> AppResult<()> {
+    if state.refusals.throttled(client, state.clock.now()) {
+        state.metrics.count_refusal("throttled");
+        return Err(AppError::Throttled);
+    }
+    Ok(())
+}
+
 /// `POST /connexion/ent`: records the request and sends the browser to its home node.
 pub async fn choose(
     State(state): State<AppState>,
+    ClientAddress(client): ClientAddress,
     headers: HeaderMap,
     Form(form): Form<ChooseForm>,
 ) -> AppResult<Response> {
+    check_throttle(&state, &client)?;
     check_anonymous_csrf(&state, &headers, &form.csrf)?;
     if form.home.trim().is_empty() {
         let error = Some("Choisissez votre ENT dans la liste.");
@@ -181,11 +194,11 @@ pub async fn choose(
     }
     let home = ent_config::normalize_domain(&form.home).unwrap_or_default();
     let Some(federation) = &state.federation else {
-        return refuse(&state, Refusal::UnknownLink, &home).await;
+        return refuse(&state, Refusal::UnknownLink, &home, &client).await;
     };
     let shared = federation.shared();
     if !shared.links.allows(&home, shared.today(), Scope::Spaces) {
-        return refuse(&state, Refusal::UnknownLink, &home).await;
+        return refuse(&state, Refusal::UnknownLink, &home, &client).await;
     }
     let nonce = logins::begin(&state.db, &home, state.clock.now()).await?;
     let mut target = shared

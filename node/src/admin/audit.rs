@@ -1,30 +1,35 @@
-//! The audit log as the operator reads it: who did what, including what remote actors read or
-//! changed through links (`space.remote`, `space.directory`, guests' reads); filtered by kind
-//! and exported as CSV for the DPO.
+//! The journal (audit log) as the operator reads it: who did what, in French, with people's and
+//! things' names rather than ids, at Paris time; every entry reachable through pages, filtered by
+//! kind, person and dates, and exported as CSV (the same filter, every row) for the DPO.
 
 use askama::Template;
 use axum::extract::{Query, State};
-use axum::http::header;
 use axum::response::{IntoResponse, Response};
+use chrono::NaiveDate;
 use serde::Deserialize;
 use sqlx::Row;
 
+use super::journal_words::{KINDS, Kind, action_label, kind};
 use crate::accounts::Viewer;
+use crate::domain::local_time::{paris_label, paris_midnight};
 use crate::error::{AppError, AppResult};
 use crate::policy::{self, Action};
 use crate::state::AppState;
-use crate::web::{Page, render};
+use crate::web::{Page, Pager, render};
 
-/// One row of the log.
+/// Entries per page.
+const PER_PAGE: usize = 100;
+
+/// One entry as shown.
 #[derive(Debug, Clone)]
 pub struct Entry {
-    /// `yyyy-mm-dd hh:mm` (UTC).
+    /// `dd/mm/yyyy hh:mm`, Paris time.
     pub at: String,
-    /// The local account that acted, if any.
+    /// Who acted: "Prénom Nom (identifiant)", or the node itself.
     pub actor: String,
-    /// What was done (`space.remote`, `guest.expired`…).
+    /// What was done, in French.
     pub action: String,
-    /// On what.
+    /// On what: a person's, school's, group's, class's or space's name when it is one.
     pub target: String,
     /// Details (for remote actions: the activity, its actor and the link).
     pub detail: String,
@@ -35,85 +40,237 @@ pub struct Entry {
 struct AuditPage<'a> {
     page: Page<'a>,
     entries: &'a [Entry],
-    filter: &'a str,
+    total: usize,
+    kinds: &'static [Kind],
+    filter: &'a Filter,
+    query: String,
+    pager: Pager,
 }
 
-/// `?type=` filter: `federation` (what crossed links), or everything.
-#[derive(Deserialize, Default)]
+/// The filter, from the address: `?type=&qui=&du=&au=&page=&format=csv`.
+#[derive(Debug, Deserialize, Default)]
 pub struct Filter {
+    /// Kind of action (`journal_words::KINDS`).
     #[serde(default, rename = "type")]
-    kind: String,
+    pub kind: String,
+    /// Words of a person's name or identifier (who acted, or whom it concerned).
+    #[serde(default)]
+    pub qui: String,
+    /// First day, `yyyy-mm-dd` (Paris).
+    #[serde(default)]
+    pub du: String,
+    /// Last day, `yyyy-mm-dd` (Paris).
+    #[serde(default)]
+    pub au: String,
+    #[serde(default)]
+    page: Option<usize>,
     #[serde(default)]
     format: String,
 }
 
-/// Actions that concern other nodes and guests.
-const FEDERATION_ACTIONS: &str = "action LIKE 'space.%' OR action LIKE 'federation.%' OR action LIKE 'guest.%' OR action LIKE 'federated%'";
-
-async fn entries(state: &AppState, federation_only: bool) -> sqlx::Result<Vec<Entry>> {
-    let filter = if federation_only {
-        format!("WHERE {FEDERATION_ACTIONS}")
-    } else {
-        String::new()
-    };
-    let rows = sqlx::query(&format!(
-        "SELECT a.at, COALESCE(u.identifier, ''), a.action, a.target, a.detail FROM audit_log a \
-         LEFT JOIN users u ON u.id = a.actor_id {filter} ORDER BY a.at DESC, a.id DESC LIMIT 5000"
-    ))
-    .fetch_all(state.db.pool())
-    .await?;
-    Ok(rows
-        .iter()
-        .map(|r| Entry {
-            at: chrono::DateTime::from_timestamp(r.get(0), 0)
-                .map(|t| t.format("%Y-%m-%d %H:%M").to_string())
-                .unwrap_or_default(),
-            actor: r.get(1),
-            action: r.get(2),
-            target: r.get(3),
-            detail: r.get(4),
-        })
-        .collect())
+impl Filter {
+    /// The filter as a query string (without the page), for links.
+    fn query(&self) -> String {
+        let mut pairs = url::form_urlencoded::Serializer::new(String::new());
+        for (name, value) in [
+            ("type", &self.kind),
+            ("qui", &self.qui),
+            ("du", &self.du),
+            ("au", &self.au),
+        ] {
+            if !value.trim().is_empty() {
+                pairs.append_pair(name, value.trim());
+            }
+        }
+        pairs.finish()
+    }
 }
 
-/// `GET /admin/journal[?type=federation][&format=csv]`.
+/// A day typed in the filter, or what is wrong with it.
+fn day(value: &str, field: &str) -> AppResult<Option<NaiveDate>> {
+    let value = value.trim();
+    if value.is_empty() {
+        return Ok(None);
+    }
+    NaiveDate::parse_from_str(value, "%Y-%m-%d")
+        .or_else(|_| NaiveDate::parse_from_str(value, "%d/%m/%Y"))
+        .map(Some)
+        .map_err(|_| AppError::Invalid(format!("Date « {field} » attendue au format jj/mm/aaaa.")))
+}
+
+/// The WHERE clause and its values.
+fn conditions(filter: &Filter) -> AppResult<(String, Vec<Bind>)> {
+    let mut clauses = vec![format!("({})", kind(&filter.kind).condition)];
+    let mut binds = Vec::new();
+    if let Some(from) = day(&filter.du, "du")? {
+        binds.push(Bind::Int(paris_midnight(from)));
+        clauses.push(format!("a.at >= ${}", binds.len()));
+    }
+    if let Some(to) = day(&filter.au, "au")? {
+        let next = to.succ_opt().unwrap_or(to);
+        binds.push(Bind::Int(paris_midnight(next)));
+        clauses.push(format!("a.at < ${}", binds.len()));
+    }
+    // Folded words against the actor's and the concerned person's names and identifiers.
+    let people = "COALESCE(u.search_key, '') || ' ' || COALESCE(tu.search_key, '') || ' ' || COALESCE(du.search_key, '')";
+    let (words, values) =
+        crate::users::store::word_conditions(&filter.qui, people, binds.len() + 1);
+    clauses.extend(words);
+    binds.extend(values.into_iter().map(Bind::Text));
+    Ok((clauses.join(" AND "), binds))
+}
+
+/// A value bound to the query.
+#[derive(Debug, Clone)]
+enum Bind {
+    Int(i64),
+    Text(String),
+}
+
+/// The log and everything its ids name.
+const FROM: &str = "FROM audit_log a \
+    LEFT JOIN users u ON u.id = a.actor_id \
+    LEFT JOIN users tu ON tu.id = a.target \
+    LEFT JOIN users du ON du.id = a.detail \
+    LEFT JOIN schools ts ON ts.id = a.target \
+    LEFT JOIN groups tg ON tg.id = a.target \
+    LEFT JOIN classes tc ON tc.id = a.target \
+    LEFT JOIN spaces tsp ON tsp.id = a.target";
+
+fn bind_all<'q>(
+    mut query: sqlx::query::Query<'q, sqlx::Any, sqlx::any::AnyArguments<'q>>,
+    binds: &'q [Bind],
+) -> sqlx::query::Query<'q, sqlx::Any, sqlx::any::AnyArguments<'q>> {
+    for bind in binds {
+        query = match bind {
+            Bind::Int(value) => query.bind(*value),
+            Bind::Text(value) => query.bind(value.as_str()),
+        };
+    }
+    query
+}
+
+/// How many entries match.
+async fn count(state: &AppState, filter: &Filter) -> AppResult<usize> {
+    let (conditions, binds) = conditions(filter)?;
+    let sql = format!("SELECT COUNT(*) {FROM} WHERE {conditions}");
+    let total: i64 = bind_all(sqlx::query(&sql), &binds)
+        .fetch_one(state.db.pool())
+        .await?
+        .get(0);
+    Ok(usize::try_from(total).unwrap_or(0))
+}
+
+/// The matching entries, newest first; `page` = (offset, limit), or every one.
+async fn entries(
+    state: &AppState,
+    filter: &Filter,
+    page: Option<(usize, usize)>,
+) -> AppResult<Vec<Entry>> {
+    let (conditions, binds) = conditions(filter)?;
+    let window = page.map_or(String::new(), |(offset, limit)| {
+        format!(" LIMIT {limit} OFFSET {offset}")
+    });
+    let person = |alias: &str| {
+        format!(
+            "CASE WHEN {alias}.id IS NULL THEN '' ELSE {alias}.first_name || ' ' || COALESCE({alias}.usage_name, {alias}.last_name) || ' (' || {alias}.identifier || ')' END"
+        )
+    };
+    let sql = format!(
+        "SELECT a.at, a.action, a.target, a.detail, a.actor_id, {}, \
+         COALESCE(NULLIF({}, ''), ts.name, tg.name, tc.name, tsp.title, ''), {} \
+         {FROM} WHERE {conditions} ORDER BY a.at DESC, a.id DESC{window}",
+        person("u"),
+        person("tu"),
+        person("du"),
+    );
+    let rows = bind_all(sqlx::query(&sql), &binds)
+        .fetch_all(state.db.pool())
+        .await?;
+    Ok(rows.iter().map(entry).collect())
+}
+
+/// One row in the operator's words: names where the log holds ids; an id that names nothing
+/// any more is said so rather than shown.
+fn entry(row: &sqlx::any::AnyRow) -> Entry {
+    let target: String = row.get(2);
+    let detail: String = row.get(3);
+    let actor_id: Option<String> = row.get(4);
+    let actor: String = row.get(5);
+    let target_name: String = row.get(6);
+    let detail_name: String = row.get(7);
+    let action: String = row.get(1);
+    let gone = |id: &str| uuid::Uuid::parse_str(id).is_ok();
+    Entry {
+        at: paris_label(row.get(0)),
+        actor: match (actor.is_empty(), actor_id) {
+            (false, _) => actor,
+            (true, Some(_)) => "(compte supprimé)".into(),
+            (true, None) => "ENT (automatique, ou ENT lié)".into(),
+        },
+        action: action_label(&action).to_owned(),
+        target: if !target_name.is_empty() {
+            target_name
+        } else if gone(&target) {
+            "(supprimé)".into()
+        } else {
+            target
+        },
+        detail: if !detail_name.is_empty() {
+            detail_name
+        } else if gone(&detail) {
+            "(supprimé)".into()
+        } else {
+            detail
+        },
+    }
+}
+
+/// `GET /admin/journal[?type=…&qui=…&du=…&au=…&page=N][&format=csv]`.
 pub async fn page(
     State(state): State<AppState>,
     viewer: Viewer,
     Query(filter): Query<Filter>,
 ) -> AppResult<Response> {
     policy::require(&viewer, Action::ManageUsers)?;
-    let federation_only = filter.kind == "federation";
-    let entries = entries(&state, federation_only).await?;
     if filter.format == "csv" {
-        return csv(&entries);
+        let all = entries(&state, &filter, None).await?;
+        let rows = all
+            .iter()
+            .map(|e| [&e.at, &e.actor, &e.action, &e.target, &e.detail]);
+        return crate::web::csv::download(
+            "journal.csv",
+            &[
+                "date (heure de Paris)",
+                "compte",
+                "action",
+                "objet",
+                "détail",
+            ],
+            rows,
+        );
     }
+    let total = count(&state, &filter).await?;
+    let query = filter.query();
+    let base = if query.is_empty() {
+        "/admin/journal".to_owned()
+    } else {
+        format!("/admin/journal?{query}")
+    };
+    let pager = Pager::new(filter.page, total, PER_PAGE, &base).words(
+        "Pages du journal",
+        "Entrées plus récentes",
+        "Entrées plus anciennes",
+    );
+    let entries = entries(&state, &filter, Some((pager.offset(), PER_PAGE))).await?;
     let html = render(&AuditPage {
         page: viewer.page("Journal", &state.config.node.name),
         entries: &entries,
-        filter: &filter.kind,
+        total,
+        kinds: KINDS,
+        filter: &filter,
+        query,
+        pager,
     })?;
     Ok(html.into_response())
-}
-
-fn csv(entries: &[Entry]) -> AppResult<Response> {
-    let mut out = csv::Writer::from_writer(Vec::new());
-    out.write_record(["date", "compte", "action", "objet", "détail"])
-        .map_err(AppError::internal)?;
-    for e in entries {
-        out.write_record([&e.at, &e.actor, &e.action, &e.target, &e.detail])
-            .map_err(AppError::internal)?;
-    }
-    let body = out.into_inner().map_err(AppError::internal)?;
-    Ok((
-        [
-            (header::CONTENT_TYPE, "text/csv; charset=utf-8"),
-            (
-                header::CONTENT_DISPOSITION,
-                "attachment; filename=\"journal.csv\"",
-            ),
-        ],
-        body,
-    )
-        .into_response())
 }

@@ -2,6 +2,7 @@
 
 mod audit;
 mod delayed;
+mod journal_words;
 mod schools;
 mod staff;
 mod users;

@@ -2,6 +2,7 @@
 
 mod identifier;
 mod level;
+pub mod local_time;
 mod profile;
 mod school;
 pub mod space;

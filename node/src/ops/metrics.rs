@@ -20,6 +20,11 @@ struct RequestLabels {
 }
 
 #[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
+struct RefusalLabels {
+    reason: String,
+}
+
+#[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
 struct RouteLabels {
     method: String,
     route: String,
@@ -34,6 +39,7 @@ pub struct Metrics {
     registry: Mutex<Registry>,
     requests: Family<RequestLabels, Counter>,
     latency: Family<RouteLabels, Histogram, fn() -> Histogram>,
+    refusals: Family<RefusalLabels, Counter>,
 }
 
 impl Default for Metrics {
@@ -53,10 +59,17 @@ impl Default for Metrics {
             "HTTP request latency by route",
             latency.clone(),
         );
+        let refusals = Family::<RefusalLabels, Counter>::default();
+        registry.register(
+            "anonymous_refusals",
+            "Requests of anonymous clients refused, by reason (counted, not journaled)",
+            refusals.clone(),
+        );
         Self {
             registry: Mutex::new(registry),
             requests,
             latency,
+            refusals,
         }
     }
 }
@@ -69,6 +82,15 @@ impl Metrics {
         }
     }
 
+    /// Counts one refusal of an anonymous request; `reason` is one of a fixed set of codes.
+    pub fn count_refusal(&self, reason: &'static str) {
+        self.refusals
+            .get_or_create(&RefusalLabels {
+                reason: reason.to_owned(),
+            })
+            .inc();
+    }
+
     /// The registry in the OpenMetrics text format.
     pub fn encode(&self) -> String {
         let mut text = String::new();
@@ -79,6 +101,26 @@ impl Metrics {
     }
 }
 
+/// The route label of every request that matched no route (never its path: anyone can send
+/// any path).
+pub const UNMATCHED: &str = "(unmatched)";
+
+/// The method label: one of a fixed set, `OTHER` for anything else (a client can send any
+/// token as a method, and each label value is a new series kept in memory forever).
+pub fn method_label(method: &axum::http::Method) -> &'static str {
+    use axum::http::Method;
+    match *method {
+        Method::GET => "GET",
+        Method::HEAD => "HEAD",
+        Method::POST => "POST",
+        Method::PUT => "PUT",
+        Method::DELETE => "DELETE",
+        Method::PATCH => "PATCH",
+        Method::OPTIONS => "OPTIONS",
+        _ => "OTHER",
+    }
+}
+
 /// Middleware: counts and times every request under its route template (never the raw path,
 /// which would explode label cardinality and leak ids).
 pub async fn track(State(metrics): State<Arc<Metrics>>, request: Request, next: Next) -> Response {
@@ -86,8 +128,8 @@ pub async fn track(State(metrics): State<Arc<Metrics>>, request: Request, next: 
         .extensions()
         .get::<MatchedPath>()
         .map(|p| p.as_str().to_owned())
-        .unwrap_or_else(|| "(unmatched)".to_owned());
-    let method = request.method().to_string();
+        .unwrap_or_else(|| UNMATCHED.to_owned());
+    let method = method_label(request.method()).to_owned();
     let started = Instant::now();
     let response = next.run(request).await;
     metrics

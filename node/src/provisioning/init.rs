@@ -92,7 +92,7 @@ pub async fn initialize(options: &InitOptions) -> anyhow::Result<InitReport> {
         options.config_path.display()
     );
     let config = initial_config(options).map_err(|e| anyhow::anyhow!("{e}"))?;
-    std::fs::create_dir_all(&options.data_dir).with_context(|| {
+    crate::store::create_private_dir(&options.data_dir).with_context(|| {
         format!(
             "création du dossier {} impossible",
             options.data_dir.display()

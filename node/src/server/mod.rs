@@ -25,7 +25,7 @@ pub async fn prepare_with_clock(
     clock: crate::store::Clock,
 ) -> anyhow::Result<AppState> {
     install_crypto();
-    std::fs::create_dir_all(&config.node.data_dir).with_context(|| {
+    crate::store::create_private_dir(&config.node.data_dir).with_context(|| {
         format!(
             "dossier de données {} impossible à créer",
             config.node.data_dir.display()

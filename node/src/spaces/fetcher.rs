@@ -135,16 +135,24 @@ async fn fetch(
     Ok(bytes)
 }
 
+/// A file as served: never kept by the browser (a classroom computer is shared, and the next
+/// pupil must not find it in the cache), sandboxed, and a PDF downloaded rather than opened in
+/// the browser's viewer (which runs its own scripts, outside the sandbox).
 fn file_response(file: &FileMeta, bytes: Vec<u8>) -> Response {
     let encoded: String = url::form_urlencoded::byte_serialize(file.name.as_bytes()).collect();
+    let disposition = if file.kind() == "pdf" {
+        "attachment"
+    } else {
+        "inline"
+    };
     (
         [
             (header::CONTENT_TYPE, file.media_type.clone()),
             (
                 header::CONTENT_DISPOSITION,
-                format!("inline; filename*=UTF-8''{encoded}"),
+                format!("{disposition}; filename*=UTF-8''{encoded}"),
             ),
-            (header::CACHE_CONTROL, "private, max-age=3600".to_owned()),
+            (header::CACHE_CONTROL, "no-store".to_owned()),
             // A file is never a page: no script, no form, whatever it claims to be.
             (
                 header::CONTENT_SECURITY_POLICY,

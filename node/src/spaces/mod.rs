@@ -19,6 +19,7 @@ pub mod invited;
 pub mod joining;
 pub mod member;
 pub mod model;
+mod quota;
 pub mod relay;
 pub mod service;
 pub mod store;

@@ -156,6 +156,10 @@ pub async fn write(
 ) -> Result<Post, SpaceError> {
     let mut change = Change::begin(state).await?;
     let (conn, relay) = change.parts();
+    // Before anything is written: a refusal leaves nothing behind (the transaction is dropped).
+    let bytes = uploads.iter().map(|u| u.bytes.len() as i64).sum();
+    let quotas = &state.config.quotas;
+    super::quota::check(conn, quotas, &space.id, &me.actor_id, bytes, relay.now()).await?;
     let post = if space.is_ours() {
         let object_id = relay.url(&format!("/federation/objects/{}", crate::store::new_id()));
         let local: Vec<Attachment> = uploads.iter().cloned().map(Attachment::Local).collect();

@@ -139,7 +139,10 @@ fn sqlite_url(url: &str) -> Result<String, OpenError> {
     if let Some(parent) = std::path::Path::new(path).parent()
         && !parent.as_os_str().is_empty()
     {
-        std::fs::create_dir_all(parent).map_err(OpenError::Folder)?;
+        create_private_dir(parent).map_err(OpenError::Folder)?;
+    }
+    if !path.is_empty() && !path.contains(":memory:") {
+        create_private_file(std::path::Path::new(path)).map_err(OpenError::Folder)?;
     }
     Ok(if url.contains('?') {
         url.to_owned()
@@ -162,6 +165,36 @@ pub fn next_version(previous: i64, now: i64) -> i64 {
 /// Converts a stored 0/1 to a bool.
 pub fn flag(value: i64) -> bool {
     value != 0
+}
+
+/// Creates a folder and its missing parents, open to their owner only (0700): the data folder
+/// holds the database, the keys and what members wrote.
+pub fn create_private_dir(path: &std::path::Path) -> std::io::Result<()> {
+    let mut builder = std::fs::DirBuilder::new();
+    builder.recursive(true);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::DirBuilderExt;
+        builder.mode(0o700);
+    }
+    builder.create(path)
+}
+
+/// Creates an empty file readable by its owner only (0600) unless it exists: SQLite then opens
+/// it, and makes its journal files with the same mode.
+fn create_private_file(path: &std::path::Path) -> std::io::Result<()> {
+    let mut options = std::fs::OpenOptions::new();
+    options.write(true).create_new(true);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::OpenOptionsExt;
+        options.mode(0o600);
+    }
+    match options.open(path) {
+        Ok(_) => Ok(()),
+        Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => Ok(()),
+        Err(e) => Err(e),
+    }
 }
 
 /// Writes a file readable by its owner only (keys, generated configuration).

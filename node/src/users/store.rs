@@ -76,7 +76,7 @@ pub fn search_key(first: &str, last: &str, usage: Option<&str>, identifier: &str
 }
 
 /// SQL conditions (one per typed word, all required) on `search_key`, numbered from `first_bind`.
-fn word_conditions(text: &str, column: &str, first_bind: usize) -> (Vec<String>, Vec<String>) {
+pub fn word_conditions(text: &str, column: &str, first_bind: usize) -> (Vec<String>, Vec<String>) {
     normalize_name(text)
         .split(' ')
         .filter(|w| !w.is_empty())

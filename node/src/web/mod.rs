@@ -1,9 +1,12 @@
 //! Shared pieces of the web UI: the page frame, static assets and security headers.
 
 pub mod confirm;
+pub mod csv;
 mod headers;
+pub mod once;
 pub mod page;
 pub mod pager;
+pub mod rejections;
 
 use axum::Router;
 use axum::http::header;

@@ -1,5 +1,5 @@
 //! The frame of every page (title, who is signed in, the form token): the error page needs it
-//! too, so it imports nothing.
+//! too, so it imports nothing but the one-time form tokens.
 
 /// What every page's frame needs: title, who is signed in, the form token.
 #[derive(Debug, Clone, Default)]
@@ -26,5 +26,10 @@ impl<'a> Page<'a> {
             node_name: "ENT".into(),
             ..Self::default()
         }
+    }
+
+    /// A fresh one-time submission token for one form (`web::once`): each call gives another.
+    pub fn once(&self) -> String {
+        super::once::token()
     }
 }

@@ -53,6 +53,12 @@ impl Pager {
         self
     }
 
+    /// The address of page `page` (the base may already carry a query: filters).
+    pub fn href(&self, page: usize) -> String {
+        let separator = if self.base.contains('?') { '&' } else { '?' };
+        format!("{}{separator}page={page}", self.base)
+    }
+
     /// How many items come before this page.
     pub fn offset(&self) -> usize {
         (self.page - 1) * self.per_page

@@ -19,7 +19,8 @@ use crate::state::AppState;
 use crate::users::store as users;
 use crate::web::Page;
 
-use super::{COOKIE, refuse, refused_page};
+use super::{COOKIE, check_throttle, refuse, refused_page};
+use crate::net::ClientAddress;
 
 /// `?token=` of the way back.
 #[derive(Deserialize)]
@@ -32,15 +33,17 @@ pub struct ComeBack {
 /// for the user's guest account.
 pub async fn come_back(
     State(state): State<AppState>,
+    ClientAddress(client): ClientAddress,
     headers: HeaderMap,
     Query(query): Query<ComeBack>,
 ) -> AppResult<Response> {
+    check_throttle(&state, &client)?;
     let federation = state.federation.clone().ok_or(AppError::NotFound)?;
     let shared = federation.shared();
     let now = state.clock.now();
     let issuer = match token::claimed_issuer(&query.token) {
         Ok(issuer) => issuer,
-        Err(refusal) => return refuse(&state, refusal, "").await,
+        Err(refusal) => return refuse(&state, refusal, "", &client).await,
     };
     // The key pinned when the link was checked: nothing is fetched now.
     let key = shared
@@ -49,11 +52,11 @@ pub async fn come_back(
         .filter(|peer| peer.config.allows(Scope::Spaces))
         .and_then(|peer| peer.public_key_pem);
     let Some(key) = key else {
-        return refuse(&state, Refusal::UnlinkedIssuer, &issuer).await;
+        return refuse(&state, Refusal::UnlinkedIssuer, &issuer, &client).await;
     };
     let claims = match token::verify(&query.token, &key, &issuer, &shared.authority, now) {
         Ok(claims) => claims,
-        Err(refusal) => return refuse(&state, refusal, &issuer).await,
+        Err(refusal) => return refuse(&state, refusal, &issuer, &client).await,
     };
     let same_browser = session::read_cookie(&state, &headers, COOKIE).unwrap_or_default();
     let mut tx = state.db.begin_write().await?;

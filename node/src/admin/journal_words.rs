@@ -1,0 +1,115 @@
+//! The journal in the operator's words: each recorded action's French name, and the kinds the
+//! page filters by. An action missing here (a later feature's) shows under its own code until
+//! it is named.
+
+/// `(code, French name)` of every action the node records.
+const ACTIONS: &[(&str, &str)] = &[
+    ("account.activate", "Compte activé par son titulaire"),
+    ("account.code", "Nouveau code d'activation"),
+    ("account.deactivate", "Compte désactivé"),
+    ("account.reactivate", "Compte réactivé"),
+    ("account.operator", "Compte d'opérateur créé"),
+    ("class.sheets", "Fiches de connexion imprimées"),
+    ("school.add", "Établissement ajouté"),
+    ("import.onde", "Import ONDE"),
+    ("group.create", "Groupe créé"),
+    ("group.add", "Membres ajoutés à un groupe"),
+    ("group.remove", "Membre retiré d'un groupe"),
+    ("group.delete", "Groupe supprimé"),
+    ("guest.create", "Invité créé"),
+    ("guest.expired", "Compte invité expiré"),
+    ("space.created", "Espace créé"),
+    ("space.remote", "Action d'un ENT lié dans un espace"),
+    ("space.read", "Lecture d'un espace par un invité"),
+    ("space.directory", "Annuaire lu par un ENT lié"),
+    ("space.file", "Fichier copié par un ENT lié"),
+    ("space.erased", "Messages d'une personne effacés"),
+    ("federation.rejected", "Envoi refusé par un ENT lié"),
+    (
+        "federated_login.accepted",
+        "Connexion d'un invité par son ENT",
+    ),
+    ("federated_login.refused", "Connexion d'un invité refusée"),
+    (
+        "federated_login.issued",
+        "Connexion vers un ENT lié autorisée",
+    ),
+    (
+        "federated_login.declined",
+        "Connexion vers un ENT lié refusée par la personne",
+    ),
+];
+
+/// The French name of an action (its code when it has none yet).
+pub fn action_label(code: &str) -> &str {
+    ACTIONS
+        .iter()
+        .find(|(c, _)| *c == code)
+        .map_or(code, |(_, label)| label)
+}
+
+/// A kind of action the journal filters by: its value in the address, its name, and the SQL
+/// condition on `a.action` (constant text, never built from input).
+pub struct Kind {
+    /// `?type=` value.
+    pub value: &'static str,
+    /// French name.
+    pub label: &'static str,
+    /// SQL condition.
+    pub condition: &'static str,
+}
+
+/// The kinds offered (the first is "everything").
+pub const KINDS: &[Kind] = &[
+    Kind {
+        value: "",
+        label: "Toutes les actions",
+        condition: "1 = 1",
+    },
+    Kind {
+        value: "comptes",
+        label: "Comptes et codes",
+        condition: "a.action LIKE 'account.%' OR a.action = 'class.sheets'",
+    },
+    Kind {
+        value: "ecoles",
+        label: "Établissements et imports",
+        condition: "a.action LIKE 'school.%' OR a.action LIKE 'import.%'",
+    },
+    Kind {
+        value: "groupes",
+        label: "Groupes",
+        condition: "a.action LIKE 'group.%'",
+    },
+    Kind {
+        value: "espaces",
+        label: "Espaces",
+        condition: "a.action LIKE 'space.%'",
+    },
+    Kind {
+        value: "federation",
+        label: "Échanges avec les ENT liés et invités",
+        condition: "a.action LIKE 'space.%' OR a.action LIKE 'federation.%' OR a.action LIKE 'guest.%' OR a.action LIKE 'federated%'",
+    },
+];
+
+/// The kind named by `?type=` (everything when unknown).
+pub fn kind(value: &str) -> &'static Kind {
+    KINDS.iter().find(|k| k.value == value).unwrap_or(&KINDS[0])
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_action_has_a_french_name_and_unknown_kinds_mean_everything() {
+        assert_eq!(action_label("group.create"), "Groupe créé");
+        assert_eq!(action_label("autre.chose"), "autre.chose");
+        assert_eq!(kind("n'importe quoi").value, "");
+        assert_eq!(kind("federation").value, "federation");
+        for (code, label) in ACTIONS {
+            assert!(!label.contains('.') && !label.is_empty(), "{code}");
+        }
+    }
+}
