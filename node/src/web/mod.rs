@@ -9,7 +9,7 @@ use axum::http::header;
 use axum::response::IntoResponse;
 use axum::routing::get;
 
-pub use headers::security_headers;
+pub use headers::{allow_forms_to, security_headers};
 pub use page::Page;
 pub use pager::{PageQuery, Pager};
 
