@@ -262,3 +262,54 @@ async fn a_user_in_no_space_of_the_host_is_refused() {
     refused(&on_host.get(&back).await, 403, "aucun espace");
     assert_eq!(audited(host, "federated_login.accepted").await, 0);
 }
+
+#[tokio::test]
+async fn only_the_two_pages_that_lead_to_a_linked_node_let_their_form_go_there() {
+    let (linked, world) = pair(&["college.test", "ecole.test"]).await;
+    let (host, home) = (linked.node(HOST), linked.node(HOME));
+    let (on_host, on_home) = (host.client(), home.client());
+    let csp = |page: &Page| {
+        page.header("content-security-policy")
+            .unwrap_or_default()
+            .to_owned()
+    };
+    let form_action = |policy: &str| {
+        policy
+            .split(';')
+            .map(str::trim)
+            .find(|d| d.starts_with("form-action"))
+            .unwrap_or_default()
+            .to_owned()
+    };
+    // The host's choice page: exactly the home nodes offered.
+    let choice = on_host.get("/connexion/ent").await;
+    assert_eq!(
+        form_action(&csp(&choice)),
+        format!("form-action 'self' https://{}", linked.domains[HOME])
+    );
+    // A refused choice is shown again with the same policy.
+    let refused = guests::choose(&on_host, "").await;
+    assert_eq!(refused.status, 422);
+    assert_eq!(form_action(&csp(&refused)), form_action(&csp(&choice)));
+    // The home node's approval page: exactly the asking node.
+    let (authorize, _) = request(&linked, &on_host).await;
+    let page = approval(&on_home, &authorize, &world.pupil).await;
+    assert_eq!(page.status, 200);
+    assert_eq!(
+        form_action(&csp(&page)),
+        format!("form-action 'self' https://{}", linked.domains[HOST])
+    );
+    assert!(csp(&page).contains("frame-ancestors 'none'"));
+    // Every other page keeps forms on the node itself.
+    for (client, path) in [
+        (&on_host, "/connexion"),
+        (&on_home, "/portail"),
+        (&on_home, "/compte"),
+    ] {
+        assert_eq!(
+            form_action(&csp(&client.get(path).await)),
+            "form-action 'self'",
+            "{path}"
+        );
+    }
+}
