@@ -119,6 +119,30 @@ async fn children_are_told_tu_and_adults_vous_from_activation_to_sheets() {
     assert!(refused.contains("Demandez une nouvelle fiche"), "{refused}");
     assert!(refused.contains("Recopiez votre identifiant"), "{refused}");
 
+    // Signed in: a pupil's pages say "tu", an adult's "vous".
+    let pupil = app.signed_in(&world.pupil).await;
+    let parent = app.signed_in(&world.parent).await;
+    let spaces = text(&pupil.get("/espaces").await);
+    assert!(
+        spaces.contains("Tu ne fais partie d'aucun espace"),
+        "{spaces}"
+    );
+    let help = text(&pupil.get("/aide").await);
+    assert!(
+        help.contains("Demande une nouvelle fiche à ton enseignant"),
+        "{help}"
+    );
+    assert!(
+        !help.contains("Demandez") && !help.contains("Vos données"),
+        "{help}"
+    );
+    let help = text(&parent.get("/aide").await);
+    assert!(help.contains("recopiez l'identifiant"), "{help}");
+    assert!(
+        !help.contains(" ton ") && !help.contains("Demande une"),
+        "{help}"
+    );
+
     // Sheets: a pupil's says "Va sur" the children's page, a parent's "Allez sur" the adults'.
     for person in [&world.pupil, &world.parent] {
         ent_tests::world::set_pending(&app.state, &person.id).await;
