@@ -86,18 +86,15 @@ async fn a_guest_signs_in_on_the_host_through_their_own_ent() {
     let (authorize, _) = request(&linked, &on_host).await;
     let page = approval(&on_home, &authorize, &world.pupil).await;
     assert!(
-        page.body.contains("demande à vous connecter"),
+        // Léa is a pupil: the page says "tu".
+        page.body.contains("demande à te connecter") && !page.body.contains("votre"),
         "{}",
         page.body
     );
     assert!(page.body.contains("Léa M.") && page.body.contains("École des Tilleuls"));
     let declined = decide(&on_home, &page, "refuser").await;
     assert_eq!(declined.status, 200);
-    assert!(
-        declined.body.contains("Vous avez refusé"),
-        "{}",
-        declined.body
-    );
+    assert!(declined.body.contains("Tu as refusé"), "{}", declined.body);
     let back = decide(&on_home, &page, "autoriser").await;
     let back = path_of(&back.location.expect("way back"));
 
@@ -300,6 +297,14 @@ async fn only_the_two_pages_that_lead_to_a_linked_node_let_their_form_go_there()
         format!("form-action 'self' https://{}", linked.domains[HOST])
     );
     assert!(csp(&page).contains("frame-ancestors 'none'"));
+    // An adult is asked with "vous".
+    let (authorize, _) = request(&linked, &on_host).await;
+    let adult = approval(&home.client(), &authorize, &world.teacher).await;
+    assert!(
+        adult.body.contains("demande à vous connecter"),
+        "{}",
+        adult.body
+    );
     // Every other page keeps forms on the node itself.
     for (client, path) in [
         (&on_host, "/connexion"),

@@ -199,7 +199,11 @@ pub async fn authorize(
         )
         .await?;
         tx.commit().await?;
-        let message = format!("Vous avez refusé : l'ENT « {label} » ne reçoit rien.");
+        let message = if viewer.is_pupil_only() {
+            format!("Tu as refusé : l'ENT « {label} » ne reçoit rien.")
+        } else {
+            format!("Vous avez refusé : l'ENT « {label} » ne reçoit rien.")
+        };
         return refuse_with(&state, Some(&viewer), StatusCode::OK, &message);
     }
     let shared = federation.shared();
