@@ -30,6 +30,8 @@ pub struct DemoAccount {
     pub role: &'static str,
     /// Identifier.
     pub identifier: String,
+    /// Who they are to the others ("classe CM1 A", "parent de Léa Martin (élève …)").
+    pub relation: String,
 }
 
 /// What the seed produced.
@@ -41,7 +43,8 @@ pub struct Seeded {
     pub pending_pupil: (String, String),
 }
 
-/// Adds the demo école and imports generated ONDE files into it.
+/// Adds the demo école, imports generated ONDE files into it and gives the demo password to
+/// the accounts [`accounts`] shows.
 pub async fn seed(db: &Db, now: i64) -> anyhow::Result<Seeded> {
     let uai = demo_uai();
     crate::schools::store::add(
@@ -62,53 +65,171 @@ pub async fn seed(db: &Db, now: i64) -> anyhow::Result<Seeded> {
     let year = SchoolYear::containing(chrono::Utc::now().date_naive());
     onde::import_sample(db, &uai, &options, year, now).await?;
 
+    let cast = cast(db).await?;
     let hash = password::hash(DEMO_PASSWORD.to_owned()).await?;
-    let pick = |profile: &'static str| async move {
-        sqlx::query_scalar::<_, String>(
-            "SELECT u.identifier FROM users u JOIN memberships m ON m.user_id = u.id \
-             WHERE m.profile = $1 ORDER BY u.identifier LIMIT 2",
-        )
-        .bind(profile)
-        .fetch_all(db.pool())
-        .await
+    for person in [&cast.director, &cast.teacher, &cast.pupil, &cast.parent] {
+        users::set_password(db, &person.id, &hash, now).await?;
+    }
+    accounts(db, now).await
+}
+
+/// Whether the demo école is already there (a later start of the same demo folder).
+async fn seeded(db: &Db) -> anyhow::Result<bool> {
+    let count: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM schools WHERE uai = $1")
+        .bind(demo_uai().as_str())
+        .fetch_one(db.pool())
+        .await?;
+    Ok(count > 0)
+}
+
+/// One person of the demo's cast.
+struct Person {
+    id: String,
+    identifier: String,
+    name: String,
+}
+
+/// The demo's cast, related to each other: a pupil who has a parent, that parent, a teacher
+/// of the pupil's class, the director; and another pupil of the class who has not signed in
+/// yet. The same people on every start (ordered by identifier).
+struct Cast {
+    director: Person,
+    teacher: Person,
+    pupil: Person,
+    parent: Person,
+    class_name: String,
+    pending: Option<Person>,
+}
+
+async fn cast(db: &Db) -> anyhow::Result<Cast> {
+    const PERSON: &str = "SELECT u.id, u.identifier, u.first_name || ' ' || COALESCE(u.usage_name, u.last_name) FROM users u";
+    let one = |row: Option<(String, String, String)>, what: &str| {
+        row.map(|(id, identifier, name)| Person {
+            id,
+            identifier,
+            name,
+        })
+        .with_context(|| format!("démonstration : {what} introuvable"))
     };
-    let director = pick("director").await?;
-    let teachers = pick("teacher").await?;
-    let pupils = pick("pupil").await?;
-    let parents = pick("parent").await?;
-    let mut accounts = Vec::new();
-    for (role, list) in [
-        ("Directeur", &director),
-        ("Enseignant", &teachers),
-        ("Élève", &pupils),
-        ("Parent", &parents),
-    ] {
-        if let Some(identifier) = list.first() {
-            accounts.push(DemoAccount {
-                role,
-                identifier: identifier.clone(),
-            });
+    let pupil = one(
+        sqlx::query_as(&format!(
+            "{PERSON} WHERE u.id IN (SELECT g.child_id FROM guardianships g) \
+             AND u.id IN (SELECT user_id FROM class_members WHERE role = 'pupil') \
+             ORDER BY u.identifier LIMIT 1"
+        ))
+        .fetch_optional(db.pool())
+        .await?,
+        "élève avec un parent",
+    )?;
+    let parent = one(
+        sqlx::query_as(&format!(
+            "{PERSON} JOIN guardianships g ON g.parent_id = u.id WHERE g.child_id = $1 \
+             ORDER BY u.identifier LIMIT 1"
+        ))
+        .bind(&pupil.id)
+        .fetch_optional(db.pool())
+        .await?,
+        "parent",
+    )?;
+    let (class_id, class_name): (String, String) = sqlx::query_as(
+        "SELECT c.id, c.name FROM classes c JOIN class_members cm ON cm.class_id = c.id \
+         WHERE cm.user_id = $1 AND cm.role = 'pupil' ORDER BY c.school_year DESC LIMIT 1",
+    )
+    .bind(&pupil.id)
+    .fetch_one(db.pool())
+    .await?;
+    let teacher = one(
+        sqlx::query_as(&format!(
+            "{PERSON} JOIN class_members cm ON cm.user_id = u.id \
+             WHERE cm.class_id = $1 AND cm.role = 'teacher' ORDER BY u.identifier LIMIT 1"
+        ))
+        .bind(&class_id)
+        .fetch_optional(db.pool())
+        .await?,
+        "enseignant de la classe",
+    )?;
+    let director = one(
+        sqlx::query_as(&format!(
+            "{PERSON} JOIN memberships m ON m.user_id = u.id WHERE m.profile = 'director' \
+             ORDER BY u.identifier LIMIT 1"
+        ))
+        .fetch_optional(db.pool())
+        .await?,
+        "directeur",
+    )?;
+    let pending = sqlx::query_as::<_, (String, String, String)>(&format!(
+        "{PERSON} JOIN class_members cm ON cm.user_id = u.id \
+         WHERE cm.class_id = $1 AND cm.role = 'pupil' AND u.password_hash IS NULL \
+         AND u.id <> $2 ORDER BY u.identifier LIMIT 1"
+    ))
+    .bind(&class_id)
+    .bind(&pupil.id)
+    .fetch_optional(db.pool())
+    .await?
+    .map(|(id, identifier, name)| Person {
+        id,
+        identifier,
+        name,
+    });
+    Ok(Cast {
+        director,
+        teacher,
+        pupil,
+        parent,
+        class_name,
+        pending,
+    })
+}
+
+/// The ready-made accounts and who they are to each other, and a pupil of the same class
+/// still waiting for their first sign-in with a fresh code (codes are stored hashed: a new one
+/// on each start, the only way to show one).
+pub async fn accounts(db: &Db, now: i64) -> anyhow::Result<Seeded> {
+    let cast = cast(db).await?;
+    let class = &cast.class_name;
+    let accounts = vec![
+        DemoAccount {
+            role: "Directeur",
+            identifier: cast.director.identifier.clone(),
+            relation: "directeur de l'école".into(),
+        },
+        DemoAccount {
+            role: "Enseignant",
+            identifier: cast.teacher.identifier.clone(),
+            relation: format!("{}, enseignant de la classe {class}", cast.teacher.name),
+        },
+        DemoAccount {
+            role: "Élève",
+            identifier: cast.pupil.identifier.clone(),
+            relation: format!("{}, élève de {class}", cast.pupil.name),
+        },
+        DemoAccount {
+            role: "Parent",
+            identifier: cast.parent.identifier.clone(),
+            relation: format!(
+                "{}, parent de {} (l'élève ci-dessus)",
+                cast.parent.name, cast.pupil.name
+            ),
+        },
+    ];
+    let pending = match &cast.pending {
+        Some(pupil) => {
+            let mut tx = db.begin_write().await?;
+            let issued = codes::issue(&mut tx, &pupil.id, now, 60).await?;
+            tx.commit().await?;
+            (
+                format!("{} ({}, {class})", pupil.identifier, pupil.name),
+                issued.code,
+            )
         }
-    }
-    for account in &accounts {
-        let id = Identifier::parse(&account.identifier)?;
-        let user = users::by_identifier(db, &id)
-            .await?
-            .context("compte de démonstration introuvable")?;
-        users::set_password(db, &user.id, &hash, now).await?;
-    }
-    let pending = pupils
-        .get(1)
-        .context("pas assez d'élèves dans la démonstration")?;
-    let user = users::by_identifier(db, &Identifier::parse(pending)?)
-        .await?
-        .context("élève introuvable")?;
-    let mut tx = db.begin_write().await?;
-    let issued = codes::issue(&mut tx, &user.id, now, 60).await?;
-    tx.commit().await?;
+        None => (
+            format!("tous les élèves de {class} sont déjà activés"),
+            "—".into(),
+        ),
+    };
     Ok(Seeded {
         accounts,
-        pending_pupil: (pending.clone(), issued.code),
+        pending_pupil: pending,
     })
 }
 
@@ -146,22 +267,30 @@ pub async fn seed_space(state: &crate::AppState, seeded: &Seeded) -> anyhow::Res
     Ok(())
 }
 
-/// Initializes (first run) and serves the demo node.
+/// Initializes (first run) and serves the demo node. The address comes from `listen` on
+/// every start (not from the first run's configuration), and is bound before anything is
+/// created or printed: a busy port fails at once, and "prêt" means ready.
 pub async fn run(dir: &Path, listen: &str, reset: bool) -> anyhow::Result<()> {
+    let addr: std::net::SocketAddr = listen.parse().with_context(|| {
+        format!("--listen {listen} : adresse invalide (exemple : 127.0.0.1:8080)")
+    })?;
+    let listener = std::net::TcpListener::bind(addr).with_context(|| {
+        format!("écoute sur {addr} impossible (port déjà utilisé ? choisissez-en un autre avec --listen)")
+    })?;
+    let addr = listener.local_addr()?;
     if reset && dir.exists() {
         std::fs::remove_dir_all(dir)
             .with_context(|| format!("suppression de {} impossible", dir.display()))?;
     }
     let config_path = dir.join("ent.toml");
-    let url = format!("http://{listen}");
-    let first_run = !config_path.exists();
-    if first_run {
+    let url = format!("http://{addr}");
+    if !config_path.exists() {
         let options = InitOptions {
             domain: "localhost".into(),
             name: "ENT de démonstration".into(),
             data_dir: dir.join("data"),
             config_path: config_path.clone(),
-            listen: listen.to_owned(),
+            listen: addr.to_string(),
             public_url: Some(url.clone()),
             database_url: None,
             admin_name: ("Admin".into(), "Démo".into()),
@@ -169,28 +298,35 @@ pub async fn run(dir: &Path, listen: &str, reset: bool) -> anyhow::Result<()> {
         };
         initialize(&options).await?;
     }
-    let config = NodeConfig::load(&config_path).map_err(|e| anyhow::anyhow!("{e}"))?;
+    let mut config = NodeConfig::load(&config_path).map_err(|e| anyhow::anyhow!("{e}"))?;
+    config.server.listen = addr.to_string();
+    config.node.public_url = Some(url.clone());
     crate::ops::logging::init(&config.logging);
     let state = crate::server::prepare(config).await?;
-    if first_run {
-        let seeded = seed(&state.db, state.clock.now()).await?;
-        seed_space(&state, &seeded).await?;
-        print_welcome(&url, &seeded);
+    let now = state.clock.now();
+    let seeded = if seeded(&state.db).await? {
+        accounts(&state.db, now).await?
     } else {
-        println!(
-            "\nENT de démonstration : {url}  (données dans {}, --reset pour repartir de zéro)\n",
-            dir.display()
-        );
-    }
-    crate::server::run(state).await
+        let seeded = seed(&state.db, now).await?;
+        seed_space(&state, &seeded).await?;
+        seeded
+    };
+    print_welcome(&url, dir, &seeded);
+    crate::server::run_on(state, listener).await
 }
 
-fn print_welcome(url: &str, seeded: &Seeded) {
+fn print_welcome(url: &str, dir: &Path, seeded: &Seeded) {
     println!("\n  ENT de démonstration prêt : {url}\n");
     println!("  Comptes (mot de passe : {DEMO_PASSWORD}) :");
-    println!("    {:<12} admin.demo", "Opérateur");
+    println!(
+        "    {:<12} admin.demo  (administrateur du nœud)",
+        "Opérateur"
+    );
     for account in &seeded.accounts {
-        println!("    {:<12} {}", account.role, account.identifier);
+        println!(
+            "    {:<12} {}  ({})",
+            account.role, account.identifier, account.relation
+        );
     }
     println!("\n  Première connexion d'un élève : {url}/activation");
     println!(
@@ -198,6 +334,7 @@ fn print_welcome(url: &str, seeded: &Seeded) {
         seeded.pending_pupil.0, seeded.pending_pupil.1
     );
     println!(
-        "  Arrêt : Ctrl+C. Les données restent dans le dossier ; --reset pour repartir de zéro.\n"
+        "  Arrêt : Ctrl+C. Les données restent dans {} ; --reset pour repartir de zéro.\n",
+        dir.display()
     );
 }

@@ -190,14 +190,12 @@ fn an_invalid_configuration_stops_the_node_naming_the_key() {
     assert!(String::from_utf8_lossy(&missing.stderr).contains("n'existe pas"));
 }
 
-#[test]
-fn the_demo_starts_with_accounts_that_sign_in() {
-    let dir = tempfile::tempdir().unwrap();
-    let listen = free_listen_address();
+/// Starts `ent-node demo` on `listen` and reads what it prints until it serves (or exits).
+fn start_demo(dir: &std::path::Path, listen: &str) -> (std::process::Child, Vec<String>) {
     let mut child = Command::new(env!("CARGO_BIN_EXE_ent-node"))
         .args(["demo", "--dir"])
-        .arg(dir.path().join("demo"))
-        .args(["--listen", &listen])
+        .arg(dir)
+        .args(["--listen", listen])
         .env("NO_COLOR", "1")
         .stdout(Stdio::piped())
         .stderr(Stdio::null())
@@ -216,10 +214,115 @@ fn the_demo_starts_with_accounts_that_sign_in() {
             break;
         }
     }
+    (child, printed)
+}
+
+fn stop(mut child: std::process::Child) {
+    Command::new("kill")
+        .arg("-TERM")
+        .arg(child.id().to_string())
+        .status()
+        .unwrap();
+    assert!(child.wait().unwrap().success());
+}
+
+#[test]
+fn the_demo_refuses_a_busy_port_then_starts_again_where_asked_with_its_accounts() {
+    let dir = tempfile::tempdir().unwrap();
+    let demo = dir.path().join("demo");
+    let (child, first) = start_demo(&demo, &free_listen_address());
+    let first = first.join("\n");
+    assert!(first.contains("prêt"), "{first}");
+    stop(child);
+
+    // A port already taken: the demo says so and stops, without claiming to be ready.
+    let busy = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let taken = busy.local_addr().unwrap().to_string();
+    let output = Command::new(env!("CARGO_BIN_EXE_ent-node"))
+        .args(["demo", "--dir"])
+        .arg(&demo)
+        .args(["--listen", &taken])
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(1));
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    assert!(!stdout.contains("prêt"), "{stdout}");
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(stderr.contains(&taken), "{stderr}");
+    drop(busy);
+
+    // Started again on another port: it listens there and shows the same accounts.
+    let listen = free_listen_address();
+    let (child, again) = start_demo(&demo, &listen);
+    let again = again.join("\n");
+    assert!(
+        again.contains(&format!("prêt : http://{listen}")),
+        "{again}"
+    );
+    assert!(
+        again.contains(&format!("http://{listen}/activation")),
+        "{again}"
+    );
+    for line in first.lines().filter(|l| {
+        let l = l.trim_start();
+        ["Opérateur", "Directeur", "Enseignant", "Élève ", "Parent"]
+            .iter()
+            .any(|role| l.starts_with(role))
+    }) {
+        assert!(again.contains(line), "{line} missing from:\n{again}");
+    }
+    ent_node::server::install_crypto();
+    let health = std::thread::spawn(move || {
+        let runtime = tokio::runtime::Runtime::new().unwrap();
+        runtime.block_on(async move {
+            reqwest::get(format!("http://{listen}/healthz"))
+                .await
+                .unwrap()
+                .status()
+                .as_u16()
+        })
+    })
+    .join()
+    .unwrap();
+    assert_eq!(health, 200);
+    stop(child);
+}
+
+#[test]
+fn the_demo_starts_with_accounts_that_sign_in() {
+    let dir = tempfile::tempdir().unwrap();
+    let listen = free_listen_address();
+    let (child, printed) = start_demo(&dir.path().join("demo"), &listen);
     let text = printed.join("\n");
     assert!(
         text.contains("demo-ent-2026") && text.contains("admin.demo"),
         "{text}"
+    );
+    // Who is related to whom: the parent's child is the pupil shown, in the teacher's class.
+    let role = |name: &str| {
+        printed
+            .iter()
+            .find(|l| l.trim_start().starts_with(name))
+            .unwrap_or_else(|| panic!("no {name} in {text}"))
+            .clone()
+    };
+    let (pupil, parent, teacher_line) = (role("Élève "), role("Parent"), role("Enseignant"));
+    let pupil_name = pupil
+        .split_once('(')
+        .and_then(|(_, rest)| rest.split_once(','))
+        .map(|(name, _)| name.trim().to_owned())
+        .expect("the pupil's name");
+    assert!(
+        parent.contains(&format!("parent de {pupil_name}")),
+        "{parent} / {pupil}"
+    );
+    let class = pupil
+        .rsplit_once("élève de ")
+        .map(|(_, class)| class.trim_end_matches(')').to_owned())
+        .expect("the pupil's class");
+    assert!(
+        teacher_line.contains(&format!("classe {class}")),
+        "{teacher_line} / {pupil}"
     );
     let teacher = printed
         .iter()
@@ -287,10 +390,5 @@ fn the_demo_starts_with_accounts_that_sign_in() {
         signed_in.1.contains("Défi lecture"),
         "the demo space is in the teacher's spaces"
     );
-    Command::new("kill")
-        .arg("-TERM")
-        .arg(child.id().to_string())
-        .status()
-        .unwrap();
-    assert!(child.wait().unwrap().success());
+    stop(child);
 }

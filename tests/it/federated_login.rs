@@ -86,18 +86,15 @@ async fn a_guest_signs_in_on_the_host_through_their_own_ent() {
     let (authorize, _) = request(&linked, &on_host).await;
     let page = approval(&on_home, &authorize, &world.pupil).await;
     assert!(
-        page.body.contains("demande à vous connecter"),
+        // Léa is a pupil: the page says "tu".
+        page.body.contains("demande à te connecter") && !page.body.contains("votre"),
         "{}",
         page.body
     );
     assert!(page.body.contains("Léa M.") && page.body.contains("École des Tilleuls"));
     let declined = decide(&on_home, &page, "refuser").await;
     assert_eq!(declined.status, 200);
-    assert!(
-        declined.body.contains("Vous avez refusé"),
-        "{}",
-        declined.body
-    );
+    assert!(declined.body.contains("Tu as refusé"), "{}", declined.body);
     let back = decide(&on_home, &page, "autoriser").await;
     let back = path_of(&back.location.expect("way back"));
 
@@ -320,4 +317,63 @@ async fn anonymous_refusals_are_counted_and_throttled_per_address() {
         "n'est pas lié",
     );
     app.stop().await;
+}
+
+#[tokio::test]
+async fn only_the_two_pages_that_lead_to_a_linked_node_let_their_form_go_there() {
+    let (linked, world) = pair(&["college.test", "ecole.test"]).await;
+    let (host, home) = (linked.node(HOST), linked.node(HOME));
+    let (on_host, on_home) = (host.client(), home.client());
+    let csp = |page: &Page| {
+        page.header("content-security-policy")
+            .unwrap_or_default()
+            .to_owned()
+    };
+    let form_action = |policy: &str| {
+        policy
+            .split(';')
+            .map(str::trim)
+            .find(|d| d.starts_with("form-action"))
+            .unwrap_or_default()
+            .to_owned()
+    };
+    // The host's choice page: exactly the home nodes offered.
+    let choice = on_host.get("/connexion/ent").await;
+    assert_eq!(
+        form_action(&csp(&choice)),
+        format!("form-action 'self' https://{}", linked.domains[HOME])
+    );
+    // A refused choice is shown again with the same policy.
+    let refused = guests::choose(&on_host, "").await;
+    assert_eq!(refused.status, 422);
+    assert_eq!(form_action(&csp(&refused)), form_action(&csp(&choice)));
+    // The home node's approval page: exactly the asking node.
+    let (authorize, _) = request(&linked, &on_host).await;
+    let page = approval(&on_home, &authorize, &world.pupil).await;
+    assert_eq!(page.status, 200);
+    assert_eq!(
+        form_action(&csp(&page)),
+        format!("form-action 'self' https://{}", linked.domains[HOST])
+    );
+    assert!(csp(&page).contains("frame-ancestors 'none'"));
+    // An adult is asked with "vous".
+    let (authorize, _) = request(&linked, &on_host).await;
+    let adult = approval(&home.client(), &authorize, &world.teacher).await;
+    assert!(
+        adult.body.contains("demande à vous connecter"),
+        "{}",
+        adult.body
+    );
+    // Every other page keeps forms on the node itself.
+    for (client, path) in [
+        (&on_host, "/connexion"),
+        (&on_home, "/portail"),
+        (&on_home, "/compte"),
+    ] {
+        assert_eq!(
+            form_action(&csp(&client.get(path).await)),
+            "form-action 'self'",
+            "{path}"
+        );
+    }
 }

@@ -142,3 +142,73 @@ async fn a_file_that_is_not_what_it_claims_is_refused() {
         .unwrap();
     assert_eq!(posts, 0, "nothing half-written");
 }
+
+#[tokio::test]
+async fn a_photo_the_host_copies_after_the_approval_still_reaches_every_member_node() {
+    let mut c = Cycle3::start().await;
+    let id = c.shared_space().await;
+    let group = c.group_of(&id).await;
+    let e1 = c.local_id(ECOLE1, &group).await.expect("copy");
+    let e2 = c.local_id(ECOLE2, &group).await.expect("copy");
+    let caption = "Nos haricots ont germé";
+
+    // The pupil posts while the host is down, so that the switch below is in place before
+    // the host ever asks for the photo.
+    let down = c.linked.nodes.remove(COLLEGE).take_down().await;
+    let page1 = format!("/espaces/{e1}");
+    let pupil1 = c.pupil(ECOLE1).await;
+    let csrf = pupil1.get(&page1).await.csrf();
+    let (kind, body) = multipart(
+        &[("csrf", &csrf), ("content", caption)],
+        &[("haricots.png", PNG)],
+    );
+    let sent = pupil1
+        .post_bytes(&format!("{page1}/messages"), &kind, body)
+        .await;
+    assert!(sent.redirects_to(&page1), "{}", sent.body);
+    // The switch: école 1 answers 404 for the photo until its bytes are put back.
+    let db1 = c.node(ECOLE1).state.db.clone();
+    let (file_id, bytes): (String, Vec<u8>) = sqlx::query_as(
+        "SELECT d.file_id, d.data FROM space_file_data d JOIN space_files f ON f.id = d.file_id \
+         WHERE f.name = 'haricots.png'",
+    )
+    .fetch_one(db1.pool())
+    .await
+    .unwrap();
+    sqlx::query("DELETE FROM space_file_data WHERE file_id = $1")
+        .bind(&file_id)
+        .execute(db1.pool())
+        .await
+        .unwrap();
+
+    // The host comes back, receives the post, cannot copy the photo yet; a teacher approves.
+    c.linked.nodes.push(down.start().await);
+    c.linked.wait_active(ECOLE1, COLLEGE).await;
+    c.linked.advance(3600);
+    c.wait_status(COLLEGE, caption, Some("pending")).await;
+    c.approve(&id, caption).await;
+    c.wait_status(ECOLE2, caption, Some("published")).await;
+    assert_eq!(file_bytes(&c, COLLEGE, "haricots.png").await, None);
+    assert_eq!(file_bytes(&c, ECOLE2, "haricots.png").await, None);
+
+    // École 1 serves the photo again: the host copies it, then every member node does.
+    sqlx::query("INSERT INTO space_file_data (file_id, data) VALUES ($1, $2)")
+        .bind(&file_id)
+        .bind(&bytes)
+        .execute(db1.pool())
+        .await
+        .unwrap();
+    c.linked.advance(3600);
+    wait_file(&c, COLLEGE, "haricots.png").await;
+    wait_file(&c, ECOLE2, "haricots.png").await;
+    assert_eq!(
+        file_bytes(&c, ECOLE2, "haricots.png").await.as_deref(),
+        Some(PNG)
+    );
+    let wall = c.pupil(ECOLE2).await.get(&format!("/espaces/{e2}")).await;
+    assert!(
+        wall.body.contains("Image jointe : haricots.png"),
+        "{}",
+        wall.body
+    );
+}

@@ -1,4 +1,5 @@
-//! Headless Chromium driven through chromedriver (WebDriver), with axe-core checks on every page.
+//! Headless Chromium driven through chromedriver (WebDriver), with axe-core checks and a check
+//! for horizontal overflow at 320 px on every page reached.
 //!
 //! Each [`Browser`] runs its own chromedriver on a free port and its own Chromium profile, so
 //! browser tests run in parallel. Without Chromium, chromedriver or axe-core, [`tools`] says why
@@ -10,6 +11,9 @@
 
 mod axe;
 mod driver;
+mod overflow;
+
+pub use overflow::NARROWEST;
 
 use std::net::IpAddr;
 use std::path::{Path, PathBuf};
@@ -137,6 +141,8 @@ pub struct Browser {
     client: Client,
     base_url: String,
     axe: &'static str,
+    /// The viewport it was started with (CSS pixels).
+    viewport: (u32, u32),
     // Dropped after the client, and before the profile folder.
     driver: Driver,
     _profile: tempfile::TempDir,
@@ -180,6 +186,7 @@ impl Browser {
         if options.ignore_certificate_errors {
             args.push("--ignore-certificate-errors".to_owned());
         }
+        let viewport = options.viewport;
         let mut metrics = json!({ "width": width, "height": height, "pixelRatio": 1.0 });
         if width > VIEWPORT.0 {
             // A desktop screen: no phone behaviours (touch events, mobile viewport rules).
@@ -206,6 +213,7 @@ impl Browser {
             client,
             base_url: base_url.trim_end_matches('/').to_owned(),
             axe: axe::source(tools),
+            viewport,
             driver,
             _profile: profile,
         }
@@ -216,14 +224,20 @@ impl Browser {
         &self.client
     }
 
-    /// Opens `path` on the node, then checks the page with axe-core.
+    /// Opens `path` on the node, then checks the page with axe-core and at 320 px.
     pub async fn goto(&self, path: &str) {
         let url = format!("{}{path}", self.base_url);
         self.client.goto(&url).await.expect("navigation");
-        self.check_accessibility().await;
+        self.check_page().await;
     }
 
-    /// Clicks what `css` selects, waits for the next page, then checks it with axe-core.
+    /// What every page reached must pass: axe-core, and no horizontal overflow at 320 px.
+    pub async fn check_page(&self) {
+        self.check_accessibility().await;
+        self.check_no_overflow().await;
+    }
+
+    /// Clicks what `css` selects, waits for the next page, then checks it ([`Browser::check_page`]).
     pub async fn click_through(&self, css: &str) {
         self.client
             .execute("window.__entOldPage = true;", vec![])
@@ -239,7 +253,7 @@ impl Browser {
         for _ in 0..POLL_ATTEMPTS {
             // A script may fail while the next page replaces this one: try again.
             if let Ok(Value::Bool(true)) = self.client.execute(loaded, vec![]).await {
-                self.check_accessibility().await;
+                self.check_page().await;
                 return;
             }
             tokio::time::sleep(POLL_PERIOD).await;

@@ -155,8 +155,20 @@ fn choose_response(
 ) -> AppResult<Response> {
     let (page, cookie) = anonymous_page(state, "Se connecter avec mon ENT");
     let homes = homes(state);
+    // The form's POST is answered with a redirect to the chosen home node: the browser lets
+    // it through only to the origins this page's CSP names (exactly the homes offered).
+    let origins: Vec<url::Url> = match &state.federation {
+        Some(federation) => homes
+            .iter()
+            .map(|home| federation.shared().peer_base(&home.domain))
+            .collect(),
+        None => Vec::new(),
+    };
     let html = render(&ChoosePage { page, homes, error })?;
-    Ok((status, AppendHeaders([(header::SET_COOKIE, cookie)]), html).into_response())
+    let mut response =
+        (status, AppendHeaders([(header::SET_COOKIE, cookie)]), html).into_response();
+    crate::web::allow_forms_to(&mut response, &origins);
+    Ok(response)
 }
 
 /// `GET /connexion/ent`: the choice of one's home node among active links.

@@ -20,9 +20,14 @@ use super::throttle::{self, Limits, Reserved, Subjects};
 use super::{Viewer, attempt, codes, csrf, password};
 
 /// Generic refusal: says nothing about whether the identifier exists.
-const SIGN_IN_REFUSED: &str = "Identifiant ou mot de passe incorrect. Première connexion ? Utilisez le code de votre fiche de connexion.";
+/// Said to whoever signs in, child or adult: no "tu" nor "vous".
+const SIGN_IN_REFUSED: &str = "Identifiant ou mot de passe incorrect. Première connexion : il faut le code de la fiche de connexion.";
 const ACTIVATION_REFUSED: &str =
     "Identifiant ou code incorrect, ou code expiré. Demande une nouvelle fiche à ton enseignant.";
+/// [`ACTIVATION_REFUSED`], to an adult.
+const ACTIVATION_REFUSED_ADULT: &str = "Identifiant ou code incorrect, ou code expiré. Demandez une nouvelle fiche à l'enseignant ou à la direction de l'école.";
+/// Too many attempts, to a child.
+const THROTTLED_CHILD: &str = "Trop d'essais. Attends quelques minutes, puis recommence.";
 
 #[derive(Template)]
 #[template(path = "sign_in.html")]
@@ -43,6 +48,14 @@ struct ActivationPage<'a> {
     identifier: &'a str,
     min_length: u32,
     error: Option<&'a str>,
+    /// Addressed to an adult ("vous"), else to a child ("tu").
+    adult: bool,
+}
+
+#[derive(Template)]
+#[template(path = "password_forgotten.html")]
+struct ForgottenPage<'a> {
+    page: Page<'a>,
 }
 
 #[derive(Template)]
@@ -80,6 +93,9 @@ pub struct ActivationForm {
     password: String,
     confirmation: String,
     csrf: String,
+    /// `adulte` on the adults' form.
+    #[serde(default)]
+    profil: String,
 }
 
 /// Fields of the password change form.
@@ -96,6 +112,14 @@ pub struct PasswordForm {
 pub struct Prefill {
     #[serde(default)]
     identifiant: String,
+    /// `adulte`: the page says "vous" (parents' and staff's sheets link there).
+    #[serde(default)]
+    profil: String,
+}
+
+/// Whether an activation page or form is the adults' one (`profil=adulte`).
+fn for_adult(profil: &str) -> bool {
+    profil == "adulte"
 }
 
 /// A page shown before sign-in: fresh anonymous token in a strict cookie and in the form.
@@ -256,10 +280,11 @@ fn activation_response(
     status: StatusCode,
     identifier: &str,
     error: Option<&str>,
+    adult: bool,
 ) -> AppResult<Response> {
     let (page, cookie) = anonymous_page(state, "Première connexion");
     let page = Page {
-        simple: true,
+        simple: !adult,
         ..page
     };
     let min_length = state.config.accounts.min_password_length;
@@ -268,16 +293,28 @@ fn activation_response(
         identifier,
         min_length,
         error,
+        adult,
     })?;
     Ok((status, AppendHeaders([(header::SET_COOKIE, cookie)]), html).into_response())
 }
 
-/// `GET /activation`.
+/// `GET /activation` (`?profil=adulte`: the adults' wording).
 pub async fn activation_page(
     State(state): State<AppState>,
     Query(prefill): Query<Prefill>,
 ) -> AppResult<Response> {
-    activation_response(&state, StatusCode::OK, &prefill.identifiant, None)
+    let adult = for_adult(&prefill.profil);
+    activation_response(&state, StatusCode::OK, &prefill.identifiant, None, adult)
+}
+
+/// `GET /mot-de-passe-oublie`: what to do, per profile (nobody's password can be sent: the
+/// school or the operator hands out a new code).
+pub async fn password_forgotten_page(State(state): State<AppState>) -> AppResult<Response> {
+    let page = Page {
+        node_name: state.config.node.name.clone(),
+        ..Page::anonymous("Mot de passe oublié")
+    };
+    Ok(render(&ForgottenPage { page })?.into_response())
 }
 
 /// `POST /activation`: identifier + code + new password; opens a session.
@@ -288,6 +325,7 @@ pub async fn activate(
     Form(form): Form<ActivationForm>,
 ) -> AppResult<Response> {
     check_anonymous_csrf(&state, &headers, &form.csrf)?;
+    let adult = for_adult(&form.profil);
     // Password rules first: their message reveals nothing about the code.
     let min_length = state.config.accounts.min_password_length;
     if let Err(error) = password::check_new_password(&form.password, &form.confirmation, min_length)
@@ -298,6 +336,7 @@ pub async fn activate(
             StatusCode::UNPROCESSABLE_ENTITY,
             &form.identifier,
             Some(&message),
+            adult,
         );
     }
     let now = state.clock.now();
@@ -306,12 +345,17 @@ pub async fn activate(
     // Reserved before the code is checked: codes have little entropy.
     if let Reserved::Wait(secs) = throttle::reserve(&state.db, &subjects, limits, now).await? {
         let error = AppError::RetryIn(secs);
-        let message = error.public_message();
+        let message = if adult {
+            error.public_message()
+        } else {
+            THROTTLED_CHILD.into()
+        };
         let response = activation_response(
             &state,
             StatusCode::TOO_MANY_REQUESTS,
             &form.identifier,
             Some(&message),
+            adult,
         )?;
         return Ok(with_retry_after(response, &error));
     }
@@ -326,11 +370,17 @@ pub async fn activate(
         None => false,
     };
     let Some(user) = user.filter(|_| valid) else {
+        let refused = if adult {
+            ACTIVATION_REFUSED_ADULT
+        } else {
+            ACTIVATION_REFUSED
+        };
         return activation_response(
             &state,
             StatusCode::UNAUTHORIZED,
             &form.identifier,
-            Some(ACTIVATION_REFUSED),
+            Some(refused),
+            adult,
         );
     };
     throttle::succeeded(&state.db, &subjects, limits).await?;
@@ -348,13 +398,20 @@ pub async fn activate(
             StatusCode::UNPROCESSABLE_ENTITY,
             &form.identifier,
             Some(&message),
+            adult,
         );
     }
     let hash = match password::hash_gated(&state, form.password).await {
         Ok(hash) => hash,
         Err(error @ AppError::Busy) => {
             let message = error.public_message();
-            return activation_response(&state, error.status(), &form.identifier, Some(&message));
+            return activation_response(
+                &state,
+                error.status(),
+                &form.identifier,
+                Some(&message),
+                adult,
+            );
         }
         Err(error) => return Err(error),
     };

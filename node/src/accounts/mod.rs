@@ -30,6 +30,10 @@ pub fn router() -> Router<AppState> {
             "/activation",
             get(handlers::activation_page).post(handlers::activate),
         )
+        .route(
+            "/mot-de-passe-oublie",
+            get(handlers::password_forgotten_page),
+        )
         .route("/deconnexion", post(handlers::sign_out))
         .route("/compte", get(handlers::account_page))
         .route("/compte/mot-de-passe", post(handlers::change_password))

@@ -11,7 +11,7 @@ use crate::classes::ClassRow;
 use crate::classes::store as classes;
 use crate::domain::{Profile, SchoolYear};
 use crate::error::AppResult;
-use crate::policy::{self, Action};
+use crate::policy::{self, Action, ClassFacts};
 use crate::state::AppState;
 use crate::users::UserRow;
 use crate::users::store as users;
@@ -30,6 +30,16 @@ pub struct ChildCard {
     /// The child.
     pub child: UserRow,
     /// The child's classes this year.
+    pub classes: Vec<ClassRow>,
+    /// The teachers of each of those classes ("Prénom Nom, Prénom Nom"), same order.
+    pub teachers: Vec<String>,
+}
+
+/// The classes of a school its director (or another manager of all its classes) reaches.
+pub struct SchoolClasses {
+    /// The school's name.
+    pub school_name: String,
+    /// Its classes this year.
     pub classes: Vec<ClassRow>,
 }
 
@@ -51,6 +61,7 @@ struct PortalPage<'a> {
     tiles: Vec<Tile>,
     classes: Vec<ClassRow>,
     children: Vec<ChildCard>,
+    schools: Vec<SchoolClasses>,
 }
 
 #[derive(Template)]
@@ -174,9 +185,18 @@ async fn portal(State(state): State<AppState>, viewer: Viewer) -> AppResult<Html
     if viewer.has_profile(Profile::Parent) {
         for child in users::children(&state.db, viewer.id()).await? {
             let classes = classes::of_member(&state.db, &child.id, year).await?;
-            children.push(ChildCard { child, classes });
+            let mut teachers = Vec::new();
+            for class in &classes {
+                teachers.push(teachers_of(&state, &class.id).await?);
+            }
+            children.push(ChildCard {
+                child,
+                classes,
+                teachers,
+            });
         }
     }
+    let schools = managed_schools(&state, &viewer, year).await?;
     let in_spaces = !crate::spaces::store::of_user(&state.db, viewer.id())
         .await?
         .is_empty();
@@ -188,7 +208,43 @@ async fn portal(State(state): State<AppState>, viewer: Viewer) -> AppResult<Html
         tiles,
         classes,
         children,
+        schools,
     })
+}
+
+/// "Prénom Nom, Prénom Nom": who teaches a class, as a parent reads it.
+async fn teachers_of(state: &AppState, class_id: &str) -> AppResult<String> {
+    let teachers = classes::members(&state.db, class_id, "teacher").await?;
+    Ok(teachers
+        .iter()
+        .map(|t| format!("{} {}", t.first_name, t.last_name))
+        .collect::<Vec<_>>()
+        .join(", "))
+}
+
+/// Every class of each school of the viewer where the policy lets them manage any class (a
+/// director), so that they reach all of them from the portal, not only those they teach.
+async fn managed_schools(
+    state: &AppState,
+    viewer: &Viewer,
+    year: i32,
+) -> AppResult<Vec<SchoolClasses>> {
+    let mut schools = Vec::new();
+    for membership in &viewer.memberships {
+        let any_class = ClassFacts {
+            school_id: membership.school_id.clone(),
+            ..ClassFacts::default()
+        };
+        if !policy::allows(viewer, Action::ManageClass(&any_class)) {
+            continue;
+        }
+        let classes = classes::of_school(&state.db, &membership.school_id, year).await?;
+        schools.push(SchoolClasses {
+            school_name: membership.school_name.clone(),
+            classes,
+        });
+    }
+    Ok(schools)
 }
 
 /// `GET /aide`: open to everyone (a parent who cannot sign in needs it most).

@@ -106,6 +106,11 @@ pub async fn run(state: AppState) -> anyhow::Result<()> {
     let addr = state.config.listen_addr();
     let listener = std::net::TcpListener::bind(addr)
         .with_context(|| format!("écoute sur {addr} impossible"))?;
+    run_on(state, listener).await
+}
+
+/// As [`run`], on a listener the caller bound already (the demo binds before printing).
+pub async fn run_on(state: AppState, listener: std::net::TcpListener) -> anyhow::Result<()> {
     serve(state, listener, shutdown_signal()).await
 }
 

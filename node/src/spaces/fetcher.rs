@@ -13,7 +13,8 @@ use sqlx::Row;
 use tokio::sync::watch;
 
 use super::files::{self, FileMeta, MAX_FILE_BYTES};
-use super::store;
+use super::relay::Relay;
+use super::{SpaceError, host, store};
 use crate::accounts::Viewer;
 use crate::error::{AppError, AppResult};
 use crate::policy::{self, Action, SpaceFacts};
@@ -87,15 +88,18 @@ pub async fn pass(db: &Db, clock: &Clock, shared: &Shared) -> sqlx::Result<usize
                         .bind(&id)
                         .fetch_optional(&mut *tx)
                         .await?;
+                let mut relay = Relay::new(Some(shared), clock.now());
                 if still.as_deref() == Some("missing") {
                     files::store_bytes(&mut tx, &id, &bytes).await?;
                     sqlx::query("UPDATE space_files SET state = 'present' WHERE id = $1")
                         .bind(&id)
                         .execute(&mut *tx)
                         .await?;
+                    announce_arrival(&mut tx, &mut relay, &id).await?;
                     arrived += 1;
                 }
                 tx.commit().await?;
+                relay.wake();
             }
             Err(why) => {
                 let wait = (2_i64 << attempts.min(9)).min(900);
@@ -109,6 +113,42 @@ pub async fn pass(db: &Db, clock: &Clock, shared: &Shared) -> sqlx::Result<usize
         }
     }
     Ok(arrived)
+}
+
+/// On the host, a file whose copy arrives after its post was published (a teacher approved
+/// the post before the copy from the author's node was made) is announced to the member nodes
+/// now, with the post, in the transaction that stores it: every node showing the post ends
+/// with every file. Elsewhere (a member node's copy) nothing is sent.
+async fn announce_arrival(
+    conn: &mut sqlx::AnyConnection,
+    relay: &mut Relay<'_>,
+    file_id: &str,
+) -> sqlx::Result<()> {
+    let row: Option<(String, String)> =
+        sqlx::query_as("SELECT space_id, post_id FROM space_files WHERE id = $1")
+            .bind(file_id)
+            .fetch_optional(&mut *conn)
+            .await?;
+    let Some((space_id, post_id)) = row else {
+        return Ok(());
+    };
+    let Some(space) = store::get(conn, &space_id)
+        .await?
+        .filter(|s| s.is_ours() && !s.local_only)
+    else {
+        return Ok(());
+    };
+    let Some(post) = store::post_in(conn, &space.id, &post_id).await? else {
+        return Ok(());
+    };
+    match host::file_arrived(conn, relay, &space, &post).await {
+        Ok(()) => Ok(()),
+        Err(SpaceError::Storage(error)) => Err(error),
+        Err(SpaceError::Refused(why)) => {
+            tracing::info!(file = file_id, %why, "spaces: arrived file not announced");
+            Ok(())
+        }
+    }
 }
 
 async fn fetch(

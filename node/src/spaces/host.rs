@@ -464,6 +464,22 @@ pub fn group(space: &Space) -> serde_json::Value {
     })
 }
 
+/// The host's copy of a file of `post` arrived after the post went out: a published post is
+/// announced again (same version, now with the file) to every node it went to. Pending and
+/// hidden posts wait: their approval or restoring announces them with every file present.
+pub async fn file_arrived(
+    conn: &mut AnyConnection,
+    relay: &mut Relay<'_>,
+    space: &Space,
+    post: &Post,
+) -> Result<(), SpaceError> {
+    if post.status != PostStatus::Published {
+        return Ok(());
+    }
+    let parent = parent_of(conn, space, post).await?;
+    publish(conn, relay, space, post, parent.as_ref()).await
+}
+
 /// Published posts go to every member node; others (pending, hidden) go to every member node
 /// too so that copies hide them, except a pending post, which only its author's node sees. A
 /// pending edit (`proposed`) goes only to its author's node too; the others keep the approved

@@ -15,7 +15,8 @@ pub async fn security_headers(request: Request, next: Next) -> Response {
     let mut response = next.run(request).await;
     let headers = response.headers_mut();
     // A response with its own policy keeps it: a served file's `sandbox` policy is stricter
-    // than the pages' and must not be replaced by it.
+    // than the pages', and the pages of "Se connecter avec mon ENT" widen `form-action` to
+    // exactly their peer (see [`allow_forms_to`]).
     if !headers.contains_key(header::CONTENT_SECURITY_POLICY) {
         headers.insert(
             header::CONTENT_SECURITY_POLICY,
@@ -53,4 +54,52 @@ pub async fn strict_transport(
         );
     }
     response
+}
+
+/// Gives `response` the page CSP with `form-action` widened to exactly `origins` (besides
+/// 'self'). Browsers apply `form-action` to the redirects that follow a form's POST too, so
+/// a page whose form leads to a linked node ("Se connecter avec mon ENT") needs that node's
+/// origin; every other page keeps `form-action 'self'`. An origin that is not a plain
+/// `scheme://host[:port]` is left out.
+pub fn allow_forms_to(response: &mut Response, origins: &[url::Url]) {
+    let mut sources = String::new();
+    for origin in origins {
+        let origin = origin.origin();
+        if origin.is_tuple() {
+            sources.push(' ');
+            sources.push_str(&origin.ascii_serialization());
+        }
+    }
+    let policy = CSP.replace(
+        "form-action 'self'",
+        &format!("form-action 'self'{sources}"),
+    );
+    if let Ok(value) = HeaderValue::from_str(&policy) {
+        response
+            .headers_mut()
+            .insert(header::CONTENT_SECURITY_POLICY, value);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn forms_may_lead_to_exactly_the_origins_given() {
+        let mut response = Response::new(axum::body::Body::empty());
+        let peer =
+            url::Url::parse("https://ecole.test:8443/federation/login/authorize?x=1").unwrap();
+        let opaque = url::Url::parse("data:text/html,hi").unwrap();
+        allow_forms_to(&mut response, &[peer, opaque]);
+        let csp = response.headers()[header::CONTENT_SECURITY_POLICY]
+            .to_str()
+            .unwrap();
+        assert!(
+            csp.contains("form-action 'self' https://ecole.test:8443;"),
+            "{csp}"
+        );
+        assert!(csp.contains("frame-ancestors 'none'"), "{csp}");
+        assert_eq!(csp.matches("form-action").count(), 1);
+    }
 }

@@ -13,8 +13,8 @@ use axum::http::header;
 use axum::response::IntoResponse;
 use axum::routing::get;
 
-pub use headers::{security_headers, strict_transport};
 pub use confirm::{ConfirmForm, Confirmation};
+pub use headers::{allow_forms_to, security_headers, strict_transport};
 pub use page::Page;
 pub use pager::{PageQuery, Pager};
 

@@ -158,7 +158,11 @@ pub async fn authorize_page(
         name: &name,
         school: if school.is_empty() { "—" } else { &school },
     })?;
-    Ok(html.into_response())
+    // "Autoriser" is answered with a redirect to the asking node: this page's CSP lets the
+    // form lead there, and nowhere else.
+    let mut response = html.into_response();
+    crate::web::allow_forms_to(&mut response, &[federation.shared().peer_base(&host)]);
+    Ok(response)
 }
 
 /// `POST /federation/login/authorize`: on approval, signs the token and sends the browser back
@@ -195,7 +199,11 @@ pub async fn authorize(
         )
         .await?;
         tx.commit().await?;
-        let message = format!("Vous avez refusé : l'ENT « {label} » ne reçoit rien.");
+        let message = if viewer.is_pupil_only() {
+            format!("Tu as refusé : l'ENT « {label} » ne reçoit rien.")
+        } else {
+            format!("Vous avez refusé : l'ENT « {label} » ne reçoit rien.")
+        };
         return refuse_with(&state, Some(&viewer), StatusCode::OK, &message);
     }
     let shared = federation.shared();

@@ -1,0 +1,140 @@
+//! Everyday pages in headless Chromium that the other browser tests do not reach, each checked
+//! by axe-core and at 320 px wide (see `Browser::check_page`); and "Se connecter avec mon ENT"
+//! driven by a real browser between two linked nodes, redirects and CSP included. Skipped
+//! with a message when Chromium, chromedriver or axe-core are missing, except in CI.
+
+use ent_tests::browser::{self, Browser, Options, VIEWPORT};
+use ent_tests::federation::spawn_linked;
+use ent_tests::guests::admit_to_a_space;
+use ent_tests::{PASSWORD, World, spawn_app};
+
+/// A long identifier and long names, as real families have: nothing may widen the page.
+const LONG_IDENTIFIER: &str = "marie-charlotte.de-la-villemarque-dupont-aignan";
+
+#[tokio::test]
+async fn a_long_identifier_and_long_names_fit_a_small_phone() {
+    let Some(tools) = browser::tools() else {
+        return;
+    };
+    let app = spawn_app().await;
+    let world = World::build(&app.state).await;
+    sqlx::query(
+        "UPDATE users SET identifier = $1, first_name = 'Marie-Charlotte', \
+         last_name = 'De La Villemarqué-Dupont-Aignan' WHERE id = $2",
+    )
+    .bind(LONG_IDENTIFIER)
+    .bind(&world.parent.id)
+    .execute(app.state.db.pool())
+    .await
+    .expect("long names");
+    sqlx::query("UPDATE schools SET name = 'École élémentaire publique Jean-de-La-Fontaine-et-Charles-Perrault'")
+        .execute(app.state.db.pool())
+        .await
+        .expect("long school name");
+    let browser = Browser::start(&tools, &app.base_url).await;
+
+    browser.sign_in(LONG_IDENTIFIER, PASSWORD).await;
+    browser.follow_link("Mon compte").await;
+    assert!(browser.body_text().await.contains(LONG_IDENTIFIER));
+    browser.goto("/portail").await;
+    let text = browser.body_text().await;
+    assert!(
+        text.contains("Mes enfants") && text.contains("Paul Durand"),
+        "{text}"
+    );
+    browser.sign_out().await;
+
+    // The director's portal lists every class of the school.
+    browser.sign_in(&world.director.identifier, PASSWORD).await;
+    browser.follow_link("CM1 B").await;
+    assert_eq!(browser.path().await, format!("/classes/{}", world.class_b));
+    browser.close().await;
+    app.stop().await;
+}
+
+#[tokio::test]
+async fn pages_not_reached_elsewhere_pass_axe_and_fit_320_px() {
+    let Some(tools) = browser::tools() else {
+        return;
+    };
+    let app = spawn_app().await;
+    let world = World::build(&app.state).await;
+    let browser = Browser::start(&tools, &app.base_url).await;
+
+    browser.goto("/connexion").await;
+    browser.follow_link("Mot de passe oublié ?").await;
+    let text = browser.body_text().await;
+    assert!(
+        text.contains("Demande une nouvelle fiche à ton enseignant"),
+        "{text}"
+    );
+    browser.follow_link("Première connexion (adultes)").await;
+    assert!(
+        browser
+            .body_text()
+            .await
+            .contains("Recopiez votre identifiant")
+    );
+
+    browser.sign_in(&world.operator.identifier, PASSWORD).await;
+    for path in ["/admin/journal", "/admin/invites", "/groupes", "/aide"] {
+        browser.goto(path).await;
+    }
+    browser.sign_out().await;
+    browser.sign_in(&world.teacher.identifier, PASSWORD).await;
+    browser.goto("/espaces").await;
+    browser.sign_out().await;
+    browser.sign_in(&world.pupil.identifier, PASSWORD).await;
+    browser.goto("/aide").await;
+    assert!(
+        browser
+            .body_text()
+            .await
+            .contains("Demande une nouvelle fiche")
+    );
+
+    browser.close().await;
+    app.stop().await;
+}
+
+#[tokio::test]
+async fn a_guest_signs_in_through_their_own_ent_in_a_real_browser() {
+    let Some(tools) = browser::tools() else {
+        return;
+    };
+    const HOST: usize = 0;
+    const HOME: usize = 1;
+    let linked = spawn_linked(&["college.test", "ecole.test"], &[(HOST, HOME)]).await;
+    let (host, home) = (linked.node(HOST), linked.node(HOME));
+    let world = World::build(&home.state).await;
+    admit_to_a_space(host, home, &world.pupil.id).await;
+    let browser =
+        Browser::start_with(&tools, &host.base_url, &Options::linked(&linked, VIEWPORT)).await;
+
+    browser.goto("/connexion").await;
+    browser.follow_link("Se connecter avec mon ENT").await;
+    // The form's POST is answered by a redirect to the home node: the page's CSP must let
+    // the browser follow it (Chromium applies form-action to redirects).
+    browser.click_through("main button[type=submit]").await;
+    let at = |url: url::Url| url.host_str().unwrap_or_default().to_owned();
+    let url = browser.client().current_url().await.expect("url");
+    assert_eq!(
+        (at(url.clone()), url.path()),
+        ("ecole.test".into(), "/connexion")
+    );
+    browser.fill("#identifier", &world.pupil.identifier).await;
+    browser.fill("#password", PASSWORD).await;
+    browser.click_through("main button[type=submit]").await;
+    assert_eq!(browser.path().await, "/federation/login/authorize");
+    assert!(browser.body_text().await.contains("Léa M."));
+    browser.click_through("button[value=autoriser]").await;
+    let url = browser.client().current_url().await.expect("url");
+    assert_eq!(
+        (at(url.clone()), url.path()),
+        ("college.test".into(), "/portail")
+    );
+    assert!(browser.body_text().await.contains("Léa M."));
+
+    browser.close().await;
+    drop(linked);
+}
