@@ -1270,6 +1270,8 @@ fn users_list_never_prints_control_characters() {
     assert!(table.contains("\\u{1b}"), "{table}");
     let show = node.ok(&["users", "show", "eve.piege"]);
     assert!(!show.contains('\u{1b}'), "{show:?}");
+}
+
 /// Inserts a space of this node closed `days_ago` days ago; returns its id.
 fn closed_space(node: &Node, title: &str, days_ago: i64) -> String {
     let id = uuid::Uuid::new_v4().to_string();

@@ -664,6 +664,10 @@ async fn members_read_and_write_while_the_host_is_unreachable() {
         async move { !host_failing(c, ECOLE1).await }
     })
     .await;
+    // An hour without a click ends a pupil's session (45 minutes): sign in again.
+    pupil
+        .sign_in(&c.worlds[ECOLE1].pupil.identifier, PASSWORD)
+        .await;
     pupil.goto(&page1).await;
     let seen = pupil.body_text().await;
     assert!(!seen.contains("lecture seule"), "{seen}");

@@ -161,6 +161,8 @@ async fn a_shared_space_lives_through_a_school_year() {
     c.linked.nodes.push(down.start().await);
     c.linked.wait_active(ECOLE1, COLLEGE).await;
     c.linked.advance(3600);
+    // An hour without a click ends a pupil's session (45 minutes): sign in again.
+    let pupil1 = c.pupil(ECOLE1).await;
     c.wait_status(COLLEGE, during, Some("pending")).await;
     c.wait_status(ECOLE1, during, Some("pending")).await;
     let teacher = c.teacher(COLLEGE).await;
