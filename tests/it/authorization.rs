@@ -90,6 +90,8 @@ const TABLE: &[Row] = &[
     // ManageClass: operator, director, teacher of the class.
     (Post, "/classes/{class_a}/fiches",                      &[],             "S  D  D  A  D  A  D  D  D  A"),
     (Post, "/classes/{class_b}/fiches",                      &[],             "S  D  D  D  A  A  D  D  D  A"),
+    // Renewing a class's codes: ManageClass (the first tap only asks).
+    (Post, "/classes/{class_a}/fiches/renouveler",           &[],             "S  D  D  A  D  A  D  D  D  A"),
     // RegenerateCode: ManageClass, and the account is a pupil of the class or a parent of one.
     // A new code also ends the account's password and sessions: the pupil and parent columns
     // run before the first column allowed to do it.

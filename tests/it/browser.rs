@@ -87,6 +87,9 @@ async fn a_teacher_gives_a_pupil_a_new_code_that_activates_the_account() {
     teacher
         .click_through("button[aria-label=\"Nouveau code pour Léa Martin\"]")
         .await;
+    // Léa's account is activated: asked once more, in a page axe checks too.
+    assert!(teacher.body_text().await.contains("déjà activé"));
+    teacher.click_through("button.danger").await;
     let code = teacher.text("#issued-code").await;
     let shaped = code.len() == 9
         && code.chars().enumerate().all(|(i, c)| {
@@ -202,6 +205,21 @@ async fn teacher_and_director_pages_pass_axe() {
     let print = format!("form[action=\"{class}/fiches\"] button");
     browser.click_through(&print).await;
     assert_eq!(browser.path().await, format!("{class}/fiches"));
+    // Léa's code was given on a screen: printing leaves it alone and says so.
+    assert!(browser.body_text().await.contains("code affiché à l'écran"));
+    // Renewing the codes is a choice asked once more.
+    browser
+        .click_through(&format!(
+            "form[action=\"{class}/fiches/renouveler\"] button"
+        ))
+        .await;
+    assert!(
+        browser
+            .body_text()
+            .await
+            .contains("Renouveler le code de ce compte")
+    );
+    browser.click_through("button.danger").await;
     assert!(browser.body_text().await.contains(&world.pupil.identifier));
     browser.goto("/classes/inconnue").await;
     assert!(browser.body_text().await.contains("404"));
@@ -229,6 +247,13 @@ async fn teacher_and_director_pages_pass_axe() {
             .await
             .contains("1 personne(s) ajoutée(s)")
     );
+    // Removing a member is asked once more; "Non" changes nothing.
+    browser
+        .click_through("form[action*=\"/retirer\"] button")
+        .await;
+    assert!(browser.body_text().await.contains("Retirer"));
+    browser.click_through("a.button.primary").await;
+    assert!(browser.path().await.starts_with("/groupes/"));
 
     browser.close().await;
     app.stop().await;

@@ -326,6 +326,22 @@ async fn nothing_irreversible_happens_in_one_tap() {
     assert_eq!(pupil.get("/portail").await.status, 200, "still signed in");
     let issued = teacher.submit(&class, &code, &[("confirme", "oui")]).await;
     assert!(issued.issued_code().is_some(), "{}", issued.body);
+    // The operator's "Nouveau code d'activation" too.
+    let operator = app.signed_in(&world.operator).await;
+    let account = format!("/admin/utilisateurs/{}", tom.id);
+    let asked = operator
+        .submit(&account, &format!("{account}/code"), &[])
+        .await;
+    assert!(
+        asked.body.contains("Ce compte est déjà activé"),
+        "{}",
+        asked.body
+    );
+    assert_eq!(
+        classmate.get("/portail").await.status,
+        200,
+        "still signed in"
+    );
 
     // Groups: removing a member and deleting the group.
     let director = app.signed_in(&world.director).await;

@@ -245,3 +245,81 @@ async fn groups_show_short_names_to_pupils_and_parents() {
         seen.body
     );
 }
+
+#[tokio::test]
+async fn another_teachers_class_joins_a_group_only_when_its_teacher_accepts() {
+    let app = spawn_app().await;
+    let world = World::build(&app.state).await;
+    let teacher = app.signed_in(&world.teacher).await;
+    let group = teacher
+        .submit(
+            "/groupes",
+            "/groupes",
+            &[("school_id", &world.school_id), ("name", "Chorale")],
+        )
+        .await
+        .location
+        .expect("group");
+    let add = format!("{group}/membres");
+    let class_b = [("who", "pupils"), ("class_id", world.class_b.as_str())];
+    let asked = teacher.submit(&group, &add, &class_b).await;
+    assert!(
+        asked.body.contains("la demande lui est envoyée"),
+        "{}",
+        asked.body
+    );
+    teacher.submit(&group, &add, &class_b).await;
+    let requests: Vec<String> = sqlx::query_scalar("SELECT id FROM group_requests")
+        .fetch_all(app.state.db.pool())
+        .await
+        .unwrap();
+    assert_eq!(requests.len(), 1, "sent twice, asked once");
+    let members = |app: &TestApp| {
+        let db = app.state.db.clone();
+        async move {
+            sqlx::query_scalar::<_, i64>("SELECT COUNT(*) FROM group_members")
+                .fetch_one(db.pool())
+                .await
+                .unwrap()
+        }
+    };
+    assert_eq!(members(&app).await, 0);
+
+    // Class B's teacher sees the request and accepts it (twice: once).
+    let other = app.signed_in(&world.other_teacher).await;
+    assert!(
+        other
+            .get("/groupes")
+            .await
+            .body
+            .contains("Demandes pour mes classes")
+    );
+    let answer = format!("/groupes/demandes/{}", requests[0]);
+    // Nobody else answers for the class.
+    assert_eq!(
+        teacher
+            .submit("/groupes", &answer, &[("answer", "accepter")])
+            .await
+            .status,
+        404
+    );
+    let done = other
+        .submit("/groupes", &answer, &[("answer", "accepter")])
+        .await;
+    assert!(done.redirects_to("/groupes"), "{}", done.body);
+    assert_eq!(members(&app).await, 1);
+    let again = other
+        .submit("/groupes", &answer, &[("answer", "accepter")])
+        .await;
+    assert_eq!(again.status, 404);
+    // One's own class comes in at once.
+    let own = teacher
+        .submit(
+            &group,
+            &add,
+            &[("who", "pupils"), ("class_id", world.class_a.as_str())],
+        )
+        .await;
+    assert!(own.body.contains("personne(s) ajoutée(s)"), "{}", own.body);
+    assert_eq!(members(&app).await, 2);
+}

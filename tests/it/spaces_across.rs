@@ -379,8 +379,18 @@ async fn what_a_guest_wrote_is_deleted_everywhere_when_asked() {
     let operator = c.node(COLLEGE).signed_in(&c.worlds[COLLEGE].operator).await;
     let account = format!("/admin/utilisateurs/{guest}");
     assert!(operator.get(&account).await.body.contains("1 message(s)"));
-    let erased = operator
+    // Asked once more first: nothing goes in one tap.
+    let asked = operator
         .submit(&account, &format!("{account}/messages"), &[])
+        .await;
+    assert!(asked.body.contains("C&#39;est définitif"), "{}", asked.body);
+    assert!(c.status_of(COLLEGE, text).await.is_some());
+    let erased = operator
+        .submit(
+            &account,
+            &format!("{account}/messages"),
+            &[("confirme", "oui")],
+        )
         .await;
     assert!(erased.redirects_to(&account), "{erased:?}");
     assert_eq!(c.status_of(COLLEGE, text).await, None);

@@ -273,8 +273,12 @@ impl TestClient {
 
     /// Issues a new activation code for any account from the operator's page.
     pub async fn reset_code(&self, user_id: &str) -> Page {
-        self.post_signed(&format!("/admin/utilisateurs/{user_id}/code"), &[])
-            .await
+        // Confirmed: on an activated account the first tap only asks.
+        self.post_signed(
+            &format!("/admin/utilisateurs/{user_id}/code"),
+            &[("confirme", "oui")],
+        )
+        .await
     }
 
     /// Searches accounts on the operator's page.

@@ -12,7 +12,7 @@ use crate::policy::{self, Action};
 use crate::state::AppState;
 use crate::users::store as users;
 use crate::users::{Membership, UserRow};
-use crate::web::{Page, TokenForm, render};
+use crate::web::{ConfirmForm, Confirmation, Page, confirm, render};
 
 #[derive(Template)]
 #[template(path = "admin_users.html")]
@@ -140,13 +140,31 @@ pub async fn reset(
     State(state): State<AppState>,
     viewer: Viewer,
     Path(id): Path<String>,
-    Form(form): Form<TokenForm>,
-) -> AppResult<Html<String>> {
+    Form(form): Form<ConfirmForm>,
+) -> AppResult<Response> {
     viewer.check_csrf(&form.csrf)?;
     policy::require(&viewer, Action::ManageUsers)?;
     let user = users::by_id(&state.db, &id)
         .await?
         .ok_or(AppError::NotFound)?;
+    // An activated account loses its password: asked once more.
+    if user.password_hash.is_some() && !form.confirmed() {
+        let name = format!("{} {}", user.first_name, user.last_name);
+        let text = format!(
+            "Donner un nouveau code d'activation à {name} ({}) ? Ce compte est déjà activé : son mot de passe cessera de fonctionner tout de suite et ses connexions en cours seront fermées.",
+            user.identifier
+        );
+        let ask = Confirmation {
+            to_child: text.clone(),
+            to_adult: text,
+            action: format!("/admin/utilisateurs/{}/code", user.id),
+            fields: Vec::new(),
+            yes: format!("Oui, un nouveau code pour {name}"),
+            no: "Non, garder son mot de passe".into(),
+            back: format!("/admin/utilisateurs/{}", user.id),
+        };
+        return confirm::ask(viewer.page("Nouveau code", &state.config.node.name), &ask);
+    }
     let now = state.clock.now();
     let mut tx = state.db.begin_write().await?;
     let issued = codes::reset(
@@ -166,7 +184,9 @@ pub async fn reset(
     )
     .await?;
     tx.commit().await?;
-    user_page(&state, &viewer, &id, Some(&issued.code)).await
+    Ok(user_page(&state, &viewer, &id, Some(&issued.code))
+        .await?
+        .into_response())
 }
 
 /// `POST /admin/utilisateurs/{id}/messages`: deletes everything the person wrote in the
@@ -175,13 +195,36 @@ pub async fn erase_posts(
     State(state): State<AppState>,
     viewer: Viewer,
     Path(id): Path<String>,
-    Form(form): Form<TokenForm>,
+    Form(form): Form<ConfirmForm>,
 ) -> AppResult<Response> {
     viewer.check_csrf(&form.csrf)?;
     policy::require(&viewer, Action::ManageUsers)?;
-    users::by_id(&state.db, &id)
+    let user = users::by_id(&state.db, &id)
         .await?
         .ok_or(AppError::NotFound)?;
+    if !form.confirmed() {
+        let mut conn = state.db.pool().acquire().await?;
+        let count = crate::spaces::service::posts_of(&mut conn, &user.id)
+            .await?
+            .len();
+        let text = format!(
+            "Supprimer les {count} message(s) et commentaire(s) de {} {} dans les espaces de cet ENT ? Ils disparaissent sur chaque ENT membre, avec leurs fichiers et les commentaires des autres qui y répondent. C'est définitif.",
+            user.first_name, user.last_name
+        );
+        let ask = Confirmation {
+            to_child: text.clone(),
+            to_adult: text,
+            action: format!("/admin/utilisateurs/{}/messages", user.id),
+            fields: Vec::new(),
+            yes: "Oui, tout supprimer".into(),
+            no: "Non, garder ses messages".into(),
+            back: format!("/admin/utilisateurs/{}", user.id),
+        };
+        return confirm::ask(
+            viewer.page("Supprimer ses messages", &state.config.node.name),
+            &ask,
+        );
+    }
     crate::spaces::service::erase_posts_of(&state, &id, viewer.id()).await?;
     Ok(Redirect::to(&format!("/admin/utilisateurs/{id}")).into_response())
 }

@@ -156,8 +156,13 @@ pub async fn renew_codes(
                 .map(|(_, p)| p.id.clone())
                 .collect::<std::collections::HashSet<_>>()
                 .len();
+        let these = if waiting == 1 {
+            "le code de ce compte".to_owned()
+        } else {
+            format!("les codes de ces {waiting} comptes")
+        };
         let text = format!(
-            "Renouveler les codes de ces {waiting} comptes de la classe {} ? Les fiches déjà imprimées ou distribuées pour ces comptes ne fonctionneront plus : il faudra donner les nouvelles. Les comptes déjà activés ne changent pas.",
+            "Renouveler {these} de la classe {} ? Les fiches déjà imprimées ou distribuées pour ces comptes ne fonctionneront plus : il faudra donner les nouvelles. Les comptes déjà activés ne changent pas.",
             class.name
         );
         let ask = Confirmation {
@@ -165,7 +170,7 @@ pub async fn renew_codes(
             to_adult: text,
             action: format!("/classes/{}/fiches/renouveler", class.id),
             fields: Vec::new(),
-            yes: format!("Oui, renouveler les codes de ces {waiting} comptes"),
+            yes: format!("Oui, renouveler {these}"),
             no: "Non, garder les codes actuels".into(),
             back: format!("/classes/{}", class.id),
         };

@@ -23,6 +23,8 @@ struct GroupsPage<'a> {
     page: Page<'a>,
     groups: &'a [GroupRow],
     schools: &'a [(String, String)],
+    /// Requests waiting for the viewer as a class's teacher.
+    requests: &'a [super::requests::GroupRequest],
     error: Option<&'a str>,
 }
 
@@ -81,11 +83,13 @@ async fn list_response(
     let schools = managed_schools(state, viewer).await?;
     let school_ids: Vec<String> = schools.iter().map(|(id, _)| id.clone()).collect();
     let groups = store::visible(&state.db, &school_ids, viewer.id()).await?;
+    let requests = super::requests::for_teacher(&state.db, viewer.id()).await?;
     let page = viewer.page("Groupes", &state.config.node.name);
     let html = render(&GroupsPage {
         page,
         groups: &groups,
         schools: &schools,
+        requests: &requests,
         error,
     })?;
     Ok((status, html).into_response())
@@ -247,7 +251,23 @@ pub async fn add_members(
         .ok_or_else(|| {
             AppError::Invalid("Cette classe n'appartient pas à l'école du groupe.".into())
         })?;
-    let added = store::add_from_class(
+    // A class one manages comes in at once; another teacher's class is theirs to bring.
+    let facts = classes::facts(&state.db, &class, &viewer).await?;
+    let message = if policy::allows(&viewer, Action::ManageClass(&facts)) {
+        let added = store::add_from_class(
+            &state.db,
+            &group.id,
+            &class.id,
+            selection,
+            viewer.id(),
+            state.clock.now(),
+        )
+        .await?;
+        format!(
+            "{added} personne(s) ajoutée(s) depuis la classe {}.",
+            class.name
+        )
+    } else if super::requests::ask(
         &state.db,
         &group.id,
         &class.id,
@@ -255,11 +275,19 @@ pub async fn add_members(
         viewer.id(),
         state.clock.now(),
     )
-    .await?;
-    let message = format!(
-        "{added} personne(s) ajoutée(s) depuis la classe {}.",
-        class.name
-    );
+    .await?
+    {
+        format!(
+            "La classe {} a un autre enseignant : la demande lui est envoyée ; {} rejoindront le groupe quand il ou elle l'acceptera.",
+            class.name,
+            selection.label()
+        )
+    } else {
+        format!(
+            "Une demande attend déjà la réponse de l'enseignant de la classe {}.",
+            class.name
+        )
+    };
     group_response(&state, &viewer, &id, Some(&message)).await
 }
 

@@ -2,6 +2,7 @@
 //! school's staff from its classes.
 
 mod handlers;
+pub mod requests;
 pub mod store;
 
 use axum::Router;
@@ -20,4 +21,5 @@ pub fn router() -> Router<AppState> {
             post(handlers::remove_member),
         )
         .route("/groupes/{id}/supprimer", post(handlers::delete))
+        .route("/groupes/demandes/{id}", post(requests::answer))
 }

@@ -54,6 +54,24 @@ impl Selection {
             _ => None,
         }
     }
+
+    /// The form value (what [`Selection::parse`] reads).
+    pub fn code(self) -> &'static str {
+        match self {
+            Self::ClassPupils => "pupils",
+            Self::ClassParents => "parents",
+            Self::ClassTeachers => "teachers",
+        }
+    }
+
+    /// "les élèves", in a sentence.
+    pub fn label(self) -> &'static str {
+        match self {
+            Self::ClassPupils => "les élèves",
+            Self::ClassParents => "les parents des élèves",
+            Self::ClassTeachers => "les enseignants",
+        }
+    }
 }
 
 const SELECT: &str = "SELECT g.id, g.school_id, s.name, g.name, \

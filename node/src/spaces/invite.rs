@@ -160,11 +160,10 @@ pub async fn invite(
                     school_id: &class.school_id,
                 },
             )?;
-            // One's own class comes in at once; another teacher's class is theirs to bring.
-            if classes::facts(&state.db, &class, &viewer)
-                .await?
-                .viewer_teaches
-            {
+            // A class one manages (one's own, or any of one's school as director) comes in at
+            // once; another teacher's class is theirs to bring.
+            let facts = classes::facts(&state.db, &class, &viewer).await?;
+            if policy::allows(&viewer, Action::ManageClass(&facts)) {
                 service::invite_local_class(&state, &space, &class.id)
                     .await
                     .map(|n| format!("{n} membre(s) ajouté(s) : {}.", class.name))
