@@ -45,9 +45,11 @@ impl Subjects {
     }
 }
 
-/// The subject of an account, as typed at sign-in (trimmed, lower-case).
+/// The subject of an account, as typed at sign-in (trimmed, lower-case, and cut at 128
+/// characters: identifiers are far shorter, and a megabyte typed as one must not be stored).
 pub fn account_subject(identifier: &str) -> String {
-    format!("account:{}", identifier.trim().to_lowercase())
+    let typed: String = identifier.trim().to_lowercase().chars().take(128).collect();
+    format!("account:{typed}")
 }
 
 /// Limits read from the configuration.
@@ -291,5 +293,7 @@ mod tests {
         assert_eq!(outside.address.as_deref(), Some("address:10.13.0.1"));
         assert_eq!(outside.account, "account:léa");
         assert!(Subjects::new("x", "unknown", &config).address.is_some());
+        let huge = "a".repeat(100_000);
+        assert_eq!(account_subject(&huge).len(), "account:".len() + 128);
     }
 }
