@@ -108,3 +108,92 @@ pub(super) fn teacher_keys(
     }
     keys
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::provisioning::onde::read::TeacherRow;
+    use crate::provisioning::onde::snapshot::Person;
+
+    fn row(line: usize, email: Option<&str>, class: &str) -> PlannedTeacher {
+        PlannedTeacher {
+            row: TeacherRow {
+                line,
+                civility: None,
+                last_name: "BERNARD".into(),
+                usage_name: None,
+                first_name: "Marie".into(),
+                email: email.map(str::to_owned),
+                is_director: false,
+                class_names: vec![class.into()],
+                classes_text: class.into(),
+            },
+            classes: vec![class.into()],
+        }
+    }
+
+    fn person(email: Option<&str>) -> Person {
+        Person {
+            first_name: "Marie".into(),
+            last_name: "BERNARD".into(),
+            usage_name: None,
+            birth_date: None,
+            email: email.map(str::to_owned),
+            civility: None,
+            active: true,
+        }
+    }
+
+    /// Two accounts already keyed: u1 (a@, CE1 A) and u2 (b@, CM2).
+    fn known() -> (Snapshot, HashMap<String, String>) {
+        let mut snapshot = Snapshot::default();
+        let name = name_key("BERNARD", "Marie");
+        for (key, id, email, class) in [
+            (name.clone(), "u1", "a@ac.fr", "c1"),
+            (format!("{name}|2"), "u2", "b@ac.fr", "c2"),
+        ] {
+            snapshot.keys.insert((TEACHER.into(), key), id.to_owned());
+            snapshot.people.insert(id.into(), person(Some(email)));
+            snapshot.class_members.insert(
+                (id.into(), TEACHER.into()),
+                HashSet::from([class.to_owned()]),
+            );
+        }
+        let classes = HashMap::from([
+            ("CE1 A".to_owned(), "c1".to_owned()),
+            ("CM2".to_owned(), "c2".to_owned()),
+        ]);
+        (snapshot, classes)
+    }
+
+    #[test]
+    fn namesakes_keep_their_accounts_when_the_file_order_changes() {
+        let (snapshot, classes) = known();
+        let name = name_key("BERNARD", "Marie");
+        // Swapped rows, recognised by e-mail even with swapped classes.
+        let rows = [
+            row(2, Some("B@ac.fr"), "CE1 A"),
+            row(3, Some("a@ac.fr"), "CM2"),
+        ];
+        assert_eq!(
+            teacher_keys(&snapshot, &classes, &rows),
+            [format!("{name}|2"), name.clone()]
+        );
+        // No e-mail: recognised by their classes.
+        let rows = [row(2, None, "CM2"), row(3, None, "CE1 A")];
+        assert_eq!(
+            teacher_keys(&snapshot, &classes, &rows),
+            [format!("{name}|2"), name.clone()]
+        );
+        // A third namesake arrives: a new key, the two others keep theirs.
+        let rows = [
+            row(2, None, "CE1 A"),
+            row(3, None, "CP"),
+            row(4, None, "CM2"),
+        ];
+        assert_eq!(
+            teacher_keys(&snapshot, &classes, &rows),
+            [name.clone(), format!("{name}|3"), format!("{name}|2")]
+        );
+    }
+}
