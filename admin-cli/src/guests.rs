@@ -119,7 +119,7 @@ async fn list(db: &Db, format: Format, link: Option<&str>) -> anyhow::Result<()>
             g.remote_actor.clone().unwrap_or_else(|| "—".into()),
         ]);
     }
-    println!("{table}");
+    output::print_table(&table);
     println!("{} compte(s) invité(s).", items.len());
     Ok(())
 }
@@ -214,7 +214,7 @@ fn print_estimates(lines: &[EstimateLine]) {
             output::yes_no(l.fits),
         ]);
     }
-    println!("{table}");
+    output::print_table(&table);
     println!(
         "Besoin = en cours + prévus ; prévus = effectifs des invitations envoyées (ouvertes ou \
          acceptées) − invités déjà admis dans leurs espaces."

@@ -35,6 +35,17 @@ pub fn table<const N: usize>(header: [&str; N]) -> Table {
     table
 }
 
+/// Prints a table with every control character of its cells shown escaped: names stored
+/// before the rule refusing them must never drive the operator's terminal.
+pub fn print_table(table: &Table) {
+    let text = table.to_string();
+    let lines: Vec<String> = text
+        .split('\n')
+        .map(|line| ent_node::domain::printable(line).into_owned())
+        .collect();
+    println!("{}", lines.join("\n"));
+}
+
 /// A two-column "what: value" table, for one record.
 pub fn record(rows: &[(&str, String)]) -> Table {
     let mut table = Table::new();

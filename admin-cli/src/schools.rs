@@ -147,7 +147,7 @@ async fn list(db: &Db, format: Format) -> anyhow::Result<()> {
             school.classes.to_string(),
         ]);
     }
-    println!("{table}");
+    output::print_table(&table);
     Ok(())
 }
 
@@ -203,6 +203,6 @@ async fn list_classes(db: &Db, format: Format, uai: &str) -> anyhow::Result<()> 
             item.pupils.to_string(),
         ]);
     }
-    println!("{table}");
+    output::print_table(&table);
     Ok(())
 }

@@ -218,7 +218,8 @@ async fn list(
             state_label(&item.user).to_owned(),
         ]);
     }
-    println!("{table}\n{} compte(s).", items.len());
+    output::print_table(&table);
+    println!("{} compte(s).", items.len());
     Ok(())
 }
 
@@ -287,7 +288,7 @@ async fn show(db: &Db, format: Format, text: &str) -> anyhow::Result<()> {
     if !parents.is_empty() {
         rows.push(("Responsables", people(&parents)));
     }
-    println!("{}", output::record(&rows));
+    output::print_table(&output::record(&rows));
     Ok(())
 }
 

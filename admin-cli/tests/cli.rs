@@ -1259,6 +1259,13 @@ fn users_list_never_prints_control_characters() {
         .execute(db.pool())
         .await
         .unwrap();
+        sqlx::query(
+            "INSERT INTO schools (id, uai, name, kind, created_at) VALUES ('s-escape', '0950000J', $1, 'elementaire', 0)",
+        )
+        .bind("École\u{1b}[2J du Piège")
+        .execute(db.pool())
+        .await
+        .unwrap();
         db.close().await;
     });
     let table = node.ok(&["users", "list"]);
@@ -1270,6 +1277,11 @@ fn users_list_never_prints_control_characters() {
     assert!(table.contains("\\u{1b}"), "{table}");
     let show = node.ok(&["users", "show", "eve.piege"]);
     assert!(!show.contains('\u{1b}'), "{show:?}");
+    let schools = node.ok(&["school", "list"]);
+    assert!(
+        schools.contains("du Piège") && !schools.contains('\u{1b}'),
+        "{schools:?}"
+    );
 }
 
 /// Inserts a space of this node closed `days_ago` days ago; returns its id.

@@ -230,7 +230,7 @@ async fn an_ambiguous_parent_link_is_chosen_on_the_class_page_and_remembered() {
             &sophie
         )
         .await,
-        [older.clone()]
+        std::slice::from_ref(&older)
     );
     // Sent twice: the second does nothing.
     let twice = operator.post_signed(&path, &[("child_id", &older)]).await;

@@ -7,7 +7,9 @@
 //! activation code, printed on connection sheets.
 
 mod batch;
+mod checks;
 mod import;
+mod namesakes;
 mod plan;
 pub mod questions;
 pub mod read;

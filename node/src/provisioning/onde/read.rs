@@ -10,7 +10,10 @@ use std::fmt;
 use chrono::{Datelike, NaiveDate};
 use csv::StringRecord;
 
-use crate::domain::{ClassLevel, normalize_name, refuse_control_chars};
+use crate::domain::{ClassLevel, normalize_name};
+
+pub use super::checks::cap_errors;
+use super::checks::{not_csv, record_errors};
 
 /// Errors shown per file: past this many the file is surely not the expected export, and
 /// more would only drown the operator (the total is still told).
@@ -136,74 +139,6 @@ impl fmt::Display for ReadError {
 }
 
 impl std::error::Error for ReadError {}
-
-/// Keeps the first [`MAX_ERRORS`] errors of each file and, for a file with more, adds one
-/// remark (line 0) telling how many there are in all.
-pub fn cap_errors(errors: Vec<ReadError>) -> Vec<ReadError> {
-    let mut per_file: Vec<(String, usize)> = Vec::new();
-    let mut kept = Vec::with_capacity(errors.len().min(3 * MAX_ERRORS));
-    for error in errors {
-        let count = match per_file.iter_mut().find(|(file, _)| *file == error.file) {
-            Some((_, count)) => count,
-            None => {
-                per_file.push((error.file.clone(), 0));
-                &mut per_file.last_mut().expect("just pushed").1
-            }
-        };
-        *count += 1;
-        if *count <= MAX_ERRORS {
-            kept.push(error);
-        }
-    }
-    for (file, total) in per_file {
-        if total > MAX_ERRORS {
-            kept.push(ReadError {
-                message: format!(
-                    "{total} erreurs en tout dans ce fichier ; seules les {MAX_ERRORS} premières \
-                     sont affichées ({} autres)",
-                    total - MAX_ERRORS
-                ),
-                file,
-                line: 0,
-                column: None,
-            });
-        }
-    }
-    kept
-}
-
-/// What a file that is not CSV text at all is, from its first bytes, for a message that
-/// says so instead of a hundred column errors.
-fn not_csv(bytes: &[u8], text: &str) -> Option<&'static str> {
-    if bytes.starts_with(b"PK\x03\x04") {
-        return Some(
-            "ce fichier est un classeur (.xlsx, .ods) ou une archive ZIP, pas un fichier CSV : \
-             ouvrez-le dans le tableur et enregistrez-le au format « CSV (point-virgule) », ou \
-             reprenez l'export CSV d'ONDE",
-        );
-    }
-    if bytes.starts_with(&[0xD0, 0xCF, 0x11, 0xE0]) {
-        return Some(
-            "ce fichier est un classeur Excel ancien format (.xls), pas un fichier CSV : \
-             enregistrez-le au format « CSV (point-virgule) »",
-        );
-    }
-    if bytes.starts_with(b"%PDF") {
-        return Some(
-            "ce fichier est un document PDF, pas un fichier CSV : reprenez l'export CSV d'ONDE",
-        );
-    }
-    // Text has no NUL and few control characters; a binary file has many.
-    let sample: Vec<char> = text.chars().take(4096).collect();
-    let controls = sample
-        .iter()
-        .filter(|c| c.is_control() && !matches!(c, '\t' | '\r' | '\n'))
-        .count();
-    (sample.contains(&'\0') || controls * 20 > sample.len()).then_some(
-        "ce fichier n'est pas du texte (contenu binaire), donc pas un fichier CSV : reprenez \
-         l'export CSV d'ONDE",
-    )
-}
 
 /// Decodes an export: UTF-8 (BOM stripped) when the bytes are valid UTF-8, otherwise
 /// Windows-1252, a superset of the ISO-8859-1 that older ONDE versions and Excel produce.
@@ -334,6 +269,9 @@ impl Header<'_> {
         });
     }
 }
+
+/// Positions of the columns a schema reads, with their names for messages.
+type UsedColumns = Vec<(usize, &'static str)>;
 
 /// One data line being read; its errors are kept apart so a faulty line yields no row.
 struct Row<'a> {
@@ -528,51 +466,6 @@ fn delimiter(text: &str) -> u8 {
         .unwrap_or(b';')
 }
 
-/// Errors of a record as a whole, before its values are read: a line break inside a field
-/// (an unclosed quote swallowing the lines after it) and control characters in a column the
-/// schema reads. `line` is the physical line the record starts on.
-fn record_errors(
-    file: &str,
-    line: usize,
-    record: &StringRecord,
-    used: &[(usize, &'static str)],
-) -> Vec<ReadError> {
-    let mut errors = Vec::new();
-    let mut field_line = line;
-    for (index, field) in record.iter().enumerate() {
-        let column = used
-            .iter()
-            .find(|(i, _)| *i == index)
-            .map(|(_, name)| (*name).to_owned());
-        if field.contains(['\n', '\r']) {
-            // ONDE never writes a line break in a value: this is a quote opened and never
-            // closed, which would otherwise eat the following lines (and their people).
-            errors.push(ReadError {
-                file: file.to_owned(),
-                line: field_line,
-                column,
-                message: format!(
-                    "guillemet « \" » ouvert ligne {field_line} et jamais refermé : une valeur ne \
-                     peut pas contenir de saut de ligne (corrigez le guillemet de cette ligne)"
-                ),
-            });
-            return errors;
-        }
-        if let Some(column) = column
-            && let Err(error) = refuse_control_chars(field, "la valeur")
-        {
-            errors.push(ReadError {
-                file: file.to_owned(),
-                line,
-                column: Some(column),
-                message: format!("{error} (caractère invisible supprimé par erreur ?)"),
-            });
-        }
-        field_line += field.matches('\n').count();
-    }
-    errors
-}
-
 fn read<S: Schema>(file: &str, bytes: &[u8]) -> Result<Vec<S::Row>, Vec<ReadError>> {
     let text = decode(bytes);
     if let Some(message) = not_csv(bytes, &text) {
@@ -595,7 +488,7 @@ fn read<S: Schema>(file: &str, bytes: &[u8]) -> Result<Vec<S::Row>, Vec<ReadErro
         message,
     };
     let (mut record, mut errors, mut rows) = (StringRecord::new(), Vec::new(), Vec::new());
-    let mut schema: Option<(S, usize, Vec<(usize, &'static str)>)> = None;
+    let mut schema: Option<(S, usize, UsedColumns)> = None;
     let mut lines = LineCounter {
         text: &text,
         offset: 0,
