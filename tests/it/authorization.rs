@@ -68,6 +68,7 @@ const TABLE: &[Row] = &[
     (Get,  "/compte",                                        &[],             "S  A  A  A  A  A  A  A  A  A"),
     (Get,  "/connexion",                                     &[],             "A  A  A  A  A  A  A  A  A  A"),
     (Get,  "/activation",                                    &[],             "A  A  A  A  A  A  A  A  A  A"),
+    (Get,  "/mot-de-passe-oublie",                           &[],             "A  A  A  A  A  A  A  A  A  A"),
     (Get,  "/static/ent.css",                                &[],             "A  A  A  A  A  A  A  A  A  A"),
     (Get,  "/favicon.svg",                                   &[],             "A  A  A  A  A  A  A  A  A  A"),
     (Get,  "/healthz",                                       &[],             "A  A  A  A  A  A  A  A  A  A"),

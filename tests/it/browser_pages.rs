@@ -81,6 +81,25 @@ async fn pages_not_reached_elsewhere_pass_axe_and_fit_320_px() {
         browser.goto(path).await;
     }
     browser.sign_out().await;
+    // A local guest with long names: the page with their code fits too.
+    browser.sign_in(&world.director.identifier, PASSWORD).await;
+    browser.goto("/admin/invites").await;
+    browser.fill("#first_name", "Marie-Charlotte").await;
+    browser
+        .fill("#last_name", "De La Villemarqué-Dupont-Aignan")
+        .await;
+    // A date field's typing depends on the locale: set its value as a date picker would.
+    let last_day = "const d = document.getElementById('last_day'); d.value = d.max;";
+    browser
+        .client()
+        .execute(last_day, vec![])
+        .await
+        .expect("last day set");
+    browser
+        .click_through("form[action=\"/admin/invites\"] button[type=submit]")
+        .await;
+    assert!(browser.body_text().await.contains("Compte invité créé"));
+    browser.sign_out().await;
     browser.sign_in(&world.teacher.identifier, PASSWORD).await;
     browser.goto("/espaces").await;
     browser.sign_out().await;

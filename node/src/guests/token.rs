@@ -121,8 +121,9 @@ impl Refusal {
                  de 10 minutes. Recommencez depuis la page de connexion."
             }
             Self::NotMember => {
-                "Vous n'êtes membre d'aucun espace partagé de cet ENT : il n'y a rien à ouvrir \
-                 pour vous ici. Demandez à votre enseignant de vous y inviter."
+                // Read by pupils and adults of the other node alike: neither "tu" nor "vous".
+                "Ce compte n'est membre d'aucun espace partagé de cet ENT : il n'y a rien à \
+                 ouvrir ici. Une invitation de l'enseignant est nécessaire."
             }
         }
     }

@@ -138,6 +138,13 @@ async fn announce_arrival(
     else {
         return Ok(());
     };
+    // A moderator approving the post at this very moment (PostgreSQL runs both at once)
+    // holds its row: this no-op update waits for that approval to commit, and the read below
+    // then sees it. Either the approval saw the file present, or this sees the post published.
+    sqlx::query("UPDATE space_posts SET version = version WHERE id = $1")
+        .bind(&post_id)
+        .execute(&mut *conn)
+        .await?;
     let Some(post) = store::post_in(conn, &space.id, &post_id).await? else {
         return Ok(());
     };
