@@ -262,12 +262,21 @@ async fn the_journal_is_paged_filtered_and_written_for_the_operator() {
     let mut rows: Vec<(i64, Option<&str>, &str, &str, &str)> = (0..5_050)
         .map(|i| (july - 86_400 * 30 - i, None, "guest.expired", "x", ""))
         .collect();
+    let filled = format!("2 depuis {}", world.class_a);
     rows.push((
         july,
         Some(&world.teacher.id),
         "account.code",
         &world.pupil.id,
-        "",
+        &world.class_a,
+    ));
+    let gone = "0190f3a2-0000-7000-8000-000000000000";
+    rows.push((
+        july - 60,
+        Some(&world.teacher.id),
+        "group.add",
+        gone,
+        &filled,
     ));
     rows.push((
         july + 60,
@@ -293,7 +302,20 @@ async fn the_journal_is_paged_filtered_and_written_for_the_operator() {
         "{body}"
     );
     assert!(body.contains("14/07/2026 12:00"), "Paris time: {body}");
-    for id in [&world.pupil.id, &world.teacher.id, &world.school_id] {
+    assert!(
+        body.contains("2 depuis CM2 A"),
+        "ids in details named: {body}"
+    );
+    assert!(
+        body.contains("(supprimé)") && !body.contains(gone),
+        "{body}"
+    );
+    for id in [
+        &world.pupil.id,
+        &world.teacher.id,
+        &world.school_id,
+        &world.class_a,
+    ] {
         assert!(!body.contains(id.as_str()), "{id} shown: {body}");
     }
     assert!(body.contains(&world.teacher.identifier) && !body.contains("account.code"));

@@ -187,7 +187,9 @@ async fn entries(
     let rows = bind_all(sqlx::query(&sql), &binds)
         .fetch_all(state.db.pool())
         .await?;
-    Ok(rows.iter().map(entry).collect())
+    let mut entries: Vec<Entry> = rows.iter().map(entry).collect();
+    name_ids(state, &mut entries).await?;
+    Ok(entries)
 }
 
 /// One row in the operator's words: names where the log holds ids; an id that names nothing
@@ -200,7 +202,6 @@ fn entry(row: &sqlx::any::AnyRow) -> Entry {
     let target_name: String = row.get(6);
     let detail_name: String = row.get(7);
     let action: String = row.get(1);
-    let gone = |id: &str| uuid::Uuid::parse_str(id).is_ok();
     Entry {
         at: paris_label(row.get(0)),
         actor: match (actor.is_empty(), actor_id) {
@@ -209,21 +210,73 @@ fn entry(row: &sqlx::any::AnyRow) -> Entry {
             (true, None) => "ENT (automatique, ou ENT lié)".into(),
         },
         action: action_label(&action).to_owned(),
-        target: if !target_name.is_empty() {
-            target_name
-        } else if gone(&target) {
-            "(supprimé)".into()
-        } else {
+        target: if target_name.is_empty() {
             target
-        },
-        detail: if !detail_name.is_empty() {
-            detail_name
-        } else if gone(&detail) {
-            "(supprimé)".into()
         } else {
+            target_name
+        },
+        detail: if detail_name.is_empty() {
             detail
+        } else {
+            detail_name
         },
     }
+}
+
+/// The ids (UUIDs) written in a text.
+fn ids_in(text: &str) -> impl Iterator<Item = &str> {
+    text.split(|c: char| !(c.is_ascii_hexdigit() || c == '-'))
+        .filter(|word| word.len() == 36 && uuid::Uuid::parse_str(word).is_ok())
+}
+
+/// Replaces the ids left in targets and details (a class in a code's detail, a class a group
+/// was filled from…) by the names of what they are, in a few queries for the whole list; an id
+/// that names nothing any more (deleted, or a token's own id) is not shown either.
+async fn name_ids(state: &AppState, entries: &mut [Entry]) -> AppResult<()> {
+    let mut ids: Vec<String> = entries
+        .iter()
+        .flat_map(|e| ids_in(&e.target).chain(ids_in(&e.detail)))
+        .map(str::to_owned)
+        .collect();
+    ids.sort();
+    ids.dedup();
+    let mut names = std::collections::HashMap::new();
+    for chunk in ids.chunks(200) {
+        let list = (1..=chunk.len())
+            .map(|i| format!("${i}"))
+            .collect::<Vec<_>>()
+            .join(", ");
+        let sql = format!(
+            "SELECT id, first_name || ' ' || COALESCE(usage_name, last_name) || ' (' || identifier || ')' FROM users WHERE id IN ({list}) \
+             UNION ALL SELECT id, name FROM classes WHERE id IN ({list}) \
+             UNION ALL SELECT id, name FROM schools WHERE id IN ({list}) \
+             UNION ALL SELECT id, name FROM groups WHERE id IN ({list}) \
+             UNION ALL SELECT id, title FROM spaces WHERE id IN ({list})"
+        );
+        let mut query = sqlx::query_as::<_, (String, String)>(&sql);
+        for id in chunk {
+            query = query.bind(id);
+        }
+        names.extend(query.fetch_all(state.db.pool()).await?);
+    }
+    let name = |text: &str| -> String {
+        if uuid::Uuid::parse_str(text).is_ok() && text.len() == 36 {
+            return names
+                .get(text)
+                .cloned()
+                .unwrap_or_else(|| "(supprimé)".into());
+        }
+        let mut out = text.to_owned();
+        for id in ids_in(text) {
+            out = out.replace(id, names.get(id).map_or("…", String::as_str));
+        }
+        out
+    };
+    for entry in entries.iter_mut() {
+        entry.target = name(&entry.target);
+        entry.detail = name(&entry.detail);
+    }
+    Ok(())
 }
 
 /// `GET /admin/journal[?type=…&qui=…&du=…&au=…&page=N][&format=csv]`.

@@ -25,7 +25,7 @@ use axum::extract::{Request, State};
 use axum::http::{HeaderMap, Method, StatusCode, header};
 use axum::middleware::Next;
 use axum::response::{Html, IntoResponse, Redirect, Response};
-use futures_util::StreamExt;
+use futures_util::{FutureExt, StreamExt};
 use tokio::sync::watch;
 
 use crate::state::AppState;
@@ -97,7 +97,7 @@ pub async fn guard(State(guard): State<OnceGuard>, request: Request, next: Next)
         let _ = tokio::time::timeout(limit, done.wait_for(|finished| *finished)).await;
         return replay(&guard, &token, &referer).await;
     }
-    let _finished = Finished {
+    let finished = Finished {
         running: guard.running.clone(),
         token: token.clone(),
     };
@@ -106,10 +106,17 @@ pub async fn guard(State(guard): State<OnceGuard>, request: Request, next: Next)
         Ok(false) => return replay(&guard, &token, &referer).await,
         Err(error) => return crate::error::AppError::from(error).into_response(),
     }
-    // Run to the end even if the client goes away: the claim must match what was written.
+    // Run to the end even if the client goes away (the claim must match what was written), and
+    // wake the replays waiting here only once the outcome is recorded (`finished` is dropped
+    // last). A panic is answered as `CatchPanicLayer` would, and releases the token.
     let state = guard.state.clone();
     let handled = tokio::spawn(async move {
-        let response = next.run(request).await;
+        let response = std::panic::AssertUnwindSafe(next.run(request))
+            .catch_unwind()
+            .await
+            .unwrap_or_else(|_| {
+                crate::error::AppError::internal("handler panicked").into_response()
+            });
         let location = response
             .headers()
             .get(header::LOCATION)
@@ -118,6 +125,7 @@ pub async fn guard(State(guard): State<OnceGuard>, request: Request, next: Next)
         if let Err(error) = record(&state, &token, response.status(), location).await {
             tracing::error!(%error, "form submission outcome not recorded");
         }
+        drop(finished);
         response
     })
     .await;
