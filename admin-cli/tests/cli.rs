@@ -291,9 +291,10 @@ fn init_school_import_list_and_sheets() {
         );
     }
 
-    // The same class by school and name, as an operator types it: earlier codes stop working.
+    // The same class by school and name, as an operator types it: printing again keeps the
+    // codes handed out; only an explicit renewal replaces them.
     let class_name = class["name"].as_str().unwrap().to_lowercase();
-    let text = node.ok(&[
+    let by_name = [
         "sheets",
         "--school",
         UAI,
@@ -301,10 +302,15 @@ fn init_school_import_list_and_sheets() {
         &class_name,
         "--out",
         "fiches2.html",
-    ]);
-    assert!(text.contains("ne fonctionnent plus"), "{text}");
+    ];
+    let text = node.ok(&by_name);
+    assert!(text.contains("restent valables"), "{text}");
     let (identifier, old_code) = &pairs[0];
-    assert!(!node.code_matches(everyone[identifier]["id"].as_str().unwrap(), old_code));
+    let id = everyone[identifier]["id"].as_str().unwrap();
+    assert!(node.code_matches(id, old_code));
+    let text = node.ok(&[&by_name[..], &["--renouveler"]].concat());
+    assert!(text.contains("ne fonctionnent plus"), "{text}");
+    assert!(!node.code_matches(id, old_code));
 }
 
 #[test]

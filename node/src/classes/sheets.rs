@@ -50,6 +50,13 @@ struct SheetsPage<'a> {
     stylesheet: &'a str,
 }
 
+impl SheetsPage<'_> {
+    /// A one-time submission token for the renewal form (`web::once`).
+    fn once(&self) -> String {
+        crate::web::once::token()
+    }
+}
+
 /// Print stylesheet (A4 portrait, two sheets per page, cut lines).
 const PRINT_CSS: &str = include_str!("../../static/sheets.css");
 
