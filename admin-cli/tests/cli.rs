@@ -291,9 +291,10 @@ fn init_school_import_list_and_sheets() {
         );
     }
 
-    // The same class by school and name, as an operator types it: earlier codes stop working.
+    // The same class by school and name, as an operator types it: the same codes, still
+    // valid (printing again cancels nothing); only --renouveler renews them.
     let class_name = class["name"].as_str().unwrap().to_lowercase();
-    let text = node.ok(&[
+    let by_name = [
         "sheets",
         "--school",
         UAI,
@@ -301,9 +302,17 @@ fn init_school_import_list_and_sheets() {
         &class_name,
         "--out",
         "fiches2.html",
-    ]);
-    assert!(text.contains("ne fonctionnent plus"), "{text}");
+    ];
+    let text = node.ok(&by_name);
+    assert!(text.contains("restent valables"), "{text}");
+    let again = sheet_pairs(&std::fs::read_to_string(node.path("fiches2.html")).unwrap());
+    assert_eq!(again, pairs);
     let (identifier, old_code) = &pairs[0];
+    assert!(node.code_matches(everyone[identifier]["id"].as_str().unwrap(), old_code));
+    let mut renew = by_name.to_vec();
+    renew.push("--renouveler");
+    let text = node.ok(&renew);
+    assert!(text.contains("ne fonctionnent plus"), "{text}");
     assert!(!node.code_matches(everyone[identifier]["id"].as_str().unwrap(), old_code));
 }
 
