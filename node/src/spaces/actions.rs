@@ -314,7 +314,7 @@ pub async fn remove_member(
     after(&state, &viewer, &id, outcome, "").await
 }
 
-/// `POST /espaces/{id}/reglages`: the owner changes settings or closes the space.
+/// `POST /espaces/{id}/reglages`: the owner changes settings, or closes the space once asked.
 pub async fn settings(
     State(state): State<AppState>,
     viewer: Viewer,
@@ -327,6 +327,17 @@ pub async fn settings(
     if !space.is_ours() {
         return Err(AppError::Forbidden);
     }
+    // "Fermer l'espace" (a button of this form): asked once more, then only closing happens.
+    if form.close.is_some() {
+        if !confirm::confirmed(&form.confirme) {
+            return confirm::ask(
+                viewer.page("Fermer l'espace", &state.config.node.name),
+                &super::closing::question(&space, state.clock.now()),
+            );
+        }
+        service::close(&state, &space, Some(viewer.id())).await?;
+        return Ok(Redirect::to("/espaces").into_response());
+    }
     // A wrong title or date shows the space again with what to fix, changing nothing.
     let parsed = SpaceText::parse(&form.title, &form.description)
         .map_err(SpaceError::refused)
@@ -338,13 +349,6 @@ pub async fn settings(
         Ok(parsed) => parsed,
         Err(refusal) => return after(&state, &viewer, &id, Err(refusal), "").await,
     };
-    let closing = form.close.is_some();
-    if closing && !confirm::confirmed(&form.confirme) {
-        return confirm::ask(
-            viewer.page("Fermer l'espace", &state.config.node.name),
-            &super::closing::question(&space, state.clock.now()),
-        );
-    }
     let changed = Space {
         title: text.title,
         description: text.description,
@@ -354,12 +358,8 @@ pub async fn settings(
             files_allowed: form.files_allowed.is_some(),
             open_until,
         },
-        closed_at: if closing { state.clock.now() } else { 0 },
         ..space
     };
     let outcome = service::change_space(&state, &changed).await;
-    if closing && outcome.is_ok() {
-        return Ok(Redirect::to("/espaces").into_response());
-    }
     after(&state, &viewer, &id, outcome, "").await
 }
