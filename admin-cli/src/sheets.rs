@@ -84,6 +84,13 @@ pub async fn run(path: &Path, format: Format, args: SheetsArgs) -> anyhow::Resul
             None,
             true,
         )?;
+        if printout.handed_out > 0 {
+            eprintln!(
+                "{} compte(s) en attente ont reçu un code affiché à l'écran : pas de fiche ici, leur \
+                 code reste valable (--renouveler leur en donne un nouveau).",
+                printout.handed_out
+            );
+        }
         let issued = printout.sheets;
         file.write_all(html.as_bytes())
             .and_then(|()| file.sync_all())

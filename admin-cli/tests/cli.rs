@@ -291,8 +291,8 @@ fn init_school_import_list_and_sheets() {
         );
     }
 
-    // The same class by school and name, as an operator types it: printing again keeps the
-    // codes handed out; only an explicit renewal replaces them.
+    // The same class by school and name, as an operator types it: the same codes, still
+    // valid (printing again cancels nothing); only --renouveler renews them.
     let class_name = class["name"].as_str().unwrap().to_lowercase();
     let by_name = [
         "sheets",
@@ -305,12 +305,15 @@ fn init_school_import_list_and_sheets() {
     ];
     let text = node.ok(&by_name);
     assert!(text.contains("restent valables"), "{text}");
+    let again = sheet_pairs(&std::fs::read_to_string(node.path("fiches2.html")).unwrap());
+    assert_eq!(again, pairs);
     let (identifier, old_code) = &pairs[0];
-    let id = everyone[identifier]["id"].as_str().unwrap();
-    assert!(node.code_matches(id, old_code));
-    let text = node.ok(&[&by_name[..], &["--renouveler"]].concat());
+    assert!(node.code_matches(everyone[identifier]["id"].as_str().unwrap(), old_code));
+    let mut renew = by_name.to_vec();
+    renew.push("--renouveler");
+    let text = node.ok(&renew);
     assert!(text.contains("ne fonctionnent plus"), "{text}");
-    assert!(!node.code_matches(id, old_code));
+    assert!(!node.code_matches(everyone[identifier]["id"].as_str().unwrap(), old_code));
 }
 
 #[test]

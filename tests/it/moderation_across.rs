@@ -97,6 +97,12 @@ async fn an_edit_from_a_member_node_waits_for_the_host_moderators() {
             .await
             .unwrap();
     assert_eq!(journal, 1);
+    let at_home: i64 =
+        sqlx::query_scalar("SELECT COUNT(*) FROM audit_log WHERE action = 'space.post_edited'")
+            .fetch_one(c.node(ECOLE1).state.db.pool())
+            .await
+            .unwrap();
+    assert_eq!(at_home, 1, "the author's node keeps the line too");
 
     // Approved on the host: every node reads the new text.
     c.approve(&id, text).await;

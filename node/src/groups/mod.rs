@@ -2,6 +2,7 @@
 //! school's staff from its classes.
 
 mod handlers;
+mod removal;
 pub mod requests;
 pub mod store;
 
@@ -18,8 +19,8 @@ pub fn router() -> Router<AppState> {
         .route("/groupes/{id}/membres", post(handlers::add_members))
         .route(
             "/groupes/{id}/membres/{user_id}/retirer",
-            post(handlers::remove_member),
+            post(removal::remove_member),
         )
-        .route("/groupes/{id}/supprimer", post(handlers::delete))
+        .route("/groupes/{id}/supprimer", post(removal::delete))
         .route("/groupes/demandes/{id}", post(requests::answer))
 }

@@ -7,10 +7,9 @@ use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use serde::Deserialize;
 
-pub use super::actions::{
-    delete, edit, leave, leave_page, moderate, remove_member, report, settings,
-};
+pub use super::actions::{delete, edit, moderate, report, settings};
 pub use super::compose::write;
+pub use super::departures::{leave, leave_page, remove_member};
 pub use super::directory::serve as directory;
 pub use super::invite::{answer_invitation, invitation_page, invite, invite_page};
 

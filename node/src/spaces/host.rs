@@ -161,7 +161,7 @@ pub fn edited(
 }
 
 /// The journal's line for an edit: who, the text before and after, and whether it waits.
-async fn journal_edit(
+pub(super) async fn journal_edit(
     conn: &mut AnyConnection,
     now: i64,
     by: &Member,

@@ -99,6 +99,8 @@ pub async fn edit(
 ) -> Result<(), SpaceError> {
     let changed = super::host::edited(space, post, me, text, relay.now())?;
     store::upsert_post(conn, &space.id, &changed).await?;
+    // The author's own node keeps the line too (the host writes its own).
+    super::host::journal_edit(conn, relay.now(), me, post, &changed).await?;
     let sent = Post {
         content: text.as_str().to_owned(),
         ..changed

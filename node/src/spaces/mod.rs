@@ -7,6 +7,7 @@ mod actions;
 mod admission;
 mod closing;
 mod compose;
+mod departures;
 mod directory;
 mod fetcher;
 pub mod files;
