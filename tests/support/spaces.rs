@@ -4,7 +4,7 @@
 use ent_node::spaces::store;
 use sqlx::Row;
 
-use crate::federation::{Linked, eventually, spawn_linked};
+use crate::federation::{Linked, eventually, spawn_linked_with};
 use crate::{TestApp, TestClient, World};
 
 /// First école.
@@ -33,7 +33,7 @@ impl Cycle3 {
 
     /// As [`Cycle3::start`], after `adjust` changes every node's configuration.
     pub async fn start_with(adjust: impl Fn(&mut ent_config::NodeConfig)) -> Self {
-        let linked = crate::federation::spawn_linked_with(
+        let linked = spawn_linked_with(
             &["ecole1.test", "ecole2.test", "college.test"],
             &[(COLLEGE, ECOLE1), (COLLEGE, ECOLE2)],
             adjust,
