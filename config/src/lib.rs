@@ -185,7 +185,7 @@ pub struct SecuritySection {
 }
 
 /// `[quotas]`: how much members may store, checked when they write (pending posts count).
-#[derive(Debug, Clone, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, Serialize, Deserialize)]
 #[serde(deny_unknown_fields, default)]
 pub struct QuotasSection {
     /// Posts and comments one member may write per day (24 hours), all spaces together.

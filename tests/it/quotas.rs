@@ -2,7 +2,7 @@
 //! in the transaction that writes (posts awaiting moderation count); a refused post is shown
 //! again with its text, and leaves nothing behind, nor does a storage failure half-way.
 
-use ent_tests::spaces::{PNG, multipart};
+use ent_tests::spaces::{COLLEGE, Cycle3, ECOLE1, ECOLE2, PNG, multipart};
 use ent_tests::{TestApp, TestClient, World, spawn_app_with};
 use reqwest::StatusCode;
 
@@ -201,4 +201,32 @@ async fn a_storage_failure_while_writing_a_file_leaves_no_half_post() {
     for table in ["space_posts", "space_files", "space_file_data"] {
         assert_eq!(rows(&app, table).await, 0, "{table}");
     }
+}
+
+/// The host holds the space, so its quota counts every node's files: école 2 does not know yet
+/// of école 1's pending photo (nothing is announced before approval) and lets its pupil send
+/// another; the host refuses it, and école 2 shows the refusal to its author.
+#[tokio::test]
+async fn the_host_holds_posts_from_other_nodes_to_the_space_quota() {
+    let c = Cycle3::start_with(|config| config.quotas.space_mib = 1).await;
+    let id = c.shared_space().await;
+    let group = c.group_of(&id).await;
+    let photo = png(700);
+    for (ecole, text) in [
+        (ECOLE1, "Photo de Jules Ferry"),
+        (ECOLE2, "Photo de Pasteur"),
+    ] {
+        let copy = c.local_id(ecole, &group).await.expect("copy");
+        let page = format!("/espaces/{copy}");
+        let pupil = c.pupil(ecole).await;
+        let sent = send(&pupil, &page, text, &[("photo.png", &photo)]).await;
+        assert!(sent.redirects_to(&page), "{sent:?}");
+        if ecole == ECOLE1 {
+            c.wait_status(COLLEGE, text, Some("pending")).await;
+        }
+    }
+    c.wait_status(ECOLE2, "Photo de Pasteur", Some("refused"))
+        .await;
+    assert_eq!(c.status_of(COLLEGE, "Photo de Pasteur").await, None);
+    assert_eq!(rows(c.node(COLLEGE), "space_files").await, 1);
 }

@@ -4,7 +4,7 @@
 use ent_node::spaces::store;
 use sqlx::Row;
 
-use crate::federation::{Linked, eventually, spawn_linked};
+use crate::federation::{Linked, eventually, spawn_linked_with};
 use crate::{TestApp, TestClient, World};
 
 /// First école.
@@ -28,9 +28,15 @@ const SCHOOLS: [&str; 3] = ["École Jules Ferry", "École Pasteur", "Collège Je
 impl Cycle3 {
     /// Starts the three nodes (collège linked to each école) with a world each.
     pub async fn start() -> Self {
-        let linked = spawn_linked(
+        Self::start_with(|_| {}).await
+    }
+
+    /// As [`Cycle3::start`], after `adjust` changes every node's configuration.
+    pub async fn start_with(adjust: impl Fn(&mut ent_config::NodeConfig)) -> Self {
+        let linked = spawn_linked_with(
             &["ecole1.test", "ecole2.test", "college.test"],
             &[(COLLEGE, ECOLE1), (COLLEGE, ECOLE2)],
+            adjust,
         )
         .await;
         let mut worlds = Vec::new();

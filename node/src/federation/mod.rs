@@ -40,7 +40,7 @@ pub async fn start(
             extra_ca_pem,
         },
     };
-    let host = std::sync::Arc::new(host::NodeHost::new(db, clock));
+    let host = std::sync::Arc::new(host::NodeHost::new(db, clock, config.quotas));
     let federation =
         ent_federation::Federation::new(identity, settings, &config.links, host.clone()).await?;
     host.bind(&federation);

@@ -47,10 +47,15 @@ impl std::fmt::Debug for Job {
 }
 
 impl Applier {
-    /// Starts the writer task on `db`.
-    pub fn start(db: Db, clock: Clock, federation: FederationSlot) -> Self {
+    /// Starts the writer task on `db`; posts members of other nodes write are held to `quotas`.
+    pub fn start(
+        db: Db,
+        clock: Clock,
+        federation: FederationSlot,
+        quotas: ent_config::QuotasSection,
+    ) -> Self {
         let (jobs, queue) = mpsc::channel(4 * MAX_BATCH);
-        tokio::spawn(run(db, clock, federation, queue));
+        tokio::spawn(run(db, clock, federation, quotas, queue));
         Self { jobs }
     }
 
@@ -74,7 +79,13 @@ impl Applier {
     }
 }
 
-async fn run(db: Db, clock: Clock, federation: FederationSlot, mut queue: mpsc::Receiver<Job>) {
+async fn run(
+    db: Db,
+    clock: Clock,
+    federation: FederationSlot,
+    quotas: ent_config::QuotasSection,
+    mut queue: mpsc::Receiver<Job>,
+) {
     while let Some(first) = queue.recv().await {
         let mut jobs = vec![first];
         // Whatever arrived while the previous batch was being written joins this one.
@@ -91,7 +102,7 @@ async fn run(db: Db, clock: Clock, federation: FederationSlot, mut queue: mpsc::
             .partition(|job| inbound::is_space_activity(&job.activity));
         for job in spaces {
             let shared = federation.get().and_then(Weak::upgrade);
-            let outcome = apply_space(&db, clock.now(), shared.as_deref(), &job).await;
+            let outcome = apply_space(&db, clock.now(), shared.as_deref(), quotas, &job).await;
             let _ = job.done.send(outcome);
         }
         if batch.is_empty() {
@@ -172,6 +183,7 @@ async fn apply_space(
     db: &Db,
     now: i64,
     shared: Option<&Shared>,
+    quotas: ent_config::QuotasSection,
     job: &Job,
 ) -> Result<Applied, HostError> {
     let storage = |e: sqlx::Error| HostError::Storage(e.to_string());
@@ -190,7 +202,7 @@ async fn apply_space(
             Applied::Conflict
         });
     }
-    let mut relay = Relay::new(shared, now);
+    let mut relay = Relay::new(shared, now).with_quotas(quotas);
     match inbound::apply(&mut tx, &mut relay, &job.peer, &job.activity).await {
         Ok(()) => {
             let kind = job.activity["type"].as_str().unwrap_or_default();

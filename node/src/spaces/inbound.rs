@@ -118,6 +118,18 @@ async fn at_host(
             let caption = note["content"].as_str().unwrap_or_default();
             let body =
                 PostText::caption(caption, !remote.is_empty()).map_err(SpaceError::refused)?;
+            // The host holds the space: its quotas count every node's posts and files.
+            if let Some(quotas) = relay.quotas() {
+                let bytes = remote
+                    .iter()
+                    .map(|a| match a {
+                        Attachment::Remote(file) => file.size,
+                        Attachment::Local(upload) => upload.bytes.len() as i64,
+                    })
+                    .sum();
+                let (author, now) = (&member.actor_id, relay.now());
+                super::quota::check(conn, &quotas, &space.id, author, bytes, now).await?;
+            }
             host::post(
                 conn,
                 relay,

@@ -19,6 +19,8 @@ pub struct Relay<'a> {
     shared: Option<&'a Shared>,
     now: i64,
     touched: BTreeSet<String>,
+    /// The quotas posts received from other nodes are held to (on the host).
+    quotas: Option<ent_config::QuotasSection>,
 }
 
 impl<'a> Relay<'a> {
@@ -28,7 +30,19 @@ impl<'a> Relay<'a> {
             shared,
             now,
             touched: BTreeSet::new(),
+            quotas: None,
         }
+    }
+
+    /// The same relay, holding received posts to `quotas`.
+    pub fn with_quotas(mut self, quotas: ent_config::QuotasSection) -> Self {
+        self.quotas = Some(quotas);
+        self
+    }
+
+    /// The quotas received posts are held to, when set.
+    pub fn quotas(&self) -> Option<ent_config::QuotasSection> {
+        self.quotas
     }
 
     /// The federation, when on.
