@@ -21,6 +21,7 @@ mod federation_outage;
 mod federation_trust;
 mod groups;
 mod guests;
+mod identifiers;
 mod import;
 mod import_changes;
 mod import_end_to_end;

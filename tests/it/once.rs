@@ -7,7 +7,7 @@ use ent_tests::{TestApp, TestClient, World, spawn_app};
 use reqwest::StatusCode;
 
 /// The anti-forgery token and the one-time token of the form posting to `action`.
-fn form_tokens(page: &Page, action: &str) -> (String, String) {
+pub(crate) fn form_tokens(page: &Page, action: &str) -> (String, String) {
     let form = page
         .body
         .split("<form")

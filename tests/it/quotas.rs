@@ -230,3 +230,29 @@ async fn the_host_holds_posts_from_other_nodes_to_the_space_quota() {
     assert_eq!(c.status_of(COLLEGE, "Photo de Pasteur").await, None);
     assert_eq!(rows(c.node(COLLEGE), "space_files").await, 1);
 }
+
+/// Posts sent at once by one member into four different spaces, with one post left of their
+/// daily quota: one is stored, the others refused (the member's quota spans every space).
+#[tokio::test]
+async fn posts_at_once_in_several_spaces_cannot_pass_the_member_quota() {
+    let app = spawn_app_with(|config| config.quotas.member_daily_posts = 1).await;
+    let world = World::build(&app.state).await;
+    let teacher = app.signed_in(&world.teacher).await;
+    // Each form is read first, so that the posts themselves leave at the same moment.
+    let mut posts = Vec::new();
+    for _ in 0..4 {
+        let page = space(&world, &teacher).await;
+        let csrf = teacher.get(&page).await.csrf();
+        let (kind, body) = multipart(&[("csrf", &csrf), ("content", "Bonjour")], &[]);
+        posts.push((format!("{page}/messages"), kind, body));
+    }
+    let send = |i: usize| {
+        let (path, kind, body) = &posts[i];
+        teacher.post_bytes(path, kind, body.clone())
+    };
+    let (a, b, c, d) = tokio::join!(send(0), send(1), send(2), send(3));
+    let mut statuses = [a.status, b.status, c.status, d.status].map(|s| s.as_u16());
+    statuses.sort_unstable();
+    assert_eq!(statuses, [303, 422, 422, 422], "{a:?} {b:?} {c:?} {d:?}");
+    assert_eq!(rows(&app, "space_posts").await, 1);
+}

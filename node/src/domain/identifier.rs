@@ -51,6 +51,17 @@ impl Identifier {
         }
     }
 
+    /// The one allocation rule of every account creator: the first of `first.last`,
+    /// `first.last2`… that `taken` does not hold. Callers ask it under the node-wide
+    /// identifier lock (`users::store::lock_identifiers`), so two creators never pick the same.
+    pub fn first_free(first_name: &str, last_name: &str, taken: impl Fn(&str) -> bool) -> Self {
+        let base = Self::base_for(first_name, last_name);
+        (1..)
+            .map(|n| Self::with_suffix(&base, n))
+            .find(|candidate| !taken(candidate.as_str()))
+            .expect("a free suffix")
+    }
+
     /// The identifier as text.
     pub fn as_str(&self) -> &str {
         &self.0

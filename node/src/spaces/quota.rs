@@ -1,9 +1,9 @@
 //! The storage quotas (`crate::quotas`) applied to spaces: a member's posts and comments and
 //! files of the last 24 hours (in every space of this node, pending ones included), and the
 //! files a space holds. Checked in the transaction that stores the post, before anything is
-//! written, after locking the space's row: on PostgreSQL two posts at once in one space then
-//! wait for each other (SQLite's write transaction is already exclusive). Two posts at once by
-//! one member in two different spaces may pass the member's daily quota by one post.
+//! written, after locking the space's row and then the member's quota lock: on PostgreSQL two
+//! posts at once in one space, or by one member in two spaces, then wait for each other and the
+//! second counts the first (SQLite's write transaction is already exclusive).
 
 use sqlx::AnyConnection;
 
@@ -25,6 +25,9 @@ pub async fn check(
         .bind(space_id)
         .execute(&mut *conn)
         .await?;
+    // The member's daily quota spans every space: their own lock, always taken after the
+    // space's (one order, so no deadlock), makes a post at once elsewhere wait and be counted.
+    crate::store::lock(conn, &format!("quota:{author_actor}"), now).await?;
     let since = now - DAY_SECS;
     let member_items: i64 = sqlx::query_scalar(
         "SELECT COUNT(*) FROM space_posts WHERE author_actor = $1 AND created_at > $2",

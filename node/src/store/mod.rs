@@ -98,6 +98,24 @@ impl Db {
         }
     }
 
+    /// Like [`Db::begin_write`], for long writers that had rather wait their turn than fail
+    /// (an ONDE import while another one writes): on SQLite, a `BEGIN IMMEDIATE` still busy
+    /// after the busy timeout (10 s) is tried again, calling `waiting` first, until `patience`
+    /// has passed. PostgreSQL transactions begin at once and wait on row locks instead.
+    pub async fn begin_write_patiently(
+        &self,
+        patience: Duration,
+        waiting: &(dyn Fn() + Sync),
+    ) -> sqlx::Result<sqlx::Transaction<'static, sqlx::Any>> {
+        let start = std::time::Instant::now();
+        loop {
+            match self.begin_write().await {
+                Err(error) if is_busy(&error) && start.elapsed() < patience => waiting(),
+                other => return other,
+            }
+        }
+    }
+
     /// The pool, for queries.
     pub fn pool(&self) -> &AnyPool {
         &self.pool
@@ -117,6 +135,30 @@ impl Db {
     pub async fn close(&self) {
         self.pool.close().await;
     }
+}
+
+/// Takes the named lock `name` until the caller's transaction ends (a row of `node_locks`,
+/// created on first use). On PostgreSQL a second transaction taking the same name waits here
+/// until the first commits or rolls back, and then reads what the first wrote; on SQLite the
+/// write transaction (`begin_write`) is already exclusive and this costs one row write.
+pub async fn lock(conn: &mut sqlx::AnyConnection, name: &str, now: i64) -> sqlx::Result<()> {
+    sqlx::query(
+        "INSERT INTO node_locks (name, taken_at) VALUES ($1, $2) \
+         ON CONFLICT (name) DO UPDATE SET taken_at = excluded.taken_at",
+    )
+    .bind(name)
+    .bind(now)
+    .execute(&mut *conn)
+    .await?;
+    Ok(())
+}
+
+/// Whether SQLite gave up waiting for another connection's write (SQLITE_BUSY).
+fn is_busy(error: &sqlx::Error) -> bool {
+    error.as_database_error().is_some_and(|e| {
+        let code = e.code().and_then(|c| c.parse::<i64>().ok());
+        code.is_some_and(|c| c & 0xff == 5) || e.message().contains("database is locked")
+    })
 }
 
 /// Which engine a URL names.
@@ -209,4 +251,37 @@ pub fn write_private_file(path: &std::path::Path, bytes: &[u8]) -> std::io::Resu
     let mut file = options.open(path)?;
     file.write_all(bytes)?;
     file.sync_all()
+}
+
+#[cfg(test)]
+mod patience_tests {
+    use super::*;
+
+    /// A writer that outlasts the busy timeout still gets its turn, without a failure.
+    #[tokio::test]
+    async fn a_patient_writer_outlasts_the_busy_timeout() {
+        let dir = tempfile::tempdir().unwrap();
+        let url = format!("sqlite://{}", dir.path().join("node.db").display());
+        let holder = Db::connect(&url, 1).await.unwrap();
+        let patient = Db::connect(&url, 1).await.unwrap();
+        // A short busy timeout stands for a first import longer than the real 10 s.
+        sqlx::query("PRAGMA busy_timeout = 20")
+            .execute(patient.pool())
+            .await
+            .unwrap();
+        let held = holder.begin_write().await.unwrap();
+        let error = patient.begin_write().await.expect_err("busy");
+        assert!(is_busy(&error), "{error}");
+        let waited = tokio::sync::Notify::new();
+        let waiting = || waited.notify_one();
+        let (patient_tx, ()) = tokio::join!(
+            patient.begin_write_patiently(Duration::from_secs(600), &waiting),
+            async {
+                // Released only once the patient writer has outlasted one busy timeout.
+                waited.notified().await;
+                held.commit().await.unwrap();
+            }
+        );
+        patient_tx.expect("its turn came").commit().await.unwrap();
+    }
 }

@@ -221,12 +221,24 @@ pub async fn parents(db: &Db, child_id: &str) -> Result<Vec<UserRow>, sqlx::Erro
     rows.iter().map(user_from).collect()
 }
 
-/// Picks a free identifier `first.last`, `first.last2`… (checked inside the caller's transaction).
+/// Takes the node-wide lock on identifier allocation until the caller's transaction ends.
+/// Every account creator (ONDE import, staff by hand, guests, operators) takes it before it
+/// reads which identifiers are taken: on PostgreSQL two creators needing `paul.martin` at once
+/// then run one after the other, and the second sees the first's account (`paul.martin2`)
+/// instead of failing on the unique index. SQLite's write transaction is already exclusive.
+pub async fn lock_identifiers(conn: &mut AnyConnection, now: i64) -> Result<(), sqlx::Error> {
+    crate::store::lock(conn, "identifiers", now).await
+}
+
+/// Picks a free identifier `first.last`, `first.last2`… under the identifier lock (taken here),
+/// in the caller's transaction.
 pub async fn free_identifier(
     conn: &mut AnyConnection,
     first_name: &str,
     last_name: &str,
+    now: i64,
 ) -> Result<Identifier, sqlx::Error> {
+    lock_identifiers(conn, now).await?;
     let base = Identifier::base_for(first_name, last_name);
     let taken: Vec<String> = sqlx::query_scalar(
         "SELECT identifier FROM users WHERE identifier = $1 OR identifier LIKE $2",
@@ -235,14 +247,9 @@ pub async fn free_identifier(
     .bind(format!("{base}%"))
     .fetch_all(&mut *conn)
     .await?;
-    let mut n = 1;
-    loop {
-        let candidate = Identifier::with_suffix(&base, n);
-        if !taken.iter().any(|t| t == candidate.as_str()) {
-            return Ok(candidate);
-        }
-        n += 1;
-    }
+    Ok(Identifier::first_free(first_name, last_name, |candidate| {
+        taken.iter().any(|t| t == candidate)
+    }))
 }
 
 /// Inserts a user with a fresh identifier; returns its id and identifier.
@@ -251,7 +258,7 @@ pub async fn create(
     user: &NewUser,
     now: i64,
 ) -> Result<(String, Identifier), sqlx::Error> {
-    let identifier = free_identifier(conn, &user.first_name, &user.last_name).await?;
+    let identifier = free_identifier(conn, &user.first_name, &user.last_name, now).await?;
     let id = insert(conn, user, &identifier, now).await?;
     Ok((id, identifier))
 }

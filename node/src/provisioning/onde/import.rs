@@ -100,6 +100,9 @@ fn render_errors(errors: &[ReadError]) -> String {
         .join("\n")
 }
 
+/// How long an import waits, on SQLite, for another write (another import) to end.
+const IMPORT_PATIENCE: std::time::Duration = std::time::Duration::from_secs(30 * 60);
+
 const PUPIL: &str = "pupil";
 const GUARDIAN: &str = "guardian";
 /// Kind of the match keys (and role in classes) of teachers.
@@ -112,7 +115,13 @@ pub async fn import(
     progress: &(dyn Fn(u64, u64) + Sync),
 ) -> Result<ImportReport, ImportError> {
     let plan = plan(&input).map_err(ImportError::Invalid)?;
-    let mut tx = db.begin_write().await?;
+    // On SQLite, a second import waits for the first one's write transaction: past the busy
+    // timeout (10 s) it tries again rather than fail, for up to IMPORT_PATIENCE.
+    let mut tx = (db)
+        .begin_write_patiently(IMPORT_PATIENCE, &|| {
+            tracing::info!(uai = %input.uai, "another write is running; the import waits its turn");
+        })
+        .await?;
     // One import of a school at a time: this row lock (PostgreSQL; SQLite's BEGIN IMMEDIATE
     // already serialises writers) makes a second import wait until the first commits, and
     // only then read its snapshot, so it sees the first one's accounts instead of racing
@@ -121,6 +130,11 @@ pub async fn import(
         .bind(input.uai.as_str())
         .execute(&mut *tx)
         .await?;
+    // Identifiers are unique node-wide: an import of another school (or any account creator)
+    // running now waits here, and this snapshot then holds its identifiers. Taken after the
+    // school's lock; no creator holding this one waits for a school's lock (their memberships
+    // only take key-share locks, which the import's lock lets through), so no deadlock.
+    users::lock_identifiers(&mut tx, input.now).await?;
     let school_id: Option<String> = sqlx::query_scalar("SELECT id FROM schools WHERE uai = $1")
         .bind(input.uai.as_str())
         .fetch_optional(&mut *tx)
@@ -338,20 +352,12 @@ impl Apply<'_> {
         self.snapshot.keys.insert(entry, user_id.to_owned());
     }
 
+    /// The shared allocation rule, against the identifiers read under the identifier lock.
     fn free_identifier(&mut self, first: &str, last: &str) -> Identifier {
-        let base = Identifier::base_for(first, last);
-        let mut n = 1;
-        loop {
-            let candidate = Identifier::with_suffix(&base, n);
-            if self
-                .snapshot
-                .identifiers
-                .insert(candidate.as_str().to_owned())
-            {
-                return candidate;
-            }
-            n += 1;
-        }
+        let taken = &self.snapshot.identifiers;
+        let identifier = Identifier::first_free(first, last, |c| taken.contains(c));
+        (self.snapshot.identifiers).insert(identifier.as_str().to_owned());
+        identifier
     }
 
     /// Gives the profile in this school; returns whether it changed.
