@@ -23,8 +23,6 @@ pub struct AppState {
     pub jwt: Arc<JwtKeys>,
     /// Prometheus metrics.
     pub metrics: Arc<Metrics>,
-    /// Refusals of anonymous requests, per client address (throttling).
-    pub refusals: Arc<crate::ops::refusals::AnonymousRefusals>,
     /// Federation with linked nodes; `None` when no link is configured (federation off).
     pub federation: Option<ent_federation::Federation>,
     /// Slots for password hashing (`accounts.max_concurrent_hashes`): each Argon2 hash holds
@@ -43,7 +41,6 @@ impl AppState {
             clock: Clock::default(),
             jwt: Arc::new(jwt),
             metrics: Arc::new(Metrics::default()),
-            refusals: Arc::default(),
             federation: None,
             hashing: Arc::new(hashing),
         })

@@ -36,6 +36,7 @@ mod once;
 mod ops;
 mod pages;
 mod quotas;
+mod refusals;
 mod sessions;
 mod signin;
 mod spaces;

@@ -139,7 +139,7 @@ async fn refuse(
         "federated sign-in refused"
     );
     state.metrics.count_refusal(refusal.code());
-    state.refusals.record(client, state.clock.now());
+    crate::ops::refusals::record(&state.db, client, state.clock.now()).await?;
     let page = Page {
         node_name: state.config.node.name.clone(),
         ..Page::anonymous("")
@@ -183,8 +183,8 @@ pub async fn choose_page(
 }
 
 /// Refuses at once, without any work, a client address that was refused too often.
-pub(super) fn check_throttle(state: &AppState, client: &str) -> AppResult<()> {
-    if state.refusals.throttled(client, state.clock.now()) {
+pub(super) async fn check_throttle(state: &AppState, client: &str) -> AppResult<()> {
+    if crate::ops::refusals::throttled(&state.db, client, state.clock.now()).await? {
         state.metrics.count_refusal("throttled");
         return Err(AppError::Throttled);
     }
@@ -198,7 +198,7 @@ pub async fn choose(
     headers: HeaderMap,
     Form(form): Form<ChooseForm>,
 ) -> AppResult<Response> {
-    check_throttle(&state, &client)?;
+    check_throttle(&state, &client).await?;
     check_anonymous_csrf(&state, &headers, &form.csrf)?;
     if form.home.trim().is_empty() {
         let error = Some("Choisissez votre ENT dans la liste.");

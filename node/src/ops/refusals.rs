@@ -2,59 +2,56 @@
 //! that does not verify): counted in the metrics by reason rather than written one journal row
 //! each (anyone could fill the journal), and throttled per client address.
 //!
-//! The counts live in this process's memory, bounded: several node processes behind one load
-//! balancer each throttle on their own, which only lets an attacker multiply the limit by the
-//! number of processes.
+//! The counts live in the database (`anonymous_refusals`, one row per address and window), so
+//! that several node processes on one PostgreSQL share them: the limit is per address for the
+//! whole node, not per process. Each refusal is one atomic upsert; the check before the work is
+//! one read. Requests in flight at once may pass the limit by their number, never more.
 
-use std::collections::HashMap;
 use std::net::IpAddr;
-use std::sync::Mutex;
+
+use crate::store::Db;
 
 /// Refusals allowed per address within the window before its requests are answered 429.
 pub const PER_ADDRESS: u32 = 30;
 /// Length of the window, seconds.
 pub const WINDOW_SECS: i64 = 15 * 60;
-/// Most addresses remembered; beyond, new addresses share one count (memory stays bounded).
-const MAX_ADDRESSES: usize = 10_000;
-/// The shared key of addresses that did not fit.
-const OVERFLOW: &str = "*";
 
-/// Per-address counts of refusals within the current window of each address.
-#[derive(Debug, Default)]
-pub struct AnonymousRefusals {
-    counts: Mutex<HashMap<String, (i64, u32)>>,
+/// Whether `address` already had too many refusals in its window.
+pub async fn throttled(db: &Db, address: &str, now: i64) -> Result<bool, sqlx::Error> {
+    let refusals: Option<i64> = sqlx::query_scalar(
+        "SELECT refusals FROM anonymous_refusals WHERE address = $1 AND window_start > $2",
+    )
+    .bind(key(address))
+    .bind(now - WINDOW_SECS)
+    .fetch_optional(db.pool())
+    .await?;
+    Ok(refusals.is_some_and(|n| n >= i64::from(PER_ADDRESS)))
 }
 
-impl AnonymousRefusals {
-    /// Whether `address` already had too many refusals in its window.
-    pub fn throttled(&self, address: &str, now: i64) -> bool {
-        let counts = self.counts.lock().unwrap_or_else(|e| e.into_inner());
-        let key = key(address);
-        let entry = counts.get(&key).or_else(|| {
-            // A full table counts newcomers together.
-            (counts.len() >= MAX_ADDRESSES)
-                .then(|| counts.get(OVERFLOW))
-                .flatten()
-        });
-        entry.is_some_and(|&(start, count)| now - start < WINDOW_SECS && count >= PER_ADDRESS)
-    }
-
-    /// Counts one refusal of `address`.
-    pub fn record(&self, address: &str, now: i64) {
-        let mut counts = self.counts.lock().unwrap_or_else(|e| e.into_inner());
-        let mut key = key(address);
-        if !counts.contains_key(&key) && counts.len() >= MAX_ADDRESSES {
-            counts.retain(|_, (start, _)| now - *start < WINDOW_SECS);
-            if counts.len() >= MAX_ADDRESSES {
-                key = OVERFLOW.to_owned();
-            }
-        }
-        let entry = counts.entry(key).or_insert((now, 0));
-        if now - entry.0 >= WINDOW_SECS {
-            *entry = (now, 0);
-        }
-        entry.1 = entry.1.saturating_add(1);
-    }
+/// Counts one refusal of `address` (a window over starts again at one), and forgets the
+/// addresses whose window is over.
+pub async fn record(db: &Db, address: &str, now: i64) -> Result<(), sqlx::Error> {
+    let since = now - WINDOW_SECS;
+    let mut tx = db.begin_write().await?;
+    // One statement: concurrent refusals of one address (from any process) all count.
+    sqlx::query(
+        "INSERT INTO anonymous_refusals (address, window_start, refusals) VALUES ($1, $2, 1) \
+         ON CONFLICT (address) DO UPDATE SET \
+         refusals = CASE WHEN anonymous_refusals.window_start > $3 \
+             THEN anonymous_refusals.refusals + 1 ELSE 1 END, \
+         window_start = CASE WHEN anonymous_refusals.window_start > $3 \
+             THEN anonymous_refusals.window_start ELSE $2 END",
+    )
+    .bind(key(address))
+    .bind(now)
+    .bind(since)
+    .execute(&mut *tx)
+    .await?;
+    sqlx::query("DELETE FROM anonymous_refusals WHERE window_start <= $1")
+        .bind(since)
+        .execute(&mut *tx)
+        .await?;
+    tx.commit().await
 }
 
 /// What is counted: an IPv4 address, or the /64 of an IPv6 one (one subscriber gets a whole
@@ -79,32 +76,10 @@ mod tests {
     use super::*;
 
     #[test]
-    fn an_address_is_throttled_within_its_window_only() {
-        let refusals = AnonymousRefusals::default();
-        for _ in 0..PER_ADDRESS {
-            assert!(!refusals.throttled("192.0.2.1", 100));
-            refusals.record("192.0.2.1", 100);
-        }
-        assert!(refusals.throttled("192.0.2.1", 100));
-        assert!(refusals.throttled("::ffff:192.0.2.1", 100), "same address");
-        assert!(!refusals.throttled("192.0.2.2", 100), "another address");
-        assert!(
-            !refusals.throttled("192.0.2.1", 100 + WINDOW_SECS),
-            "window over"
-        );
-    }
-
-    #[test]
-    fn ipv6_addresses_count_by_their_64_and_the_table_stays_bounded() {
-        let refusals = AnonymousRefusals::default();
-        for i in 0..PER_ADDRESS {
-            refusals.record(&format!("2001:db8:1:2::{i:x}"), 0);
-        }
-        assert!(refusals.throttled("2001:db8:1:2:ffff::1", 0));
-        for i in 0..(MAX_ADDRESSES as u32 + PER_ADDRESS) {
-            refusals.record(&format!("10.{}.{}.{}", i >> 16, (i >> 8) & 255, i & 255), 1);
-        }
-        let counts = refusals.counts.lock().unwrap();
-        assert!(counts.len() <= MAX_ADDRESSES + 1);
+    fn ipv6_addresses_count_by_their_64_and_mapped_ipv4_as_ipv4() {
+        assert_eq!(key("2001:db8:1:2::5"), key("2001:db8:1:2:ffff::1"));
+        assert_ne!(key("2001:db8:1:2::5"), key("2001:db8:1:3::5"));
+        assert_eq!(key("::ffff:192.0.2.1"), "192.0.2.1");
+        assert_eq!(key("192.0.2.1"), "192.0.2.1");
     }
 }

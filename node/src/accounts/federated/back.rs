@@ -37,7 +37,7 @@ pub async fn come_back(
     headers: HeaderMap,
     Query(query): Query<ComeBack>,
 ) -> AppResult<Response> {
-    check_throttle(&state, &client)?;
+    check_throttle(&state, &client).await?;
     let federation = state.federation.clone().ok_or(AppError::NotFound)?;
     let shared = federation.shared();
     let now = state.clock.now();
