@@ -66,28 +66,29 @@ impl AppError {
         }
     }
 
-    /// What the user reads: never the cause of an internal error.
+    /// What the user reads: never the cause of an internal error. Neutral wording (no "tu",
+    /// no "vous"): the page is the same for a child and an adult, signed in or not.
     pub fn public_message(&self) -> String {
         match self {
             Self::NotFound => "Cette page n'existe pas ou n'existe plus.".into(),
-            Self::Forbidden => "Vous n'avez pas accès à cette page.".into(),
-            Self::Unauthenticated => "Connectez-vous pour continuer.".into(),
+            Self::Forbidden => "Cette page n'est pas accessible avec ce compte.".into(),
+            Self::Unauthenticated => "Il faut se connecter pour continuer.".into(),
             Self::Invalid(message) | Self::SignatureRefused(message) => message.clone(),
             Self::Csrf => {
-                "Le formulaire a expiré. Revenez à la page précédente, rechargez-la et recommencez."
+                "Le formulaire a expiré : il faut revenir à la page précédente, la recharger et recommencer."
                     .into()
             }
             Self::Throttled => {
-                "Trop de tentatives. Attendez quelques minutes avant de réessayer.".into()
+                "Trop de tentatives. Il faut attendre quelques minutes avant de réessayer.".into()
             }
             Self::RetryIn(secs) => {
-                format!("Trop de tentatives. Réessayez dans {}.", wait_text(*secs))
+                format!("Trop de tentatives. Nouvel essai possible dans {}.", wait_text(*secs))
             }
             Self::Busy => {
-                "Le serveur est très occupé en ce moment. Réessayez dans un instant.".into()
+                "Le serveur est très occupé en ce moment. Nouvel essai possible dans un instant.".into()
             }
             Self::Store(_) | Self::Internal(_) => {
-                "Une erreur est survenue de notre côté. Réessayez dans un instant.".into()
+                "Une erreur est survenue de notre côté. Nouvel essai possible dans un instant.".into()
             }
         }
     }

@@ -55,19 +55,19 @@ pub enum Exceeded {
 }
 
 impl Exceeded {
-    /// What the writer reads (their text is kept in the form).
+    /// What the writer reads (their text is kept in the form), child or adult: neutral wording.
     pub fn message(self, limits: &Limits) -> String {
         match self {
             Self::MemberItems => format!(
-                "Vous avez déjà écrit {} messages en 24 heures, le maximum. Votre texte est gardé ci-dessous : réessayez demain.",
+                "Déjà {} messages en 24 heures : c'est le maximum. Le texte est gardé ci-dessous, il pourra partir demain.",
                 limits.member_daily_items
             ),
             Self::MemberBytes => format!(
-                "Vous avez déjà envoyé {} de fichiers en 24 heures, le maximum. Envoyez le message sans fichier, ou réessayez demain.",
+                "Déjà {} de fichiers envoyés en 24 heures : c'est le maximum. Le message peut partir sans fichier, ou demain.",
                 size_label(limits.member_daily_bytes)
             ),
             Self::PlaceBytes => format!(
-                "Cet espace est plein ({} de fichiers). Envoyez le message sans fichier, ou demandez à son responsable de faire de la place.",
+                "Cet espace est plein ({} de fichiers). Le message peut partir sans fichier ; le responsable de l'espace peut faire de la place.",
                 size_label(limits.place_bytes)
             ),
         }

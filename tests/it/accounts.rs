@@ -190,13 +190,41 @@ async fn password_change_and_sign_out_end_sessions() {
             .await
             .redirects_to("/portail")
     );
+    // A refused change shows the form again with what to fix.
     let short = laptop.change_password(PASSWORD, "court").await;
     assert_eq!(short.status, StatusCode::UNPROCESSABLE_ENTITY);
-    let changed = laptop.change_password(PASSWORD, "un-nouveau-secret").await;
+    assert!(
+        short.body.contains("action=\"/compte/mot-de-passe\"")
+            && short.body.contains("role=\"alert\""),
+        "{}",
+        short.body
+    );
+    // Done: POST/redirect/GET, a reload shows the page without sending the form again.
+    let fields = [
+        ("current", PASSWORD),
+        ("password", "un-nouveau-secret"),
+        ("confirmation", "un-nouveau-secret"),
+    ];
+    let changed = laptop
+        .submit("/compte", "/compte/mot-de-passe", &fields)
+        .await;
+    assert_eq!(changed.status, StatusCode::SEE_OTHER, "{changed:?}");
+    assert!(changed.redirects_to("/compte?fait=mot-de-passe"));
+    let changed = laptop.follow(changed).await;
     assert!(
         changed.body.contains("Votre mot de passe a été modifié."),
         "{}",
         changed.body
+    );
+    // Only known outcomes are shown: nothing typed in the address is reflected.
+    let forged = laptop
+        .get("/compte?fait=%3Cb%3EVotre+compte+est+bloqu%C3%A9%3C%2Fb%3E")
+        .await;
+    assert_eq!(forged.status, StatusCode::OK);
+    assert!(
+        !forged.body.contains("bloqu") && !forged.body.contains("modifié"),
+        "{}",
+        forged.body
     );
     // The other device is signed out; this one stays.
     assert!(phone.get("/portail").await.redirects_to("/connexion"));

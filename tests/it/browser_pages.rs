@@ -59,6 +59,37 @@ async fn pages_not_reached_elsewhere_pass_axe_and_fit_320_px() {
     };
     let app = spawn_app().await;
     let world = World::build(&app.state).await;
+    // What issue 10's pages show only in some states: a delayed account, an import's question
+    // about a parent's child.
+    let now = app.state.clock.now();
+    sqlx::query(
+        "INSERT INTO sign_in_throttle (subject, attempts, last_at, blocked_until) \
+         VALUES ($1, 6, $2, $3)",
+    )
+    .bind(format!("account:{}", world.parent.identifier))
+    .bind(now)
+    .bind(now + 600)
+    .execute(app.state.db.pool())
+    .await
+    .expect("delayed account");
+    let pool = app.state.db.pool();
+    sqlx::query(
+        "INSERT INTO guardian_link_questions (id, school_id, parent_id, child_key, child_label, \
+         asked_at) VALUES ('question', $1, $2, 'martin lea cm2 a', 'Léa Martin (CM2 A)', $3)",
+    )
+    .bind(&world.school_id)
+    .bind(&world.parent.id)
+    .bind(now)
+    .execute(pool)
+    .await
+    .expect("question");
+    sqlx::query(
+        "INSERT INTO guardian_link_candidates (question_id, child_id) VALUES ('question', $1)",
+    )
+    .bind(&world.pupil.id)
+    .execute(pool)
+    .await
+    .expect("candidate");
     let browser = Browser::start(&tools, &app.base_url).await;
 
     browser.goto("/connexion").await;
@@ -80,6 +111,20 @@ async fn pages_not_reached_elsewhere_pass_axe_and_fit_320_px() {
     for path in ["/admin/journal", "/admin/invites", "/groupes", "/aide"] {
         browser.goto(path).await;
     }
+    browser
+        .goto(&format!("/admin/ecoles/{}/personnel", world.school_id))
+        .await;
+    browser.goto("/admin/utilisateurs").await;
+    let users = browser.body_text().await;
+    assert!(users.contains(&world.parent.identifier), "{users}");
+    // The journal filtered by kind, person and days (around today, whatever the time zone).
+    let today = app.state.clock.today();
+    let (from, to) = (today.pred_opt().unwrap(), today.succ_opt().unwrap());
+    browser
+        .goto(&format!(
+            "/admin/journal?type=comptes&qui=Martin&du={from}&au={to}"
+        ))
+        .await;
     browser.sign_out().await;
     // A local guest with long names: the page with their code fits too.
     browser.sign_in(&world.director.identifier, PASSWORD).await;
@@ -101,9 +146,41 @@ async fn pages_not_reached_elsewhere_pass_axe_and_fit_320_px() {
     assert!(browser.body_text().await.contains("Compte invité créé"));
     browser.sign_out().await;
     browser.sign_in(&world.teacher.identifier, PASSWORD).await;
+    // The class page asks which child the parent is responsible for.
+    browser.goto(&format!("/classes/{}", world.class_a)).await;
+    let class = browser.body_text().await;
+    assert!(class.contains("Léa Martin (CM2 A)"), "{class}");
+    // Closing a space asks once more; the closed space is then listed for 30 days.
     browser.goto("/espaces").await;
+    browser.fill("#title", "Atelier du mardi").await;
+    browser
+        .click_through("form[action=\"/espaces\"] button[type=submit]")
+        .await;
+    browser.click_through("button[name=\"close\"]").await;
+    assert!(
+        browser
+            .body_text()
+            .await
+            .contains("Fermer « Atelier du mardi » ?")
+    );
+    browser.click_through("button.danger.big").await;
+    browser.goto("/espaces/fermes").await;
+    assert!(browser.body_text().await.contains("Atelier du mardi"));
+    // Deleting a group asks once more.
+    browser.goto("/groupes").await;
+    browser.fill("#name", "Chorale").await;
+    browser
+        .click_through("form[action=\"/groupes\"] button[type=submit]")
+        .await;
+    browser
+        .click_through("form[action$=\"/supprimer\"] button")
+        .await;
+    assert!(browser.body_text().await.contains("Chorale"));
     browser.sign_out().await;
     browser.sign_in(&world.pupil.identifier, PASSWORD).await;
+    // A page that does not exist speaks to a pupil neutrally, and fits too.
+    browser.goto("/espaces/inconnu").await;
+    assert!(!browser.body_text().await.contains("vous"));
     browser.goto("/aide").await;
     assert!(
         browser

@@ -98,6 +98,7 @@ async fn a_guest_signs_in_on_the_host_through_their_own_ent() {
     let back = decide(&on_home, &page, "autoriser").await;
     let back = path_of(&back.location.expect("way back"));
 
+    let kept_csrf = on_host.get("/connexion/ent").await.csrf();
     let landed = on_host.get(&back).await;
     assert!(landed.redirects_to("/portail"), "{landed:?}");
     let portal = on_host.get("/portail").await;
@@ -116,6 +117,33 @@ async fn a_guest_signs_in_on_the_host_through_their_own_ent() {
     // Once signed in at home, a second trip needs no password.
     let again = trip(&linked, &host.client(), &on_home, &world.pupil).await;
     assert!(again.contains("token="));
+    // Through the browser that holds a host session already: that session ends, as signing in
+    // with a password over a session does (a shared computer keeps no one's session open).
+    let sessions = || async {
+        sqlx::query_scalar::<_, i64>("SELECT COUNT(*) FROM sessions WHERE user_id = $1")
+            .bind(&guest)
+            .fetch_one(host.state.db.pool())
+            .await
+            .unwrap()
+    };
+    assert_eq!(sessions().await, 1);
+    // The choice form, kept open from before the first sign-in, is sent again.
+    let fields = [
+        ("home", linked.domains[HOME].as_str()),
+        ("csrf", &kept_csrf),
+    ];
+    let sent = on_host.post_form("/connexion/ent", &fields).await;
+    let authorize = path_of(&sent.location.expect("sent home"));
+    let page = approval(&on_home, &authorize, &world.pupil).await;
+    let back = path_of(
+        &decide(&on_home, &page, "autoriser")
+            .await
+            .location
+            .expect("back"),
+    );
+    assert!(on_host.get(&back).await.redirects_to("/portail"));
+    assert_eq!(sessions().await, 1, "the earlier session ended");
+    assert_eq!(on_host.get("/portail").await.status, 200);
 }
 
 #[tokio::test]

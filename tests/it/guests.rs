@@ -212,6 +212,7 @@ async fn a_director_creates_a_guest_whom_a_teacher_adds_to_one_space_only() {
             &[("kind", "guest"), ("user_id", &user_id)],
         )
         .await;
+    let added = teacher.follow(added).await;
     assert!(added.body.contains("comme invité"), "{}", added.body);
 
     let guest = app.client();

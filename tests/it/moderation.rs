@@ -23,7 +23,16 @@ async fn space_of_class_a(app: &TestApp, world: &World) -> (String, ent_tests::w
             &[("kind", "local"), ("class_id", &world.class_a)],
         )
         .await;
-    assert!(added.body.contains("membre(s) ajouté(s)"), "{}", added.body);
+    assert!(
+        added.redirects_to(&format!("{invite}?fait=classe-ajoutee")),
+        "{added:?}"
+    );
+    let added = teacher.follow(added).await;
+    assert!(
+        added.body.contains("La classe a été ajoutée"),
+        "{}",
+        added.body
+    );
     (page, tom)
 }
 
@@ -206,8 +215,19 @@ async fn a_post_is_reported_once_and_only_by_who_sees_it() {
         let done = classmate
             .submit(&page, &report(&shown), &[("reason", "méchant")])
             .await;
-        assert_eq!(done.status, 200, "{}", done.body);
+        assert!(
+            done.redirects_to(&format!("{page}?fait=signalement")),
+            "{done:?}"
+        );
     }
+    // The wall the report redirects to thanks the reporter.
+    let thanked = classmate.get(&format!("{page}?fait=signalement")).await;
+    assert!(
+        ent_tests::guests::unescape(&thanked.body)
+            .contains("Merci : les modérateurs de l'espace vont regarder ce message."),
+        "{}",
+        thanked.body
+    );
     let csrf = classmate.get(&page).await.csrf();
     let fields = [("reason", "encore"), ("csrf", csrf.as_str())];
     let target = report(&shown);
@@ -215,7 +235,7 @@ async fn a_post_is_reported_once_and_only_by_who_sees_it() {
         classmate.post_form(&target, &fields),
         classmate.post_form(&target, &fields)
     );
-    assert!(a.status == 200 && b.status == 200);
+    assert!(a.status == 303 && b.status == 303, "{a:?} {b:?}");
     let count = |id: String| {
         let db = app.state.db.clone();
         async move {

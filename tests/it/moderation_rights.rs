@@ -96,6 +96,8 @@ async fn a_local_guest_belongs_to_its_creators_school_and_can_be_deleted() {
     let added = teacher
         .submit(&invite, &invite, &[("kind", "guest"), ("user_id", &ours)])
         .await;
+    assert!(added.redirects_to(&format!("{invite}?fait=invite-ajoute")));
+    let added = teacher.follow(added).await;
     assert!(added.body.contains("comme invité"), "{}", added.body);
 
     // Its creator deletes the other one, once asked; our director cannot.
@@ -157,6 +159,7 @@ async fn another_teachers_class_is_asked_not_taken() {
     let invite = format!("{space}/inviter");
     let class_b = [("kind", "local"), ("class_id", world.class_b.as_str())];
     let asked = teacher.submit(&invite, &invite, &class_b).await;
+    let asked = teacher.follow(asked).await;
     assert!(
         asked.body.contains("l'invitation lui est envoyée")
             || asked.body.contains("l&#39;invitation lui est envoyée"),
@@ -208,7 +211,8 @@ async fn another_teachers_class_is_asked_not_taken() {
             &[("kind", "local"), ("class_id", &world.class_a)],
         )
         .await;
-    assert!(own.body.contains("membre(s) ajouté(s)"), "{}", own.body);
+    let own = teacher.follow(own).await;
+    assert!(own.body.contains("La classe a été ajoutée"), "{}", own.body);
 }
 
 #[tokio::test]

@@ -127,6 +127,27 @@ async fn children_are_told_tu_and_adults_vous_from_activation_to_sheets() {
         spaces.contains("Tu ne fais partie d'aucun espace"),
         "{spaces}"
     );
+    // Error and refusal pages say neither "vous" nor "tu": a pupil meets them too.
+    let adult_words = [
+        "vous",
+        "Vous",
+        "votre",
+        "Votre",
+        "Revenez",
+        "Réessayez",
+        "Attendez",
+        "rechargez",
+    ];
+    let not_found = pupil.get("/espaces/inconnu").await;
+    let forbidden = pupil.get("/admin/ecoles").await;
+    let expired = pupil.post_form("/deconnexion", &[("csrf", "perime")]).await;
+    for (status, page) in [(404, not_found), (403, forbidden), (403, expired)] {
+        assert_eq!(page.status.as_u16(), status, "{page:?}");
+        let shown = text(&page);
+        for word in adult_words {
+            assert!(!shown.contains(word), "« {word} » said to a pupil: {shown}");
+        }
+    }
     let help = text(&pupil.get("/aide").await);
     assert!(
         help.contains("Demande une nouvelle fiche à ton enseignant"),

@@ -24,7 +24,16 @@ async fn space(world: &World, teacher: &TestClient) -> String {
             &[("kind", "local"), ("class_id", &world.class_a)],
         )
         .await;
-    assert!(added.body.contains("membre(s) ajouté(s)"), "{}", added.body);
+    assert!(
+        added.redirects_to(&format!("{invite}?fait=classe-ajoutee")),
+        "{added:?}"
+    );
+    let added = teacher.follow(added).await;
+    assert!(
+        added.body.contains("La classe a été ajoutée"),
+        "{}",
+        added.body
+    );
     page
 }
 

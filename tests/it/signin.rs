@@ -27,7 +27,8 @@ fn announced_wait(page: &ent_tests::client::Page, expected: i64) -> i64 {
         "{secs} s, {expected} s expected"
     );
     assert!(
-        page.body.contains(&format!("Réessayez dans {secs} s")),
+        page.body
+            .contains(&format!("Nouvel essai possible dans {secs} s")),
         "{}",
         page.body
     );
@@ -238,7 +239,8 @@ async fn staff_passwords_are_long_and_not_common_while_pupils_keep_the_simple_ru
     let pupil = app.signed_in(&world.pupil).await;
     let simple = pupil.change_password(PASSWORD, "cahier-1").await;
     assert!(
-        simple.body.contains("Votre mot de passe a été modifié."),
+        // A pupil is told "tu".
+        simple.body.contains("Ton mot de passe a été modifié."),
         "{}",
         simple.body
     );

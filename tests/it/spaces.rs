@@ -27,7 +27,16 @@ async fn space_with_class(app: &TestApp, world: &World) -> String {
             &[("kind", "local"), ("class_id", &world.class_a)],
         )
         .await;
-    assert!(added.body.contains("membre(s) ajouté(s)"), "{}", added.body);
+    assert!(
+        added.redirects_to(&format!("{invite}?fait=classe-ajoutee")),
+        "{added:?}"
+    );
+    let added = teacher.follow(added).await;
+    assert!(
+        added.body.contains("La classe a été ajoutée"),
+        "{}",
+        added.body
+    );
     id
 }
 

@@ -167,6 +167,8 @@ async fn a_teacher_invited_alone_joins_as_a_guest() {
             ],
         )
         .await;
+    assert_eq!(sent.status, 303, "{}", sent.body);
+    let sent = owner.follow(sent).await;
     assert_eq!(sent.status, 200, "{}", sent.body);
     let anne = c
         .node(ECOLE2)

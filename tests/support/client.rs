@@ -188,6 +188,14 @@ impl TestClient {
         self.submit("/activation", "/activation", &fields).await
     }
 
+    /// Follows a redirect as a browser would (`GET` of its `Location`); any other page as is.
+    pub async fn follow(&self, page: Page) -> Page {
+        match &page.location {
+            Some(to) if page.status.is_redirection() => self.get(to).await,
+            _ => page,
+        }
+    }
+
     /// Signs out.
     pub async fn sign_out(&self) -> Page {
         self.submit("/compte", "/deconnexion", &[]).await
@@ -200,8 +208,11 @@ impl TestClient {
             ("password", new),
             ("confirmation", new),
         ];
-        self.submit("/compte", "/compte/mot-de-passe", &fields)
-            .await
+        let sent = self
+            .submit("/compte", "/compte/mot-de-passe", &fields)
+            .await;
+        // Done, the form redirects to the account page, which says so (POST/redirect/GET).
+        self.follow(sent).await
     }
 
     /// The session's anti-forgery token, read from the account page (signed-in clients only).

@@ -90,11 +90,12 @@ impl Cycle3 {
         location.trim_start_matches("/espaces/").to_owned()
     }
 
-    /// The collège's teacher invites class A of école `i`; returns the page shown.
+    /// The collège's teacher invites class A of école `i`; returns the page shown (after the
+    /// redirect, when the invitation went).
     pub async fn invite(&self, space_id: &str, i: usize) -> crate::client::Page {
         let teacher = self.teacher(COLLEGE).await;
         let page = format!("/espaces/{space_id}/inviter");
-        teacher
+        let sent = teacher
             .submit(
                 &page,
                 &page,
@@ -104,7 +105,8 @@ impl Cycle3 {
                     ("class_url", &self.class_url(i)),
                 ],
             )
-            .await
+            .await;
+        teacher.follow(sent).await
     }
 
     /// École `i`'s teacher waits for the invitation and accepts it with its class-A pupil.

@@ -201,7 +201,7 @@ pub async fn choose(
     check_throttle(&state, &client).await?;
     check_anonymous_csrf(&state, &headers, &form.csrf)?;
     if form.home.trim().is_empty() {
-        let error = Some("Choisissez votre ENT dans la liste.");
+        let error = Some("Il faut choisir un ENT dans la liste.");
         return choose_response(&state, StatusCode::UNPROCESSABLE_ENTITY, error);
     }
     let home = ent_config::normalize_domain(&form.home).unwrap_or_default();

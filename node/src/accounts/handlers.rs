@@ -13,6 +13,7 @@ use crate::net::ClientAddress;
 use crate::policy::{self, Action};
 use crate::state::AppState;
 use crate::users::store as users;
+use crate::web::flash::{Done, Flash};
 use crate::web::{Page, TokenForm, render};
 
 use super::session::{self, MaybeViewer};
@@ -205,7 +206,7 @@ pub(super) async fn open_session_to(
 
 /// Opens a session for `user_id` in place of the one this browser holds, if any: signing in
 /// over someone's forgotten session on a shared computer ends it rather than leaving it open.
-async fn replace_session(
+pub(super) async fn replace_session(
     state: &AppState,
     headers: &HeaderMap,
     user_id: &str,
@@ -478,10 +479,15 @@ fn account_response(
     Ok((status, html).into_response())
 }
 
-/// `GET /compte`.
-pub async fn account_page(State(state): State<AppState>, viewer: Viewer) -> AppResult<Response> {
+/// `GET /compte` (`?fait=mot-de-passe` after a change).
+pub async fn account_page(
+    State(state): State<AppState>,
+    viewer: Viewer,
+    Query(flash): Query<Flash>,
+) -> AppResult<Response> {
     policy::require(&viewer, Action::ManageOwnAccount)?;
-    account_response(&state, &viewer, StatusCode::OK, None, None)
+    let message = flash.message(viewer.is_pupil_only());
+    account_response(&state, &viewer, StatusCode::OK, message, None)
 }
 
 /// The shortest new password for this viewer: staff and operators follow the strong rule.
@@ -564,11 +570,6 @@ pub async fn change_password(
         session::read_cookie(&state, &headers, session::COOKIE),
     )
     .await?;
-    account_response(
-        &state,
-        &viewer,
-        StatusCode::OK,
-        Some("Votre mot de passe a été modifié."),
-        None,
-    )
+    // Redirected (POST/redirect/GET): a reload shows the page, it does not send the form again.
+    Ok(Done::PasswordChanged.redirect("/compte"))
 }

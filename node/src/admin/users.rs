@@ -184,6 +184,7 @@ pub async fn reset(
     )
     .await?;
     tx.commit().await?;
+    // The page itself, not a redirect: the code is shown once and must never be in a URL.
     Ok(user_page(&state, &viewer, &id, Some(&issued.code))
         .await?
         .into_response())

@@ -39,6 +39,8 @@ impl ClassPage<'_> {
     }
 }
 
+/// Answers the POST itself, unlike other forms (POST/redirect/GET): the code is shown once
+/// and must never travel in a URL or stay in a history.
 #[derive(Template)]
 #[template(path = "code_issued.html")]
 struct CodeIssuedPage<'a> {

@@ -42,6 +42,8 @@ struct GuestsPage<'a> {
     error: Option<&'a str>,
 }
 
+/// Answers the POST itself, unlike other forms (POST/redirect/GET): the code is shown once
+/// and must never travel in a URL or stay in a history.
 #[derive(Template)]
 #[template(path = "guest_code.html")]
 struct CodePage<'a> {

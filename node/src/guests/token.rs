@@ -97,7 +97,7 @@ impl Refusal {
                  n'est pas active en ce moment."
             }
             Self::Malformed => {
-                "Le jeton de connexion reçu est illisible. Recommencez la connexion depuis le début."
+                "Le jeton de connexion reçu est illisible. Il faut recommencer la connexion depuis le début."
             }
             Self::UnlinkedIssuer => {
                 "Le jeton de connexion vient d'un ENT qui n'est pas lié à celui-ci : il est refusé."
@@ -114,7 +114,7 @@ impl Refusal {
                  connexion."
             }
             Self::Replayed => {
-                "Ce jeton de connexion a déjà été utilisé. Recommencez la connexion depuis le début."
+                "Ce jeton de connexion a déjà été utilisé. Il faut recommencer la connexion depuis le début."
             }
             Self::UnknownRequest => {
                 "Cette connexion n'a pas été demandée depuis ce navigateur, ou la demande a plus \

@@ -3,12 +3,11 @@
 
 use axum::Form;
 use axum::extract::{Path, State};
-use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use serde::Deserialize;
 
 use super::SpaceError;
-use super::handlers::{after, load, post_of, show_response};
+use super::handlers::{after, load, post_of};
 use super::host::Moderation;
 use super::model::{PostText, Settings, SpaceText};
 use super::service;
@@ -18,6 +17,7 @@ use crate::accounts::Viewer;
 use crate::error::{AppError, AppResult};
 use crate::policy::{self, Action};
 use crate::state::AppState;
+use crate::web::flash::Done;
 use crate::web::{ConfirmForm, Confirmation, confirm};
 
 /// An edit of a post's text.
@@ -193,18 +193,8 @@ pub async fn report(
     }
     let outcome = service::report(&state, &space, &me, &post, &form.reason).await;
     match outcome {
-        Ok(()) => {
-            show_response(
-                &state,
-                &viewer,
-                &id,
-                StatusCode::OK,
-                Some("Merci : les modérateurs de l'espace vont regarder ce message."),
-                "",
-                1,
-            )
-            .await
-        }
+        // POST/redirect/GET: the wall says thanks; a reload does not report again.
+        Ok(()) => Ok(Done::PostReported.redirect(&format!("/espaces/{id}"))),
         other => after(&state, &viewer, &id, other, "").await,
     }
 }

@@ -23,6 +23,7 @@ use crate::accounts::Viewer;
 use crate::error::{AppError, AppResult};
 use crate::policy::{self, Action, SpaceFacts};
 use crate::state::AppState;
+use crate::web::flash::Flash;
 use crate::web::{Page, PageQuery, Pager, render};
 
 #[derive(Template)]
@@ -243,9 +244,11 @@ pub async fn show(
     viewer: Viewer,
     Path(id): Path<String>,
     Query(query): Query<PageQuery>,
+    Query(flash): Query<Flash>,
 ) -> AppResult<Response> {
     let page = query.page.unwrap_or(1);
-    show_response(&state, &viewer, &id, StatusCode::OK, None, "", page).await
+    let message = flash.message(viewer.is_pupil_only());
+    show_response(&state, &viewer, &id, StatusCode::OK, message, "", page).await
 }
 
 /// Top-level posts per page of the wall.

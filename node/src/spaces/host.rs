@@ -43,7 +43,7 @@ fn check_active(member: &Member) -> Result<(), SpaceError> {
         Ok(())
     } else {
         Err(SpaceError::refused(
-            "Vous ne faites plus partie de cet espace.",
+            "Ce compte ne fait plus partie de cet espace.",
         ))
     }
 }
@@ -549,5 +549,30 @@ async fn parent_of(
 fn add_node(nodes: &mut Vec<String>, node: &str) {
     if !node.is_empty() && !nodes.iter().any(|n| n == node) {
         nodes.push(node.to_owned());
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::domain::space::Role;
+
+    #[test]
+    fn a_former_member_is_told_neutrally_that_they_left() {
+        let former = Member {
+            actor_id: "local:lea".into(),
+            user_id: Some("lea".into()),
+            node: String::new(),
+            display_name: "Léa M.".into(),
+            school: String::new(),
+            level: "CM2".into(),
+            role: Role::Member,
+            state: "removed".into(),
+        };
+        let Err(SpaceError::Refused(message)) = check_active(&former) else {
+            panic!("a removed member may not write");
+        };
+        // Read by a pupil as well as an adult: neither "tu" nor "vous".
+        assert_eq!(message, "Ce compte ne fait plus partie de cet espace.");
     }
 }

@@ -4,7 +4,7 @@
 
 use askama::Template;
 use axum::body::Bytes;
-use axum::extract::{Path, State};
+use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 
@@ -21,6 +21,7 @@ use crate::domain::SchoolYear;
 use crate::error::{AppError, AppResult};
 use crate::policy::{self, Action, SpaceFacts};
 use crate::state::AppState;
+use crate::web::flash::{Done, Flash};
 use crate::web::{Page, render};
 
 #[derive(Template)]
@@ -134,9 +135,11 @@ pub async fn invite_page(
     State(state): State<AppState>,
     viewer: Viewer,
     Path(id): Path<String>,
+    Query(flash): Query<Flash>,
 ) -> AppResult<Response> {
     let space = owned_space(&state, &viewer, &id).await?;
-    invite_response(&state, &viewer, &space, StatusCode::OK, None).await
+    let message = flash.message(viewer.is_pupil_only());
+    invite_response(&state, &viewer, &space, StatusCode::OK, message).await
 }
 
 /// `POST /espaces/{id}/inviter`: invites a local class (added at once) or a remote one.
@@ -166,7 +169,7 @@ pub async fn invite(
             if policy::allows(&viewer, Action::ManageClass(&facts)) {
                 service::invite_local_class(&state, &space, &class.id)
                     .await
-                    .map(|n| format!("{n} membre(s) ajouté(s) : {}.", class.name))
+                    .map(|_| Done::ClassAdded)
             } else {
                 ask_class_teacher(&state, &viewer, &space, &class).await
             }
@@ -174,13 +177,12 @@ pub async fn invite(
         "guest" => {
             let id = field(&form, "user_id");
             let guests = offered_guests(&state, &viewer).await?;
-            let (_, name) = guests
-                .iter()
-                .find(|(g, _)| g == id)
-                .ok_or(AppError::NotFound)?;
+            if !guests.iter().any(|(g, _)| g == id) {
+                return Err(AppError::NotFound);
+            }
             service::add_local_guest(&state, &space, id)
                 .await
-                .map(|()| format!("{name} a rejoint l'espace comme invité."))
+                .map(|()| Done::GuestAdded)
         }
         kind @ ("remote" | "teacher") => {
             let url = field(
@@ -196,9 +198,8 @@ pub async fn invite(
         _ => Err(SpaceError::Refused("Choisissez une classe.".into())),
     };
     match outcome {
-        Ok(message) => {
-            invite_response(&state, &viewer, &space, StatusCode::OK, Some(&message)).await
-        }
+        // POST/redirect/GET: the page says what happened; a reload sends nothing again.
+        Ok(done) => Ok(done.redirect(&format!("/espaces/{}/inviter", space.id))),
         Err(SpaceError::Refused(message)) => {
             invite_response(
                 &state,
@@ -220,7 +221,7 @@ async fn invite_remote(
     peer: &str,
     kind: &str,
     url: &str,
-) -> Result<String, SpaceError> {
+) -> Result<Done, SpaceError> {
     // The invitee is read again from the peer's directory: what the form says is not trusted.
     let gone = || SpaceError::Refused("Cette invitation n'est plus proposée par cet ENT.".into());
     let directory = super::directory::of_linked_nodes(state)
@@ -232,34 +233,27 @@ async fn invite_remote(
     let mut conn = state.db.pool().acquire().await?;
     let me = store::member_by_user(&mut conn, &space.id, viewer.id())
         .await?
-        .ok_or_else(|| SpaceError::Refused("Vous ne faites pas partie de cet espace.".into()))?;
+        .ok_or_else(|| SpaceError::Refused("Ce compte ne fait pas partie de cet espace.".into()))?;
     drop(conn);
-    let (invitee, label) = match kind {
-        "remote" => {
-            let class = directory
+    let invitee = match kind {
+        "remote" => Invitee::Class(
+            directory
                 .classes
                 .iter()
                 .find(|c| c.url == url)
-                .ok_or_else(gone)?;
-            (
-                Invitee::Class(class),
-                format!("{} ({})", class.teacher, class.name),
-            )
-        }
-        _ => {
-            let teacher = directory
+                .ok_or_else(gone)?,
+        ),
+        _ => Invitee::Teacher(
+            directory
                 .teachers
                 .iter()
                 .find(|t| t.url == url)
-                .ok_or_else(gone)?;
-            (
-                Invitee::Teacher(teacher),
-                format!("{} ({})", teacher.name, teacher.school),
-            )
-        }
+                .ok_or_else(gone)?,
+        ),
     };
     service::invite_remote(state, space, &me, peer, invitee).await?;
-    Ok(format!("Invitation envoyée à {label}."))
+    // The page lists the invitation with whom it went to.
+    Ok(Done::InvitationSent)
 }
 
 async fn received_invitation(
@@ -359,22 +353,16 @@ async fn ask_class_teacher(
     viewer: &Viewer,
     space: &Space,
     class: &ClassRow,
-) -> Result<String, SpaceError> {
+) -> Result<Done, SpaceError> {
     let mut conn = state.db.pool().acquire().await?;
     let me = store::member_by_user(&mut conn, &space.id, viewer.id())
         .await?
-        .ok_or_else(|| SpaceError::Refused("Vous ne faites pas partie de cet espace.".into()))?;
+        .ok_or_else(|| SpaceError::Refused("Ce compte ne fait pas partie de cet espace.".into()))?;
     drop(conn);
     let asked = service::ask_local_class(state, space, &me, class).await?;
     Ok(if asked {
-        format!(
-            "La classe {} a un autre enseignant : l'invitation lui est envoyée ; la classe rejoindra l'espace quand il ou elle l'acceptera.",
-            class.name
-        )
+        Done::TeacherAsked
     } else {
-        format!(
-            "Une invitation attend déjà la réponse de l'enseignant de la classe {}.",
-            class.name
-        )
+        Done::TeacherAlreadyAsked
     })
 }

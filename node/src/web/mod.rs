@@ -2,6 +2,7 @@
 
 pub mod confirm;
 pub mod csv;
+pub mod flash;
 mod headers;
 pub mod once;
 pub mod page;

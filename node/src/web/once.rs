@@ -158,7 +158,7 @@ async fn split_prefix(body: Body) -> Result<(Bytes, Body), Response> {
             Some(Ok(chunk)) => prefix.extend_from_slice(&chunk),
             Some(Err(_)) => {
                 return Err(crate::error::AppError::Invalid(
-                    "Envoi interrompu. Rechargez la page et recommencez.".into(),
+                    "Envoi interrompu. Il faut recharger la page et recommencer.".into(),
                 )
                 .into_response());
             }

@@ -51,27 +51,27 @@ fn words(status: StatusCode) -> (&'static str, &'static str) {
     match status {
         StatusCode::PAYLOAD_TOO_LARGE => (
             "Envoi trop volumineux",
-            "Ce qui a été envoyé dépasse la taille permise. Revenez à la page précédente et envoyez moins (ou des fichiers plus petits).",
+            "Ce qui a été envoyé dépasse la taille permise. Il faut revenir à la page précédente et envoyer moins (ou des fichiers plus petits).",
         ),
         StatusCode::UNSUPPORTED_MEDIA_TYPE => (
             "Demande incorrecte",
-            "Le type de contenu envoyé n'est pas celui attendu. Envoyez le formulaire depuis la page de l'ENT (ou, pour l'API, du JSON).",
+            "Le type de contenu envoyé n'est pas celui attendu. Le formulaire doit partir de la page de l'ENT (ou, pour l'API, du JSON).",
         ),
         StatusCode::METHOD_NOT_ALLOWED => (
             "Demande incorrecte",
-            "Cette adresse ne s'utilise pas de cette façon. Revenez à la page précédente.",
+            "Cette adresse ne s'utilise pas de cette façon. Il faut revenir à la page précédente.",
         ),
         StatusCode::REQUEST_TIMEOUT => (
             "Délai dépassé",
-            "La demande a pris trop de temps. Réessayez dans un instant.",
+            "La demande a pris trop de temps. Nouvel essai possible dans un instant.",
         ),
         StatusCode::UNPROCESSABLE_ENTITY | StatusCode::BAD_REQUEST => (
             "Demande incorrecte",
-            "Le formulaire ou l'adresse envoyés sont incomplets ou mal formés. Revenez à la page précédente, rechargez-la et recommencez.",
+            "Le formulaire ou l'adresse envoyés sont incomplets ou mal formés. Il faut revenir à la page précédente, la recharger et recommencer.",
         ),
         _ => (
             "Demande refusée",
-            "Cette demande ne peut pas être traitée. Revenez à la page précédente.",
+            "Cette demande ne peut pas être traitée. Il faut revenir à la page précédente.",
         ),
     }
 }

@@ -10,7 +10,7 @@ use serde::Deserialize;
 use sqlx::AnyConnection;
 
 use crate::accounts::codes::constant_time_eq;
-use crate::accounts::handlers::open_session_to;
+use crate::accounts::handlers::replace_session;
 use crate::accounts::session;
 use crate::error::{AppError, AppResult};
 use crate::guests::logins;
@@ -72,7 +72,9 @@ pub async fn come_back(
     match outcome {
         Ok(user_id) => {
             tracing::info!(peer = %claims.iss, user = %user_id, "federated sign-in accepted");
-            let mut response = open_session_to(&state, &user_id, "/portail").await?;
+            // Like the sign-in form: a session this browser already holds (someone else's, on a
+            // shared computer) ends rather than staying open behind the new one.
+            let mut response = replace_session(&state, &headers, &user_id, "/portail").await?;
             let clear = session::set_cookie(&state, COOKIE, "", 0, "Lax");
             if let Ok(value) = HeaderValue::from_str(&clear) {
                 response.headers_mut().append(header::SET_COOKIE, value);

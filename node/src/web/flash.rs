@@ -1,0 +1,117 @@
+//! What a page says after a form was sent (POST/redirect/GET): the handler redirects to
+//! `…?fait=<key>` and the page shows the message of that key. Only the keys below are known:
+//! nothing typed in a URL is ever shown, and a reload shows the message without sending again.
+
+use axum::response::{IntoResponse, Redirect, Response};
+use serde::Deserialize;
+
+/// The outcomes a page can announce after a redirect.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Done {
+    /// "Mon compte": the password was changed.
+    PasswordChanged,
+    /// A member reported a post.
+    PostReported,
+    /// A class one manages was added to a space.
+    ClassAdded,
+    /// A local guest was added to a space.
+    GuestAdded,
+    /// An invitation went to a linked node.
+    InvitationSent,
+    /// Another teacher's class: its teacher was asked.
+    TeacherAsked,
+    /// That teacher had already been asked.
+    TeacherAlreadyAsked,
+}
+
+impl Done {
+    const ALL: [Done; 7] = [
+        Done::PasswordChanged,
+        Done::PostReported,
+        Done::ClassAdded,
+        Done::GuestAdded,
+        Done::InvitationSent,
+        Done::TeacherAsked,
+        Done::TeacherAlreadyAsked,
+    ];
+
+    /// The key in the URL.
+    pub fn key(self) -> &'static str {
+        match self {
+            Done::PasswordChanged => "mot-de-passe",
+            Done::PostReported => "signalement",
+            Done::ClassAdded => "classe-ajoutee",
+            Done::GuestAdded => "invite-ajoute",
+            Done::InvitationSent => "invitation-envoyee",
+            Done::TeacherAsked => "enseignant-sollicite",
+            Done::TeacherAlreadyAsked => "enseignant-deja-sollicite",
+        }
+    }
+
+    /// The outcome of a key; unknown keys are ignored.
+    pub fn parse(key: &str) -> Option<Done> {
+        Self::ALL.into_iter().find(|d| d.key() == key)
+    }
+
+    /// What the page says, to a child (`simple`) or to an adult.
+    pub fn message(self, simple: bool) -> &'static str {
+        match (self, simple) {
+            (Done::PasswordChanged, true) => "Ton mot de passe a été modifié.",
+            (Done::PasswordChanged, false) => "Votre mot de passe a été modifié.",
+            (Done::PostReported, _) => {
+                "Merci : les modérateurs de l'espace vont regarder ce message."
+            }
+            (Done::ClassAdded, _) => "La classe a été ajoutée : ses membres ont rejoint l'espace.",
+            (Done::GuestAdded, _) => "La personne a rejoint l'espace comme invité.",
+            (Done::InvitationSent, _) => {
+                "Invitation envoyée : la classe rejoindra l'espace quand son enseignant l'acceptera."
+            }
+            (Done::TeacherAsked, _) => {
+                "Cette classe a un autre enseignant : l'invitation lui est envoyée ; la classe rejoindra l'espace quand il ou elle l'acceptera."
+            }
+            (Done::TeacherAlreadyAsked, _) => {
+                "Une invitation attend déjà la réponse de l'enseignant de cette classe."
+            }
+        }
+    }
+
+    /// `303 See Other` to `path` announcing this outcome (`path` has no query of its own).
+    pub fn redirect(self, path: &str) -> Response {
+        Redirect::to(&format!("{path}?fait={}", self.key())).into_response()
+    }
+}
+
+/// `?fait=` of a page that may announce an outcome.
+#[derive(Debug, Default, Deserialize)]
+pub struct Flash {
+    #[serde(default)]
+    fait: String,
+}
+
+impl Flash {
+    /// The announced outcome, if the key is a known one.
+    pub fn done(&self) -> Option<Done> {
+        Done::parse(&self.fait)
+    }
+
+    /// The message to show, in the viewer's register.
+    pub fn message(&self, simple: bool) -> Option<&'static str> {
+        self.done().map(|d| d.message(simple))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_key_reads_back_and_unknown_text_is_never_shown() {
+        for done in Done::ALL {
+            assert_eq!(Done::parse(done.key()), Some(done));
+        }
+        let typed = Flash {
+            fait: "<script>Votre compte est bloqué</script>".into(),
+        };
+        assert_eq!(typed.message(false), None);
+    }
+}
