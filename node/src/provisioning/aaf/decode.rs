@@ -67,6 +67,16 @@ impl<R: Read> Utf8Source<R> {
         self.newlines + 1
     }
 
+    /// Bytes held in buffers now: bounded by the chunk size, whatever the file's size.
+    pub fn buffered(&self) -> usize {
+        self.raw.capacity() + self.out.capacity()
+    }
+
+    /// Whether every byte of the file has been read and handed to the parser.
+    pub fn at_end(&self) -> bool {
+        self.eof && self.raw.is_empty() && self.pos >= self.out.len()
+    }
+
     /// What was declared and repaired so far (all of it once the file is read).
     pub fn decoding(&self) -> &Decoding {
         &self.decoding

@@ -99,8 +99,9 @@ const REMARKS_KEPT: usize = 20;
 impl<R: Read> RawRecords<R> {
     /// Starts reading a file from its raw bytes.
     pub fn new(bytes: R) -> Self {
-        let mut reader = Reader::from_reader(Utf8Source::new(bytes));
-        reader.config_mut().trim_text(true);
+        // Text is not trimmed here: spaces next to an entity (`L&#233;a &eacute;lise`) belong
+        // to the value; values are trimmed whole when they are read.
+        let reader = Reader::from_reader(Utf8Source::new(bytes));
         Self {
             reader,
             buf: Vec::new(),
@@ -118,6 +119,11 @@ impl<R: Read> RawRecords<R> {
         let mut repairs = self.repairs.clone();
         repairs.decoding = self.reader.get_ref().decoding().clone();
         repairs
+    }
+
+    /// Bytes held in buffers now (decoder and parser), to check memory stays bounded.
+    pub fn buffered(&self) -> usize {
+        self.reader.get_ref().buffered() + self.buf.capacity()
     }
 
     fn line(&self) -> usize {
@@ -254,6 +260,16 @@ impl<R: Read> RawRecords<R> {
 
     fn broken(&mut self, cause: &str) -> Fatal {
         self.done = true;
+        if self.reader.get_ref().at_end() {
+            return Fatal {
+                line: self.line(),
+                message:
+                    "fichier tronqué : il s'arrête au milieu d'une balise ; les enregistrements \
+                     complets avant cette ligne ont été lus, demandez une nouvelle livraison de \
+                     ce fichier"
+                        .to_owned(),
+            };
+        }
         Fatal {
             line: self.line(),
             message: format!(
