@@ -102,7 +102,6 @@ pub fn open(path: &Path) -> Result<Feed, ReadError> {
         (Source::Folder(path.to_owned()), names)
     } else if lower.ends_with(".zip") {
         let archive = File::open(path)
-            .map_err(io::Error::from)
             .and_then(|f| zip::ZipArchive::new(f).map_err(io::Error::other))
             .map_err(|e| whole(path, format!("archive ZIP illisible : {e}")))?;
         let names = archive.file_names().map(str::to_owned).collect();
@@ -262,7 +261,7 @@ fn read_file<T: FromAaf>(
 ) {
     let mut tally = FileTally::new(name, T::ENTITY);
     let mut records = RawRecords::new(bytes);
-    while let Some(next) = records.next() {
+    for next in records.by_ref() {
         match next {
             Ok(raw) => tally.record(super::typed::type_record::<T>(&raw, name), &raw, visit),
             Err(fatal) => tally.fatal(fatal),

@@ -224,7 +224,7 @@ impl Model {
     /// One pupil of collège `6027` made from its index alone (for files of any size).
     pub fn one_pupil(index: usize) -> PupilModel {
         let (digit, mef, label, year) = MEFS[index % 4];
-        let girl = index % 2 == 0;
+        let girl = index.is_multiple_of(2);
         let family = 3_000_000 + 2 * index;
         PupilModel {
             id: (2_000_000 + index).to_string(),
@@ -263,12 +263,12 @@ impl Model {
             model.expected.classes += college.classes.len() as u64;
             model.expected.groups += college.groups.len() as u64;
             model.colleges.push(college);
-            let (mut slot, mut family) = (0, 0);
+            let (mut slot, mut family) = (0usize, 0usize);
             while slot < options.pupils_per_college {
                 family += 1;
-                let size = if family % 40 == 0 {
+                let size = if family.is_multiple_of(40) {
                     3
-                } else if family % 7 == 0 {
+                } else if family.is_multiple_of(7) {
                     2
                 } else {
                     1
@@ -295,7 +295,7 @@ impl Model {
                     let class = (slot / 4) % per_level;
                     let (digit, mef, label, year) = MEFS[level];
                     let index = model.pupils.len();
-                    let girl = (index + child) % 2 == 0;
+                    let girl = (index + child).is_multiple_of(2);
                     let mut groups = Vec::new();
                     if digit != '6' {
                         groups.push(format!(
@@ -303,7 +303,7 @@ impl Model {
                             if slot % 8 < 4 { "ESP" } else { "ALL" }
                         ));
                     }
-                    if digit == '4' && slot % 3 == 0 {
+                    if digit == '4' && slot.is_multiple_of(3) {
                         groups.push("4LAT".to_owned());
                     }
                     let links = parents
@@ -366,11 +366,11 @@ impl Model {
                 ),
             )];
         }
-        if family % 9 == 0 {
+        if family.is_multiple_of(9) {
             let grandmother = ("Aïeule".to_owned(), "Françoise".to_owned(), "Mme");
             return vec![add(mother, home.clone()), add(grandmother, home)];
         }
-        if family % 5 == 0 {
+        if family.is_multiple_of(5) {
             let other = (
                 format!("{} chemin des Prés$$$", 2 + family),
                 "69500".to_owned(),

@@ -35,7 +35,7 @@ const CLASSES_PER_TEACHER: usize = 6;
 impl Model {
     fn new_staff(&mut self, structure: &str, functions: Vec<String>) -> usize {
         let index = self.staff.len();
-        let woman = index % 3 != 0;
+        let woman = !index.is_multiple_of(3);
         self.staff.push(StaffModel {
             id: (4_000_000 + index).to_string(),
             names: (

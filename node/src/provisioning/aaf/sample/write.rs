@@ -245,7 +245,11 @@ fn records(model: &Model) -> [Vec<String>; 6] {
             let classes = s
                 .class_services
                 .iter()
-                .map(|v| v.rsplitn(2, '$').nth(1).unwrap_or(v).to_owned())
+                .map(|v| {
+                    v.rsplit_once('$')
+                        .map_or(v.as_str(), |(class, _)| class)
+                        .to_owned()
+                })
                 .collect();
             let attributes = vec![
                 ("ENTPersonJointure", one(&s.id)),
