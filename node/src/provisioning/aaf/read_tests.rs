@@ -494,3 +494,104 @@ fn a_large_file_streams_in_bounded_memory() {
     assert_eq!(read, count);
     assert!(peak < 1024 * 1024, "buffers grew to {peak} bytes");
 }
+
+#[test]
+fn first_degree_names_and_values_are_read_into_the_same_fields() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let record = |category: &str, id: &str, attributes: &str| {
+        format!(
+            "<addRequest><operationalAttributes><attr name=\"categoriePersonne\"><value>{category}\
+             </value></attr></operationalAttributes><identifier><id>{id}</id></identifier>\
+             <attributes>{attributes}</attributes></addRequest>\n"
+        )
+    };
+    let pupil = record(
+        "Eleve",
+        "71",
+        "<attr name=\"ENTPersonNom\"><value>Benoît</value></attr>\
+         <attr name=\"ENTPersonPrenom\"><value>Zoé</value></attr>\
+         <attr name=\"ENTPersonDateNaissance\"><value>02/03/2015</value></attr>\
+         <attr name=\"ENTPersonStructRattach\"><value>801</value></attr>\
+         <attr name=\"ENTPersonClasses\"><value>801$x$y$C12$CE2-CM1 B</value></attr>\
+         <attr name=\"ENTEleveNiveau\"><value>CM1</value></attr>\
+         <attr name=\"ENTEleveAutoriteParentale\"><value>91$10</value><value>92$20</value></attr>",
+    );
+    let teacher = record(
+        "PersEducNat",
+        "81",
+        "<attr name=\"ENTPersonNom\"><value>Durand</value></attr>\
+         <attr name=\"ENTPersonPrenom\"><value>Anne</value></attr>\
+         <attr name=\"ENTPersonFonctions\"><value>801$ENS$ENSEIGNEMENT$-$DIRECTION</value></attr>\
+         <attr name=\"ENTEnsFonctionDir\"><value>801</value></attr>",
+    );
+    for (kind, body) in [("Eleve", pupil), ("PersEducNat", teacher)] {
+        let name = format!("ENT1DVA_Complet_20240916_{kind}_0000.xml");
+        std::fs::write(
+            dir.path().join(name),
+            format!("{HEAD}{body}</ficAlimMENESR>"),
+        )
+        .expect("written");
+    }
+    let feed = open(dir.path()).expect("opens");
+    let (pupils, reading) = all::<Pupil>(&feed);
+    assert!(
+        reading.errors.is_empty() && reading.warnings.is_empty(),
+        "{reading:?}"
+    );
+    let pupil = &pupils[0].data;
+    assert_eq!(
+        (pupil.last_name.as_str(), pupil.first_name.as_str()),
+        ("Benoît", "Zoé")
+    );
+    assert_eq!(
+        pupil.classes,
+        [GroupRef {
+            structure: "801".into(),
+            code: "C12".into(),
+            label: Some("CE2-CM1 B".into())
+        }]
+    );
+    assert_eq!(pupil.level(), Some(crate::domain::ClassLevel::Cm1));
+    let kin: Vec<_> = pupil
+        .links
+        .iter()
+        .map(|l| (l.person.as_str(), l.kinship, l.authority))
+        .collect();
+    assert_eq!(
+        kin,
+        [
+            ("91", Kinship::Mother, Authority::Legal),
+            ("92", Kinship::Father, Authority::Legal)
+        ]
+    );
+    let (staff, reading) = all::<Staff>(&feed);
+    assert!(reading.errors.is_empty(), "{reading:?}");
+    assert_eq!(staff[0].data.directs, ["801"]);
+    assert_eq!(staff[0].data.functions[0].discipline_code, None);
+}
+
+#[test]
+fn a_modification_that_is_not_a_replace_is_read_as_one_and_reported() {
+    let xml = format!(
+        "{HEAD}<modifyRequest><operationalAttributes><attr name=\"categoriePersonne\"><value>Eleve\
+         </value></attr></operationalAttributes><identifier><id>5</id></identifier><modifications>\
+         <modification name=\"ENTEleveClasses\" operation=\"add\"><value>6027$5EME2</value>\
+         </modification></modifications></modifyRequest>\
+         <deleteRequest><operationalAttributes><attr name=\"categoriePersonne\"><value>Eleve</value>\
+         </attr></operationalAttributes><identifier><id>6</id></identifier></deleteRequest>\
+         </ficAlimMENESR>"
+    );
+    let (pupils, reading) = pupils_of(xml.as_bytes());
+    assert_eq!(pupils.len(), 2);
+    assert_eq!(pupils[0].data.classes[0].code, "5EME2");
+    assert_eq!(
+        (pupils[1].operation, pupils[1].id.as_str()),
+        (Operation::Delete, "6")
+    );
+    assert!(
+        reading.warnings[0].message.contains("modification « add »"),
+        "{:?}",
+        reading.warnings
+    );
+    assert_eq!(reading.files[0].operations, [0, 1, 1]);
+}

@@ -7,13 +7,16 @@
 //! head teacher, both link-code generations, every encoding seen, chunked files, and Deltas
 //! with moves, departures and arrivals.
 
+mod archive;
 mod delta;
+mod families;
 mod model;
 mod staff;
 mod write;
 
+pub use archive::LargePupilFile;
 pub use model::{Expected, Model};
-pub use write::{LargePupilFile, SampleFeed};
+pub use write::SampleFeed;
 
 /// Bytes of the generated files.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
