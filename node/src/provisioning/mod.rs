@@ -1,4 +1,5 @@
-//! Provisioning: importing ONDE exports and setting a node up.
+//! Provisioning: importing ONDE exports and AAF feeds, and setting a node up.
 
+pub mod aaf;
 pub mod init;
 pub mod onde;
