@@ -6,6 +6,13 @@
 use serde_json::json;
 use sqlx::AnyConnection;
 
+mod edits;
+mod members;
+
+pub(crate) use edits::journal_edit;
+pub use edits::{edit, edited};
+pub use members::{admit, changed, group, part};
+
 use super::SpaceError;
 use super::files::{self, Attachment};
 use super::model::{PostStatus, PostText};
@@ -102,100 +109,6 @@ pub async fn post(
     files::attach(conn, &space.id, &post.id, attachments, relay.now()).await?;
     publish(conn, relay, space, &post, parent).await?;
     Ok(post)
-}
-
-/// Changes the text of a post; only its author may. In a pre-moderated space the new text of
-/// an approved post by a non-moderator waits for a moderator: only the author's node hears of
-/// it, every other node keeps the approved text. Every edit goes in the journal.
-pub async fn edit(
-    conn: &mut AnyConnection,
-    relay: &mut Relay<'_>,
-    space: &Space,
-    by: &Member,
-    post: &Post,
-    text: &PostText,
-) -> Result<(), SpaceError> {
-    check_active(by)?;
-    let mut changed = edited(space, post, by, text, relay.now())?;
-    // The host's version is what copies order changes by.
-    changed.version = changed.updated_at;
-    store::upsert_post(conn, &space.id, &changed).await?;
-    journal_edit(conn, relay.now(), by, post, &changed).await?;
-    let parent = parent_of(conn, space, &changed).await?;
-    publish(conn, relay, space, &changed, parent.as_ref()).await
-}
-
-/// The post with its new text, if `by` wrote it (the one rule of editing, wherever it runs):
-/// in a pre-moderated space, the edit of a post members already read, by someone whose posts
-/// wait for a moderator, waits too (`proposed`), and `content` stays the approved text.
-pub fn edited(
-    space: &Space,
-    post: &Post,
-    by: &Member,
-    text: &PostText,
-    now: i64,
-) -> Result<Post, SpaceError> {
-    if post.author_actor != by.actor_id {
-        return Err(SpaceError::refused(
-            "Seul l'auteur peut modifier ce message.",
-        ));
-    }
-    let updated_at = crate::store::next_version(post.updated_at, now);
-    let waits = space.settings.premoderated
-        && !by.role.moderates()
-        && matches!(post.status, PostStatus::Published | PostStatus::Hidden);
-    Ok(if waits {
-        Post {
-            proposed: text.as_str().to_owned(),
-            updated_at,
-            ..post.clone()
-        }
-    } else {
-        Post {
-            content: text.as_str().to_owned(),
-            proposed: String::new(),
-            updated_at,
-            ..post.clone()
-        }
-    })
-}
-
-/// The journal's line for an edit: who, the text before and after, and whether it waits.
-pub(super) async fn journal_edit(
-    conn: &mut AnyConnection,
-    now: i64,
-    by: &Member,
-    before: &Post,
-    after: &Post,
-) -> sqlx::Result<()> {
-    let short = |text: &str| -> String {
-        let cut: String = text.chars().take(200).collect();
-        if cut.len() < text.len() {
-            format!("{cut}…")
-        } else {
-            cut
-        }
-    };
-    let (new, waits) = if after.proposed.is_empty() {
-        (after.content.as_str(), "")
-    } else {
-        (after.proposed.as_str(), " (à valider)")
-    };
-    let detail = format!(
-        "{} a modifié son message{waits} : avant « {} », après « {} »",
-        by.display_name,
-        short(&before.content),
-        short(new)
-    );
-    crate::users::store::audit(
-        conn,
-        now,
-        by.user_id.as_deref(),
-        "space.post_edited",
-        &before.id,
-        &detail,
-    )
-    .await
 }
 
 /// Deletes a post everywhere; its author or a moderator may.
@@ -345,123 +258,6 @@ pub async fn report(
     let nodes = store::member_nodes(conn, &space.id).await?;
     relay.announce(conn, space, &inner, &nodes).await?;
     Ok(())
-}
-
-/// Admits a member (or re-admits one who left) and tells every member node; a node that had
-/// no member yet first receives the space as it stands (members and published posts).
-pub async fn admit(
-    conn: &mut AnyConnection,
-    relay: &mut Relay<'_>,
-    space: &Space,
-    member: &Member,
-    join_id: &str,
-) -> Result<(), SpaceError> {
-    let before = store::member_nodes(conn, &space.id).await?;
-    store::upsert_member(conn, &space.id, member, relay.now()).await?;
-    let nodes = store::member_nodes(conn, &space.id).await?;
-    let joining = &member.node;
-    if !joining.is_empty() && !before.contains(joining) {
-        backlog(conn, relay, space, joining, &member.actor_id).await?;
-    }
-    let inner = relay::join(space, join_id, member);
-    relay.announce(conn, space, &inner, &nodes).await?;
-    Ok(())
-}
-
-/// The space as it stands, for a node that gets its first member.
-async fn backlog(
-    conn: &mut AnyConnection,
-    relay: &mut Relay<'_>,
-    space: &Space,
-    node: &str,
-    except_actor: &str,
-) -> Result<(), SpaceError> {
-    let target = [node.to_owned()];
-    let members = store::members_in(conn, &space.id).await?;
-    for m in members.iter().filter(|m| m.actor_id != except_actor) {
-        let inner = relay::join(space, &relay.activity_id(), m);
-        relay.announce(conn, space, &inner, &target).await?;
-    }
-    let posts = store::posts_in(conn, &space.id).await?;
-    for post in posts.iter().filter(|p| p.status == PostStatus::Published) {
-        let parent = post
-            .parent_id
-            .as_ref()
-            .and_then(|id| posts.iter().find(|p| &p.id == id))
-            .map(|p| p.object_id.as_str());
-        let inner = update_of(conn, relay, space, post, parent).await?;
-        relay.announce(conn, space, &inner, &target).await?;
-    }
-    Ok(())
-}
-
-/// A member leaves (`left`) or is removed by a moderator (`removed`); every node that had
-/// members is told, including the member's own, and nothing more goes to a node left without
-/// members.
-pub async fn part(
-    conn: &mut AnyConnection,
-    relay: &mut Relay<'_>,
-    space: &Space,
-    member: &Member,
-    state: &str,
-) -> Result<(), SpaceError> {
-    if member.role == super::model::Role::Owner {
-        return Err(SpaceError::refused(
-            "Le responsable de l'espace ne peut pas le quitter.",
-        ));
-    }
-    let nodes = store::member_nodes(conn, &space.id).await?;
-    store::set_member_state(conn, &space.id, &member.actor_id, state).await?;
-    let inner = json!({
-        "id": relay.activity_id(),
-        "type": if state == "left" { "Leave" } else { "Remove" },
-        "actor": if state == "left" { member.actor_id.clone() } else { space.group_id.clone() },
-        "audience": space.group_id,
-        "object": if state == "left" { json!(space.group_id) } else { json!(member.actor_id) },
-        "target": space.group_id,
-    });
-    relay.announce(conn, space, &inner, &nodes).await?;
-    Ok(())
-}
-
-/// Title, description, settings or closing changed: member nodes update their copies.
-pub async fn changed(
-    conn: &mut AnyConnection,
-    relay: &mut Relay<'_>,
-    space: &Space,
-) -> Result<(), SpaceError> {
-    let space = &Space {
-        version: crate::store::next_version(space.version, relay.now()),
-        ..space.clone()
-    };
-    store::update_space(conn, space).await?;
-    let inner = json!({
-        "id": relay.activity_id(),
-        "type": if space.closed_at != 0 { "Delete" } else { "Update" },
-        "actor": space.group_id,
-        "audience": space.group_id,
-        "object": group(space),
-    });
-    let nodes = store::member_nodes(conn, &space.id).await?;
-    relay.announce(conn, space, &inner, &nodes).await?;
-    Ok(())
-}
-
-/// The Group as member nodes copy it.
-pub fn group(space: &Space) -> serde_json::Value {
-    json!({
-        "id": space.group_id,
-        "type": "Group",
-        "name": space.title,
-        "summary": space.description,
-        "entSchoolYear": space.school_year,
-        "entHostSchool": space.host_school,
-        "entPremoderated": space.settings.premoderated,
-        "entCommentsOn": space.settings.comments_on,
-        "entFilesAllowed": space.settings.files_allowed,
-        "entOpenUntil": space.settings.open_until,
-        "updated": super::relay::rfc3339(space.version),
-    })
 }
 
 /// The host's copy of a file of `post` arrived after the post went out: a published post is
