@@ -16,23 +16,7 @@ async fn space_of_class_a(app: &TestApp, world: &World) -> (String, ent_tests::w
         .await;
     let page = created.location.clone().expect("redirect to the space");
     let invite = format!("{page}/inviter");
-    let added = teacher
-        .submit(
-            &invite,
-            &invite,
-            &[("kind", "local"), ("class_id", &world.class_a)],
-        )
-        .await;
-    assert!(
-        added.redirects_to(&format!("{invite}?fait=classe-ajoutee")),
-        "{added:?}"
-    );
-    let added = teacher.follow(added).await;
-    assert!(
-        added.body.contains("La classe a été ajoutée"),
-        "{}",
-        added.body
-    );
+    ent_tests::spaces::add_local_class(&teacher, &invite, &world.class_a).await;
     (page, tom)
 }
 

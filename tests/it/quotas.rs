@@ -17,23 +17,7 @@ async fn space(world: &World, teacher: &TestClient) -> String {
         .await;
     let page = created.location.expect("space created");
     let invite = format!("{page}/inviter");
-    let added = teacher
-        .submit(
-            &invite,
-            &invite,
-            &[("kind", "local"), ("class_id", &world.class_a)],
-        )
-        .await;
-    assert!(
-        added.redirects_to(&format!("{invite}?fait=classe-ajoutee")),
-        "{added:?}"
-    );
-    let added = teacher.follow(added).await;
-    assert!(
-        added.body.contains("La classe a été ajoutée"),
-        "{}",
-        added.body
-    );
+    ent_tests::spaces::add_local_class(teacher, &invite, &world.class_a).await;
     page
 }
 

@@ -20,23 +20,7 @@ async fn space_with_class(app: &TestApp, world: &World) -> String {
         .trim_start_matches("/espaces/")
         .to_owned();
     let invite = format!("/espaces/{id}/inviter");
-    let added = teacher
-        .submit(
-            &invite,
-            &invite,
-            &[("kind", "local"), ("class_id", &world.class_a)],
-        )
-        .await;
-    assert!(
-        added.redirects_to(&format!("{invite}?fait=classe-ajoutee")),
-        "{added:?}"
-    );
-    let added = teacher.follow(added).await;
-    assert!(
-        added.body.contains("La classe a été ajoutée"),
-        "{}",
-        added.body
-    );
+    ent_tests::spaces::add_local_class(&teacher, &invite, &world.class_a).await;
     id
 }
 

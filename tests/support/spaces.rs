@@ -308,3 +308,21 @@ pub fn multipart(fields: &[(&str, &str)], files: &[(&str, &[u8])]) -> (String, V
 
 /// A tiny valid PNG (1×1).
 pub const PNG: &[u8] = b"\x89PNG\r\n\x1a\n\0\0\0\rIHDR\0\0\0\x01\0\0\0\x01\x08\x06\0\0\0\x1f\x15\xc4\x89\0\0\0\rIDATx\x9cc\xf8\x0f\x00\x00\x01\x01\x00\x05\x18\xd8N\0\0\0\0IEND\xaeB`\x82";
+
+/// A teacher adds a class of their own school to a space from its invite page (`invite`):
+/// the answer redirects with the outcome, which the page then shows.
+pub async fn add_local_class(teacher: &TestClient, invite: &str, class_id: &str) {
+    let added = teacher
+        .submit(invite, invite, &[("kind", "local"), ("class_id", class_id)])
+        .await;
+    assert!(
+        added.redirects_to(&format!("{invite}?fait=classe-ajoutee")),
+        "{added:?}"
+    );
+    let added = teacher.follow(added).await;
+    assert!(
+        added.body.contains("La classe a été ajoutée"),
+        "{}",
+        added.body
+    );
+}
