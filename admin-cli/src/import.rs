@@ -14,7 +14,7 @@ use crate::context::{load_config, now, open_db};
 use crate::output::{self, Format};
 
 /// Below this many lines in all, an import takes about a second: a bar would only flicker.
-const PROGRESS_MIN_ROWS: usize = 500;
+pub(crate) const PROGRESS_MIN_ROWS: usize = 500;
 
 /// `ent-admin import …`.
 #[derive(Debug, Subcommand)]
@@ -23,6 +23,10 @@ pub enum ImportCommand {
     /// des élèves, des responsables et des enseignants (rien n'est écrit si un fichier a une
     /// erreur).
     Onde(OndeArgs),
+    /// Importe un flux AAF de l'académie (dossier, .zip ou .tgz tel que livré, Complet ou
+    /// Delta, 1er ou 2d degré) dans les établissements hébergés par ce nœud (rien n'est
+    /// écrit si un enregistrement est en erreur, sauf avec --partial).
+    Aaf(crate::import_aaf::AafArgs),
 }
 
 /// Options of `ent-admin import onde`.
@@ -61,7 +65,10 @@ struct FileError<'a> {
 
 /// Runs an `import` command.
 pub async fn run(path: &Path, format: Format, command: ImportCommand) -> anyhow::Result<()> {
-    let ImportCommand::Onde(args) = command;
+    let args = match command {
+        ImportCommand::Onde(args) => args,
+        ImportCommand::Aaf(args) => return crate::import_aaf::run(path, format, args).await,
+    };
     let config = load_config(path)?;
     let uai = Uai::parse(&args.school).map_err(|e| anyhow::anyhow!("--school : {e}"))?;
     let read = |path: &Path| {

@@ -7,6 +7,7 @@ mod config;
 mod context;
 mod guests;
 mod import;
+mod import_aaf;
 mod init;
 mod links;
 mod output;

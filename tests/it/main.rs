@@ -23,6 +23,7 @@ mod groups;
 mod guests;
 mod identifiers;
 mod import;
+mod import_aaf;
 mod import_changes;
 mod import_end_to_end;
 mod import_errors;

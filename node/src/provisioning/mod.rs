@@ -1,5 +1,6 @@
 //! Provisioning: importing ONDE exports and AAF feeds, and setting a node up.
 
 pub mod aaf;
+mod batch;
 pub mod init;
 pub mod onde;

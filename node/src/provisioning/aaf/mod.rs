@@ -9,6 +9,7 @@
 mod decode;
 pub mod entity;
 pub mod feed;
+pub mod import;
 mod names;
 pub mod records;
 pub mod sample;
@@ -22,6 +23,7 @@ mod read_tests;
 
 pub use entity::Entity;
 pub use feed::{Feed, FeedFile, FeedKind, Reading, open};
+pub use import::{AafError, AafInput, AafReport, import};
 pub use records::{
     Authority, Function, GroupRef, Kinship, Link, Mef, Pupil, Record, Relation, Service, Staff,
     Structure, StructureClass, StructureGroup, Subject,

@@ -9,13 +9,13 @@ use crate::store::{Db, new_id};
 use crate::users::NewUser;
 use crate::users::store as users;
 
-use super::batch::Batch;
 use super::namesakes;
 use super::plan::{PlannedGuardian, PlannedTeacher, name_key, plan, pupil_key};
 use super::questions::{self, Ask};
 use super::read::{PupilRow, ReadError};
 use super::report::{Counts, ImportReport};
 use super::snapshot::{self, Person, Snapshot};
+use crate::provisioning::batch::Batch;
 
 /// One input file: its name (for messages) and its bytes.
 #[derive(Debug, Clone, Copy)]

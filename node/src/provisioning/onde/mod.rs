@@ -6,16 +6,15 @@
 //! with any error imports nothing. Passwords are not hashed here: accounts wait for their
 //! activation code, printed on connection sheets.
 
-mod batch;
 mod checks;
 mod import;
 mod namesakes;
-mod plan;
+pub(crate) mod plan;
 pub mod questions;
 pub mod read;
 mod report;
 pub mod sample;
-mod snapshot;
+pub(crate) mod snapshot;
 
 pub use import::{ImportError, ImportInput, SourceFile, import};
 

@@ -14,12 +14,12 @@ use super::import::ImportInput;
 use super::read::{self, GuardianRow, PupilRow, ReadError, TeacherRow};
 
 /// Match key of a pupil within the school: names and birth date.
-pub(super) fn pupil_key(last: &str, first: &str, birth: NaiveDate) -> String {
+pub(crate) fn pupil_key(last: &str, first: &str, birth: NaiveDate) -> String {
     format!("{}|{}|{birth}", normalize_name(last), normalize_name(first))
 }
 
 /// Names only, the key of teachers and the first half of a guardian's key.
-pub(super) fn name_key(last: &str, first: &str) -> String {
+pub(crate) fn name_key(last: &str, first: &str) -> String {
     format!("{}|{}", normalize_name(last), normalize_name(first))
 }
 

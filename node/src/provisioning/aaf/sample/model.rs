@@ -165,7 +165,7 @@ pub struct Expected {
     pub legal_relations: u64,
     /// Responsables who are contacts only (no account).
     pub contacts: u64,
-    /// Classes and groups over all collèges.
+    /// Classes over all collèges (groups apart).
     pub classes: u64,
     /// Groups over all collèges.
     pub groups: u64,

@@ -1,4 +1,4 @@
-//! Buffered inserts of an import: new rows go out as multi-row `INSERT`s at the end of each
+//! Buffered inserts of an import (ONDE and AAF): new rows go out as multi-row `INSERT`s at the end of each
 //! phase, so a first import of 10,000 pupils costs a few dozen statements instead of ~100,000
 //! round trips (which dominate on PostgreSQL). Updates and deletes stay immediate: they are rare.
 
@@ -71,6 +71,9 @@ pub struct Batch {
     memberships: Rows,
     class_members: Rows,
     guardianships: Rows,
+    directory_ids: Rows,
+    teaching: Rows,
+    staff_functions: Rows,
 }
 
 impl Batch {
@@ -100,8 +103,17 @@ impl Batch {
                 &["school_id", "kind", "match_key", "user_id"],
             ),
             memberships: Rows::new("memberships", &["user_id", "school_id", "profile"]),
-            class_members: Rows::new("class_members", &["class_id", "user_id", "role"]),
+            class_members: Rows::new(
+                "class_members",
+                &["class_id", "user_id", "role", "principal"],
+            ),
             guardianships: Rows::new("guardianships", &["parent_id", "child_id"]),
+            directory_ids: Rows::new("directory_ids", &["academy", "jointure", "kind", "user_id"]),
+            teaching: Rows::new("teaching", &["class_id", "user_id", "subject_code"]),
+            staff_functions: Rows::new(
+                "staff_functions",
+                &["user_id", "school_id", "code", "label", "discipline"],
+            ),
         }
     }
 
@@ -151,11 +163,45 @@ impl Batch {
 
     /// A place in a class.
     pub fn class_member(&mut self, class_id: &str, user_id: &str, role: &str) {
+        self.class_member_as(class_id, user_id, role, false);
+    }
+
+    /// A place in a class, as its professeur principal or not.
+    pub fn class_member_as(&mut self, class_id: &str, user_id: &str, role: &str, principal: bool) {
         self.class_members.rows.push(vec![
             Cell::Text(class_id.to_owned()),
             Cell::Text(user_id.to_owned()),
             Cell::Text(role.to_owned()),
+            Cell::Int(i64::from(principal)),
         ]);
+    }
+
+    /// A person's jointure id in an académie's directory.
+    pub fn directory_id(&mut self, academy: &str, jointure: &str, kind: &str, user_id: &str) {
+        self.directory_ids.rows.push(
+            [academy, jointure, kind, user_id]
+                .map(|v| Cell::Text(v.to_owned()))
+                .into(),
+        );
+    }
+
+    /// A subject taught in a class or group.
+    pub fn teaching(&mut self, class_id: &str, user_id: &str, subject: &str) {
+        self.teaching.rows.push(
+            [class_id, user_id, subject]
+                .map(|v| Cell::Text(v.to_owned()))
+                .into(),
+        );
+    }
+
+    /// A function of a member of staff in a school.
+    pub fn staff_function(&mut self, user_id: &str, school_id: &str, function: [&str; 3]) {
+        let [code, label, discipline] = function;
+        self.staff_functions.rows.push(
+            [user_id, school_id, code, label, discipline]
+                .map(|v| Cell::Text(v.to_owned()))
+                .into(),
+        );
     }
 
     /// A parent–child link.
@@ -172,6 +218,9 @@ impl Batch {
         self.keys.flush(conn).await?;
         self.memberships.flush(conn).await?;
         self.class_members.flush(conn).await?;
-        self.guardianships.flush(conn).await
+        self.guardianships.flush(conn).await?;
+        self.directory_ids.flush(conn).await?;
+        self.teaching.flush(conn).await?;
+        self.staff_functions.flush(conn).await
     }
 }
