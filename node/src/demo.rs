@@ -133,7 +133,7 @@ async fn cast(db: &Db) -> anyhow::Result<Cast> {
     )?;
     let (class_id, class_name): (String, String) = sqlx::query_as(
         "SELECT c.id, c.name FROM classes c JOIN class_members cm ON cm.class_id = c.id \
-         WHERE cm.user_id = $1 AND cm.role = 'pupil' ORDER BY c.school_year DESC LIMIT 1",
+         WHERE cm.user_id = $1 AND cm.role = 'pupil' ORDER BY c.school_year DESC, c.kind LIMIT 1",
     )
     .bind(&pupil.id)
     .fetch_one(db.pool())

@@ -226,8 +226,17 @@ async fn a_collège_feed_gives_exact_accounts_links_and_memberships_and_a_second
             count
         }
     };
-    assert_eq!(heads(code.clone()).await, 0, "the class without head teacher has none");
-    let other = &model.colleges.iter().find(|c| &c.id == structure).unwrap().classes;
+    assert_eq!(
+        heads(code.clone()).await,
+        0,
+        "the class without head teacher has none"
+    );
+    let other = &model
+        .colleges
+        .iter()
+        .find(|c| &c.id == structure)
+        .unwrap()
+        .classes;
     let other = other.iter().find(|(c, _, _)| c != code).unwrap().0.clone();
     assert_eq!(heads(other).await, 1, "the others have one");
     let subjects: i64 = scalar(

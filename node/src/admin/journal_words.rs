@@ -38,6 +38,7 @@ const ACTIONS: &[(&str, &str)] = &[
     ),
     ("school.add", "Établissement ajouté"),
     ("import.onde", "Import ONDE"),
+    ("import.aaf", "Import AAF"),
     ("group.create", "Groupe créé"),
     ("group.add", "Membres ajoutés à un groupe"),
     ("group.remove", "Membre retiré d'un groupe"),

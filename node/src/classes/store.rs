@@ -23,9 +23,21 @@ pub struct ClassRow {
     pub name: String,
     /// Levels, e.g. "CM1,CM2".
     pub levels: String,
+    /// `class`, or `group` for a collège's teaching group (LV2, option) from the AAF.
+    pub kind: String,
 }
 
 impl ClassRow {
+    /// Whether this is a teaching group rather than a class.
+    pub fn is_group(&self) -> bool {
+        self.kind == "group"
+    }
+
+    /// "Classe" or "Groupe", as pages name it.
+    pub fn kind_word(&self) -> &'static str {
+        if self.is_group() { "Groupe" } else { "Classe" }
+    }
+
     /// "CM1 · CM2".
     pub fn levels_label(&self) -> String {
         ClassLevel::parse_list(&self.levels)
@@ -63,7 +75,7 @@ impl MemberRow {
     }
 }
 
-const CLASS_SELECT: &str = "SELECT c.id, c.school_id, s.name, c.school_year, c.name, c.levels \
+const CLASS_SELECT: &str = "SELECT c.id, c.school_id, s.name, c.school_year, c.name, c.levels, c.kind \
     FROM classes c JOIN schools s ON s.id = c.school_id";
 
 fn class_from(row: &AnyRow) -> Result<ClassRow, sqlx::Error> {
@@ -74,6 +86,7 @@ fn class_from(row: &AnyRow) -> Result<ClassRow, sqlx::Error> {
         school_year: row.try_get(3)?,
         name: row.try_get(4)?,
         levels: row.try_get(5)?,
+        kind: row.try_get(6)?,
     })
 }
 
@@ -88,7 +101,7 @@ pub async fn by_id(db: &Db, id: &str) -> Result<Option<ClassRow>, sqlx::Error> {
 pub async fn of_member(db: &Db, user_id: &str, year: i32) -> Result<Vec<ClassRow>, sqlx::Error> {
     let sql = format!(
         "{CLASS_SELECT} JOIN class_members cm ON cm.class_id = c.id \
-         WHERE cm.user_id = $1 AND c.school_year = $2 ORDER BY s.name, c.name"
+         WHERE cm.user_id = $1 AND c.school_year = $2 ORDER BY s.name, c.kind, c.name"
     );
     let rows = sqlx::query(&sql)
         .bind(user_id)
@@ -100,8 +113,9 @@ pub async fn of_member(db: &Db, user_id: &str, year: i32) -> Result<Vec<ClassRow
 
 /// Classes of a school in a school year.
 pub async fn of_school(db: &Db, school_id: &str, year: i32) -> Result<Vec<ClassRow>, sqlx::Error> {
-    let sql =
-        format!("{CLASS_SELECT} WHERE c.school_id = $1 AND c.school_year = $2 ORDER BY c.name");
+    let sql = format!(
+        "{CLASS_SELECT} WHERE c.school_id = $1 AND c.school_year = $2 ORDER BY c.kind, c.name"
+    );
     let rows = sqlx::query(&sql)
         .bind(school_id)
         .bind(i64::from(year))

@@ -100,6 +100,19 @@ pub async fn serve(
     )
     .fetch_all(state.db.pool())
     .await?;
+    // Collège teachers come with their subjects, so the écoles' CM2 teachers find the 6e
+    // French or maths teacher they want.
+    let mut subjects: std::collections::HashMap<String, Vec<String>> = Default::default();
+    let taught: Vec<(String, String)> = sqlx::query_as(
+        "SELECT DISTINCT t.user_id, sj.label FROM teaching t JOIN subjects sj ON sj.code = t.subject_code \
+         JOIN classes c ON c.id = t.class_id WHERE c.school_year = $1 ORDER BY 1, 2",
+    )
+    .bind(i64::from(year))
+    .fetch_all(state.db.pool())
+    .await?;
+    for (user, label) in taught {
+        subjects.entry(user).or_default().push(label);
+    }
     let mut conn = state.db.pool().acquire().await?;
     for row in teachers {
         let (user_id, first, last, school): (String, String, String, String) =
@@ -110,6 +123,7 @@ pub async fn serve(
             url: crate::federation::persons::actor_url(federation, &actor.id),
             name: crate::domain::short_name(&first, &last),
             school,
+            subjects: subjects.remove(&user_id).unwrap_or_default(),
         });
     }
     crate::users::store::audit(

@@ -68,6 +68,9 @@ pub struct RemoteTeacher {
     pub name: String,
     /// School name.
     pub school: String,
+    /// Subjects they teach this year (collège teachers, from the AAF); absent from older nodes.
+    #[serde(default)]
+    pub subjects: Vec<String>,
 }
 
 /// What a linked node shares for invitations.

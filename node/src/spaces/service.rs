@@ -81,7 +81,7 @@ pub async fn local_member(
     let row: (String, String, Option<String>, Option<String>) = sqlx::query_as(
         "SELECT u.first_name, COALESCE(u.usage_name, u.last_name), \
          (SELECT s.name FROM memberships m JOIN schools s ON s.id = m.school_id WHERE m.user_id = u.id ORDER BY s.name LIMIT 1), \
-         (SELECT c.levels FROM class_members cm JOIN classes c ON c.id = cm.class_id WHERE cm.user_id = u.id AND cm.role = 'pupil' ORDER BY c.school_year DESC LIMIT 1) \
+         (SELECT c.levels FROM class_members cm JOIN classes c ON c.id = cm.class_id WHERE cm.user_id = u.id AND cm.role = 'pupil' ORDER BY c.school_year DESC, c.kind LIMIT 1) \
          FROM users u WHERE u.id = $1",
     )
     .bind(user_id)
