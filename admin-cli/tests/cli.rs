@@ -556,6 +556,7 @@ fn help_of_every_command_works_and_usage_errors_exit_2() {
         &["classes", "list"],
         &["import"],
         &["import", "onde"],
+        &["import", "aaf"],
         &["users"],
         &["users", "list"],
         &["users", "show"],
@@ -1340,4 +1341,52 @@ fn spaces_closed_lists_and_reopen_reopens_for_thirty_days() {
     let late = node.run(&["spaces", "reopen", &old]);
     assert_eq!(late.code, 1, "{}", late.stdout);
     assert!(late.stderr.contains("plus de 30 jours"), "{}", late.stderr);
+}
+
+#[test]
+fn import_aaf_from_a_zip_as_delivered_dry_run_then_real_then_nothing_to_do() {
+    use ent_node::provisioning::aaf::sample as aaf_sample;
+    let node = Node::init();
+    let options = aaf_sample::SampleOptions {
+        colleges: 1,
+        pupils_per_college: 30,
+        ..aaf_sample::SampleOptions::default()
+    };
+    let feed = aaf_sample::complet(&options);
+    feed.write_zip(&node.path("ENT2DVA.20240916.zip")).unwrap();
+    let aaf = |extra: &[&str]| {
+        let mut args = vec!["import", "aaf", "--dir", "ENT2DVA.20240916.zip"];
+        args.extend(extra);
+        node.run(&args)
+    };
+    // No collège on the node yet: a clear refusal that says what to do.
+    let refused = aaf(&[]);
+    assert_eq!(refused.code, 1);
+    assert!(
+        refused.stderr.contains("--create-schools"),
+        "{}",
+        refused.stderr
+    );
+    let dry = aaf(&["--create-schools", "--dry-run", "--format", "json"]);
+    assert_eq!(dry.code, 0, "{}", dry.stderr);
+    let report = dry.json();
+    assert_eq!(report["dry_run"], true);
+    assert_eq!(counts(&report, "pupils").0, 30);
+    assert_eq!(node.json(&["school", "list"]), Value::Array(vec![]));
+    let real = aaf(&["--create-schools"]);
+    assert_eq!(real.code, 0, "{}", real.stderr);
+    assert!(
+        real.stdout.contains("Import AAF Complet") && real.stdout.contains("Élèves"),
+        "{}",
+        real.stdout
+    );
+    assert_eq!(node.json(&["school", "list"]).as_array().unwrap().len(), 1);
+    let again = aaf(&[]);
+    assert_eq!(again.code, 0, "{}", again.stderr);
+    assert!(again.stdout.contains("Rien n'a changé"), "{}", again.stdout);
+    // A feed that is not one: the operator learns which file and why.
+    std::fs::write(node.path("vide.zip"), b"pas une archive").unwrap();
+    let broken = node.run(&["import", "aaf", "--dir", "vide.zip", "--format", "json"]);
+    assert_eq!(broken.code, 1);
+    assert_eq!(broken.json()["reason"], "invalid_feed");
 }
