@@ -25,6 +25,7 @@ mod identifiers;
 mod import;
 mod import_aaf;
 mod import_aaf_1d;
+mod import_aaf_unkind;
 mod import_changes;
 mod import_end_to_end;
 mod import_errors;

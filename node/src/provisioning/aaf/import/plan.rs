@@ -240,9 +240,19 @@ pub(super) fn plan(
         }
         plan.hosted.insert(record.id.clone(), hosted);
     }
-    // Structures the feed does not describe (a Delta without EtabEducNat) are the ones an
-    // earlier import tied to this node's schools.
-    for school in schools {
+    // A Complet says who has left, so it must say of which structures: a per-establishment
+    // extract of one collège must not make the other collège's people "missing".
+    if !plan.delta && !feed.has(Entity::Structure) {
+        return Err(feed_error(
+            "flux Complet sans fichier EtabEducNat : impossible de savoir de quels \
+             établissements il donne la liste complète (rien n'a été importé)"
+                .to_owned(),
+        ));
+    }
+    // A Delta without EtabEducNat concerns the structures an earlier import tied to this
+    // node's schools.
+    let described = feed.has(Entity::Structure);
+    for school in schools.iter().filter(|_| !described) {
         if let Some(jointure) = &school.jointure
             && !plan.hosted.contains_key(jointure)
             && !(plan.hosted.values()).any(|h| h.school_id.as_deref() == Some(&school.id))
