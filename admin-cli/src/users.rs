@@ -50,7 +50,7 @@ pub enum UsersCommand {
         /// Nom de famille.
         #[arg(long, value_name = "NOM")]
         last_name: String,
-        /// Profil : enseignant, directeur ou personnel.
+        /// Profil : enseignant, directeur, personnel ou inspecteur.
         #[arg(long, value_name = "PROFIL")]
         profile: String,
         /// Courriel (facultatif).

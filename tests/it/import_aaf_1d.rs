@@ -237,3 +237,36 @@ async fn a_collège_teacher_pupil_and_parent_sign_in_and_find_their_classes_and_
     assert!(user_of(&app, &model.staff[0].id).await.is_some());
     app.stop().await;
 }
+
+#[tokio::test]
+async fn the_directory_a_collège_shares_with_its_écoles_lists_its_teachers_with_their_subjects() {
+    let c = ent_tests::spaces::Cycle3::start().await;
+    let college = c.node(ent_tests::spaces::COLLEGE);
+    let options = options(1, 30);
+    let dir = folder(&sample::complet(&options));
+    run(college, dir.path(), |i| i.create_schools = true)
+        .await
+        .expect("AAF import on the collège's node");
+    let (status, directory) = c
+        .linked
+        .get_as(
+            Some(ent_tests::spaces::ECOLE1),
+            ent_tests::spaces::COLLEGE,
+            "/federation/classes",
+        )
+        .await;
+    assert_eq!(status, 200);
+    let directory: serde_json::Value = serde_json::from_str(&directory).unwrap();
+    let teachers = directory["teachers"].as_array().unwrap();
+    assert!(
+        teachers.iter().any(|t| t["subjects"]
+            .as_array()
+            .is_some_and(|s| s.iter().any(|s| s == "MATHEMATIQUES"))),
+        "{directory:#}"
+    );
+    let pupil = &Model::build(&options).pupils[0].names;
+    assert!(
+        !directory.to_string().contains(&pupil.0),
+        "no pupil in the directory"
+    );
+}

@@ -173,3 +173,56 @@ async fn an_id_twice_across_chunks_and_a_complet_without_structures_are_refused(
     assert!(error.to_string().contains("EtabEducNat"), "{error}");
     app.stop().await;
 }
+
+#[tokio::test]
+async fn an_unknown_attribute_is_told_and_a_record_without_id_is_refused_with_its_place() {
+    let app = spawn_app().await;
+    let options = sample::SampleOptions {
+        link_codes: sample::LinkCodes::Old,
+        ..options(1, 30)
+    };
+    let model = Model::build(&options);
+    host(&app, &model, &[0]).await;
+    let feed = sample::complet(&options);
+    let dir = folder(&feed);
+    let pupils = file_of(dir.path(), "Eleve");
+    let text = String::from_utf8(std::fs::read(&pupils).unwrap()).unwrap();
+    let changed = text.replacen(
+        "<attributes>",
+        "<attributes><attr name=\"ENTEleveNouveauChamp2031\"><value>X</value></attr>",
+        1,
+    );
+    std::fs::write(&pupils, &changed).unwrap();
+    let report = run(&app, dir.path(), |_| {})
+        .await
+        .expect("a new AAF version imports");
+    assert!(
+        report
+            .warnings
+            .iter()
+            .any(|w| w.message.contains("ENTEleveNouveauChamp2031")),
+        "{report:#?}"
+    );
+    assert_eq!(report.pupils.created, 30);
+    assert_eq!(
+        report.guardians.created, feed.expected.legal_relations,
+        "old link codes: legal parts 1 and 2 are both legal representatives"
+    );
+
+    let dir = folder(&feed);
+    let pupils = file_of(dir.path(), "Eleve");
+    let text = String::from_utf8(std::fs::read(&pupils).unwrap()).unwrap();
+    let second = &model.pupils[1].id;
+    std::fs::write(
+        &pupils,
+        text.replacen(
+            &format!("<identifier><id>{second}</id></identifier>"),
+            "",
+            1,
+        ),
+    )
+    .unwrap();
+    let error = run(&app, dir.path(), |_| {}).await.expect_err("no id");
+    assert!(error.to_string().contains("sans identifiant"), "{error}");
+    app.stop().await;
+}

@@ -53,10 +53,13 @@ impl NewStaff {
         refuse_control_chars(first, "Le prénom")?;
         refuse_control_chars(last, "Le nom")?;
         let profile = match Profile::parse(profile) {
-            Ok(p @ (Profile::Teacher | Profile::Director | Profile::Staff)) => p,
+            // An IEN reads the schools of their circonscription: one membership per école.
+            Ok(
+                p @ (Profile::Teacher | Profile::Director | Profile::Staff | Profile::Inspector),
+            ) => p,
             _ => {
                 return Err(InvalidValue::new(
-                    "Choisissez le profil : enseignant, directeur ou personnel.",
+                    "Choisissez le profil : enseignant, directeur, personnel ou inspecteur.",
                 ));
             }
         };
@@ -134,6 +137,12 @@ mod tests {
             ("Zoé", Profile::Director)
         );
         assert!(NewStaff::parse("Léa", "Martin", "élève", "").is_err());
+        assert_eq!(
+            NewStaff::parse("Paul", "Roux", "inspecteur", "")
+                .unwrap()
+                .profile,
+            Profile::Inspector
+        );
         assert!(NewStaff::parse("Léa", "Mar\u{1b}[2Jtin", "enseignant", "").is_err());
         assert!(NewStaff::parse("Léa", "", "enseignant", "").is_err());
         assert!(NewStaff::parse("Léa", "Martin", "personnel", "pas-une-adresse").is_err());

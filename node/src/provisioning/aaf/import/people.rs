@@ -486,3 +486,88 @@ async fn delete<T>(
     };
     apply.depart(&user, kind).await
 }
+
+#[cfg(test)]
+mod tests {
+    use super::super::super::{Function, GroupRef, Service};
+    use super::*;
+
+    fn function(code: &str, label: &str, discipline: &str) -> Function {
+        Function {
+            structure: "6027".to_owned(),
+            code: code.to_owned(),
+            label: label.to_owned(),
+            discipline_code: None,
+            discipline_label: Some(discipline.to_owned()),
+        }
+    }
+
+    fn with(functions: Vec<Function>) -> Staff {
+        Staff {
+            functions,
+            ..Staff::default()
+        }
+    }
+
+    #[test]
+    fn profiles_follow_functions_categories_and_services() {
+        let profile = |staff: &Staff| staff_profile(staff, "6027");
+        let head = with(vec![function(
+            "DIR",
+            "DIRECTION",
+            "DIRECTION CHEF D'ETABLISSEMENT",
+        )]);
+        assert_eq!(profile(&head), Profile::Director);
+        let one_d = Staff {
+            directs: vec!["6027".to_owned()],
+            ..Staff::default()
+        };
+        assert_eq!(profile(&one_d), Profile::Director);
+        let cpe = with(vec![function("EDU", "EDUCATION", "EDUCATION  (CE ,CPE)")]);
+        assert_eq!(profile(&cpe), Profile::Staff);
+        let aed = with(vec![function("AED", "ASSISTANT D'EDUCATION", "SANS OBJET")]);
+        assert_eq!(profile(&aed), Profile::Staff);
+        let secretary = with(vec![function(
+            "ADF",
+            "PERSONNELS ADMINISTRATIFS",
+            "GESTION",
+        )]);
+        assert_eq!(profile(&secretary), Profile::Staff);
+        let librarian = with(vec![function("DOC", "DOCUMENTATION", "DOCUMENTATION")]);
+        assert_eq!(
+            profile(&librarian),
+            Profile::Teacher,
+            "professeur documentaliste"
+        );
+        let inspector = with(vec![function("INS", "INSPECTION", "IEN")]);
+        assert_eq!(profile(&inspector), Profile::Inspector);
+        let english = with(vec![function("ENS", "ENSEIGNEMENT", "ANGLAIS")]);
+        assert_eq!(profile(&english), Profile::Teacher);
+        let not_a_teacher = Staff {
+            teacher_category: Some(false),
+            ..with(vec![function("ENS", "ENSEIGNEMENT", "ANGLAIS")])
+        };
+        assert_eq!(
+            profile(&not_a_teacher),
+            Profile::Staff,
+            "the category decides"
+        );
+        let services = Staff {
+            classes: vec![Service {
+                group: GroupRef {
+                    structure: "6027".to_owned(),
+                    code: "6EME1".to_owned(),
+                    label: None,
+                },
+                subject: None,
+            }],
+            ..Staff::default()
+        };
+        assert_eq!(profile(&services), Profile::Teacher);
+        assert_eq!(
+            staff_profile(&services, "9999"),
+            Profile::Staff,
+            "per structure"
+        );
+    }
+}
