@@ -200,7 +200,10 @@ async fn relations(
         }
         let children = links.legal.get(&record.id);
         let known = apply.known.ids.get(&record.id).map(|(id, _)| id.clone());
-        if children.is_none() && known.is_none() {
+        // Without a child to be the legal guardian of, a responsable gets no account; one the
+        // node already has is only updated by a Delta's modification (a Complet that no longer
+        // names them as legal guardian makes them depart).
+        if children.is_none() && (known.is_none() || record.operation == Operation::Add) {
             if links.others.contains(&record.id) {
                 apply.report.without_account += 1;
             } else {
