@@ -13,7 +13,7 @@ use super::namesakes;
 use super::plan::{PlannedGuardian, PlannedTeacher, name_key, plan, pupil_key};
 use super::questions::{self, Ask};
 use super::read::{PupilRow, ReadError};
-use super::report::{Counts, ImportReport};
+use super::report::ImportReport;
 use super::snapshot::{self, Person, Snapshot};
 use crate::provisioning::batch::Batch;
 
@@ -307,22 +307,7 @@ impl Apply<'_> {
             if stored == Some(&wanted) {
                 return Ok((id, false, false));
             }
-            sqlx::query(
-                "UPDATE users SET first_name = $1, last_name = $2, usage_name = $3, birth_date = $4, email = $5, \
-                 civility = $6, active = 1, deactivated_at = NULL, updated_at = $7, \
-                 search_key = $9 || ' ' || identifier WHERE id = $8",
-            )
-            .bind(&wanted.first_name)
-            .bind(&wanted.last_name)
-            .bind(&wanted.usage_name)
-            .bind(&wanted.birth_date)
-            .bind(&wanted.email)
-            .bind(&wanted.civility)
-            .bind(self.now)
-            .bind(&id)
-            .bind(users::search_key(&wanted.first_name, &wanted.last_name, wanted.usage_name.as_deref(), ""))
-            .execute(&mut *self.conn)
-            .await?;
+            wanted.write(self.conn, &id, self.now).await?;
             self.snapshot.people.insert(id.clone(), wanted);
             return Ok((id, false, true));
         }
@@ -413,16 +398,6 @@ impl Apply<'_> {
         Ok(true)
     }
 
-    fn count(counts: &mut Counts, created: bool, changed: bool) {
-        if created {
-            counts.created += 1;
-        } else if changed {
-            counts.updated += 1;
-        } else {
-            counts.unchanged += 1;
-        }
-    }
-
     async fn pupils(&mut self, pupils: &[PupilRow]) -> Result<Vec<String>, sqlx::Error> {
         let mut ids = Vec::with_capacity(pupils.len());
         for pupil in pupils {
@@ -444,11 +419,9 @@ impl Apply<'_> {
             let moved = self
                 .place(&id, PUPIL, std::slice::from_ref(&pupil.class_name))
                 .await?;
-            Self::count(
-                &mut self.report.pupils,
-                created,
-                changed || (!created && (profile_changed || moved)),
-            );
+            self.report
+                .pupils
+                .count(created, changed || (!created && (profile_changed || moved)));
             ids.push(id);
             self.tick();
         }
@@ -561,7 +534,7 @@ impl Apply<'_> {
                 // A second row for the same person: its children were merged above.
                 continue;
             }
-            Self::count(&mut self.report.guardians, created, changed);
+            self.report.guardians.count(created, changed);
             if !created && !changed {
                 self.unchanged_guardians.insert(id.clone());
             }
@@ -648,11 +621,9 @@ impl Apply<'_> {
             };
             let profile_changed = self.profile(&id, profile).await?;
             let moved = self.place(&id, TEACHER, &planned.classes).await?;
-            Self::count(
-                &mut self.report.teachers,
-                created,
-                changed || (!created && (profile_changed || moved)),
-            );
+            self.report
+                .teachers
+                .count(created, changed || (!created && (profile_changed || moved)));
             ids.push(id);
             self.tick();
         }

@@ -17,6 +17,19 @@ pub struct Counts {
     pub deactivated: u64,
 }
 
+impl Counts {
+    /// Counts one record: created, else changed, else unchanged.
+    pub fn count(&mut self, created: bool, changed: bool) {
+        if created {
+            self.created += 1;
+        } else if changed {
+            self.updated += 1;
+        } else {
+            self.unchanged += 1;
+        }
+    }
+}
+
 /// The report of one import.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
 pub struct ImportReport {

@@ -17,6 +17,61 @@ pub struct Person {
     pub active: bool,
 }
 
+/// The columns [`Person::from_row`] reads, after the user id, from `users u`.
+pub const PERSON_COLUMNS: &str =
+    "u.first_name, u.last_name, u.usage_name, u.birth_date, u.email, u.civility, u.active";
+
+impl Person {
+    /// A person from a row of `u.id, PERSON_COLUMNS`.
+    pub fn from_row(row: &sqlx::any::AnyRow) -> Result<(String, Self), sqlx::Error> {
+        let active: i64 = row.try_get(7)?;
+        Ok((
+            row.try_get(0)?,
+            Self {
+                first_name: row.try_get(1)?,
+                last_name: row.try_get(2)?,
+                usage_name: row.try_get(3)?,
+                birth_date: row.try_get(4)?,
+                email: row.try_get(5)?,
+                civility: row.try_get(6)?,
+                active: active != 0,
+            },
+        ))
+    }
+
+    /// Writes what an import says of a person onto their account, and reactivates it
+    /// (ONDE and AAF imports).
+    pub async fn write(
+        &self,
+        conn: &mut AnyConnection,
+        id: &str,
+        now: i64,
+    ) -> Result<(), sqlx::Error> {
+        sqlx::query(
+            "UPDATE users SET first_name = $1, last_name = $2, usage_name = $3, birth_date = $4, \
+             email = $5, civility = $6, active = 1, deactivated_at = NULL, updated_at = $7, \
+             search_key = $9 || ' ' || identifier WHERE id = $8",
+        )
+        .bind(&self.first_name)
+        .bind(&self.last_name)
+        .bind(&self.usage_name)
+        .bind(&self.birth_date)
+        .bind(&self.email)
+        .bind(&self.civility)
+        .bind(now)
+        .bind(id)
+        .bind(crate::users::store::search_key(
+            &self.first_name,
+            &self.last_name,
+            self.usage_name.as_deref(),
+            "",
+        ))
+        .execute(conn)
+        .await?;
+        Ok(())
+    }
+}
+
 /// The school as the database knows it before the import.
 #[derive(Debug, Default)]
 pub struct Snapshot {
@@ -52,27 +107,17 @@ pub async fn load(
             .keys
             .insert((row.try_get(0)?, row.try_get(1)?), row.try_get(2)?);
     }
-    for row in sqlx::query(
-        "SELECT DISTINCT u.id, u.first_name, u.last_name, u.usage_name, u.birth_date, u.email, u.civility, u.active \
-         FROM users u JOIN import_keys k ON k.user_id = u.id WHERE k.school_id = $1",
-    )
-    .bind(school_id)
-    .fetch_all(&mut *conn)
-    .await?
+    let people = format!(
+        "SELECT DISTINCT u.id, {PERSON_COLUMNS} FROM users u JOIN import_keys k ON k.user_id = u.id \
+         WHERE k.school_id = $1"
+    );
+    for row in sqlx::query(&people)
+        .bind(school_id)
+        .fetch_all(&mut *conn)
+        .await?
     {
-        let active: i64 = row.try_get(7)?;
-        snapshot.people.insert(
-            row.try_get(0)?,
-            Person {
-                first_name: row.try_get(1)?,
-                last_name: row.try_get(2)?,
-                usage_name: row.try_get(3)?,
-                birth_date: row.try_get(4)?,
-                email: row.try_get(5)?,
-                civility: row.try_get(6)?,
-                active: active != 0,
-            },
-        );
+        let (id, person) = Person::from_row(&row)?;
+        snapshot.people.insert(id, person);
     }
     snapshot.identifiers = sqlx::query_scalar("SELECT identifier FROM users")
         .fetch_all(&mut *conn)

@@ -96,27 +96,7 @@ impl Apply<'_> {
         if self.known.people.get(id) == Some(&wanted) {
             return Ok(false);
         }
-        sqlx::query(
-            "UPDATE users SET first_name = $1, last_name = $2, usage_name = $3, birth_date = $4, \
-             email = $5, civility = $6, active = 1, deactivated_at = NULL, updated_at = $7, \
-             search_key = $9 || ' ' || identifier WHERE id = $8",
-        )
-        .bind(&wanted.first_name)
-        .bind(&wanted.last_name)
-        .bind(&wanted.usage_name)
-        .bind(&wanted.birth_date)
-        .bind(&wanted.email)
-        .bind(&wanted.civility)
-        .bind(self.now)
-        .bind(id)
-        .bind(users::search_key(
-            &wanted.first_name,
-            &wanted.last_name,
-            wanted.usage_name.as_deref(),
-            "",
-        ))
-        .execute(&mut *self.conn)
-        .await?;
+        wanted.write(self.conn, id, self.now).await?;
         self.known.people.insert(id.to_owned(), wanted);
         Ok(true)
     }

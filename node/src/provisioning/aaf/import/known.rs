@@ -5,7 +5,7 @@ use std::collections::{HashMap, HashSet};
 
 use sqlx::{AnyConnection, Row};
 
-use crate::provisioning::onde::snapshot::Person;
+use crate::provisioning::onde::snapshot::{PERSON_COLUMNS, Person};
 
 /// A class of a hosted school this school year.
 #[derive(Debug, Clone)]
@@ -50,27 +50,17 @@ async fn people(
     sql: &str,
     bind: &str,
 ) -> Result<(), sqlx::Error> {
-    let rows = sqlx::query(sql).bind(bind).fetch_all(&mut *conn).await?;
-    for row in rows {
-        let active: i64 = row.try_get(7)?;
-        known.people.insert(
-            row.try_get(0)?,
-            Person {
-                first_name: row.try_get(1)?,
-                last_name: row.try_get(2)?,
-                usage_name: row.try_get(3)?,
-                birth_date: row.try_get(4)?,
-                email: row.try_get(5)?,
-                civility: row.try_get(6)?,
-                active: active != 0,
-            },
-        );
+    for row in sqlx::query(sql).bind(bind).fetch_all(&mut *conn).await? {
+        let (id, person) = Person::from_row(&row)?;
+        known.people.insert(id, person);
     }
     Ok(())
 }
 
-const PEOPLE: &str = "SELECT u.id, u.first_name, u.last_name, u.usage_name, u.birth_date, u.email, \
-                      u.civility, u.active FROM users u";
+/// People joined to `join`, with the columns `Person::from_row` reads.
+fn people_sql(join: &str) -> String {
+    format!("SELECT DISTINCT u.id, {PERSON_COLUMNS} FROM users u {join}")
+}
 
 /// Loads what an import of `academy` into `schools` compares against.
 pub(super) async fn load(
@@ -89,8 +79,7 @@ pub(super) async fn load(
             .ids
             .insert(row.try_get(0)?, (row.try_get(1)?, row.try_get(2)?));
     }
-    let by_academy =
-        format!("{PEOPLE} JOIN directory_ids d ON d.user_id = u.id WHERE d.academy = $1");
+    let by_academy = people_sql("JOIN directory_ids d ON d.user_id = u.id WHERE d.academy = $1");
     people(conn, &mut known, &by_academy, academy).await?;
     let membership_sql = "SELECT m.user_id, m.school_id, m.profile FROM memberships m \
                           JOIN directory_ids d ON d.user_id = m.user_id WHERE d.academy = $1";
@@ -126,7 +115,7 @@ async fn school_rows(
     school: &str,
     year: i64,
 ) -> Result<(), sqlx::Error> {
-    let members = format!("{PEOPLE} JOIN memberships m ON m.user_id = u.id WHERE m.school_id = $1");
+    let members = people_sql("JOIN memberships m ON m.user_id = u.id WHERE m.school_id = $1");
     people(conn, known, &members, school).await?;
     for row in sqlx::query("SELECT user_id, profile FROM memberships WHERE school_id = $1")
         .bind(school)

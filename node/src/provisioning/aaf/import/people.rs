@@ -4,7 +4,6 @@
 use std::collections::{HashMap, HashSet};
 
 use crate::domain::{Profile, normalize_name};
-use crate::provisioning::onde::Counts;
 use crate::provisioning::onde::plan::{name_key, pupil_key};
 use crate::provisioning::onde::read::ReadError;
 
@@ -37,16 +36,6 @@ fn error<T>(record: &Record<T>, message: String) -> ReadError {
         line: record.line,
         column: None,
         message: format!("enregistrement {} : {message}", record.id),
-    }
-}
-
-fn count(counts: &mut Counts, created: bool, changed: bool) {
-    if created {
-        counts.created += 1;
-    } else if changed {
-        counts.updated += 1;
-    } else {
-        counts.unchanged += 1;
     }
 }
 
@@ -178,7 +167,7 @@ async fn pupil(
             }
         }
     }
-    count(&mut apply.report.pupils, created, changed);
+    apply.report.pupils.count(created, changed);
     Ok(())
 }
 
@@ -299,11 +288,10 @@ async fn relations(
         }
     }
     for (parent, created, changed) in parents.into_values() {
-        count(
-            &mut apply.report.guardians,
-            created,
-            changed || touched.contains(&parent) && !created,
-        );
+        apply
+            .report
+            .guardians
+            .count(created, changed || touched.contains(&parent) && !created);
     }
     Ok(())
 }
@@ -472,7 +460,7 @@ async fn staff(apply: &mut Apply<'_>, record: &Record<Staff>) -> Result<(), sqlx
     } else {
         &mut apply.report.staff
     };
-    count(counts, created, changed);
+    counts.count(created, changed);
     Ok(())
 }
 
