@@ -28,8 +28,14 @@ fn reset_peak() {
     let _ = std::fs::write("/proc/self/clear_refs", "5");
 }
 
+/// Environment variable that makes this program the child that imports (`URL|ARCHIVE|N`).
+const CHILD: &str = "ENT_AAF_BENCH_CHILD";
+
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {
+    if let Ok(job) = std::env::var(CHILD) {
+        return child(&job).await;
+    }
     let options = sample::SampleOptions {
         colleges: 20,
         pupils_per_college: 600,
@@ -81,35 +87,62 @@ async fn main() -> anyhow::Result<()> {
             .await
             .map_err(|e| anyhow::anyhow!("{e}"))?;
         }
-        for round in ["first import", "repeat import"] {
-            let input = AafInput {
-                path: &archive,
-                academy: None,
-                create_schools: false,
-                partial: false,
-                dry_run: false,
-                max_deactivation_percent: 10,
-                allow_mass_deactivation: true,
-                year: SchoolYear(2026),
-                now: 1_790_000_000,
-            };
-            reset_peak();
-            let started = Instant::now();
-            let report = aaf::import(&db, input, &|_, _| {}).await?;
-            println!(
-                "{engine:<10} {hosted:>2} collèges  {round:<14} {:>8.2?}  peak RSS {:>6.1} MiB  \
-                 pupils +{} ={}  guardians +{} ={}  staff +{} ={}",
-                started.elapsed(),
-                peak_mib(),
-                report.pupils.created,
-                report.pupils.unchanged,
-                report.guardians.created,
-                report.guardians.unchanged,
-                report.teachers.created + report.staff.created,
-                report.teachers.unchanged + report.staff.unchanged,
-            );
-        }
         db.close().await;
+        // Each engine and size in its own process: its peak memory is the import's alone,
+        // not the generator's.
+        let status = std::process::Command::new(std::env::current_exe()?)
+            .env(
+                CHILD,
+                format!("{url}|{}|{hosted}|{engine}", archive.display()),
+            )
+            .status()?;
+        anyhow::ensure!(status.success(), "{engine} {hosted}: {status}");
     }
+    Ok(())
+}
+
+/// Imports the archive twice into the prepared database and prints time and peak memory.
+async fn child(job: &str) -> anyhow::Result<()> {
+    let mut parts = job.split('|');
+    let (url, archive, hosted, engine) = (
+        parts.next().unwrap_or_default(),
+        std::path::PathBuf::from(parts.next().unwrap_or_default()),
+        parts.next().unwrap_or_default(),
+        parts.next().unwrap_or_default(),
+    );
+    // Statements slower than a second are logged by sqlx: they say where time goes.
+    let _ = tracing_subscriber::fmt()
+        .with_env_filter(std::env::var("RUST_LOG").unwrap_or_else(|_| "sqlx=warn".to_owned()))
+        .try_init();
+    let db = Db::connect(url, 4).await?;
+    for round in ["first import", "repeat import"] {
+        let input = AafInput {
+            path: &archive,
+            academy: None,
+            create_schools: false,
+            partial: false,
+            dry_run: false,
+            max_deactivation_percent: 10,
+            allow_mass_deactivation: true,
+            year: SchoolYear(2026),
+            now: 1_790_000_000,
+        };
+        reset_peak();
+        let started = Instant::now();
+        let report = aaf::import(&db, input, &|_, _| {}).await?;
+        println!(
+            "{engine:<10} {hosted:>2} collèges  {round:<14} {:>8.2?}  peak RSS {:>6.1} MiB  \
+             pupils +{} ={}  guardians +{} ={}  staff +{} ={}",
+            started.elapsed(),
+            peak_mib(),
+            report.pupils.created,
+            report.pupils.unchanged,
+            report.guardians.created,
+            report.guardians.unchanged,
+            report.teachers.created + report.staff.created,
+            report.teachers.unchanged + report.staff.unchanged,
+        );
+    }
+    db.close().await;
     Ok(())
 }

@@ -226,3 +226,21 @@ async fn an_unknown_attribute_is_told_and_a_record_without_id_is_refused_with_it
     assert!(error.to_string().contains("sans identifiant"), "{error}");
     app.stop().await;
 }
+
+#[tokio::test]
+async fn a_feed_said_to_be_of_another_académie_is_refused_before_it_duplicates_everyone() {
+    let app = spawn_app().await;
+    let options = options(1, 20);
+    let model = Model::build(&options);
+    host(&app, &model, &[0]).await;
+    let dir = folder(&sample::complet(&options));
+    run(&app, dir.path(), |_| {}).await.expect("complet");
+    let error = run(&app, dir.path(), |i| i.academy = Some("13"))
+        .await
+        .expect_err("another académie");
+    assert!(
+        error.to_string().contains("académies différentes"),
+        "{error}"
+    );
+    app.stop().await;
+}

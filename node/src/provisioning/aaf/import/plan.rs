@@ -232,6 +232,11 @@ pub(super) fn plan(
         if let Some(code) = &structure.academy_code {
             structure_academies.push(academy_code(code));
         }
+        // The académie an earlier import stored: a feed of ids from another one would make
+        // everyone new (and everyone stored "missing").
+        if let Some(code) = known.and_then(|school| school.academy.as_deref()) {
+            structure_academies.push(academy_code(code));
+        }
         for class in &structure.classes {
             (hosted.class_labels).insert(class.code.clone(), class.label.clone());
         }
