@@ -9,6 +9,7 @@ mod browser;
 mod browser_pages;
 mod browser_spaces;
 mod classes;
+mod conventions;
 mod codes;
 mod federated_login;
 mod federation;
