@@ -88,9 +88,12 @@ pub struct FederationSection {
     pub hosts: std::collections::BTreeMap<String, std::net::IpAddr>,
     /// Extra certificate authority (PEM) trusted for peers, besides the system's (an academy PKI).
     pub extra_ca_file: Option<std::path::PathBuf>,
-    /// The DANE keys whose signed conventions this node applies.
+    /// The DANE keys whose signed conventions this node applies. Never written empty, so that
+    /// an operator can append `[[federation.trusted_conventions]]` tables to the file.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
     pub trusted_conventions: Vec<crate::convention::TrustedSigner>,
     /// Signed convention files read at start and on reload (SIGHUP).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
     pub convention_files: Vec<std::path::PathBuf>,
 }
 
