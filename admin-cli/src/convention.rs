@@ -65,9 +65,17 @@ fn read(file: &Path) -> anyhow::Result<String> {
 }
 
 /// Runs a `convention` command.
-pub async fn run(config_path: &Path, format: Format, command: ConventionCommand) -> anyhow::Result<()> {
+pub async fn run(
+    config_path: &Path,
+    format: Format,
+    command: ConventionCommand,
+) -> anyhow::Result<()> {
     match command {
-        ConventionCommand::Keygen { out, name, academie } => keygen(&out, &name, &academie, format),
+        ConventionCommand::Keygen {
+            out,
+            name,
+            academie,
+        } => keygen(&out, &name, &academie, format),
         ConventionCommand::Sign { file, key, out } => {
             let pem = read(&key)?;
             let key = convention::read_key_pem(&pem).map_err(refused)?;
@@ -86,7 +94,10 @@ pub async fn run(config_path: &Path, format: Format, command: ConventionCommand)
             );
             Ok(())
         }
-        ConventionCommand::Verify { file, public_key: Some(key) } => {
+        ConventionCommand::Verify {
+            file,
+            public_key: Some(key),
+        } => {
             let text = read(&file)?;
             let document = Document::parse(&text).map_err(refused)?;
             let trusted = [TrustedSigner {
@@ -105,9 +116,10 @@ pub async fn run(config_path: &Path, format: Format, command: ConventionCommand)
             );
             Ok(())
         }
-        ConventionCommand::Verify { file, public_key: None } => {
-            import(config_path, format, &file, true).await
-        }
+        ConventionCommand::Verify {
+            file,
+            public_key: None,
+        } => import(config_path, format, &file, true).await,
     }
 }
 
@@ -121,7 +133,10 @@ struct KeyOutput<'a> {
 
 fn keygen(out: &Path, name: &str, academie: &str, format: Format) -> anyhow::Result<()> {
     if out.exists() {
-        anyhow::bail!("{} existe déjà : une clé n'est jamais écrasée", out.display());
+        anyhow::bail!(
+            "{} existe déjà : une clé n'est jamais écrasée",
+            out.display()
+        );
     }
     let key = convention::generate_key();
     let pem = convention::write_key_pem(&key).map_err(refused)?;
@@ -158,7 +173,12 @@ struct ImportOutput<'a> {
 
 /// `links import FILE` (and `convention verify FILE` on a node, which never applies): checks
 /// the convention against this node, shows what changes, and stores it unless `dry_run`.
-pub async fn import(config_path: &Path, format: Format, file: &Path, dry_run: bool) -> anyhow::Result<()> {
+pub async fn import(
+    config_path: &Path,
+    format: Format,
+    file: &Path,
+    dry_run: bool,
+) -> anyhow::Result<()> {
     let config = load_config(config_path)?;
     let text = read(file)?;
     let db = open_db(&config).await?;
@@ -228,10 +248,20 @@ fn show(plan: &Plan, applied: bool, dry_run: bool, format: Format) -> anyhow::Re
         table.add_row(["ajouté", &line.domain, &line.label, &line.terms]);
     }
     for line in &plan.diff.changed {
-        table.add_row(["modifié", &line.domain, &line.label, &line.changes.join("\n")]);
+        table.add_row([
+            "modifié",
+            &line.domain,
+            &line.label,
+            &line.changes.join("\n"),
+        ]);
     }
     for line in &plan.diff.removed {
-        table.add_row(["retiré (le lien prend fin)", &line.domain, &line.label, &line.source]);
+        table.add_row([
+            "retiré (le lien prend fin)",
+            &line.domain,
+            &line.label,
+            &line.source,
+        ]);
     }
     if plan.diff.is_empty() {
         println!("Aucun lien de ce nœud ne change.");

@@ -61,7 +61,10 @@ struct ListLine {
 }
 
 /// The links in force: `[[links]]` and the stored conventions' links naming this node.
-pub async fn in_force(config: &NodeConfig, db: &ent_node::store::Db) -> anyhow::Result<Vec<ent_config::LinkConfig>> {
+pub async fn in_force(
+    config: &NodeConfig,
+    db: &ent_node::store::Db,
+) -> anyhow::Result<Vec<ent_config::LinkConfig>> {
     let own = crate::convention::own(config)?;
     Ok(conventions::links_in_force(db, config, &own).await?.links)
 }

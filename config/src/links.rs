@@ -196,7 +196,14 @@ pub(crate) fn check(
                 "empreinte SHA-256 attendue : 64 chiffres hexadécimaux (ent-admin links identity l'affiche sur le pair)",
             ));
         }
-        check_terms(&key, &link.scopes, link.guest_quota, &link.label, (&link.valid_from, &link.valid_until), problems);
+        check_terms(
+            &key,
+            &link.scopes,
+            link.guest_quota,
+            &link.label,
+            (&link.valid_from, &link.valid_until),
+            problems,
+        );
     }
     if !(1..=900).contains(&federation.max_clock_skew_secs) {
         problems.push(Problem::new(

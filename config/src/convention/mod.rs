@@ -117,7 +117,8 @@ impl Document {
     /// unknown keys are refused.
     pub fn parse(text: &str) -> Result<Self, ConventionError> {
         if text.trim_start().starts_with('{') {
-            serde_json::from_str(text).map_err(|e| ConventionError::Malformed(format!("JSON : {e}")))
+            serde_json::from_str(text)
+                .map_err(|e| ConventionError::Malformed(format!("JSON : {e}")))
         } else {
             toml::from_str(text).map_err(|e| {
                 ConventionError::Malformed(format!("TOML : {}", e.to_string().trim_end()))
@@ -157,7 +158,11 @@ impl Document {
             ));
         }
         if self.signer.trim().is_empty() {
-            problems.push(Problem::new("signer", "", "le nom du signataire est obligatoire"));
+            problems.push(Problem::new(
+                "signer",
+                "",
+                "le nom du signataire est obligatoire",
+            ));
         }
         let mut pairs: Vec<(String, String)> = Vec::new();
         for (i, link) in self.links.iter().enumerate() {
@@ -205,7 +210,11 @@ impl Document {
                 }
             }
             if let [a, b] = domains.as_slice() {
-                let pair = if a < b { (a.clone(), b.clone()) } else { (b.clone(), a.clone()) };
+                let pair = if a < b {
+                    (a.clone(), b.clone())
+                } else {
+                    (b.clone(), a.clone())
+                };
                 if a == b {
                     problems.push(Problem::new(
                         &key("nodes"),
@@ -233,7 +242,10 @@ impl Document {
             return Ok(());
         }
         let lines: Vec<String> = problems.iter().map(ToString::to_string).collect();
-        Err(ConventionError::Malformed(format!("\n{}", lines.join("\n"))))
+        Err(ConventionError::Malformed(format!(
+            "\n{}",
+            lines.join("\n")
+        )))
     }
 
     /// Whether a link of the document names the node `domain`.

@@ -227,7 +227,13 @@ pub fn verify<'a>(
         .and_then(|bytes| <[u8; 64]>::try_from(bytes).ok())
         .map(|bytes| ed25519_dalek::Signature::from_bytes(&bytes));
     match value {
-        Some(value) if key.verify_strict(&canonical_bytes(document), &value).is_ok() => Ok(signer),
+        Some(value)
+            if key
+                .verify_strict(&canonical_bytes(document), &value)
+                .is_ok() =>
+        {
+            Ok(signer)
+        }
         _ => Err(ConventionError::BadSignature(format!(
             "la signature ne correspond pas au document : il a été modifié après avoir été signé par « {} », \
              ou la signature est abîmée",

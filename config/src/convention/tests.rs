@@ -26,11 +26,20 @@ fn a_signed_document_verifies_and_each_side_gets_its_own_quota() {
     let key = generate_key();
     let signed = sign_text(&text(1, "[\"spaces\"]"), &key).unwrap();
     let document = Document::parse(&signed).unwrap();
-    assert_eq!(verify(&document, &trust(&key, "versailles")).unwrap().name, "DANE de Versailles");
+    assert_eq!(
+        verify(&document, &trust(&key, "versailles")).unwrap().name,
+        "DANE de Versailles"
+    );
     let college = document.links_for("college.test", FP_A).unwrap();
-    assert_eq!((college[0].domain.as_str(), college[0].guest_quota), ("ecole.test", 60));
+    assert_eq!(
+        (college[0].domain.as_str(), college[0].guest_quota),
+        ("ecole.test", 60)
+    );
     let ecole = document.links_for("ecole.test", FP_B).unwrap();
-    assert_eq!((ecole[0].domain.as_str(), ecole[0].guest_quota), ("college.test", 20));
+    assert_eq!(
+        (ecole[0].domain.as_str(), ecole[0].guest_quota),
+        ("college.test", 20)
+    );
     assert!(document.links_for("autre.test", FP_A).unwrap().is_empty());
     // Signing again replaces the signature instead of adding a second table.
     let twice = sign_text(&signed, &key).unwrap();
@@ -42,7 +51,9 @@ fn layout_does_not_matter_but_values_do() {
     let key = generate_key();
     let signed = sign_text(&text(1, "[\"spaces\"]"), &key).unwrap();
     let trusted = trust(&key, "versailles");
-    let respaced = signed.replace(" = ", "   =   ").replace("\n[[links]]", "\n# commentaire\n\n[[links]]");
+    let respaced = signed
+        .replace(" = ", "   =   ")
+        .replace("\n[[links]]", "\n# commentaire\n\n[[links]]");
     assert!(verify(&Document::parse(&respaced).unwrap(), &trusted).is_ok());
     let tampered = signed.replace("[\"spaces\"]", "[\"spaces\", \"transfers\"]");
     assert!(matches!(
@@ -68,33 +79,56 @@ fn unknown_keys_and_other_academies_are_refused() {
     let error = verify(&document, &trust(&key, "creteil")).unwrap_err();
     assert!(error.to_string().contains("creteil"), "{error}");
     let unsigned = Document::parse(&text(1, "[\"spaces\"]")).unwrap();
-    assert_eq!(verify(&unsigned, &trust(&key, "versailles")).unwrap_err().exit_code(), 4);
+    assert_eq!(
+        verify(&unsigned, &trust(&key, "versailles"))
+            .unwrap_err()
+            .exit_code(),
+        4
+    );
 }
 
 #[test]
 fn malformed_entries_are_named() {
     let duplicate = text(1, "[\"spaces\"]").replace("version = 1", "version = 1\nversion = 2");
-    assert!(matches!(Document::parse(&duplicate), Err(ConventionError::Malformed(_))));
+    assert!(matches!(
+        Document::parse(&duplicate),
+        Err(ConventionError::Malformed(_))
+    ));
     let unknown = text(1, "[\"spaces\"]").replace("version = 1", "version = 1\nverson = 2");
     assert!(Document::parse(&unknown).is_err());
     let backwards = text(1, "[\"spaces\"]").replace("2027-08-31", "2025-08-31");
     let error = Document::parse(&backwards).unwrap().validate().unwrap_err();
-    assert!(error.to_string().contains("links[0].valid_until"), "{error}");
+    assert!(
+        error.to_string().contains("links[0].valid_until"),
+        "{error}"
+    );
     let twice = text(1, "[\"spaces\"]").replace("ecole.test", "COLLEGE.test.");
     let error = Document::parse(&twice).unwrap().validate().unwrap_err();
     assert!(error.to_string().contains("différents"), "{error}");
     let bad_fp = text(1, "[\"spaces\"]").replace(FP_B, "zz");
     let error = Document::parse(&bad_fp).unwrap().validate().unwrap_err();
-    assert!(error.to_string().contains("links[0].nodes[1].fingerprint"), "{error}");
+    assert!(
+        error.to_string().contains("links[0].nodes[1].fingerprint"),
+        "{error}"
+    );
     let key = generate_key();
-    assert!(sign_text(&backwards, &key).is_err(), "a malformed document is not signed");
-    let no_links = "academie = \"versailles\"\nconvention = \"x\"\nversion = 3\nsigner = \"DANE\"\n";
+    assert!(
+        sign_text(&backwards, &key).is_err(),
+        "a malformed document is not signed"
+    );
+    let no_links =
+        "academie = \"versailles\"\nconvention = \"x\"\nversion = 3\nsigner = \"DANE\"\n";
     assert!(Document::parse(no_links).unwrap().validate().is_ok());
 }
 
 #[test]
 fn fingerprints_in_any_spelling_but_of_the_right_key() {
-    let colons: String = FP_B.as_bytes().chunks(2).map(|c| std::str::from_utf8(c).unwrap().to_uppercase()).collect::<Vec<_>>().join(":");
+    let colons: String = FP_B
+        .as_bytes()
+        .chunks(2)
+        .map(|c| std::str::from_utf8(c).unwrap().to_uppercase())
+        .collect::<Vec<_>>()
+        .join(":");
     let document = Document::parse(&text(1, "[\"spaces\"]").replace(FP_B, &colons)).unwrap();
     document.validate().unwrap();
     assert_eq!(document.links_for("ecole.test", FP_B).unwrap().len(), 1);

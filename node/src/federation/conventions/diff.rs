@@ -41,7 +41,11 @@ pub struct Line {
 }
 
 fn scopes(link: &LinkConfig) -> String {
-    let names: Vec<String> = link.scopes.iter().map(|s| format!("{s:?}").to_lowercase()).collect();
+    let names: Vec<String> = link
+        .scopes
+        .iter()
+        .map(|s| format!("{s:?}").to_lowercase())
+        .collect();
     names.join(", ")
 }
 
@@ -67,9 +71,17 @@ fn changes(before: &LinkConfig, after: &LinkConfig) -> Vec<String> {
             changes.push(format!("{what} : {old} → {new}"));
         }
     };
-    compare("empreinte", before.normalized_fingerprint(), after.normalized_fingerprint());
+    compare(
+        "empreinte",
+        before.normalized_fingerprint(),
+        after.normalized_fingerprint(),
+    );
     compare("périmètres", scopes(before), scopes(after));
-    compare("invités", before.guest_quota.to_string(), after.guest_quota.to_string());
+    compare(
+        "invités",
+        before.guest_quota.to_string(),
+        after.guest_quota.to_string(),
+    );
     compare("titre", before.label.clone(), after.label.clone());
     compare("début", before.valid_from.clone(), after.valid_from.clone());
     compare("fin", before.valid_until.clone(), after.valid_until.clone());
@@ -82,7 +94,10 @@ impl Diff {
     /// whose only change is the convention's version number is not listed.
     pub fn between(before: &[LinkConfig], after: &[LinkConfig], notes: Vec<String>) -> Self {
         let find = |links: &[LinkConfig], domain: &str| {
-            links.iter().find(|l| l.normalized_domain() == domain).cloned()
+            links
+                .iter()
+                .find(|l| l.normalized_domain() == domain)
+                .cloned()
         };
         let mut diff = Self {
             notes,

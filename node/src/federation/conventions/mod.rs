@@ -107,7 +107,10 @@ fn verified<'a>(
 
 /// Refuses `document` when the version in force is newer, or the same with other content;
 /// `Ok(true)` when the very same version is in force.
-fn against_in_force(document: &Document, in_force: Option<&Stored>) -> Result<bool, ConventionError> {
+fn against_in_force(
+    document: &Document,
+    in_force: Option<&Stored>,
+) -> Result<bool, ConventionError> {
     let Some(in_force) = in_force else {
         return Ok(false);
     };
@@ -138,7 +141,12 @@ fn against_in_force(document: &Document, in_force: Option<&Stored>) -> Result<bo
 
 /// Checks a convention for this node and compares the links it would put in force with those
 /// in force now (the dry run of `ent-admin links import`).
-pub async fn plan(db: &Db, config: &NodeConfig, own: &Own, text: &str) -> Result<Plan, ImportError> {
+pub async fn plan(
+    db: &Db,
+    config: &NodeConfig,
+    own: &Own,
+    text: &str,
+) -> Result<Plan, ImportError> {
     let (document, signer, links) = verified(text, config, own)?;
     let in_force = stored(db, &document.academie, &document.convention).await?;
     let unchanged = against_in_force(&document, in_force.as_ref())?;
@@ -150,7 +158,12 @@ pub async fn plan(db: &Db, config: &NodeConfig, own: &Own, text: &str) -> Result
         .into());
     }
     let before = links_in_force(db, config, own).await?;
-    let after = merge(config, own, db_conventions(db).await?, Some((&document, text)));
+    let after = merge(
+        config,
+        own,
+        db_conventions(db).await?,
+        Some((&document, text)),
+    );
     Ok(Plan {
         diff: Diff::between(&before.links, &after.links, after.notes),
         signer: signer.to_owned(),
@@ -182,7 +195,11 @@ pub async fn apply(db: &Db, plan: &Plan, now: i64) -> Result<bool, ImportError> 
     if against_in_force(document, row.as_ref())? {
         return Ok(false);
     }
-    let key = document.signature.as_ref().map(|s| s.key.clone()).unwrap_or_default();
+    let key = document
+        .signature
+        .as_ref()
+        .map(|s| s.key.clone())
+        .unwrap_or_default();
     sqlx::query(
         "INSERT INTO federation_conventions (academie, convention, version, signer_key, document, applied_at) \
          VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (academie, convention) DO UPDATE SET \
@@ -219,9 +236,10 @@ pub async fn apply(db: &Db, plan: &Plan, now: i64) -> Result<bool, ImportError> 
 
 /// Every stored convention, in a fixed order (académie, identifier).
 async fn db_conventions(db: &Db) -> sqlx::Result<Vec<String>> {
-    let rows = sqlx::query("SELECT document FROM federation_conventions ORDER BY academie, convention")
-        .fetch_all(db.pool())
-        .await?;
+    let rows =
+        sqlx::query("SELECT document FROM federation_conventions ORDER BY academie, convention")
+            .fetch_all(db.pool())
+            .await?;
     Ok(rows.into_iter().map(|r| r.get(0)).collect())
 }
 
@@ -243,12 +261,17 @@ fn merge(
         links: config.links.clone(),
         notes: Vec::new(),
     };
-    let hand: Vec<String> = config.links.iter().map(LinkConfig::normalized_domain).collect();
+    let hand: Vec<String> = config
+        .links
+        .iter()
+        .map(LinkConfig::normalized_domain)
+        .collect();
     let mut texts = stored;
     if let Some((new, text)) = replacing {
         texts.retain(|old| {
-            Document::parse(old)
-                .map_or(true, |d| (d.academie != new.academie) || (d.convention != new.convention))
+            Document::parse(old).map_or(true, |d| {
+                (d.academie != new.academie) || (d.convention != new.convention)
+            })
         });
         texts.push(text.to_owned());
     }
@@ -257,7 +280,9 @@ fn merge(
         let (document, _, links) = match verified(&text, config, own) {
             Ok(checked) => checked,
             Err(error) => {
-                let name = Document::parse(&text).map(|d| d.convention).unwrap_or_default();
+                let name = Document::parse(&text)
+                    .map(|d| d.convention)
+                    .unwrap_or_default();
                 tracing::error!(convention = %name, %error, "stored convention no longer applies");
                 in_force
                     .notes
@@ -300,9 +325,15 @@ pub async fn import_files(db: &Db, config: &NodeConfig, own: &Own, now: i64) -> 
             Err(error) => Err(format!("lecture impossible : {error}")),
             Ok(text) => match plan(db, config, own, &text).await {
                 Err(error) => Err(error.to_string()),
-                Ok(plan) if plan.unchanged => Ok(format!("version {} déjà en vigueur", plan.document.version)),
+                Ok(plan) if plan.unchanged => {
+                    Ok(format!("version {} déjà en vigueur", plan.document.version))
+                }
                 Ok(plan) => match apply(db, &plan, now).await {
-                    Ok(_) => Ok(format!("version {} appliquée : {}", plan.document.version, plan.diff.summary())),
+                    Ok(_) => Ok(format!(
+                        "version {} appliquée : {}",
+                        plan.document.version,
+                        plan.diff.summary()
+                    )),
                     Err(error) => Err(error.to_string()),
                 },
             },
@@ -314,7 +345,9 @@ pub async fn import_files(db: &Db, config: &NodeConfig, own: &Own, now: i64) -> 
             }
             Err(error) => {
                 tracing::error!(file = %shown, %error, "convention refused, version in force kept");
-                lines.push(format!("{shown} : refusée, version en vigueur conservée : {error}"));
+                lines.push(format!(
+                    "{shown} : refusée, version en vigueur conservée : {error}"
+                ));
             }
         }
     }
