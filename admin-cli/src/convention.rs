@@ -181,38 +181,28 @@ pub async fn import(
 ) -> anyhow::Result<()> {
     let config = load_config(config_path)?;
     let text = read(file)?;
-    let db = open_db(&config).await?;
     let own = own(&config)?;
-    let result = conventions::plan(&db, &config, &own, &text).await;
-    let plan = match result {
-        Ok(plan) => plan,
-        Err(conventions::ImportError::Refused(error)) => {
-            db.close().await;
-            return Err(refused(error));
-        }
-        Err(error) => {
-            db.close().await;
-            return Err(error.into());
-        }
-    };
-    let applied = if dry_run || plan.unchanged {
-        false
-    } else {
-        let outcome = conventions::apply(&db, &plan, now()).await;
-        match outcome {
-            Ok(applied) => applied,
-            Err(conventions::ImportError::Refused(error)) => {
-                db.close().await;
-                return Err(refused(error));
-            }
-            Err(error) => {
-                db.close().await;
-                return Err(error.into());
-            }
-        }
-    };
+    let db = open_db(&config).await?;
+    let outcome = plan_and_apply(&db, &config, &own, &text, dry_run).await;
     db.close().await;
+    let (plan, applied) = outcome.map_err(|error| match error {
+        conventions::ImportError::Refused(error) => refused(error),
+        other => other.into(),
+    })?;
     show(&plan, applied, dry_run, format)
+}
+
+/// Checks `text` for this node and, unless `dry_run` or already in force, records it.
+async fn plan_and_apply(
+    db: &ent_node::store::Db,
+    config: &NodeConfig,
+    own: &Own,
+    text: &str,
+    dry_run: bool,
+) -> Result<(Plan, bool), conventions::ImportError> {
+    let plan = conventions::plan(db, config, own, text).await?;
+    let applied = !dry_run && !plan.unchanged && conventions::apply(db, &plan, now()).await?;
+    Ok((plan, applied))
 }
 
 /// This node as conventions name it.

@@ -195,7 +195,11 @@ public_key = \"pas-une-clé\"
             "federation.trusted_conventions[1].public_key"
         ]
     );
-    assert!(err.to_string().contains("clé « DANE de Créteil » illisible"), "{err}");
+    assert!(
+        err.to_string()
+            .contains("clé « DANE de Créteil » illisible"),
+        "{err}"
+    );
     let missing = format!("{MINIMAL}[federation]\nconvention_files = [\"/nulle/part.toml\"]\n");
     let err = NodeConfig::from_toml_str_only(&missing).unwrap_err();
     let keys: Vec<&str> = err.0.iter().map(|p| p.key.as_str()).collect();

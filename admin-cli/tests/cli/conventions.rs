@@ -16,10 +16,17 @@ fn document(version: u64, own_fp: &str, valid_until: &str) -> String {
     )
 }
 
-/// Writes `text` as `name` in the node folder and signs it with `key`; returns the run.
-fn write_signed(node: &Node, name: &str, text: &str, key: &str) -> super::Run {
+/// Writes `text` as `name` in the node folder and signs it with `key`.
+fn write_signed(node: &Node, name: &str, text: &str, key: &str) {
     std::fs::write(node.path(name), text).unwrap();
-    node.run(&["convention", "sign", name, "--key", key])
+    node.ok(&["convention", "sign", name, "--key", key]);
+}
+
+/// Runs `args`, expecting exit `code` and `words` in the French message.
+fn refused(node: &Node, args: &[&str], code: i32, words: &str) {
+    let run = node.run(args);
+    assert_eq!(run.code, code, "{args:?}: {}", run.stderr);
+    assert!(run.stderr.contains(words), "{args:?}: {}", run.stderr);
 }
 
 #[test]
@@ -35,20 +42,15 @@ fn a_dane_signs_a_convention_and_a_node_imports_its_part_once_and_in_order() {
         "versailles",
     ]);
     let public_key = key["public_key"].as_str().unwrap().to_owned();
-    let again = node.run(&["convention", "keygen", "--out", "dane.key"]);
-    assert_eq!(again.code, 1, "{}", again.stderr);
-    assert!(again.stderr.contains("jamais écrasée"), "{}", again.stderr);
+    let again = ["convention", "keygen", "--out", "dane.key"];
+    refused(&node, &again, 1, "jamais écrasée");
 
     // The DANE side: sign, verify, a tampered copy and a malformed entry.
-    assert_eq!(
-        write_signed(
-            &node,
-            "v1.toml",
-            &document(1, &own_fp, "2027-08-31"),
-            "dane.key"
-        )
-        .code,
-        0
+    write_signed(
+        &node,
+        "v1.toml",
+        &document(1, &own_fp, "2027-08-31"),
+        "dane.key",
     );
     node.ok(&[
         "convention",
@@ -63,31 +65,17 @@ fn a_dane_signs_a_convention_and_a_node_imports_its_part_once_and_in_order() {
         signed.replace("[\"spaces\"]", "[\"spaces\", \"transfers\"]"),
     )
     .unwrap();
-    let tampered = node.run(&[
+    let tampered = [
         "convention",
         "verify",
         "tampered.toml",
         "--public-key",
         &public_key,
-    ]);
-    assert_eq!(tampered.code, 4, "{}", tampered.stderr);
-    assert!(
-        tampered.stderr.contains("signature invalide"),
-        "{}",
-        tampered.stderr
-    );
-    let backwards = write_signed(
-        &node,
-        "bad.toml",
-        &document(1, &own_fp, "2025-08-31"),
-        "dane.key",
-    );
-    assert_eq!(backwards.code, 3, "{}", backwards.stderr);
-    assert!(
-        backwards.stderr.contains("links[0].valid_until"),
-        "{}",
-        backwards.stderr
-    );
+    ];
+    refused(&node, &tampered, 4, "signature invalide");
+    std::fs::write(node.path("bad.toml"), document(1, &own_fp, "2025-08-31")).unwrap();
+    let backwards = ["convention", "sign", "bad.toml", "--key", "dane.key"];
+    refused(&node, &backwards, 3, "links[0].valid_until");
 
     // The node trusts the DANE's key; a dry run records nothing.
     let config = node.path("ent.toml");
@@ -135,13 +123,8 @@ fn a_dane_signs_a_convention_and_a_node_imports_its_part_once_and_in_order() {
     let second = node.json(&["links", "import", "v2.toml"]);
     let change = second["diff"]["changed"][0]["changes"].to_string();
     assert!(change.contains("2027-08-31 → 2027-07-05"), "{second}");
-    let replay = node.run(&["links", "import", "v1.toml"]);
-    assert_eq!(replay.code, 6, "{}", replay.stderr);
-    assert!(
-        replay.stderr.contains("plus ancienne que la version 2"),
-        "{}",
-        replay.stderr
-    );
+    let replay = ["links", "import", "v1.toml"];
+    refused(&node, &replay, 6, "plus ancienne que la version 2");
     node.ok(&[
         "convention",
         "keygen",
@@ -156,12 +139,11 @@ fn a_dane_signs_a_convention_and_a_node_imports_its_part_once_and_in_order() {
         &document(3, &own_fp, "2027-08-31"),
         "other.key",
     );
-    let stranger = node.run(&["links", "import", "other.toml"]);
-    assert_eq!(stranger.code, 5, "{}", stranger.stderr);
-    assert!(
-        stranger.stderr.contains("signataire inconnu"),
-        "{}",
-        stranger.stderr
+    refused(
+        &node,
+        &["links", "import", "other.toml"],
+        5,
+        "signataire inconnu",
     );
     write_signed(
         &node,
@@ -169,9 +151,12 @@ fn a_dane_signs_a_convention_and_a_node_imports_its_part_once_and_in_order() {
         &document(3, PEER_FP, "2027-08-31"),
         "dane.key",
     );
-    let wrong = node.run(&["convention", "verify", "wrong.toml"]);
-    assert_eq!(wrong.code, 7, "{}", wrong.stderr);
-    assert!(wrong.stderr.contains("ent.example.org"), "{}", wrong.stderr);
+    refused(
+        &node,
+        &["convention", "verify", "wrong.toml"],
+        7,
+        "ent.example.org",
+    );
     let listed = node.json(&["links", "list"]);
     assert_eq!(
         listed[0]["valid_until"], "2027-07-05",

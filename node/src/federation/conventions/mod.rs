@@ -5,12 +5,13 @@
 //! result and never asks where a link came from.
 
 mod diff;
+mod store;
 
 use ent_config::convention::{self, ConventionError, Document};
 use ent_config::{LinkConfig, NodeConfig};
-use sqlx::Row;
 
 use crate::store::Db;
+use store::Stored;
 
 pub use diff::Diff;
 
@@ -72,26 +73,6 @@ pub struct Plan {
     text: String,
 }
 
-/// A stored convention.
-struct Stored {
-    version: i64,
-    document: String,
-}
-
-async fn stored(db: &Db, academie: &str, id: &str) -> sqlx::Result<Option<Stored>> {
-    let row = sqlx::query(
-        "SELECT version, document FROM federation_conventions WHERE academie = $1 AND convention = $2",
-    )
-    .bind(academie)
-    .bind(id)
-    .fetch_optional(db.pool())
-    .await?;
-    Ok(row.map(|r| Stored {
-        version: r.get(0),
-        document: r.get(1),
-    }))
-}
-
 /// Verifies a document against this node's trust and key (not its version in force).
 fn verified<'a>(
     text: &str,
@@ -148,7 +129,9 @@ pub async fn plan(
     text: &str,
 ) -> Result<Plan, ImportError> {
     let (document, signer, links) = verified(text, config, own)?;
-    let in_force = stored(db, &document.academie, &document.convention).await?;
+    let mut conn = db.pool().acquire().await?;
+    let in_force = store::stored(&mut conn, &document.academie, &document.convention).await?;
+    drop(conn);
     let unchanged = against_in_force(&document, in_force.as_ref())?;
     if in_force.is_none() && links.is_empty() {
         return Err(ConventionError::WrongNode(format!(
@@ -158,12 +141,7 @@ pub async fn plan(
         .into());
     }
     let before = links_in_force(db, config, own).await?;
-    let after = merge(
-        config,
-        own,
-        db_conventions(db).await?,
-        Some((&document, text)),
-    );
+    let after = merge(config, own, store::all(db).await?, Some((&document, text)));
     Ok(Plan {
         diff: Diff::between(&before.links, &after.links, after.notes),
         signer: signer.to_owned(),
@@ -181,39 +159,11 @@ pub async fn apply(db: &Db, plan: &Plan, now: i64) -> Result<bool, ImportError> 
     let mut tx = db.begin_write().await?;
     let lock = format!("convention:{}/{}", document.academie, document.convention);
     crate::store::lock(&mut tx, &lock, now).await?;
-    let row = sqlx::query(
-        "SELECT version, document FROM federation_conventions WHERE academie = $1 AND convention = $2",
-    )
-    .bind(&document.academie)
-    .bind(&document.convention)
-    .fetch_optional(&mut *tx)
-    .await?
-    .map(|r| Stored {
-        version: r.get(0),
-        document: r.get(1),
-    });
+    let row = store::stored(&mut tx, &document.academie, &document.convention).await?;
     if against_in_force(document, row.as_ref())? {
         return Ok(false);
     }
-    let key = document
-        .signature
-        .as_ref()
-        .map(|s| s.key.clone())
-        .unwrap_or_default();
-    sqlx::query(
-        "INSERT INTO federation_conventions (academie, convention, version, signer_key, document, applied_at) \
-         VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (academie, convention) DO UPDATE SET \
-         version = excluded.version, signer_key = excluded.signer_key, document = excluded.document, \
-         applied_at = excluded.applied_at",
-    )
-    .bind(&document.academie)
-    .bind(&document.convention)
-    .bind(i64::try_from(document.version).unwrap_or(i64::MAX))
-    .bind(key)
-    .bind(&plan.text)
-    .bind(now)
-    .execute(&mut *tx)
-    .await?;
+    store::put(&mut tx, document, &plan.text, now).await?;
     let detail = format!(
         "académie {}, version {}, signée par {} : {}",
         document.academie,
@@ -234,19 +184,10 @@ pub async fn apply(db: &Db, plan: &Plan, now: i64) -> Result<bool, ImportError> 
     Ok(true)
 }
 
-/// Every stored convention, in a fixed order (académie, identifier).
-async fn db_conventions(db: &Db) -> sqlx::Result<Vec<String>> {
-    let rows =
-        sqlx::query("SELECT document FROM federation_conventions ORDER BY academie, convention")
-            .fetch_all(db.pool())
-            .await?;
-    Ok(rows.into_iter().map(|r| r.get(0)).collect())
-}
-
 /// The links in force: `[[links]]`, then every stored convention that still verifies with
 /// the keys this configuration trusts.
 pub async fn links_in_force(db: &Db, config: &NodeConfig, own: &Own) -> sqlx::Result<InForce> {
-    Ok(merge(config, own, db_conventions(db).await?, None))
+    Ok(merge(config, own, store::all(db).await?, None))
 }
 
 /// Hand-written links first; then each convention's, skipping peers already linked. With
