@@ -207,9 +207,10 @@ async fn plan_and_apply(
 
 /// This node as conventions name it.
 pub fn own(config: &NodeConfig) -> anyhow::Result<Own> {
-    let identity = ent_federation::NodeIdentity::load_or_create(&config.node.data_dir)
-        .with_context(|| format!("clé du nœud dans {}/keys", config.node.data_dir.display()))?;
-    Ok(Own::of(config, &identity.fingerprint))
+    Ok(Own::of(
+        config,
+        &crate::links::identity(config)?.fingerprint,
+    ))
 }
 
 fn show(plan: &Plan, applied: bool, dry_run: bool, format: Format) -> anyhow::Result<()> {

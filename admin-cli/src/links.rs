@@ -69,7 +69,8 @@ pub async fn in_force(
     Ok(conventions::links_in_force(db, config, &own).await?.links)
 }
 
-fn identity(config: &NodeConfig) -> anyhow::Result<NodeIdentity> {
+/// The node's key pair (made now if missing, as `ent-node` would).
+pub fn identity(config: &NodeConfig) -> anyhow::Result<NodeIdentity> {
     NodeIdentity::load_or_create(&config.node.data_dir)
         .with_context(|| format!("clé du nœud dans {}/keys", config.node.data_dir.display()))
 }
