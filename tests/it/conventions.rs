@@ -341,6 +341,12 @@ async fn untrusted_tampered_replayed_or_misaddressed_conventions_change_nothing(
         "{r4:?}"
     );
     assert_eq!(version_stored(ecole).await, 5);
+
+    // A version with no link left ends the convention's links on this node.
+    let empty = signed(&dane, 6, ids, &[]);
+    let plan = import(ecole, &empty).await;
+    assert_eq!(plan.diff.removed.len(), 1, "{:?}", plan.diff);
+    assert!(link(&linked, 1, 0).is_none());
 }
 
 /// The document without its signature table (to sign another variant of it).
