@@ -154,8 +154,8 @@ async fn estimate(
     link: Option<&str>,
 ) -> anyhow::Result<()> {
     let only = link.map(domain).transpose()?;
-    let links: Vec<_> = config
-        .links
+    let in_force = crate::links::in_force(config, db).await?;
+    let links: Vec<_> = in_force
         .iter()
         .filter(|l| l.allows(Scope::Spaces))
         .filter(|l| only.as_ref().is_none_or(|d| *d == l.normalized_domain()))

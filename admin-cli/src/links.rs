@@ -9,7 +9,7 @@ use serde::Serialize;
 
 use ent_config::NodeConfig;
 use ent_federation::NodeIdentity;
-use ent_node::federation::store;
+use ent_node::federation::{conventions, store};
 use ent_node::store::Clock;
 
 use crate::Format;
@@ -27,6 +27,15 @@ pub enum LinksCommand {
     Check,
     /// Affiche l'état de chaque convention, sa file d'envoi et son dernier envoi réussi.
     List,
+    /// Importe une convention signée par la DANE : vérifie la signature, garde les liens qui
+    /// nomment ce nœud, montre ce qui change et l'enregistre (sauf --dry-run).
+    Import {
+        /// La convention signée (TOML ou JSON).
+        file: std::path::PathBuf,
+        /// Montre seulement ce qui changerait.
+        #[arg(long)]
+        dry_run: bool,
+    },
 }
 
 #[derive(Serialize)]
@@ -40,6 +49,7 @@ struct IdentityOutput<'a> {
 struct ListLine {
     domain: String,
     label: String,
+    source: String,
     state: String,
     reason: String,
     valid_until: String,
@@ -50,16 +60,17 @@ struct ListLine {
     failed: i64,
 }
 
-/// This node's federation domain: `host[:port]` of its public URL.
-fn own_domain(config: &NodeConfig) -> String {
-    url::Url::parse(&config.public_url())
-        .map(|url| ent_federation::signing::authority(&url))
-        .ok()
-        .and_then(|authority| ent_config::normalize_domain(&authority))
-        .unwrap_or(config.node.domain.clone())
+/// The links in force: `[[links]]` and the stored conventions' links naming this node.
+pub async fn in_force(
+    config: &NodeConfig,
+    db: &ent_node::store::Db,
+) -> anyhow::Result<Vec<ent_config::LinkConfig>> {
+    let own = crate::convention::own(config)?;
+    Ok(conventions::links_in_force(db, config, &own).await?.links)
 }
 
-fn identity(config: &NodeConfig) -> anyhow::Result<NodeIdentity> {
+/// The node's key pair (made now if missing, as `ent-node` would).
+pub fn identity(config: &NodeConfig) -> anyhow::Result<NodeIdentity> {
     NodeIdentity::load_or_create(&config.node.data_dir)
         .with_context(|| format!("clé du nœud dans {}/keys", config.node.data_dir.display()))
 }
@@ -68,26 +79,37 @@ fn identity(config: &NodeConfig) -> anyhow::Result<NodeIdentity> {
 pub async fn run(config_path: &Path, format: Format, command: LinksCommand) -> anyhow::Result<()> {
     let config = load_config(config_path)?;
     match command {
-        LinksCommand::Identity => show_identity(&config, format),
+        LinksCommand::Import { file, dry_run } => {
+            crate::convention::import(config_path, format, &file, dry_run).await
+        }
+        LinksCommand::Identity => show_identity(&config, format).await,
         LinksCommand::Check => check(&config, format).await,
         LinksCommand::List => list(&config, format).await,
     }
 }
 
-fn show_identity(config: &NodeConfig, format: Format) -> anyhow::Result<()> {
+async fn show_identity(config: &NodeConfig, format: Format) -> anyhow::Result<()> {
     let identity = identity(config)?;
-    let domain = own_domain(config);
+    let domain = conventions::Own::of(config, &identity.fingerprint).domain;
+    let configured = match open_db(config).await {
+        Ok(db) => {
+            let links = in_force(config, &db).await;
+            db.close().await;
+            links?.len()
+        }
+        Err(_) => config.links.len(),
+    };
     if format == Format::Json {
         return output::json(&IdentityOutput {
             domain: &domain,
             fingerprint: &identity.fingerprint,
-            links_configured: config.links.len(),
+            links_configured: configured,
         });
     }
     let table = output::record(&[
         ("Domaine", domain.clone()),
         ("Empreinte SHA-256", identity.fingerprint_grouped()),
-        ("Conventions configurées", config.links.len().to_string()),
+        ("Conventions configurées", configured.to_string()),
     ]);
     println!("{table}");
     println!(
@@ -98,13 +120,20 @@ fn show_identity(config: &NodeConfig, format: Format) -> anyhow::Result<()> {
 }
 
 async fn check(config: &NodeConfig, format: Format) -> anyhow::Result<()> {
-    if config.links.is_empty() {
+    let db = open_db(config).await?;
+    let links = in_force(config, &db).await?;
+    if links.is_empty() {
+        db.close().await;
         anyhow::bail!("aucune convention [[links]] configurée : la fédération est désactivée");
     }
-    let db = open_db(config).await?;
-    let federation =
-        ent_node::federation::start(config, db.clone(), Clock::default(), identity(config)?)
-            .await?;
+    let federation = ent_node::federation::start(
+        config,
+        &links,
+        db.clone(),
+        Clock::default(),
+        identity(config)?,
+    )
+    .await?;
     let reports = federation.inspect_links().await;
     db.close().await;
     let all_active = reports
@@ -155,7 +184,7 @@ async fn list(config: &NodeConfig, format: Format) -> anyhow::Result<()> {
     let db = open_db(config).await?;
     let records = store::load_peers(&db).await?;
     let mut lines = Vec::new();
-    for link in &config.links {
+    for link in &in_force(config, &db).await? {
         let domain = link.normalized_domain();
         let record = records.iter().find(|r| r.domain == domain);
         let queue = store::queue(&db, &domain).await?;
@@ -170,6 +199,7 @@ async fn list(config: &NodeConfig, format: Format) -> anyhow::Result<()> {
         };
         lines.push(ListLine {
             label: link.label.clone(),
+            source: link.source.describe(),
             state: state.0,
             reason: state.1,
             valid_until: link.valid_until.clone(),
@@ -188,6 +218,7 @@ async fn list(config: &NodeConfig, format: Format) -> anyhow::Result<()> {
     let mut table = output::table([
         "ENT lié",
         "Convention",
+        "Origine",
         "État",
         "Jusqu'au",
         "En file",
@@ -204,6 +235,7 @@ async fn list(config: &NodeConfig, format: Format) -> anyhow::Result<()> {
         table.add_row([
             l.domain.clone(),
             l.label.clone(),
+            l.source.clone(),
             if l.reason.is_empty() {
                 state.to_owned()
             } else {

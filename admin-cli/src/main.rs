@@ -1,10 +1,12 @@
 //! `ent-admin`: the operator's command-line tool of an ENT node.
 //!
 //! Parses the command line, runs one command on a tokio runtime and turns the outcome into an
-//! exit code: 0 success, 1 the operation failed, 2 usage error (clap's own code).
+//! exit code: 0 success, 1 the operation failed, 2 usage error (clap's own code), 3 to 7 a
+//! convention refused (see `ConventionError::exit_code`).
 
 mod config;
 mod context;
+mod convention;
 mod guests;
 mod import;
 mod import_aaf;
@@ -21,7 +23,7 @@ use std::process::ExitCode;
 
 use clap::{Arg, ArgAction, CommandFactory, FromArgMatches, Parser, Subcommand};
 
-use output::{Format, Reported};
+use output::{Format, Refusal, Reported};
 
 /// Outil d'administration d'un nœud ENT : installation, écoles, imports ONDE, comptes et fiches
 /// de connexion.
@@ -80,6 +82,9 @@ enum Command {
     /// Identité du nœud et conventions avec les nœuds liés (fédération).
     #[command(subcommand)]
     Links(links::LinksCommand),
+    /// Conventions signées de la DANE : clé, signature, vérification.
+    #[command(subcommand)]
+    Convention(convention::ConventionCommand),
     /// Comptes invités : liste, expiration, estimation des besoins par convention.
     #[command(subcommand)]
     Guests(guests::GuestsCommand),
@@ -237,6 +242,10 @@ fn main() -> ExitCode {
     match runtime.block_on(run(cli)) {
         Ok(()) => ExitCode::SUCCESS,
         Err(error) => {
+            if let Some(refusal) = error.downcast_ref::<Refusal>() {
+                eprintln!("erreur : {refusal}");
+                return ExitCode::from(refusal.code);
+            }
             // Commands that already printed their problems (config check) only set the code.
             if error.downcast_ref::<Reported>().is_none() {
                 eprintln!("erreur : {error:#}");
@@ -259,6 +268,7 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Config(command) => config::run(path, format, command),
         Command::Keys(command) => init::keys(path, command),
         Command::Links(command) => links::run(path, format, command).await,
+        Command::Convention(command) => convention::run(path, format, command).await,
         Command::Guests(command) => guests::run(path, format, command).await,
         Command::Spaces(command) => spaces::run(path, format, command).await,
     }

@@ -25,6 +25,23 @@ impl std::fmt::Display for Reported {
 
 impl std::error::Error for Reported {}
 
+/// A refusal with its own exit code (a convention: 3 to 7), its message in French.
+#[derive(Debug)]
+pub struct Refusal {
+    /// The exit code.
+    pub code: u8,
+    /// Why, for the operator.
+    pub message: String,
+}
+
+impl std::fmt::Display for Refusal {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.message)
+    }
+}
+
+impl std::error::Error for Refusal {}
+
 /// A table with a header row, wrapped to the terminal width when there is one.
 pub fn table<const N: usize>(header: [&str; N]) -> Table {
     let mut table = Table::new();

@@ -10,6 +10,9 @@ use ent_node::provisioning::onde::sample::{self, SampleEncoding, SampleOptions};
 use ent_node::store::Db;
 use serde_json::Value;
 
+#[path = "cli/conventions.rs"]
+mod conventions;
+
 const BIN: &str = env!("CARGO_BIN_EXE_ent-admin");
 const POSTGRES_ENV: &str = "ENT_TEST_DATABASE_URL";
 const UAI: &str = "0951234A";

@@ -5,6 +5,7 @@
 //! problem: [`NodeConfig::load`] collects every invalid key so that an operator fixes them all in
 //! one go. Secrets are wrapped in [`Secret`], whose `Debug` never shows the value.
 
+pub mod convention;
 mod links;
 mod secret;
 mod signin;
@@ -17,7 +18,9 @@ use figment::Figment;
 use figment::providers::{Env, Format, Toml};
 use serde::{Deserialize, Serialize};
 
-pub use links::{FederationSection, LinkConfig, Scope, normalize_domain, normalize_fingerprint};
+pub use links::{
+    FederationSection, LinkConfig, LinkSource, Scope, normalize_domain, normalize_fingerprint,
+};
 pub use secret::Secret;
 pub use signin::parse_network;
 pub use validate::Problem;

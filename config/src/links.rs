@@ -20,7 +20,7 @@ pub enum Scope {
 }
 
 /// One `[[links]]` entry: a convention with a peer node.
-#[derive(Debug, Clone, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct LinkConfig {
     /// The peer's domain (normalised at load: lower case, no trailing dot, IDN as punycode).
@@ -38,6 +38,40 @@ pub struct LinkConfig {
     pub valid_from: String,
     /// Last day the convention applies (`yyyy-mm-dd`, UTC).
     pub valid_until: String,
+    /// Where the link comes from: this file, or a signed convention (never written in TOML).
+    #[serde(skip)]
+    pub source: LinkSource,
+}
+
+/// Where a link in force comes from.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub enum LinkSource {
+    /// A `[[links]]` entry written by the node's operator.
+    #[default]
+    Hand,
+    /// A link of a convention signed by the DANE.
+    Convention {
+        /// The académie of the convention.
+        academie: String,
+        /// The convention's identifier, stable across its versions.
+        id: String,
+        /// The version in force.
+        version: u64,
+    },
+}
+
+impl LinkSource {
+    /// Where the link comes from, in French, for the operator.
+    pub fn describe(&self) -> String {
+        match self {
+            Self::Hand => "écrite à la main ([[links]])".to_owned(),
+            Self::Convention {
+                academie,
+                id,
+                version,
+            } => format!("convention « {id} » (académie {academie}), version {version}"),
+        }
+    }
 }
 
 /// `[federation]`: transport settings shared by every link.
@@ -54,6 +88,13 @@ pub struct FederationSection {
     pub hosts: std::collections::BTreeMap<String, std::net::IpAddr>,
     /// Extra certificate authority (PEM) trusted for peers, besides the system's (an academy PKI).
     pub extra_ca_file: Option<std::path::PathBuf>,
+    /// The DANE keys whose signed conventions this node applies. Never written empty, so that
+    /// an operator can append `[[federation.trusted_conventions]]` tables to the file.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub trusted_conventions: Vec<crate::convention::TrustedSigner>,
+    /// Signed convention files read at start and on reload (SIGHUP).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub convention_files: Vec<std::path::PathBuf>,
 }
 
 impl Default for FederationSection {
@@ -64,6 +105,8 @@ impl Default for FederationSection {
             failing_peer_warning_minutes: 60,
             hosts: std::collections::BTreeMap::new(),
             extra_ca_file: None,
+            trusted_conventions: Vec::new(),
+            convention_files: Vec::new(),
         }
     }
 }
@@ -106,7 +149,7 @@ pub fn normalize_fingerprint(value: &str) -> Option<String> {
     (hex.len() == 64 && hex.chars().all(|c| c.is_ascii_hexdigit())).then_some(hex)
 }
 
-fn parse_day(value: &str) -> Option<chrono::NaiveDate> {
+pub(crate) fn parse_day(value: &str) -> Option<chrono::NaiveDate> {
     chrono::NaiveDate::parse_from_str(value.trim(), "%Y-%m-%d").ok()
 }
 
@@ -153,55 +196,14 @@ pub(crate) fn check(
                 "empreinte SHA-256 attendue : 64 chiffres hexadécimaux (ent-admin links identity l'affiche sur le pair)",
             ));
         }
-        let mut scopes = link.scopes.clone();
-        scopes.sort_by_key(|s| *s as u8);
-        scopes.dedup();
-        if link.scopes.is_empty() || scopes.len() != link.scopes.len() {
-            problems.push(Problem::new(
-                &key("scopes"),
-                "",
-                "au moins un de spaces, messaging, transfers, sans doublon",
-            ));
-        }
-        if link.guest_quota > 100_000 {
-            problems.push(Problem::new(
-                &key("guest_quota"),
-                &link.guest_quota.to_string(),
-                "100000 au plus",
-            ));
-        }
-        if link.label.trim().is_empty() {
-            problems.push(Problem::new(
-                &key("label"),
-                "",
-                "le titre de la convention est obligatoire",
-            ));
-        }
-        let from = parse_day(&link.valid_from);
-        let until = parse_day(&link.valid_until);
-        if from.is_none() {
-            problems.push(Problem::new(
-                &key("valid_from"),
-                &link.valid_from,
-                "date aaaa-mm-jj attendue",
-            ));
-        }
-        if until.is_none() {
-            problems.push(Problem::new(
-                &key("valid_until"),
-                &link.valid_until,
-                "date aaaa-mm-jj attendue",
-            ));
-        }
-        if let (Some(from), Some(until)) = (from, until)
-            && until < from
-        {
-            problems.push(Problem::new(
-                &key("valid_until"),
-                &link.valid_until,
-                "antérieure à valid_from",
-            ));
-        }
+        check_terms(
+            &key,
+            &link.scopes,
+            link.guest_quota,
+            &link.label,
+            (&link.valid_from, &link.valid_until),
+            problems,
+        );
     }
     if !(1..=900).contains(&federation.max_clock_skew_secs) {
         problems.push(Problem::new(
@@ -219,6 +221,7 @@ pub(crate) fn check(
             ));
         }
     }
+    crate::convention::check_trust(federation, problems);
     if let Some(file) = &federation.extra_ca_file
         && !file.is_file()
     {
@@ -226,6 +229,67 @@ pub(crate) fn check(
             "federation.extra_ca_file",
             &file.display().to_string(),
             "fichier introuvable",
+        ));
+    }
+}
+
+/// Checks the terms of one link (scopes, quota, label, dates), whether written in `[[links]]` or
+/// in a signed convention; `key` names a field of the entry.
+pub(crate) fn check_terms(
+    key: &dyn Fn(&str) -> String,
+    link_scopes: &[Scope],
+    guest_quota: u32,
+    label: &str,
+    (valid_from, valid_until): (&str, &str),
+    problems: &mut Vec<Problem>,
+) {
+    let mut scopes = link_scopes.to_vec();
+    scopes.sort_by_key(|s| *s as u8);
+    scopes.dedup();
+    if link_scopes.is_empty() || scopes.len() != link_scopes.len() {
+        problems.push(Problem::new(
+            &key("scopes"),
+            "",
+            "au moins un de spaces, messaging, transfers, sans doublon",
+        ));
+    }
+    if guest_quota > 100_000 {
+        problems.push(Problem::new(
+            &key("guest_quota"),
+            &guest_quota.to_string(),
+            "100000 au plus",
+        ));
+    }
+    if label.trim().is_empty() {
+        problems.push(Problem::new(
+            &key("label"),
+            "",
+            "le titre de la convention est obligatoire",
+        ));
+    }
+    let from = parse_day(valid_from);
+    let until = parse_day(valid_until);
+    if from.is_none() {
+        problems.push(Problem::new(
+            &key("valid_from"),
+            valid_from,
+            "date aaaa-mm-jj attendue",
+        ));
+    }
+    if until.is_none() {
+        problems.push(Problem::new(
+            &key("valid_until"),
+            valid_until,
+            "date aaaa-mm-jj attendue",
+        ));
+    }
+    if let (Some(from), Some(until)) = (from, until)
+        && until < from
+    {
+        problems.push(Problem::new(
+            &key("valid_until"),
+            valid_until,
+            "antérieure à valid_from",
         ));
     }
 }

@@ -169,3 +169,45 @@ fn peers_are_named_and_fixed_addresses_name_hosts_only() {
     let keys: Vec<&str> = err.0.iter().map(|p| p.key.as_str()).collect();
     assert_eq!(keys, ["federation.hosts.a.test:8443"]);
 }
+
+#[test]
+fn trusted_convention_keys_are_checked_and_named() {
+    let good = convention::encode_public_key(&convention::generate_key().verifying_key());
+    let text = format!(
+        "{MINIMAL}
+[[federation.trusted_conventions]]
+name = \"DANE de Versailles\"
+academie = \"versailles\"
+public_key = \"{good}\"
+
+[[federation.trusted_conventions]]
+name = \"DANE de Créteil\"
+academie = \"\"
+public_key = \"pas-une-clé\"
+"
+    );
+    let err = NodeConfig::from_toml_str_only(&text).unwrap_err();
+    let keys: Vec<&str> = err.0.iter().map(|p| p.key.as_str()).collect();
+    assert_eq!(
+        keys,
+        [
+            "federation.trusted_conventions[1].academie",
+            "federation.trusted_conventions[1].public_key"
+        ]
+    );
+    assert!(
+        err.to_string()
+            .contains("clé « DANE de Créteil » illisible"),
+        "{err}"
+    );
+    let missing = format!("{MINIMAL}[federation]\nconvention_files = [\"/nulle/part.toml\"]\n");
+    let err = NodeConfig::from_toml_str_only(&missing).unwrap_err();
+    let keys: Vec<&str> = err.0.iter().map(|p| p.key.as_str()).collect();
+    assert_eq!(
+        keys,
+        [
+            "federation.convention_files[0]",
+            "federation.convention_files"
+        ]
+    );
+}

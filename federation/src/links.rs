@@ -200,6 +200,7 @@ mod tests {
             label: "Convention".into(),
             valid_from: "2026-09-01".into(),
             valid_until: "2027-08-31".into(),
+            source: Default::default(),
         }
     }
 

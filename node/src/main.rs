@@ -72,7 +72,8 @@ async fn serve(path: &std::path::Path) -> anyhow::Result<()> {
     ent_node::server::run(state).await
 }
 
-/// `systemctl reload` (SIGHUP) re-reads the configuration and applies its `[[links]]` at once:
+/// `systemctl reload` (SIGHUP) re-reads the configuration, its convention files and the
+/// conventions in force, and applies the links at once:
 /// a removed link stops and is purged, a new one is checked, a changed fingerprint sends the
 /// link back to "en attente" until checked again, new dates apply at once. Other settings need
 /// a restart.
@@ -87,15 +88,9 @@ async fn reload_links_on_sighup(path: std::path::PathBuf, state: ent_node::AppSt
             Err(error) => {
                 tracing::error!(%error, "reload refused: configuration invalid, links unchanged")
             }
-            Ok(config) => match &state.federation {
-                Some(federation) => {
-                    federation.reload(&config.links).await;
-                    tracing::info!(links = config.links.len(), "links reloaded");
-                }
-                None if !config.links.is_empty() => {
-                    tracing::warn!("federation was off at start: restart the node to turn it on");
-                }
-                None => {}
+            Ok(config) => match ent_node::server::reload_links(&state, &config).await {
+                Ok(links) => tracing::info!(links, "links reloaded"),
+                Err(error) => tracing::error!(%error, "reload failed, links unchanged"),
             },
         }
     }

@@ -69,10 +69,15 @@ async fn burst_with_a_crash(victim: Victim) {
     // for links it has seen active, so it checks them first.
     let config = NodeConfig::from_toml_str_only(&pair.sender.config_text).expect("S config");
     let identity = NodeIdentity::load(&pair.sender.data_dir).expect("S node key");
-    let federation =
-        ent_node::federation::start(&config, sender_db.clone(), Clock::default(), identity)
-            .await
-            .expect("S federation handle");
+    let federation = ent_node::federation::start(
+        &config,
+        &config.links,
+        sender_db.clone(),
+        Clock::default(),
+        identity,
+    )
+    .await
+    .expect("S federation handle");
     let reports = federation.check_links().await;
     assert!(
         reports

@@ -304,6 +304,7 @@ async fn the_linked_nodes_page_passes_axe() {
             label: "Convention cycle 3 – collège Voltaire".into(),
             valid_from: "2020-01-01".into(),
             valid_until: "2099-12-31".into(),
+            source: Default::default(),
         }];
     })
     .await;

@@ -10,6 +10,7 @@ mod browser_pages;
 mod browser_spaces;
 mod classes;
 mod codes;
+mod conventions;
 mod federated_login;
 mod federation;
 mod federation_admin;

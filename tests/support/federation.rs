@@ -57,7 +57,7 @@ impl Pki {
 }
 
 /// A node about to start: its name, address, key and folder.
-struct Prepared {
+struct PreparedNode {
     name: String,
     listener: TcpListener,
     addr: SocketAddr,
@@ -122,9 +122,62 @@ pub async fn spawn_linked_with(
     pairs: &[(usize, usize)],
     adjust: impl Fn(&mut NodeConfig),
 ) -> Linked {
+    let nodes = prepare_nodes(names).await;
+    let (domains, fingerprints) = (nodes.domains.clone(), nodes.fingerprints.clone());
+    nodes
+        .start(pairs, |i, config| {
+            config.links = peers_of(i, pairs)
+                .into_iter()
+                .map(|peer| hand_link(&domains[peer], &fingerprints[peer]))
+                .collect();
+            adjust(config);
+        })
+        .await
+}
+
+/// The indexes `i` is paired with.
+fn peers_of(i: usize, pairs: &[(usize, usize)]) -> Vec<usize> {
+    pairs
+        .iter()
+        .filter_map(|&(x, y)| match i {
+            _ if x == i => Some(y),
+            _ if y == i => Some(x),
+            _ => None,
+        })
+        .collect()
+}
+
+/// The `[[links]]` entry the linked tests write by hand for a peer.
+pub fn hand_link(peer: &str, fingerprint: &str) -> ent_config::LinkConfig {
+    ent_config::LinkConfig {
+        domain: peer.to_owned(),
+        fingerprint: fingerprint.to_owned(),
+        scopes: vec![ent_config::Scope::Spaces, ent_config::Scope::Messaging],
+        guest_quota: 30,
+        label: format!("Convention de test avec {peer}"),
+        valid_from: "2020-01-01".into(),
+        valid_until: "2099-12-31".into(),
+        source: ent_config::LinkSource::Hand,
+    }
+}
+
+/// Nodes bound to their addresses, with their keys, not started yet: their domains and
+/// fingerprints are known, so that a test can write what names them (a convention) first.
+pub struct Prepared {
+    nodes: Vec<PreparedNode>,
+    pki: Pki,
+    addresses: BTreeMap<String, IpAddr>,
+    /// `host:port` of each node.
+    pub domains: Vec<String>,
+    /// Fingerprint of each node's key.
+    pub fingerprints: Vec<String>,
+}
+
+/// Binds one node per name (`a.test`, `b.test`…) on 127.0.0.2, .3, … and makes its key.
+pub async fn prepare_nodes(names: &[&str]) -> Prepared {
     ent_node::server::install_crypto();
     let pki = Pki::new(names);
-    let mut prepared = Vec::new();
+    let mut nodes = Vec::new();
     let mut addresses = BTreeMap::new();
     for (i, name) in names.iter().enumerate() {
         let ip: IpAddr = format!("127.0.0.{}", i + 2).parse().expect("ip");
@@ -133,7 +186,7 @@ pub async fn spawn_linked_with(
         let data_dir = tempfile::tempdir().expect("temp dir");
         let identity = NodeIdentity::load_or_create(data_dir.path()).expect("node key");
         addresses.insert((*name).to_owned(), ip);
-        prepared.push(Prepared {
+        nodes.push(PreparedNode {
             name: (*name).to_owned(),
             listener,
             addr,
@@ -141,84 +194,84 @@ pub async fn spawn_linked_with(
             fingerprint: identity.fingerprint,
         });
     }
-    let domains: Vec<String> = prepared
-        .iter()
-        .map(|p| format!("{}:{}", p.name, p.addr.port()))
-        .collect();
-    let mut nodes = Vec::new();
-    for (i, node) in prepared.into_iter().enumerate() {
-        nodes.push(Pending {
-            node,
-            peers: pairs
-                .iter()
-                .filter_map(|&(x, y)| match i {
-                    _ if x == i => Some(y),
-                    _ if y == i => Some(x),
-                    _ => None,
-                })
-                .collect(),
-        });
-    }
-    let fingerprints: Vec<String> = nodes.iter().map(|p| p.node.fingerprint.clone()).collect();
-    let mut apps = Vec::new();
-    for pending in nodes {
-        let node = pending.node;
-        let links: Vec<(String, String)> = pending
-            .peers
+    Prepared {
+        domains: nodes
             .iter()
-            .map(|&peer| (domains[peer].clone(), fingerprints[peer].clone()))
-            .collect();
-        let domain = format!("{}:{}", node.name, node.addr.port());
-        let text = node_config(
-            &domain,
-            node.data_dir.path(),
-            (
-                &pki.path(&format!("{}.crt", node.name)),
-                &pki.path(&format!("{}.key", node.name)),
-                &pki.path("ca.pem"),
-            ),
-            &addresses,
-            &links,
-        );
-        let mut config = NodeConfig::from_toml_str_only(&text).expect("node config");
-        adjust(&mut config);
-        let reach = Some((
-            node.name.clone(),
-            node.addr,
-            pki.ca_pem.clone().into_bytes(),
-        ));
-        apps.push(spawn_configured(node.listener, node.data_dir, config, reach).await);
-    }
-    let linked = Linked {
-        nodes: apps,
-        domains,
+            .map(|p| format!("{}:{}", p.name, p.addr.port()))
+            .collect(),
+        fingerprints: nodes.iter().map(|p| p.fingerprint.clone()).collect(),
+        nodes,
         pki,
         addresses,
-    };
-    for &(x, y) in pairs {
-        linked.wait_active(x, y).await;
-        linked.wait_active(y, x).await;
     }
-    // The background checkers' first passes ran concurrently with the checks above; once
-    // they are over, link states change only when a test says so (or a check falls due).
-    for node in &linked.nodes {
-        let federation = node.federation().clone();
-        eventually("first background check done", || {
-            let federation = federation.clone();
-            async move { federation.checker_passes() >= 1 }
-        })
-        .await;
-    }
-    for &(x, y) in pairs {
-        linked.wait_active(x, y).await;
-        linked.wait_active(y, x).await;
-    }
-    linked
 }
 
-struct Pending {
-    node: Prepared,
-    peers: Vec<usize>,
+impl Prepared {
+    /// Starts every node, after `adjust` sets node `i`'s configuration (its links), then
+    /// waits until each of `pairs` is active on both sides.
+    pub async fn start(
+        self,
+        pairs: &[(usize, usize)],
+        adjust: impl Fn(usize, &mut NodeConfig),
+    ) -> Linked {
+        let mut apps = Vec::new();
+        for (i, node) in self.nodes.into_iter().enumerate() {
+            let text = node_config(
+                &self.domains[i],
+                node.data_dir.path(),
+                (
+                    &self.pki.path(&format!("{}.crt", node.name)),
+                    &self.pki.path(&format!("{}.key", node.name)),
+                    &self.pki.path("ca.pem"),
+                ),
+                &self.addresses,
+                &[],
+            );
+            let mut config = NodeConfig::from_toml_str_only(&text).expect("node config");
+            adjust(i, &mut config);
+            let reach = Some((
+                node.name.clone(),
+                node.addr,
+                self.pki.ca_pem.clone().into_bytes(),
+            ));
+            apps.push(spawn_configured(node.listener, node.data_dir, config, reach).await);
+        }
+        let linked = Linked {
+            nodes: apps,
+            domains: self.domains,
+            pki: self.pki,
+            addresses: self.addresses,
+        };
+        linked.settle(pairs).await;
+        linked
+    }
+}
+
+impl Linked {
+    /// Waits until each of `pairs` is active both ways, before and after every node's
+    /// background checker has made its first pass.
+    pub async fn settle(&self, pairs: &[(usize, usize)]) {
+        for &(x, y) in pairs {
+            self.wait_active(x, y).await;
+            self.wait_active(y, x).await;
+        }
+        // The background checkers' first passes ran concurrently with the checks above; once
+        // they are over, link states change only when a test says so (or a check falls due).
+        for node in &self.nodes {
+            let Some(federation) = node.state.federation.clone() else {
+                continue;
+            };
+            eventually("first background check done", || {
+                let federation = federation.clone();
+                async move { federation.checker_passes() >= 1 }
+            })
+            .await;
+        }
+        for &(x, y) in pairs {
+            self.wait_active(x, y).await;
+            self.wait_active(y, x).await;
+        }
+    }
 }
 
 /// Waits (polling, up to 60 s) until `check` holds; panics with `what` otherwise.

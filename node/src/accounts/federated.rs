@@ -69,7 +69,9 @@ pub struct ChooseForm {
 
 /// Whether the sign-in page offers "Se connecter avec mon ENT" (a link with the `spaces` scope).
 pub fn offered(state: &AppState) -> bool {
-    state.federation.is_some() && state.config.links.iter().any(|l| l.allows(Scope::Spaces))
+    state.federation.as_ref().is_some_and(|federation| {
+        (federation.shared().links.all().iter()).any(|peer| peer.config.allows(Scope::Spaces))
+    })
 }
 
 /// `value` when it is a path of this site (no scheme, no host, no backslash, no control).

@@ -53,6 +53,10 @@ const ACTIONS: &[(&str, &str)] = &[
     ("space.erased", "Messages d'une personne effacés"),
     ("federation.rejected", "Envoi refusé par un ENT lié"),
     (
+        "federation.convention",
+        "Convention signée par la DANE appliquée",
+    ),
+    (
         "federated_login.accepted",
         "Connexion d'un invité par son ENT",
     ),

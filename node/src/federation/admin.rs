@@ -23,6 +23,8 @@ pub struct LinkLine {
     pub label: String,
     /// Peer domain.
     pub domain: String,
+    /// Where the link comes from: a signed convention and its version, or `[[links]]`.
+    pub source: String,
     /// State in French.
     pub state: &'static str,
     /// Why it is not active.
@@ -97,6 +99,7 @@ pub async fn link_lines(state: &AppState, federation: &Federation) -> AppResult<
         let record = records.iter().find(|r| r.domain == domain);
         lines.push(LinkLine {
             label: peer.config.label.clone(),
+            source: peer.config.source.describe(),
             state: peer.state.label(),
             reason: short(peer.state.reason()),
             queue: store::queue(&state.db, &domain).await?.depth,

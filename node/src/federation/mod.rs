@@ -5,6 +5,7 @@
 //! With no `[[links]]` configured, federation is off: every route here answers 404.
 
 mod admin;
+pub mod conventions;
 pub(crate) mod handlers;
 pub mod host;
 pub mod notices;
@@ -18,9 +19,11 @@ use axum::routing::{get, post};
 
 use crate::state::AppState;
 
-/// Builds the federation handle of a node (workers start with the server).
+/// Builds the federation handle of a node over `links` (the links in force: see
+/// [`conventions::links_in_force`]); workers start with the server.
 pub async fn start(
     config: &ent_config::NodeConfig,
+    links: &[ent_config::LinkConfig],
     db: crate::store::Db,
     clock: crate::store::Clock,
     identity: ent_federation::NodeIdentity,
@@ -42,7 +45,7 @@ pub async fn start(
     };
     let host = std::sync::Arc::new(host::NodeHost::new(db, clock, config.quotas));
     let federation =
-        ent_federation::Federation::new(identity, settings, &config.links, host.clone()).await?;
+        ent_federation::Federation::new(identity, settings, links, host.clone()).await?;
     host.bind(&federation);
     Ok(federation)
 }

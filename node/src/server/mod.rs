@@ -11,6 +11,7 @@ use tokio::sync::oneshot;
 use ent_config::NodeConfig;
 
 use crate::app::router;
+use crate::federation::conventions;
 use crate::state::AppState;
 use crate::store::Db;
 
@@ -42,15 +43,24 @@ pub async fn prepare_with_clock(
     with_federation(state).await
 }
 
-/// Turns federation on when links are configured: loads the node identity (made by
+/// Turns federation on when links are in force (hand-written `[[links]]`, or links of signed
+/// conventions, whose configured files are read first): loads the node identity (made by
 /// `ent-admin init`, or now for tests and demos) and builds the federation handle.
 pub async fn with_federation(mut state: AppState) -> anyhow::Result<AppState> {
-    if state.config.links.is_empty() {
+    let config = state.config.clone();
+    if config.links.is_empty() && config.federation.trusted_conventions.is_empty() {
         return Ok(state);
     }
-    let identity = ent_federation::NodeIdentity::load_or_create(&state.config.node.data_dir)?;
+    let identity = ent_federation::NodeIdentity::load_or_create(&config.node.data_dir)?;
+    let own = conventions::Own::of(&config, &identity.fingerprint);
+    conventions::import_files(&state.db, &config, &own, state.clock.now()).await;
+    let in_force = conventions::links_in_force(&state.db, &config, &own).await?;
+    if in_force.links.is_empty() {
+        return Ok(state);
+    }
     let federation = crate::federation::start(
-        &state.config,
+        &config,
+        &in_force.links,
         state.db.clone(),
         state.clock.clone(),
         identity,
@@ -61,6 +71,24 @@ pub async fn with_federation(mut state: AppState) -> anyhow::Result<AppState> {
         .register_federation(&federation.shared().metrics);
     state.federation = Some(federation);
     Ok(state)
+}
+
+/// Applies the links of a re-read configuration (SIGHUP, or after `ent-admin links import`):
+/// its convention files are read, then the links in force replace the running ones. Returns
+/// how many links are in force; federation off at start stays off (a restart turns it on).
+pub async fn reload_links(state: &AppState, config: &NodeConfig) -> anyhow::Result<usize> {
+    let Some(federation) = &state.federation else {
+        let has_any = !config.links.is_empty() || !config.federation.convention_files.is_empty();
+        if has_any {
+            tracing::warn!("federation was off at start: restart the node to turn it on");
+        }
+        return Ok(0);
+    };
+    let own = conventions::Own::of(config, &federation.shared().identity.fingerprint);
+    conventions::import_files(&state.db, config, &own, state.clock.now()).await;
+    let in_force = conventions::links_in_force(&state.db, config, &own).await?;
+    federation.reload(&in_force.links).await;
+    Ok(in_force.links.len())
 }
 
 /// Background jobs of the node other than federation's; they stop with [`Workers::stop`] (or
