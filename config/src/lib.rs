@@ -6,6 +6,7 @@
 //! one go. Secrets are wrapped in [`Secret`], whose `Debug` never shows the value.
 
 mod links;
+mod quiet;
 mod secret;
 mod signin;
 mod validate;
@@ -18,6 +19,7 @@ use figment::providers::{Env, Format, Toml};
 use serde::{Deserialize, Serialize};
 
 pub use links::{FederationSection, LinkConfig, Scope, normalize_domain, normalize_fingerprint};
+pub use quiet::{QuietHoursSection, QuietSchedule};
 pub use secret::Secret;
 pub use signin::parse_network;
 pub use validate::Problem;
@@ -58,6 +60,9 @@ pub struct NodeConfig {
     /// ONDE imports.
     #[serde(default)]
     pub import: ImportSection,
+    /// The "droit à la déconnexion": hours when messages between staff and families are held.
+    #[serde(default)]
+    pub quiet_hours: QuietHoursSection,
     /// Conventions with peer nodes; none means federation is off. Never written as
     /// `links = []`: an operator appends `[[links]]` tables to the file (docs/federation.md).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]

@@ -6,6 +6,8 @@
 
 pub mod accounts;
 pub mod admin;
+pub mod attachments;
+pub mod audience;
 pub mod api;
 pub mod app;
 pub mod classes;
@@ -16,11 +18,14 @@ pub mod federation;
 pub mod groups;
 pub mod guests;
 pub mod keys;
+pub mod messaging;
 pub mod net;
+pub mod notifications;
 pub mod ops;
 pub mod policy;
 pub mod portal;
 pub mod provisioning;
+pub mod quiet_hours;
 pub mod quotas;
 pub mod schools;
 pub mod server;

@@ -37,6 +37,8 @@ const ACTIONS: &[(&str, &str)] = &[
         "Modification d'un message validée ou refusée",
     ),
     ("school.add", "Établissement ajouté"),
+    ("message.urgent", "Message urgent de la direction (remis sans attendre)"),
+    ("message.reported", "Message signalé"),
     ("import.onde", "Import ONDE"),
     ("group.create", "Groupe créé"),
     ("group.add", "Membres ajoutés à un groupe"),
