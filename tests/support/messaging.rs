@@ -1,0 +1,51 @@
+//! The messagerie from a browser's side: writing, reading folders, the audience codes.
+
+use crate::client::{Page, TestClient};
+
+/// The code of one person as a recipient.
+pub fn person(id: &str) -> String {
+    format!("personne:{id}")
+}
+
+/// Sends a message (`extra`: parent, forward, urgent, schedule…) from the compose page.
+pub async fn send(
+    client: &TestClient,
+    to: &[&str],
+    subject: &str,
+    body: &str,
+    extra: &[(&str, &str)],
+) -> Page {
+    let mut fields: Vec<(&str, &str)> = to.iter().map(|t| ("to", *t)).collect();
+    fields.extend([("subject", subject), ("body", body), ("action", "envoyer")]);
+    fields.extend_from_slice(extra);
+    client
+        .submit("/messagerie/ecrire", "/messagerie/ecrire", &fields)
+        .await
+}
+
+/// Whether the compose page offers `code` as a recipient.
+pub async fn offers(client: &TestClient, code: &str) -> bool {
+    client
+        .get("/messagerie/ecrire")
+        .await
+        .body
+        .contains(&format!("value=\"{code}\""))
+}
+
+/// A folder's page (`recus`, `envoyes`, `brouillons`, `corbeille`), with an optional search.
+pub async fn folder(client: &TestClient, folder: &str, search: &str) -> Page {
+    client
+        .get(&format!("/messagerie?dossier={folder}&q={search}"))
+        .await
+}
+
+/// The id of the message a send redirected to (`/messagerie/{id}?fait=…`).
+pub fn sent_id(page: &Page) -> String {
+    let location = page.location.as_deref().expect("redirect after sending");
+    location
+        .trim_start_matches("/messagerie/")
+        .split('?')
+        .next()
+        .unwrap_or_default()
+        .to_owned()
+}
