@@ -82,14 +82,18 @@ impl QuietHoursSection {
                 "la fin du matin doit précéder le début du soir (par exemple 07:00 et 20:00)",
             ));
         }
-        let timezone = self.timezone.trim().parse::<chrono_tz::Tz>().unwrap_or_else(|_| {
-            problems.push(Problem::new(
-                "quiet_hours.timezone",
-                &self.timezone,
-                "fuseau horaire attendu, par exemple Europe/Paris ou America/Cayenne",
-            ));
-            chrono_tz::Europe::Paris
-        });
+        let timezone = self
+            .timezone
+            .trim()
+            .parse::<chrono_tz::Tz>()
+            .unwrap_or_else(|_| {
+                problems.push(Problem::new(
+                    "quiet_hours.timezone",
+                    &self.timezone,
+                    "fuseau horaire attendu, par exemple Europe/Paris ou America/Cayenne",
+                ));
+                chrono_tz::Europe::Paris
+            });
         let mut holidays = Vec::new();
         for period in &self.holidays {
             match parse_period(period) {
@@ -145,12 +149,19 @@ mod tests {
         let keys: Vec<&str> = problems.iter().map(|p| p.key.as_str()).collect();
         assert_eq!(
             keys,
-            ["quiet_hours.evening", "quiet_hours.timezone", "quiet_hours.holidays"]
+            [
+                "quiet_hours.evening",
+                "quiet_hours.timezone",
+                "quiet_hours.holidays"
+            ]
         );
         let reversed = QuietHoursSection {
             morning: "21:00".into(),
             ..QuietHoursSection::default()
         };
-        assert_eq!(reversed.schedule().unwrap_err()[0].key, "quiet_hours.morning");
+        assert_eq!(
+            reversed.schedule().unwrap_err()[0].key,
+            "quiet_hours.morning"
+        );
     }
 }

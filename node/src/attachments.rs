@@ -214,5 +214,4 @@ mod tests {
         big.resize(MAX_FILE_BYTES + 1, b' ');
         assert!(Upload::parse("gros.pdf", big).unwrap_err().contains("5 Mo"));
     }
-
 }

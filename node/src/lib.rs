@@ -6,10 +6,10 @@
 
 pub mod accounts;
 pub mod admin;
-pub mod attachments;
-pub mod audience;
 pub mod api;
 pub mod app;
+pub mod attachments;
+pub mod audience;
 pub mod classes;
 pub mod demo;
 pub mod domain;

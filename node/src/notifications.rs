@@ -22,5 +22,9 @@ pub enum Event<'a> {
 
 /// Tells `recipients` of `event` (today: recorded in the logs only).
 pub fn notify(_state: &AppState, recipients: &[String], event: Event<'_>) {
-    tracing::debug!(?event, recipients = recipients.len(), "notification recorded");
+    tracing::debug!(
+        ?event,
+        recipients = recipients.len(),
+        "notification recorded"
+    );
 }

@@ -33,7 +33,10 @@ impl QuietHours {
             return true;
         };
         let (day, time) = (local.date_naive(), local.time());
-        if s.holidays.iter().any(|(from, to)| (*from..=*to).contains(&day)) {
+        if s.holidays
+            .iter()
+            .any(|(from, to)| (*from..=*to).contains(&day))
+        {
             return true;
         }
         let night = time >= s.evening || time < s.morning;
@@ -126,7 +129,9 @@ mod tests {
 
     fn paris(text: &str) -> i64 {
         chrono_tz::Europe::Paris
-            .from_local_datetime(&chrono::NaiveDateTime::parse_from_str(text, "%Y-%m-%d %H:%M").unwrap())
+            .from_local_datetime(
+                &chrono::NaiveDateTime::parse_from_str(text, "%Y-%m-%d %H:%M").unwrap(),
+            )
             .unwrap()
             .timestamp()
     }

@@ -41,21 +41,40 @@ async fn a_message_to_a_class_s_parents_is_one_message_in_each_parent_s_mailbox(
 
     // The parent: unread on the portal, in Reçus, read once opened, unread again on demand.
     let parent = app.signed_in(&w.parent).await;
-    assert!(parent.get("/portail").await.body.contains("Messagerie · 1 non lu"));
+    assert!(
+        parent
+            .get("/portail")
+            .await
+            .body
+            .contains("Messagerie · 1 non lu")
+    );
     let inbox = folder(&parent, "recus", "").await;
     assert!(inbox.body.contains("Sortie au musée") && inbox.body.contains("non lu"));
     let shown = parent.get(&format!("/messagerie/{id}")).await;
-    assert!(shown.body.contains("<strong>goûter</strong>"), "{}", shown.body);
+    assert!(
+        shown.body.contains("<strong>goûter</strong>"),
+        "{}",
+        shown.body
+    );
     assert!(shown.body.contains("Parents de CM2 A"));
     assert!(!parent.get("/portail").await.body.contains("non lu"));
     let unread = parent
-        .submit(&format!("/messagerie/{id}"), &format!("/messagerie/{id}/non-lu"), &[])
+        .submit(
+            &format!("/messagerie/{id}"),
+            &format!("/messagerie/{id}/non-lu"),
+            &[],
+        )
         .await;
     assert!(unread.status.is_redirection());
     assert!(parent.get("/portail").await.body.contains("1 non lu"));
 
     // Search: accents and case do not matter; subject, text and sender all count.
-    for (words, found) in [("MUSEE", true), ("gouter", true), ("durand", true), ("piscine", false)] {
+    for (words, found) in [
+        ("MUSEE", true),
+        ("gouter", true),
+        ("durand", true),
+        ("piscine", false),
+    ] {
         let page = folder(&parent, "recus", words).await;
         assert_eq!(page.body.contains("Sortie au musée"), found, "{words}");
     }
@@ -134,7 +153,10 @@ async fn replies_thread_forwards_carry_files_and_drafts_wait() {
     // Someone who does not hold the message does not get its file.
     let parent = app.signed_in(&w.parent).await;
     assert_eq!(
-        parent.get(&format!("/messagerie/fichiers/{file_id}")).await.status,
+        parent
+            .get(&format!("/messagerie/fichiers/{file_id}"))
+            .await
+            .status,
         StatusCode::NOT_FOUND
     );
 
@@ -152,9 +174,22 @@ async fn replies_thread_forwards_carry_files_and_drafts_wait() {
             ],
         )
         .await;
-    assert!(draft.redirects_to("/messagerie?fait=brouillon"), "{draft:?}");
-    assert!(folder(&teacher, "brouillons", "").await.body.contains("Brouillon"));
-    assert!(!folder(&parent, "recus", "").await.body.contains("Brouillon"));
+    assert!(
+        draft.redirects_to("/messagerie?fait=brouillon"),
+        "{draft:?}"
+    );
+    assert!(
+        folder(&teacher, "brouillons", "")
+            .await
+            .body
+            .contains("Brouillon")
+    );
+    assert!(
+        !folder(&parent, "recus", "")
+            .await
+            .body
+            .contains("Brouillon")
+    );
     let draft_id: String = sqlx::query_scalar("SELECT id FROM messages WHERE state = 'draft'")
         .fetch_one(app.state.db.pool())
         .await
@@ -172,8 +207,18 @@ async fn replies_thread_forwards_carry_files_and_drafts_wait() {
     )
     .await;
     assert_eq!(sent_id(&sent), draft_id);
-    assert!(folder(&parent, "recus", "").await.body.contains("Brouillon fini"));
-    assert!(!folder(&teacher, "brouillons", "").await.body.contains("Brouillon fini"));
+    assert!(
+        folder(&parent, "recus", "")
+            .await
+            .body
+            .contains("Brouillon fini")
+    );
+    assert!(
+        !folder(&teacher, "brouillons", "")
+            .await
+            .body
+            .contains("Brouillon fini")
+    );
     app.stop().await;
 }
 
@@ -191,8 +236,15 @@ async fn the_trash_restores_for_thirty_days_then_the_job_purges_it() {
         .submit(&path, &format!("{path}/supprimer"), &[])
         .await;
     assert!(!folder(&parent, "recus", "").await.body.contains("Réunion"));
-    assert!(folder(&parent, "corbeille", "").await.body.contains("Réunion"));
-    parent.submit(&path, &format!("{path}/restaurer"), &[]).await;
+    assert!(
+        folder(&parent, "corbeille", "")
+            .await
+            .body
+            .contains("Réunion")
+    );
+    parent
+        .submit(&path, &format!("{path}/restaurer"), &[])
+        .await;
     assert!(folder(&parent, "recus", "").await.body.contains("Réunion"));
     parent
         .submit(&path, &format!("{path}/supprimer"), &[])
@@ -201,11 +253,26 @@ async fn the_trash_restores_for_thirty_days_then_the_job_purges_it() {
     // 29 days: still there; 31 days: the job purges it (the sender keeps their copy).
     app.state.clock.advance(29 * 86_400);
     ent_node::messaging::run_once(&app.state).await;
-    assert!(folder(&parent, "corbeille", "").await.body.contains("Réunion"));
+    assert!(
+        folder(&parent, "corbeille", "")
+            .await
+            .body
+            .contains("Réunion")
+    );
     app.state.clock.advance(2 * 86_400);
     ent_node::messaging::run_once(&app.state).await;
-    assert!(!folder(&parent, "corbeille", "").await.body.contains("Réunion"));
-    assert!(folder(&teacher, "envoyes", "").await.body.contains("Réunion"));
+    assert!(
+        !folder(&parent, "corbeille", "")
+            .await
+            .body
+            .contains("Réunion")
+    );
+    assert!(
+        folder(&teacher, "envoyes", "")
+            .await
+            .body
+            .contains("Réunion")
+    );
 
     // Emptying the trash asks first.
     let teacher_path = format!("/messagerie/{id}");
@@ -213,11 +280,20 @@ async fn the_trash_restores_for_thirty_days_then_the_job_purges_it() {
         .submit(&teacher_path, &format!("{teacher_path}/supprimer"), &[])
         .await;
     let asked = teacher
-        .submit("/messagerie?dossier=corbeille", "/messagerie/corbeille/vider", &[])
+        .submit(
+            "/messagerie?dossier=corbeille",
+            "/messagerie/corbeille/vider",
+            &[],
+        )
         .await;
     assert_eq!(asked.status, StatusCode::OK);
     assert!(asked.body.contains("Oui, vider la corbeille"));
-    assert!(folder(&teacher, "corbeille", "").await.body.contains("Réunion"));
+    assert!(
+        folder(&teacher, "corbeille", "")
+            .await
+            .body
+            .contains("Réunion")
+    );
     let emptied = teacher
         .submit(
             "/messagerie?dossier=corbeille",
@@ -226,8 +302,17 @@ async fn the_trash_restores_for_thirty_days_then_the_job_purges_it() {
         )
         .await;
     assert!(emptied.status.is_redirection());
-    assert!(!folder(&teacher, "corbeille", "").await.body.contains("Réunion"));
-    assert_eq!(count(&app, "SELECT COUNT(*) FROM messages").await, 0, "nobody holds it");
+    assert!(
+        !folder(&teacher, "corbeille", "")
+            .await
+            .body
+            .contains("Réunion")
+    );
+    assert_eq!(
+        count(&app, "SELECT COUNT(*) FROM messages").await,
+        0,
+        "nobody holds it"
+    );
     app.stop().await;
 }
 
@@ -244,39 +329,74 @@ async fn limits_answer_in_french_and_write_nothing_and_reports_reach_the_right_a
     assert!(refused.body.contains("trop long"), "{}", refused.body);
     // Messages per hour (pupils: 10).
     for i in 0..10 {
-        let sent = send(&pupil, &[&teacher_code], &format!("Message {i}"), "Bonjour", &[]).await;
+        let sent = send(
+            &pupil,
+            &[&teacher_code],
+            &format!("Message {i}"),
+            "Bonjour",
+            &[],
+        )
+        .await;
         assert!(sent.status.is_redirection(), "{sent:?}");
     }
     let refused = send(&pupil, &[&teacher_code], "Encore", "Bonjour", &[]).await;
     assert_eq!(refused.status, StatusCode::UNPROCESSABLE_ENTITY);
-    assert!(refused.body.contains("Déjà 10 messages"), "{}", refused.body);
+    assert!(
+        refused.body.contains("Déjà 10 messages"),
+        "{}",
+        refused.body
+    );
     assert!(refused.body.contains("Bonjour"), "the text is kept");
     assert_eq!(count(&app, "SELECT COUNT(*) FROM messages").await, 10);
     // An hour later it goes.
     app.state.clock.advance(3601);
-    assert!(send(&pupil, &[&teacher_code], "Encore", "Bonjour", &[]).await.status.is_redirection());
+    assert!(
+        send(&pupil, &[&teacher_code], "Encore", "Bonjour", &[])
+            .await
+            .status
+            .is_redirection()
+    );
 
     // A parent reports a teacher's message: the director receives it; the journal says so.
     let teacher = app.signed_in(&w.teacher).await;
     let parent_code = person(&w.parent.id);
     let pupil_code = person(&w.pupil.id);
-    let to_parent = sent_id(&send(&teacher, &[&parent_code], "Remarque", "Texte signalé", &[]).await);
+    let to_parent =
+        sent_id(&send(&teacher, &[&parent_code], "Remarque", "Texte signalé", &[]).await);
     let parent = app.signed_in(&w.parent).await;
     let path = format!("/messagerie/{to_parent}");
     let reported = parent.submit(&path, &format!("{path}/signaler"), &[]).await;
     assert!(reported.status.is_redirection(), "{reported:?}");
     let director = app.signed_in(&w.director).await;
     let inbox = folder(&director, "recus", "").await;
-    assert!(inbox.body.contains("Signalement : Remarque"), "{}", inbox.body);
+    assert!(
+        inbox.body.contains("Signalement : Remarque"),
+        "{}",
+        inbox.body
+    );
     assert_eq!(
-        count(&app, "SELECT COUNT(*) FROM audit_log WHERE action = 'message.reported'").await,
+        count(
+            &app,
+            "SELECT COUNT(*) FROM audit_log WHERE action = 'message.reported'"
+        )
+        .await,
         1
     );
     // A pupil's report goes to their teacher, not the director.
     let to_pupil = sent_id(&send(&teacher, &[&pupil_code], "Pour toi", "Bravo", &[]).await);
     let path = format!("/messagerie/{to_pupil}");
     pupil.submit(&path, &format!("{path}/signaler"), &[]).await;
-    assert!(folder(&teacher, "recus", "").await.body.contains("Signalement : Pour toi"));
-    assert!(!folder(&director, "recus", "").await.body.contains("Signalement : Pour toi"));
+    assert!(
+        folder(&teacher, "recus", "")
+            .await
+            .body
+            .contains("Signalement : Pour toi")
+    );
+    assert!(
+        !folder(&director, "recus", "")
+            .await
+            .body
+            .contains("Signalement : Pour toi")
+    );
     app.stop().await;
 }

@@ -12,7 +12,9 @@ fn to_friday_night(app: &ent_tests::TestApp) {
     let day = now.div_euclid(86_400);
     // 1970-01-01 was a Thursday: day % 7 == 1 is a Friday.
     let friday = day + (1 - day.rem_euclid(7)).rem_euclid(7) + 7;
-    app.state.clock.advance(friday * 86_400 + 20 * 3600 + 1800 - now);
+    app.state
+        .clock
+        .advance(friday * 86_400 + 20 * 3600 + 1800 - now);
 }
 
 #[tokio::test]
@@ -24,11 +26,18 @@ async fn a_teacher_s_message_to_a_parent_on_friday_night_arrives_on_monday_morni
     let parent = app.signed_in(&w.parent).await;
     let parent_code = person(&w.parent.id);
     let sent = send(&teacher, &[&parent_code], "Devoirs", "Pour lundi.", &[]).await;
-    assert!(sent.location.as_deref().unwrap_or_default().ends_with("?fait=message-differe"));
+    assert!(
+        sent.location
+            .as_deref()
+            .unwrap_or_default()
+            .ends_with("?fait=message-differe")
+    );
     let id = sent_id(&sent);
     let shown = teacher.get(&format!("/messagerie/{id}")).await;
     assert!(
-        shown.body.contains("Votre message sera remis lundi à 7 h 00"),
+        shown
+            .body
+            .contains("Votre message sera remis lundi à 7 h 00"),
         "{}",
         shown.body
     );
@@ -37,9 +46,18 @@ async fn a_teacher_s_message_to_a_parent_on_friday_night_arrives_on_monday_morni
     // Saturday: still held; the teacher edits it.
     app.state.clock.advance(86_400);
     assert!(!folder(&parent, "recus", "").await.body.contains("Devoirs"));
-    let edit = teacher.get(&format!("/messagerie/ecrire?modifier={id}")).await;
+    let edit = teacher
+        .get(&format!("/messagerie/ecrire?modifier={id}"))
+        .await;
     assert!(edit.body.contains("Pour lundi."));
-    let edited = send(&teacher, &[&parent_code], "Devoirs (corrigé)", "Pour mardi.", &[("existing", &id)]).await;
+    let edited = send(
+        &teacher,
+        &[&parent_code],
+        "Devoirs (corrigé)",
+        "Pour mardi.",
+        &[("existing", &id)],
+    )
+    .await;
     assert_eq!(sent_id(&edited), id);
     assert!(!folder(&parent, "recus", "").await.body.contains("Devoirs"));
 
@@ -71,20 +89,55 @@ async fn a_held_message_can_be_cancelled_and_some_messages_are_never_held() {
     let path = format!("/messagerie/{held}");
     let cancelled = parent.submit(&path, &format!("{path}/annuler"), &[]).await;
     assert!(cancelled.status.is_redirection(), "{cancelled:?}");
-    assert!(folder(&parent, "brouillons", "").await.body.contains("Absence"));
+    assert!(
+        folder(&parent, "brouillons", "")
+            .await
+            .body
+            .contains("Absence")
+    );
     app.state.clock.advance(3 * 86_400);
     assert!(!folder(&teacher, "recus", "").await.body.contains("Absence"));
 
     // Staff to staff: at once, even on Friday night.
     to_friday_night(&app);
     let director_code = person(&w.director.id);
-    send(&teacher, &[&director_code], "Conseil", "Ordre du jour.", &[]).await;
-    assert!(folder(&director, "recus", "").await.body.contains("Conseil"));
+    send(
+        &teacher,
+        &[&director_code],
+        "Conseil",
+        "Ordre du jour.",
+        &[],
+    )
+    .await;
+    assert!(
+        folder(&director, "recus", "")
+            .await
+            .body
+            .contains("Conseil")
+    );
     // The director's urgent message to the parents: at once, and journaled.
     let parents = format!("parents:{}", w.class_a);
-    let urgent = send(&director, &[&parents], "École fermée demain", "Alerte météo.", &[("urgent", "oui")]).await;
-    assert!(urgent.location.as_deref().unwrap_or_default().ends_with("?fait=message-envoye"));
-    assert!(folder(&parent, "recus", "").await.body.contains("École fermée demain"));
+    let urgent = send(
+        &director,
+        &[&parents],
+        "École fermée demain",
+        "Alerte météo.",
+        &[("urgent", "oui")],
+    )
+    .await;
+    assert!(
+        urgent
+            .location
+            .as_deref()
+            .unwrap_or_default()
+            .ends_with("?fait=message-envoye")
+    );
+    assert!(
+        folder(&parent, "recus", "")
+            .await
+            .body
+            .contains("École fermée demain")
+    );
     let journaled: i64 =
         sqlx::query_scalar("SELECT COUNT(*) FROM audit_log WHERE action = 'message.urgent'")
             .fetch_one(app.state.db.pool())
@@ -92,14 +145,35 @@ async fn a_held_message_can_be_cancelled_and_some_messages_are_never_held() {
             .unwrap();
     assert_eq!(journaled, 1);
     // A teacher may not mark a message urgent (a forged form).
-    let forged = send(&teacher, &[&person(&w.parent.id)], "Urgent ?", "Non.", &[("urgent", "oui")]).await;
+    let forged = send(
+        &teacher,
+        &[&person(&w.parent.id)],
+        "Urgent ?",
+        "Non.",
+        &[("urgent", "oui")],
+    )
+    .await;
     assert_eq!(forged.status, reqwest::StatusCode::FORBIDDEN);
 
     // A scheduled message (staff) waits for its time, even outside the quiet hours.
     app.state.clock.advance(3 * 86_400);
     let in_two_days = chrono_like_input(&app, 2 * 86_400);
-    let scheduled = send(&teacher, &[&director_code], "Rappel", "Réunion.", &[("schedule", &in_two_days)]).await;
-    assert!(scheduled.location.as_deref().unwrap_or_default().ends_with("?fait=message-differe"), "{scheduled:?}");
+    let scheduled = send(
+        &teacher,
+        &[&director_code],
+        "Rappel",
+        "Réunion.",
+        &[("schedule", &in_two_days)],
+    )
+    .await;
+    assert!(
+        scheduled
+            .location
+            .as_deref()
+            .unwrap_or_default()
+            .ends_with("?fait=message-differe"),
+        "{scheduled:?}"
+    );
     assert!(!folder(&director, "recus", "").await.body.contains("Rappel"));
     app.state.clock.advance(2 * 86_400 + 7200);
     assert!(folder(&director, "recus", "").await.body.contains("Rappel"));

@@ -124,13 +124,23 @@ async fn every_profile_writes_only_to_whom_the_table_allows() {
         &app,
         "operator",
         &operator,
-        &[(p(&w.director), true), (p(&w.teacher), false), (p(&w.parent), false)],
+        &[
+            (p(&w.director), true),
+            (p(&w.teacher), false),
+            (p(&w.parent), false),
+        ],
     )
     .await;
 
     for (who, account) in [("inspector", &w.inspector), ("guest", &w.guest)] {
         let client = app.signed_in(account).await;
-        check(&app, who, &client, &[(p(&w.teacher), false), (p(&w.director), false)]).await;
+        check(
+            &app,
+            who,
+            &client,
+            &[(p(&w.teacher), false), (p(&w.director), false)],
+        )
+        .await;
     }
     app.stop().await;
 }
@@ -158,15 +168,23 @@ async fn pupils_write_to_their_teacher_and_to_classmates_only_when_the_class_all
     .await;
     // The simple view says "tu".
     let compose = pupil.get("/messagerie/ecrire").await;
-    assert!(compose.body.contains("J'écris un message"), "{}", compose.body);
+    assert!(
+        compose.body.contains("J'écris un message"),
+        "{}",
+        compose.body
+    );
 
     // Another class's teacher may not open it; the class's teacher does.
     let other = app.signed_in(&w.other_teacher).await;
     let path = format!("/messagerie/classes/{}/entre-eleves", w.class_a);
-    let refused = other.submit("/messagerie", &path, &[("ouvert", "oui")]).await;
+    let refused = other
+        .submit("/messagerie", &path, &[("ouvert", "oui")])
+        .await;
     assert_eq!(refused.status, StatusCode::FORBIDDEN);
     let teacher = app.signed_in(&w.teacher).await;
-    let opened = teacher.submit("/messagerie", &path, &[("ouvert", "oui")]).await;
+    let opened = teacher
+        .submit("/messagerie", &path, &[("ouvert", "oui")])
+        .await;
     assert!(opened.status.is_redirection(), "{opened:?}");
     check(
         &app,
@@ -220,7 +238,10 @@ async fn a_guest_writes_to_the_owners_of_their_spaces_and_an_answer_is_always_po
         &app,
         "guest in a space",
         &guest,
-        &[(person(&w.teacher.id), true), (person(&w.director.id), false)],
+        &[
+            (person(&w.teacher.id), true),
+            (person(&w.director.id), false),
+        ],
     )
     .await;
     // The teacher may answer the guest (whoever wrote to me may be answered).

@@ -37,7 +37,10 @@ const ACTIONS: &[(&str, &str)] = &[
         "Modification d'un message validée ou refusée",
     ),
     ("school.add", "Établissement ajouté"),
-    ("message.urgent", "Message urgent de la direction (remis sans attendre)"),
+    (
+        "message.urgent",
+        "Message urgent de la direction (remis sans attendre)",
+    ),
     ("message.reported", "Message signalé"),
     ("import.onde", "Import ONDE"),
     ("group.create", "Groupe créé"),

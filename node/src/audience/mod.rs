@@ -5,8 +5,8 @@
 
 use sqlx::Row;
 
-pub use crate::domain::audience::AudienceKind;
 use crate::domain::SchoolYear;
+pub use crate::domain::audience::AudienceKind;
 use crate::store::Db;
 
 /// One audience, with the id of what it names.
@@ -105,11 +105,15 @@ impl Audience {
         let active = "JOIN users u ON u.id = x.user_id AND u.active = 1";
         let (sql, with_year) = match self {
             Self::Person(_) => (
-                format!("SELECT x.user_id FROM (SELECT id AS user_id FROM users WHERE id = $1) x {active}"),
+                format!(
+                    "SELECT x.user_id FROM (SELECT id AS user_id FROM users WHERE id = $1) x {active}"
+                ),
                 false,
             ),
             Self::ClassPupils(_) => (
-                format!("SELECT x.user_id FROM class_members x {active} WHERE x.class_id = $1 AND x.role = 'pupil'"),
+                format!(
+                    "SELECT x.user_id FROM class_members x {active} WHERE x.class_id = $1 AND x.role = 'pupil'"
+                ),
                 false,
             ),
             Self::ClassParents(_) => (
@@ -165,7 +169,8 @@ impl Audience {
                     .await
             }
         };
-        let user = "SELECT first_name || ' ' || COALESCE(usage_name, last_name) FROM users WHERE id = $1";
+        let user =
+            "SELECT first_name || ' ' || COALESCE(usage_name, last_name) FROM users WHERE id = $1";
         let class = "SELECT name FROM classes WHERE id = $1";
         let school = "SELECT name FROM schools WHERE id = $1";
         let name = match self {
@@ -176,7 +181,9 @@ impl Audience {
                 .await?
                 .map(|n| format!("Groupe {n}")),
             Self::SchoolStaff(_) => one(school).await?.map(|n| format!("Personnels de {n}")),
-            Self::SchoolPupils(_) => one(school).await?.map(|n| format!("Tous les élèves de {n}")),
+            Self::SchoolPupils(_) => one(school)
+                .await?
+                .map(|n| format!("Tous les élèves de {n}")),
             Self::SchoolParents(_) => one(school)
                 .await?
                 .map(|n| format!("Tous les parents de {n}")),

@@ -91,7 +91,9 @@ pub async fn of(state: &AppState, viewer: &Viewer) -> AppResult<Contacts> {
         ] {
             if communication::may_address(sender, kind) {
                 for id in audience_ids(state, viewer.id(), school, sender, kind, year).await? {
-                    contacts.audiences.push((Audience::new(kind, &id), String::new()));
+                    contacts
+                        .audiences
+                        .push((Audience::new(kind, &id), String::new()));
                 }
             }
         }

@@ -165,7 +165,11 @@ pub async fn show(
         }
     }
     let answers = match &message.parent_id {
-        Some(parent) if !store::places(&state.db, viewer.id(), parent).await?.is_empty() => {
+        Some(parent)
+            if !store::places(&state.db, viewer.id(), parent)
+                .await?
+                .is_empty() =>
+        {
             store::get(&state.db, parent).await?.map(|p| {
                 let html = render_text(&p.body);
                 (p, html)
@@ -327,8 +331,7 @@ pub async fn send(
     let draft = form.get("action") == "brouillon";
     let optional = |name: &str| Some(form.get(name).to_owned()).filter(|v| !v.is_empty());
     let outcome = async {
-        let uploads =
-            crate::attachments::parse_uploads(&form.files).map_err(AppError::Invalid)?;
+        let uploads = crate::attachments::parse_uploads(&form.files).map_err(AppError::Invalid)?;
         let parent = match optional("parent") {
             Some(id) => Some(held_by(&state, &viewer, &id).await?),
             None => None,
@@ -387,8 +390,8 @@ pub async fn send(
 fn local_input(quiet: &QuietHours, text: &str) -> AppResult<i64> {
     use chrono::TimeZone;
     let wrong = || AppError::Invalid("Heure d'envoi illisible (jour et heure attendus).".into());
-    let naive =
-        chrono::NaiveDateTime::parse_from_str(text.trim(), "%Y-%m-%dT%H:%M").map_err(|_| wrong())?;
+    let naive = chrono::NaiveDateTime::parse_from_str(text.trim(), "%Y-%m-%dT%H:%M")
+        .map_err(|_| wrong())?;
     quiet
         .timezone()
         .from_local_datetime(&naive)

@@ -27,7 +27,9 @@ pub fn router() -> Router<AppState> {
             "/messagerie/ecrire",
             get(handlers::compose)
                 .post(handlers::send)
-                .layer(DefaultBodyLimit::max(MAX_FILES * MAX_FILE_BYTES + 64 * 1024)),
+                .layer(DefaultBodyLimit::max(
+                    MAX_FILES * MAX_FILE_BYTES + 64 * 1024,
+                )),
         )
         .route("/messagerie/corbeille/vider", post(handlers::empty_trash))
         .route("/messagerie/fichiers/{id}", get(handlers::file))

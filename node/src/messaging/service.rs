@@ -155,10 +155,7 @@ pub async fn submit(
         (if at > now { "held" } else { "sent" }, at)
     };
     let audiences: Vec<String> = c.to.iter().map(Audience::code).collect();
-    let search = normalize_name(&format!(
-        "{subject} {body} {}",
-        viewer.user.display_name()
-    ));
+    let search = normalize_name(&format!("{subject} {body} {}", viewer.user.display_name()));
     let bytes: i64 = c.uploads.iter().map(|u| u.bytes.len() as i64).sum();
 
     let mut tx = state.db.begin_write().await?;
@@ -189,7 +186,11 @@ pub async fn submit(
         body: &body,
         search_text: &search,
         parent: c.parent.as_ref(),
-        state: if state_code == "sent" { "held" } else { state_code },
+        state: if state_code == "sent" {
+            "held"
+        } else {
+            state_code
+        },
         deliver_at,
         urgent: c.urgent,
         audiences: &audiences,
@@ -226,7 +227,11 @@ pub async fn submit(
     }
     tx.commit().await?;
     if !delivered.is_empty() {
-        notify(state, &delivered, Event::MessageDelivered { message_id: &id });
+        notify(
+            state,
+            &delivered,
+            Event::MessageDelivered { message_id: &id },
+        );
     }
     Ok((id, outcome))
 }
@@ -356,10 +361,7 @@ pub async fn report(state: &AppState, viewer: &Viewer, reported: &Message) -> Ap
         crate::domain::local_time::paris_label(reported.created_at),
         reported.body
     );
-    let search = normalize_name(&format!(
-        "{subject} {body} {}",
-        viewer.user.display_name()
-    ));
+    let search = normalize_name(&format!("{subject} {body} {}", viewer.user.display_name()));
     let saved = Draft {
         sender_id: viewer.id(),
         subject: &subject,

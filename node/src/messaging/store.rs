@@ -309,7 +309,9 @@ pub async fn list(
         filter.push_str(" AND ");
         filter.push_str(&word);
     }
-    let from = format!("FROM mailbox b JOIN messages m ON m.id = b.message_id WHERE b.owner_id = $1 AND {filter}");
+    let from = format!(
+        "FROM mailbox b JOIN messages m ON m.id = b.message_id WHERE b.owner_id = $1 AND {filter}"
+    );
     let count_sql = format!("SELECT COUNT(*) {from}");
     let mut count = sqlx::query_scalar::<_, i64>(&count_sql)
         .bind(owner)
@@ -322,10 +324,7 @@ pub async fn list(
         "{} , b.read_at, b.at FROM mailbox b JOIN messages m ON m.id = b.message_id \
          JOIN users u ON u.id = m.sender_id WHERE b.owner_id = $1 AND {filter} \
          ORDER BY b.at DESC, m.id DESC LIMIT {limit} OFFSET {offset}",
-        MESSAGE
-            .split(" FROM messages")
-            .next()
-            .unwrap_or_default()
+        MESSAGE.split(" FROM messages").next().unwrap_or_default()
     );
     let mut query = sqlx::query(&sql).bind(owner).bind(folder.code());
     for b in &binds {
@@ -410,11 +409,13 @@ pub async fn sent_since(conn: &mut AnyConnection, sender: &str, since: i64) -> s
 /// (`None`); then removes messages nobody holds any more, with their files.
 pub async fn purge(conn: &mut AnyConnection, owner: Option<&str>, now: i64) -> sqlx::Result<u64> {
     let removed = match owner {
-        Some(owner) => sqlx::query("DELETE FROM mailbox WHERE owner_id = $1 AND trashed_at IS NOT NULL")
-            .bind(owner)
-            .execute(&mut *conn)
-            .await?
-            .rows_affected(),
+        Some(owner) => {
+            sqlx::query("DELETE FROM mailbox WHERE owner_id = $1 AND trashed_at IS NOT NULL")
+                .bind(owner)
+                .execute(&mut *conn)
+                .await?
+                .rows_affected()
+        }
         None => sqlx::query("DELETE FROM mailbox WHERE trashed_at IS NOT NULL AND trashed_at < $1")
             .bind(now - TRASH_DAYS * 86_400)
             .execute(&mut *conn)
@@ -424,7 +425,9 @@ pub async fn purge(conn: &mut AnyConnection, owner: Option<&str>, now: i64) -> s
     let orphan = "SELECT id FROM messages m WHERE m.state = 'sent' AND NOT EXISTS \
                   (SELECT 1 FROM mailbox b WHERE b.message_id = m.id)";
     for sql in [
-        format!("DELETE FROM message_file_data WHERE file_id IN (SELECT id FROM message_files WHERE message_id IN ({orphan}))"),
+        format!(
+            "DELETE FROM message_file_data WHERE file_id IN (SELECT id FROM message_files WHERE message_id IN ({orphan}))"
+        ),
         format!("DELETE FROM message_files WHERE message_id IN ({orphan})"),
         format!("DELETE FROM message_recipients WHERE message_id IN ({orphan})"),
         format!("UPDATE messages SET parent_id = NULL WHERE parent_id IN ({orphan})"),
@@ -487,7 +490,12 @@ pub async fn attach(
 }
 
 /// Copies the files of `from` to `to` (a forward).
-pub async fn copy_files(conn: &mut AnyConnection, from: &str, to: &str, now: i64) -> sqlx::Result<()> {
+pub async fn copy_files(
+    conn: &mut AnyConnection,
+    from: &str,
+    to: &str,
+    now: i64,
+) -> sqlx::Result<()> {
     let rows = sqlx::query(
         "SELECT f.name, f.media_type, f.sha256, d.data FROM message_files f \
          JOIN message_file_data d ON d.file_id = f.id WHERE f.message_id = $1 ORDER BY f.created_at, f.id",
@@ -550,7 +558,11 @@ pub async fn file(db: &Db, file_id: &str) -> sqlx::Result<Option<(String, FileRo
 }
 
 /// Bytes of files the sender attached in the last 24 hours, and those their mailbox holds.
-pub async fn file_usage(conn: &mut AnyConnection, sender: &str, since: i64) -> sqlx::Result<(i64, i64)> {
+pub async fn file_usage(
+    conn: &mut AnyConnection,
+    sender: &str,
+    since: i64,
+) -> sqlx::Result<(i64, i64)> {
     let day: i64 = sqlx::query_scalar(
         "SELECT CAST(COALESCE(SUM(f.size), 0) AS BIGINT) FROM message_files f JOIN messages m ON m.id = f.message_id \
          WHERE m.sender_id = $1 AND f.created_at > $2",
@@ -571,16 +583,21 @@ pub async fn file_usage(conn: &mut AnyConnection, sender: &str, since: i64) -> s
 
 /// Whether a pupil's class lets pupils write to classmates.
 pub async fn classmates_open(db: &Db, class_id: &str) -> sqlx::Result<bool> {
-    let open: Option<i64> =
-        sqlx::query_scalar("SELECT pupils_write_classmates FROM class_messaging WHERE class_id = $1")
-            .bind(class_id)
-            .fetch_optional(db.pool())
-            .await?;
+    let open: Option<i64> = sqlx::query_scalar(
+        "SELECT pupils_write_classmates FROM class_messaging WHERE class_id = $1",
+    )
+    .bind(class_id)
+    .fetch_optional(db.pool())
+    .await?;
     Ok(open == Some(1))
 }
 
 /// Sets that option.
-pub async fn set_classmates_open(conn: &mut AnyConnection, class_id: &str, open: bool) -> sqlx::Result<()> {
+pub async fn set_classmates_open(
+    conn: &mut AnyConnection,
+    class_id: &str,
+    open: bool,
+) -> sqlx::Result<()> {
     sqlx::query("DELETE FROM class_messaging WHERE class_id = $1")
         .bind(class_id)
         .execute(&mut *conn)

@@ -11,8 +11,8 @@ use super::SpaceError;
 use super::relay::Relay;
 use crate::store::{Db, new_id};
 
-pub use crate::attachments::{MAX_FILE_BYTES, MAX_FILES, Upload};
 use crate::attachments::{ALLOWED, clean_name};
+pub use crate::attachments::{MAX_FILE_BYTES, MAX_FILES, Upload};
 
 /// A file another node announced, to be fetched from `url`.
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -112,17 +112,25 @@ impl Done {
             (Done::MessageSent, true) => "Ton message est parti.",
             (Done::MessageSent, false) => "Votre message est envoyé.",
             (Done::MessageHeld, true) => "Ton message partira à la fin des heures calmes.",
-            (Done::MessageHeld, false) => "Droit à la déconnexion : votre message est gardé et sera remis à l'heure indiquée ci-dessous ; vous pouvez encore le modifier ou l'annuler.",
+            (Done::MessageHeld, false) => {
+                "Droit à la déconnexion : votre message est gardé et sera remis à l'heure indiquée ci-dessous ; vous pouvez encore le modifier ou l'annuler."
+            }
             (Done::DraftSaved, true) => "Ton brouillon est gardé.",
             (Done::DraftSaved, false) => "Votre brouillon est enregistré dans Brouillons.",
             (Done::MarkedUnread, true) => "Le message est de nouveau marqué non lu.",
             (Done::MarkedUnread, false) => "Le message est de nouveau marqué non lu.",
             (Done::MessageTrashed, true) => "Le message est dans la corbeille.",
-            (Done::MessageTrashed, false) => "Le message est dans la corbeille (restauration possible pendant 30 jours).",
+            (Done::MessageTrashed, false) => {
+                "Le message est dans la corbeille (restauration possible pendant 30 jours)."
+            }
             (Done::MessageRestored, true) => "Le message est revenu.",
             (Done::MessageRestored, false) => "Le message a été restauré.",
-            (Done::MessageCancelled, true) => "L'envoi est annulé : le message est dans tes brouillons.",
-            (Done::MessageCancelled, false) => "L'envoi est annulé : le message est dans vos brouillons.",
+            (Done::MessageCancelled, true) => {
+                "L'envoi est annulé : le message est dans tes brouillons."
+            }
+            (Done::MessageCancelled, false) => {
+                "L'envoi est annulé : le message est dans vos brouillons."
+            }
             (Done::MessageReported, true) => "Merci : ton enseignant va regarder ce message.",
             (Done::MessageReported, false) => "Merci : le message a été signalé à la direction.",
             (Done::TrashEmptied, true) => "La corbeille est vide.",
