@@ -13,6 +13,7 @@ async fn mailbox_pages_pass_axe_and_fit_320_px() {
     };
     let app = spawn_app().await;
     let w = World::build(&app.state).await;
+    ent_tests::messaging::to_tuesday_morning(&app);
     // Something in each folder, with a long subject that must wrap.
     let parent = app.signed_in(&w.parent).await;
     let teacher_code = person(&w.teacher.id);

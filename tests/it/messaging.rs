@@ -17,6 +17,7 @@ async fn count(app: &ent_tests::TestApp, sql: &str) -> i64 {
 async fn a_message_to_a_class_s_parents_is_one_message_in_each_parent_s_mailbox() {
     let app = spawn_app().await;
     let w = World::build(&app.state).await;
+    ent_tests::messaging::to_tuesday_morning(&app);
     let teacher = app.signed_in(&w.teacher).await;
     let sent = send(
         &teacher,
@@ -92,6 +93,7 @@ async fn a_message_to_a_class_s_parents_is_one_message_in_each_parent_s_mailbox(
 async fn replies_thread_forwards_carry_files_and_drafts_wait() {
     let app = spawn_app().await;
     let w = World::build(&app.state).await;
+    ent_tests::messaging::to_tuesday_morning(&app);
     let teacher = app.signed_in(&w.teacher).await;
     // A message with a file, as a browser sends it.
     let csrf = teacher.get("/messagerie/ecrire").await.csrf();
@@ -168,7 +170,7 @@ async fn replies_thread_forwards_carry_files_and_drafts_wait() {
             "/messagerie/ecrire",
             &[
                 ("to", &parent_code),
-                ("subject", "Brouillon"),
+                ("subject", "Note en cours"),
                 ("body", "À finir"),
                 ("action", "brouillon"),
             ],
@@ -182,13 +184,13 @@ async fn replies_thread_forwards_carry_files_and_drafts_wait() {
         folder(&teacher, "brouillons", "")
             .await
             .body
-            .contains("Brouillon")
+            .contains("Note en cours")
     );
     assert!(
         !folder(&parent, "recus", "")
             .await
             .body
-            .contains("Brouillon")
+            .contains("Note en cours")
     );
     let draft_id: String = sqlx::query_scalar("SELECT id FROM messages WHERE state = 'draft'")
         .fetch_one(app.state.db.pool())
@@ -201,7 +203,7 @@ async fn replies_thread_forwards_carry_files_and_drafts_wait() {
     let sent = send(
         &teacher,
         &[&parent_code],
-        "Brouillon fini",
+        "Note finie",
         "Fini.",
         &[("existing", &draft_id)],
     )
@@ -211,13 +213,13 @@ async fn replies_thread_forwards_carry_files_and_drafts_wait() {
         folder(&parent, "recus", "")
             .await
             .body
-            .contains("Brouillon fini")
+            .contains("Note finie")
     );
     assert!(
         !folder(&teacher, "brouillons", "")
             .await
             .body
-            .contains("Brouillon fini")
+            .contains("Note finie")
     );
     app.stop().await;
 }
@@ -226,6 +228,7 @@ async fn replies_thread_forwards_carry_files_and_drafts_wait() {
 async fn the_trash_restores_for_thirty_days_then_the_job_purges_it() {
     let app = spawn_app().await;
     let w = World::build(&app.state).await;
+    ent_tests::messaging::to_tuesday_morning(&app);
     let teacher = app.signed_in(&w.teacher).await;
     let parent_code = person(&w.parent.id);
     let sent = send(&teacher, &[&parent_code], "Réunion", "Mardi.", &[]).await;
@@ -253,6 +256,8 @@ async fn the_trash_restores_for_thirty_days_then_the_job_purges_it() {
     // 29 days: still there; 31 days: the job purges it (the sender keeps their copy).
     app.state.clock.advance(29 * 86_400);
     ent_node::messaging::run_once(&app.state).await;
+    // Sessions end when idle: sign in again after each move of the clock.
+    let parent = app.signed_in(&w.parent).await;
     assert!(
         folder(&parent, "corbeille", "")
             .await
@@ -261,6 +266,10 @@ async fn the_trash_restores_for_thirty_days_then_the_job_purges_it() {
     );
     app.state.clock.advance(2 * 86_400);
     ent_node::messaging::run_once(&app.state).await;
+    let (parent, teacher) = (
+        app.signed_in(&w.parent).await,
+        app.signed_in(&w.teacher).await,
+    );
     assert!(
         !folder(&parent, "corbeille", "")
             .await
@@ -320,6 +329,7 @@ async fn the_trash_restores_for_thirty_days_then_the_job_purges_it() {
 async fn limits_answer_in_french_and_write_nothing_and_reports_reach_the_right_adult() {
     let app = spawn_app().await;
     let w = World::build(&app.state).await;
+    ent_tests::messaging::to_tuesday_morning(&app);
     let pupil = app.signed_in(&w.pupil).await;
     let teacher_code = person(&w.teacher.id);
     // A body too long.
@@ -350,6 +360,7 @@ async fn limits_answer_in_french_and_write_nothing_and_reports_reach_the_right_a
     assert_eq!(count(&app, "SELECT COUNT(*) FROM messages").await, 10);
     // An hour later it goes.
     app.state.clock.advance(3601);
+    let pupil = app.signed_in(&w.pupil).await;
     assert!(
         send(&pupil, &[&teacher_code], "Encore", "Bonjour", &[])
             .await

@@ -6,15 +6,9 @@
 use ent_tests::messaging::{folder, person, send, sent_id};
 use ent_tests::{World, spawn_app};
 
-/// Moves the node's clock to the next Friday, 20:30 UTC (21:30 or 22:30 in Paris: quiet).
+/// The next Friday, 20:30 UTC (21:30 or 22:30 in Paris: quiet).
 fn to_friday_night(app: &ent_tests::TestApp) {
-    let now = app.state.clock.now();
-    let day = now.div_euclid(86_400);
-    // 1970-01-01 was a Thursday: day % 7 == 1 is a Friday.
-    let friday = day + (1 - day.rem_euclid(7)).rem_euclid(7) + 7;
-    app.state
-        .clock
-        .advance(friday * 86_400 + 20 * 3600 + 1800 - now);
+    ent_tests::messaging::move_to(app, 4, 20, 30);
 }
 
 #[tokio::test]
@@ -45,6 +39,11 @@ async fn a_teacher_s_message_to_a_parent_on_friday_night_arrives_on_monday_morni
 
     // Saturday: still held; the teacher edits it.
     app.state.clock.advance(86_400);
+    // Sessions end when idle: sign in again after each move of the clock.
+    let (teacher, parent) = (
+        app.signed_in(&w.teacher).await,
+        app.signed_in(&w.parent).await,
+    );
     assert!(!folder(&parent, "recus", "").await.body.contains("Devoirs"));
     let edit = teacher
         .get(&format!("/messagerie/ecrire?modifier={id}"))
@@ -63,6 +62,7 @@ async fn a_teacher_s_message_to_a_parent_on_friday_night_arrives_on_monday_morni
 
     // Monday 06:30 UTC (07:30 or 08:30 in Paris): delivered, as edited.
     app.state.clock.advance(2 * 86_400 - 14 * 3600);
+    let parent = app.signed_in(&w.parent).await;
     let inbox = folder(&parent, "recus", "").await;
     assert!(inbox.body.contains("Devoirs (corrigé)"), "{}", inbox.body);
     assert_eq!(
@@ -81,8 +81,6 @@ async fn a_held_message_can_be_cancelled_and_some_messages_are_never_held() {
     let w = World::build(&app.state).await;
     to_friday_night(&app);
     let parent = app.signed_in(&w.parent).await;
-    let teacher = app.signed_in(&w.teacher).await;
-    let director = app.signed_in(&w.director).await;
     let teacher_code = person(&w.teacher.id);
     // A parent to a teacher: held too; cancelled, it goes back to the drafts.
     let held = sent_id(&send(&parent, &[&teacher_code], "Absence", "Lundi.", &[]).await);
@@ -96,10 +94,16 @@ async fn a_held_message_can_be_cancelled_and_some_messages_are_never_held() {
             .contains("Absence")
     );
     app.state.clock.advance(3 * 86_400);
+    let teacher = app.signed_in(&w.teacher).await;
     assert!(!folder(&teacher, "recus", "").await.body.contains("Absence"));
 
     // Staff to staff: at once, even on Friday night.
     to_friday_night(&app);
+    let (parent, teacher, director) = (
+        app.signed_in(&w.parent).await,
+        app.signed_in(&w.teacher).await,
+        app.signed_in(&w.director).await,
+    );
     let director_code = person(&w.director.id);
     send(
         &teacher,
@@ -157,6 +161,7 @@ async fn a_held_message_can_be_cancelled_and_some_messages_are_never_held() {
 
     // A scheduled message (staff) waits for its time, even outside the quiet hours.
     app.state.clock.advance(3 * 86_400);
+    let teacher = app.signed_in(&w.teacher).await;
     let in_two_days = chrono_like_input(&app, 2 * 86_400);
     let scheduled = send(
         &teacher,
@@ -176,6 +181,7 @@ async fn a_held_message_can_be_cancelled_and_some_messages_are_never_held() {
     );
     assert!(!folder(&director, "recus", "").await.body.contains("Rappel"));
     app.state.clock.advance(2 * 86_400 + 7200);
+    let director = app.signed_in(&w.director).await;
     assert!(folder(&director, "recus", "").await.body.contains("Rappel"));
     app.stop().await;
 }

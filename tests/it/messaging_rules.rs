@@ -42,6 +42,7 @@ async fn check(app: &ent_tests::TestApp, who: &str, client: &TestClient, cases: 
 async fn every_profile_writes_only_to_whom_the_table_allows() {
     let app = spawn_app().await;
     let w = World::build(&app.state).await;
+    ent_tests::messaging::to_tuesday_morning(&app);
     let p = |p: &ent_tests::world::Person| person(&p.id);
     let class = |kind: &str, id: &str| format!("{kind}:{id}");
 
@@ -80,7 +81,7 @@ async fn every_profile_writes_only_to_whom_the_table_allows() {
             (p(&w.staff), true),
             (p(&w.operator), true),
             (p(&w.guest), false),
-            (class("parents", &w.class_b), true),
+            (class("eleves", &w.class_b), true),
             (class("parents-ecole", &w.school_id), true),
             (class("eleves-ecole", &w.school_id), true),
         ],
@@ -149,6 +150,7 @@ async fn every_profile_writes_only_to_whom_the_table_allows() {
 async fn pupils_write_to_their_teacher_and_to_classmates_only_when_the_class_allows_it() {
     let app = spawn_app().await;
     let w = World::build(&app.state).await;
+    ent_tests::messaging::to_tuesday_morning(&app);
     let classmate = w.add_pupil(&app.state, &w.class_a, "Nina", "Robert").await;
     let pupil = app.signed_in(&w.pupil).await;
     check(
@@ -204,6 +206,7 @@ async fn pupils_write_to_their_teacher_and_to_classmates_only_when_the_class_all
 async fn a_guest_writes_to_the_owners_of_their_spaces_and_an_answer_is_always_possible() {
     let app = spawn_app().await;
     let w = World::build(&app.state).await;
+    ent_tests::messaging::to_tuesday_morning(&app);
     let now = app.state.clock.now();
     // A space of the teacher, where the guest is a member.
     let space = ent_node::store::new_id();

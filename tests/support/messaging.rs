@@ -49,3 +49,20 @@ pub fn sent_id(page: &Page) -> String {
         .unwrap_or_default()
         .to_owned()
 }
+
+/// Moves the node's clock to the next `weekday` (0 = Monday) at `hour`:`minute` UTC, a week
+/// ahead at least, so that tests do not depend on the hour they run at (the quiet hours).
+pub fn move_to(app: &crate::TestApp, weekday: i64, hour: i64, minute: i64) {
+    let now = app.state.clock.now();
+    let day = now.div_euclid(86_400);
+    // 1970-01-01 was a Thursday (weekday 3).
+    let target = day + (weekday - (day + 3).rem_euclid(7)).rem_euclid(7) + 7;
+    app.state
+        .clock
+        .advance(target * 86_400 + hour * 3600 + minute * 60 - now);
+}
+
+/// A Tuesday, 09:00 UTC (10:00 or 11:00 in Paris): outside the quiet hours.
+pub fn to_tuesday_morning(app: &crate::TestApp) {
+    move_to(app, 1, 9, 0);
+}
