@@ -217,7 +217,7 @@ struct ComposePage<'a> {
 
 impl ComposePage<'_> {
     fn is_chosen(&self, code: String) -> bool {
-        self.chosen.iter().any(|c| *c == code)
+        self.chosen.contains(&code)
     }
 
     fn person_code(&self, id: &str) -> String {
