@@ -1,7 +1,7 @@
 //! The mailbox: one message to a class's parents, folders, read/unread, threads, forward with
 //! files, drafts, trash and its purge, search without accents, reports, limits.
 
-use ent_tests::messaging::{folder, person, send, sent_id};
+use ent_tests::messaging::{folder, in_folder, person, send, sent_id};
 use ent_tests::spaces::{PNG, multipart};
 use ent_tests::{World, spawn_app};
 use reqwest::StatusCode;
@@ -180,18 +180,8 @@ async fn replies_thread_forwards_carry_files_and_drafts_wait() {
         draft.redirects_to("/messagerie?fait=brouillon"),
         "{draft:?}"
     );
-    assert!(
-        folder(&teacher, "brouillons", "")
-            .await
-            .body
-            .contains("Note en cours")
-    );
-    assert!(
-        !folder(&parent, "recus", "")
-            .await
-            .body
-            .contains("Note en cours")
-    );
+    assert!(in_folder(&teacher, "brouillons", "Note en cours").await);
+    assert!(!in_folder(&parent, "recus", "Note en cours").await);
     let draft_id: String = sqlx::query_scalar("SELECT id FROM messages WHERE state = 'draft'")
         .fetch_one(app.state.db.pool())
         .await
@@ -209,18 +199,8 @@ async fn replies_thread_forwards_carry_files_and_drafts_wait() {
     )
     .await;
     assert_eq!(sent_id(&sent), draft_id);
-    assert!(
-        folder(&parent, "recus", "")
-            .await
-            .body
-            .contains("Note finie")
-    );
-    assert!(
-        !folder(&teacher, "brouillons", "")
-            .await
-            .body
-            .contains("Note finie")
-    );
+    assert!(in_folder(&parent, "recus", "Note finie").await);
+    assert!(!in_folder(&teacher, "brouillons", "Note finie").await);
     app.stop().await;
 }
 
@@ -238,17 +218,12 @@ async fn the_trash_restores_for_thirty_days_then_the_job_purges_it() {
     parent
         .submit(&path, &format!("{path}/supprimer"), &[])
         .await;
-    assert!(!folder(&parent, "recus", "").await.body.contains("Réunion"));
-    assert!(
-        folder(&parent, "corbeille", "")
-            .await
-            .body
-            .contains("Réunion")
-    );
+    assert!(!in_folder(&parent, "recus", "Réunion").await);
+    assert!(in_folder(&parent, "corbeille", "Réunion").await);
     parent
         .submit(&path, &format!("{path}/restaurer"), &[])
         .await;
-    assert!(folder(&parent, "recus", "").await.body.contains("Réunion"));
+    assert!(in_folder(&parent, "recus", "Réunion").await);
     parent
         .submit(&path, &format!("{path}/supprimer"), &[])
         .await;
@@ -258,30 +233,15 @@ async fn the_trash_restores_for_thirty_days_then_the_job_purges_it() {
     ent_node::messaging::run_once(&app.state).await;
     // Sessions end when idle: sign in again after each move of the clock.
     let parent = app.signed_in(&w.parent).await;
-    assert!(
-        folder(&parent, "corbeille", "")
-            .await
-            .body
-            .contains("Réunion")
-    );
+    assert!(in_folder(&parent, "corbeille", "Réunion").await);
     app.state.clock.advance(2 * 86_400);
     ent_node::messaging::run_once(&app.state).await;
     let (parent, teacher) = (
         app.signed_in(&w.parent).await,
         app.signed_in(&w.teacher).await,
     );
-    assert!(
-        !folder(&parent, "corbeille", "")
-            .await
-            .body
-            .contains("Réunion")
-    );
-    assert!(
-        folder(&teacher, "envoyes", "")
-            .await
-            .body
-            .contains("Réunion")
-    );
+    assert!(!in_folder(&parent, "corbeille", "Réunion").await);
+    assert!(in_folder(&teacher, "envoyes", "Réunion").await);
 
     // Emptying the trash asks first.
     let teacher_path = format!("/messagerie/{id}");
@@ -297,12 +257,7 @@ async fn the_trash_restores_for_thirty_days_then_the_job_purges_it() {
         .await;
     assert_eq!(asked.status, StatusCode::OK);
     assert!(asked.body.contains("Oui, vider la corbeille"));
-    assert!(
-        folder(&teacher, "corbeille", "")
-            .await
-            .body
-            .contains("Réunion")
-    );
+    assert!(in_folder(&teacher, "corbeille", "Réunion").await);
     let emptied = teacher
         .submit(
             "/messagerie?dossier=corbeille",
@@ -311,12 +266,7 @@ async fn the_trash_restores_for_thirty_days_then_the_job_purges_it() {
         )
         .await;
     assert!(emptied.status.is_redirection());
-    assert!(
-        !folder(&teacher, "corbeille", "")
-            .await
-            .body
-            .contains("Réunion")
-    );
+    assert!(!in_folder(&teacher, "corbeille", "Réunion").await);
     assert_eq!(
         count(&app, "SELECT COUNT(*) FROM messages").await,
         0,
@@ -397,17 +347,7 @@ async fn limits_answer_in_french_and_write_nothing_and_reports_reach_the_right_a
     let to_pupil = sent_id(&send(&teacher, &[&pupil_code], "Pour toi", "Bravo", &[]).await);
     let path = format!("/messagerie/{to_pupil}");
     pupil.submit(&path, &format!("{path}/signaler"), &[]).await;
-    assert!(
-        folder(&teacher, "recus", "")
-            .await
-            .body
-            .contains("Signalement : Pour toi")
-    );
-    assert!(
-        !folder(&director, "recus", "")
-            .await
-            .body
-            .contains("Signalement : Pour toi")
-    );
+    assert!(in_folder(&teacher, "recus", "Signalement : Pour toi").await);
+    assert!(!in_folder(&director, "recus", "Signalement : Pour toi").await);
     app.stop().await;
 }

@@ -3,7 +3,7 @@
 //! the sender can edit or cancel until then; staff-to-staff and the director's urgent messages
 //! are not held.
 
-use ent_tests::messaging::{folder, person, send, sent_id};
+use ent_tests::messaging::{folder, in_folder, person, send, sent_id};
 use ent_tests::{World, spawn_app};
 
 /// The next Friday, 20:30 UTC (21:30 or 22:30 in Paris: quiet).
@@ -35,7 +35,7 @@ async fn a_teacher_s_message_to_a_parent_on_friday_night_arrives_on_monday_morni
         "{}",
         shown.body
     );
-    assert!(!folder(&parent, "recus", "").await.body.contains("Devoirs"));
+    assert!(!in_folder(&parent, "recus", "Devoirs").await);
 
     // Saturday: still held; the teacher edits it.
     app.state.clock.advance(86_400);
@@ -44,7 +44,7 @@ async fn a_teacher_s_message_to_a_parent_on_friday_night_arrives_on_monday_morni
         app.signed_in(&w.teacher).await,
         app.signed_in(&w.parent).await,
     );
-    assert!(!folder(&parent, "recus", "").await.body.contains("Devoirs"));
+    assert!(!in_folder(&parent, "recus", "Devoirs").await);
     let edit = teacher
         .get(&format!("/messagerie/ecrire?modifier={id}"))
         .await;
@@ -58,7 +58,7 @@ async fn a_teacher_s_message_to_a_parent_on_friday_night_arrives_on_monday_morni
     )
     .await;
     assert_eq!(sent_id(&edited), id);
-    assert!(!folder(&parent, "recus", "").await.body.contains("Devoirs"));
+    assert!(!in_folder(&parent, "recus", "Devoirs").await);
 
     // Monday 06:30 UTC (07:30 or 08:30 in Paris): delivered, as edited.
     app.state.clock.advance(2 * 86_400 - 14 * 3600);
@@ -87,15 +87,10 @@ async fn a_held_message_can_be_cancelled_and_some_messages_are_never_held() {
     let path = format!("/messagerie/{held}");
     let cancelled = parent.submit(&path, &format!("{path}/annuler"), &[]).await;
     assert!(cancelled.status.is_redirection(), "{cancelled:?}");
-    assert!(
-        folder(&parent, "brouillons", "")
-            .await
-            .body
-            .contains("Absence")
-    );
+    assert!(in_folder(&parent, "brouillons", "Absence").await);
     app.state.clock.advance(3 * 86_400);
     let teacher = app.signed_in(&w.teacher).await;
-    assert!(!folder(&teacher, "recus", "").await.body.contains("Absence"));
+    assert!(!in_folder(&teacher, "recus", "Absence").await);
 
     // Staff to staff: at once, even on Friday night.
     to_friday_night(&app);
@@ -113,12 +108,7 @@ async fn a_held_message_can_be_cancelled_and_some_messages_are_never_held() {
         &[],
     )
     .await;
-    assert!(
-        folder(&director, "recus", "")
-            .await
-            .body
-            .contains("Conseil")
-    );
+    assert!(in_folder(&director, "recus", "Conseil").await);
     // The director's urgent message to the parents: at once, and journaled.
     let parents = format!("parents:{}", w.class_a);
     let urgent = send(
@@ -136,12 +126,7 @@ async fn a_held_message_can_be_cancelled_and_some_messages_are_never_held() {
             .unwrap_or_default()
             .ends_with("?fait=message-envoye")
     );
-    assert!(
-        folder(&parent, "recus", "")
-            .await
-            .body
-            .contains("École fermée demain")
-    );
+    assert!(in_folder(&parent, "recus", "École fermée demain").await);
     let journaled: i64 =
         sqlx::query_scalar("SELECT COUNT(*) FROM audit_log WHERE action = 'message.urgent'")
             .fetch_one(app.state.db.pool())
@@ -179,10 +164,10 @@ async fn a_held_message_can_be_cancelled_and_some_messages_are_never_held() {
             .ends_with("?fait=message-differe"),
         "{scheduled:?}"
     );
-    assert!(!folder(&director, "recus", "").await.body.contains("Rappel"));
+    assert!(!in_folder(&director, "recus", "Rappel").await);
     app.state.clock.advance(2 * 86_400 + 7200);
     let director = app.signed_in(&w.director).await;
-    assert!(folder(&director, "recus", "").await.body.contains("Rappel"));
+    assert!(in_folder(&director, "recus", "Rappel").await);
     app.stop().await;
 }
 

@@ -39,6 +39,11 @@ pub async fn folder(client: &TestClient, folder: &str, search: &str) -> Page {
         .await
 }
 
+/// Whether `text` shows in a folder of `client`'s mailbox.
+pub async fn in_folder(client: &TestClient, name: &str, text: &str) -> bool {
+    folder(client, name, "").await.body.contains(text)
+}
+
 /// The id of the message a send redirected to (`/messagerie/{id}?fait=…`).
 pub fn sent_id(page: &Page) -> String {
     let location = page.location.as_deref().expect("redirect after sending");
