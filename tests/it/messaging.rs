@@ -351,3 +351,37 @@ async fn limits_answer_in_french_and_write_nothing_and_reports_reach_the_right_a
     assert!(!in_folder(&director, "recus", "Signalement : Pour toi").await);
     app.stop().await;
 }
+
+#[tokio::test]
+async fn a_form_sent_twice_sends_one_message_and_pupils_see_new_without_a_count() {
+    let app = spawn_app().await;
+    let w = World::build(&app.state).await;
+    ent_tests::messaging::to_tuesday_morning(&app);
+    let teacher = app.signed_in(&w.teacher).await;
+    let page = teacher.get("/messagerie/ecrire").await;
+    let csrf = page.csrf();
+    let marker = "name=\"once\" value=\"";
+    let start = page.body.find(marker).expect("once field") + marker.len();
+    let once = &page.body[start..start + 32];
+    let pupil_code = person(&w.pupil.id);
+    let fields = [
+        ("csrf", csrf.as_str()),
+        ("once", once),
+        ("to", &pupil_code),
+        ("subject", "Bravo"),
+        ("body", "Très beau dessin."),
+        ("action", "envoyer"),
+    ];
+    let first = teacher.post_form("/messagerie/ecrire", &fields).await;
+    let again = teacher.post_form("/messagerie/ecrire", &fields).await;
+    assert!(first.status.is_redirection() && again.status.is_redirection());
+    assert_eq!(count(&app, "SELECT COUNT(*) FROM messages").await, 1);
+    let second = sent_id(&send(&teacher, &[&pupil_code], "Encore bravo", "Oui.", &[]).await);
+    assert!(!second.is_empty());
+
+    let pupil = app.signed_in(&w.pupil).await;
+    let portal = pupil.get("/portail").await.body;
+    assert!(portal.contains("Messagerie · nouveau"), "{portal}");
+    assert!(!portal.contains("non lu"));
+    app.stop().await;
+}

@@ -252,3 +252,32 @@ async fn a_guest_writes_to_the_owners_of_their_spaces_and_an_answer_is_always_po
     assert!(offers(&teacher, &person(&w.guest.id)).await);
     app.stop().await;
 }
+
+#[tokio::test]
+async fn a_group_is_offered_only_when_every_member_may_be_written_to() {
+    let app = spawn_app().await;
+    let w = World::build(&app.state).await;
+    ent_tests::messaging::to_tuesday_morning(&app);
+    let teacher = app.signed_in(&w.teacher).await;
+    let created = teacher
+        .submit(
+            "/groupes",
+            "/groupes",
+            &[("school_id", &w.school_id), ("name", "Parents des CM2")],
+        )
+        .await;
+    let location = created.location.clone().expect("new group");
+    let group = format!("groupe:{}", location.trim_start_matches("/groupes/"));
+    teacher
+        .submit(
+            &location,
+            &format!("{location}/membres"),
+            &[("who", "parents"), ("class_id", &w.class_a)],
+        )
+        .await;
+    check(&app, "teacher", &teacher, &[(group.clone(), true)]).await;
+    // The other teacher may not write to class A's parents: the group is not theirs to use.
+    let other = app.signed_in(&w.other_teacher).await;
+    check(&app, "other teacher", &other, &[(group, false)]).await;
+    app.stop().await;
+}
