@@ -1,9 +1,9 @@
-//! The mailbox pages: folders, one message, writing, and the small actions on a message.
+//! The mailbox pages: folders, one message, and the small actions on a message (writing is
+//! `compose.rs`).
 
 use askama::Template;
 use axum::Form;
-use axum::extract::{Path, Query, Request, State};
-use axum::http::StatusCode;
+use axum::extract::{Path, Query, State};
 use axum::response::{IntoResponse, Response};
 use serde::Deserialize;
 
@@ -17,9 +17,9 @@ use crate::web::flash::Done;
 use crate::web::richtext::render_text;
 use crate::web::{ConfirmForm, Confirmation, Page, Pager, TokenForm, render};
 
-use super::contacts::{self, Contacts};
-use super::service::{self, Composed, Outcome};
-use super::store::{self, FileRow, Folder, Line, Message};
+use super::files::{self, FileRow};
+use super::service;
+use super::store::{self, Folder, Line, Message};
 
 /// Lines per page of a folder.
 const PER_PAGE: usize = 20;
@@ -105,7 +105,7 @@ pub async fn mailbox(
     for class in crate::classes::store::of_member(&state.db, viewer.id(), year).await? {
         let facts = crate::classes::store::facts(&state.db, &class, &viewer).await?;
         if policy::allows(&viewer, Action::ManageClass(&facts)) {
-            let open = store::classmates_open(&state.db, &class.id).await?;
+            let open = files::classmates_open(&state.db, &class.id).await?;
             classes.push((class, open));
         }
     }
@@ -184,7 +184,7 @@ pub async fn show(
     let flash = Done::parse(&query.fait).map(|d| d.message(page.simple));
     Ok(render(&MessagePage {
         html: render_text(&message.body),
-        files: store::files(&state.db, &id).await?,
+        files: files::files(&state.db, &id).await?,
         when: crate::domain::local_time::paris_label(message.created_at),
         page,
         message: &message,
@@ -198,206 +198,12 @@ pub async fn show(
     .into_response())
 }
 
-#[derive(Template)]
-#[template(path = "messaging_compose.html")]
-struct ComposePage<'a> {
-    page: Page<'a>,
-    contacts: &'a Contacts,
-    chosen: Vec<String>,
-    subject: &'a str,
-    body: &'a str,
-    parent: &'a str,
-    forward: &'a str,
-    existing: &'a str,
-    may_urgent: bool,
-    may_schedule: bool,
-    error: Option<&'a str>,
-    quoted: Option<String>,
-}
-
-impl ComposePage<'_> {
-    fn is_chosen(&self, code: String) -> bool {
-        self.chosen.contains(&code)
-    }
-
-    fn person_code(&self, id: &str) -> String {
-        Audience::Person(id.to_owned()).code()
-    }
-}
-
-/// `?repondre=ID&tous=1`, `?transferer=ID`, `?modifier=ID`, `?a=CODE`.
-#[derive(Debug, Deserialize, Default)]
-pub struct ComposeQuery {
-    #[serde(default)]
-    repondre: String,
-    #[serde(default)]
-    tous: String,
-    #[serde(default)]
-    transferer: String,
-    #[serde(default)]
-    modifier: String,
-    #[serde(default)]
-    a: String,
-}
-
 /// A message the viewer holds, else 404.
-async fn held_by(state: &AppState, viewer: &Viewer, id: &str) -> AppResult<Message> {
+pub(super) async fn held_by(state: &AppState, viewer: &Viewer, id: &str) -> AppResult<Message> {
     if store::places(&state.db, viewer.id(), id).await?.is_empty() {
         return Err(AppError::NotFound);
     }
     store::get(&state.db, id).await?.ok_or(AppError::NotFound)
-}
-
-/// `GET /messagerie/ecrire`.
-pub async fn compose(
-    State(state): State<AppState>,
-    viewer: Viewer,
-    Query(q): Query<ComposeQuery>,
-) -> AppResult<Response> {
-    policy::require(&viewer, Action::UseMessaging)?;
-    let contacts = contacts::of(&state, &viewer).await?;
-    let (mut subject, mut body, mut chosen) = (String::new(), String::new(), Vec::new());
-    let (mut parent, mut forward, mut existing) = (String::new(), String::new(), String::new());
-    let mut quoted = None;
-    if !q.repondre.is_empty() {
-        let m = held_by(&state, &viewer, &q.repondre).await?;
-        subject = prefixed("RE : ", &m.subject);
-        chosen.push(Audience::Person(m.sender_id.clone()).code());
-        if q.tous == "1" {
-            let recipients: Vec<String> =
-                sqlx::query_scalar("SELECT user_id FROM message_recipients WHERE message_id = $1")
-                    .bind(&m.id)
-                    .fetch_all(state.db.pool())
-                    .await?;
-            chosen.extend(recipients.into_iter().map(|r| Audience::Person(r).code()));
-        }
-        quoted = Some(render_text(&m.body));
-        parent = m.id;
-    } else if !q.transferer.is_empty() {
-        let m = held_by(&state, &viewer, &q.transferer).await?;
-        subject = prefixed("TR : ", &m.subject);
-        body = format!("\n\n--- Message de {} ---\n{}", m.sender_name, m.body);
-        forward = m.id;
-    } else if !q.modifier.is_empty() {
-        let m = held_by(&state, &viewer, &q.modifier).await?;
-        if m.sender_id != viewer.id() || m.state == "sent" {
-            return Err(AppError::NotFound);
-        }
-        (subject, body, chosen) = (m.subject, m.body, m.audiences);
-        existing = m.id;
-    } else if !q.a.is_empty() {
-        chosen.push(q.a.clone());
-    }
-    // Only what may be offered is kept (a reply to all leaves out who one may not write to).
-    chosen.retain(|c| Audience::parse(c).is_some_and(|a| contacts.allows(&a)));
-    let senders = contacts.sender_kinds();
-    let page = viewer.page("Écrire un message", &state.config.node.name);
-    Ok(render(&ComposePage {
-        page,
-        contacts: &contacts,
-        chosen,
-        subject: &subject,
-        body: &body,
-        parent: &parent,
-        forward: &forward,
-        existing: &existing,
-        may_urgent: crate::policy::communication::may_send_urgent(&senders),
-        may_schedule: crate::policy::communication::may_schedule(&senders),
-        error: None,
-        quoted,
-    })?
-    .into_response())
-}
-
-fn prefixed(prefix: &str, subject: &str) -> String {
-    if subject.starts_with(prefix) {
-        subject.to_owned()
-    } else {
-        format!("{prefix}{subject}")
-    }
-}
-
-/// `POST /messagerie/ecrire`: send, or save the draft (`action=brouillon`).
-pub async fn send(
-    State(state): State<AppState>,
-    viewer: Viewer,
-    request: Request,
-) -> AppResult<Response> {
-    let form = crate::attachments::read_form(&state, request).await?;
-    viewer.check_csrf(form.get("csrf"))?;
-    policy::require(&viewer, Action::UseMessaging)?;
-    let contacts = contacts::of(&state, &viewer).await?;
-    let to = contacts::check_chosen(&contacts, &form.all("to"))?;
-    let draft = form.get("action") == "brouillon";
-    let optional = |name: &str| Some(form.get(name).to_owned()).filter(|v| !v.is_empty());
-    let outcome = async {
-        let uploads = crate::attachments::parse_uploads(&form.files).map_err(AppError::Invalid)?;
-        let parent = match optional("parent") {
-            Some(id) => Some(held_by(&state, &viewer, &id).await?),
-            None => None,
-        };
-        let forward_of = match optional("forward") {
-            Some(id) => Some(held_by(&state, &viewer, &id).await?),
-            None => None,
-        };
-        let quiet = QuietHours::of(&state.config.quiet_hours);
-        let schedule_at = match optional("schedule") {
-            Some(text) => Some(local_input(&quiet, &text)?),
-            None => None,
-        };
-        let composed = Composed {
-            to: to.clone(),
-            subject: form.get("subject").to_owned(),
-            body: form.get("body").to_owned(),
-            uploads,
-            parent,
-            forward_of,
-            existing: optional("existing"),
-            urgent: form.get("urgent") == "oui",
-            schedule_at,
-        };
-        service::submit(&state, &viewer, &contacts, composed, draft).await
-    }
-    .await;
-    match outcome {
-        Ok((id, Outcome::Sent)) => Ok(Done::MessageSent.redirect(&format!("/messagerie/{id}"))),
-        Ok((id, Outcome::Held(_))) => Ok(Done::MessageHeld.redirect(&format!("/messagerie/{id}"))),
-        Ok((_, Outcome::Drafted)) => Ok(Done::DraftSaved.redirect("/messagerie")),
-        Err(AppError::Invalid(message)) => {
-            let senders = contacts.sender_kinds();
-            let page = viewer.page("Écrire un message", &state.config.node.name);
-            let html = render(&ComposePage {
-                page,
-                contacts: &contacts,
-                chosen: to.iter().map(Audience::code).collect(),
-                subject: form.get("subject"),
-                body: form.get("body"),
-                parent: form.get("parent"),
-                forward: form.get("forward"),
-                existing: form.get("existing"),
-                may_urgent: crate::policy::communication::may_send_urgent(&senders),
-                may_schedule: crate::policy::communication::may_schedule(&senders),
-                error: Some(&message),
-                quoted: None,
-            })?;
-            Ok((StatusCode::UNPROCESSABLE_ENTITY, html).into_response())
-        }
-        Err(other) => Err(other),
-    }
-}
-
-/// `2026-12-07T08:30` typed in the schools' time zone, as Unix seconds.
-fn local_input(quiet: &QuietHours, text: &str) -> AppResult<i64> {
-    use chrono::TimeZone;
-    let wrong = || AppError::Invalid("Heure d'envoi illisible (jour et heure attendus).".into());
-    let naive = chrono::NaiveDateTime::parse_from_str(text.trim(), "%Y-%m-%dT%H:%M")
-        .map_err(|_| wrong())?;
-    quiet
-        .timezone()
-        .from_local_datetime(&naive)
-        .earliest()
-        .map(|t| t.timestamp())
-        .ok_or_else(wrong)
 }
 
 /// `POST /messagerie/{id}/{action}`: non-lu, supprimer, restaurer, annuler, signaler.
@@ -504,7 +310,7 @@ pub async fn file(
     Path(id): Path<String>,
 ) -> AppResult<Response> {
     policy::require(&viewer, Action::UseMessaging)?;
-    let (message_id, row, bytes) = store::file(&state.db, &id)
+    let (message_id, row, bytes) = files::file(&state.db, &id)
         .await?
         .ok_or(AppError::NotFound)?;
     held_by(&state, &viewer, &message_id).await?;
@@ -534,7 +340,7 @@ pub async fn classmates(
     let facts = crate::classes::store::facts(&state.db, &class, &viewer).await?;
     policy::require(&viewer, Action::ManageClass(&facts))?;
     let mut tx = state.db.begin_write().await?;
-    store::set_classmates_open(&mut tx, &class_id, form.ouvert == "oui").await?;
+    files::set_classmates_open(&mut tx, &class_id, form.ouvert == "oui").await?;
     tx.commit().await?;
     Ok(Done::ClassOptionSaved.redirect("/messagerie"))
 }

@@ -4,7 +4,9 @@
 //! déconnexion (`crate::quiet_hours`); limits and reports. A message to an audience is one
 //! message with one recipient list, filed in each recipient's mailbox.
 
+mod compose;
 pub mod contacts;
+pub mod files;
 mod handlers;
 pub mod service;
 pub mod store;
@@ -25,8 +27,8 @@ pub fn router() -> Router<AppState> {
         .route("/messagerie", get(handlers::mailbox))
         .route(
             "/messagerie/ecrire",
-            get(handlers::compose)
-                .post(handlers::send)
+            get(compose::compose)
+                .post(compose::send)
                 .layer(DefaultBodyLimit::max(
                     MAX_FILES * MAX_FILE_BYTES + 64 * 1024,
                 )),

@@ -13,6 +13,7 @@ use crate::quotas::{self, DAY_SECS, Limits, Usage};
 use crate::state::AppState;
 
 use super::contacts::Contacts;
+use super::files;
 use super::store::{self, Draft, Folder, Message};
 
 /// Longest subject.
@@ -170,7 +171,7 @@ pub async fn submit(
         }
     }
     if bytes > 0 {
-        let (day, held) = store::file_usage(&mut tx, viewer.id(), now - DAY_SECS).await?;
+        let (day, held) = files::file_usage(&mut tx, viewer.id(), now - DAY_SECS).await?;
         let limits = Limits::of(&state.config.quotas);
         let usage = Usage {
             member_items: 0,
@@ -196,9 +197,9 @@ pub async fn submit(
         audiences: &audiences,
     };
     let id = store::save(&mut tx, c.existing.as_deref(), &saved, now).await?;
-    store::attach(&mut tx, &id, &c.uploads, now).await?;
+    files::attach(&mut tx, &id, &c.uploads, now).await?;
     if let Some(forwarded) = &c.forward_of {
-        store::copy_files(&mut tx, &forwarded.id, &id, now).await?;
+        files::copy_files(&mut tx, &forwarded.id, &id, now).await?;
     }
     let mut delivered = Vec::new();
     let outcome = if draft {
@@ -379,7 +380,7 @@ pub async fn report(state: &AppState, viewer: &Viewer, reported: &Message) -> Ap
     let mut tx = state.db.begin_write().await?;
     let id = store::save(&mut tx, None, &saved, now).await?;
     store::set_recipients(&mut tx, &id, &to).await?;
-    store::copy_files(&mut tx, &reported.id, &id, now).await?;
+    files::copy_files(&mut tx, &reported.id, &id, now).await?;
     store::deliver(&mut tx, &id, now).await?;
     crate::users::store::audit(
         &mut tx,
