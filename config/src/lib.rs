@@ -7,6 +7,7 @@
 
 pub mod convention;
 mod links;
+mod quiet;
 mod secret;
 mod signin;
 mod validate;
@@ -21,6 +22,7 @@ use serde::{Deserialize, Serialize};
 pub use links::{
     FederationSection, LinkConfig, LinkSource, Scope, normalize_domain, normalize_fingerprint,
 };
+pub use quiet::{QuietHoursSection, QuietSchedule};
 pub use secret::Secret;
 pub use signin::parse_network;
 pub use validate::Problem;
@@ -61,6 +63,9 @@ pub struct NodeConfig {
     /// ONDE imports.
     #[serde(default)]
     pub import: ImportSection,
+    /// The "droit à la déconnexion": hours when messages between staff and families are held.
+    #[serde(default)]
+    pub quiet_hours: QuietHoursSection,
     /// Conventions with peer nodes; none means federation is off. Never written as
     /// `links = []`: an operator appends `[[links]]` tables to the file (docs/federation.md).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]

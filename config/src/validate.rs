@@ -261,6 +261,9 @@ pub(crate) fn check(config: &NodeConfig) -> Vec<Problem> {
     }
     crate::signin::check(&config.accounts, &mut problems);
     check_bounded(config, &mut problems);
+    if let Err(quiet) = config.quiet_hours.schedule() {
+        problems.extend(quiet);
+    }
     crate::links::check(
         &config.node.domain,
         &config.links,

@@ -34,6 +34,7 @@ pub fn router(state: AppState) -> Router {
         .merge(crate::classes::router())
         .merge(crate::groups::router())
         .merge(crate::spaces::router())
+        .merge(crate::messaging::router())
         .merge(crate::admin::router())
         .merge(crate::guests::router())
         .merge(crate::federation::router())

@@ -16,6 +16,9 @@ pub enum AppError {
     /// Signed in, but not allowed.
     #[error("accès refusé")]
     Forbidden,
+    /// Signed in, but not allowed, with the French reason (a recipient one may not write to).
+    #[error("{0}")]
+    Refused(String),
     /// Not signed in: browser pages redirect to the sign-in page.
     #[error("connexion requise")]
     Unauthenticated,
@@ -57,7 +60,7 @@ impl AppError {
     pub fn status(&self) -> StatusCode {
         match self {
             Self::NotFound => StatusCode::NOT_FOUND,
-            Self::Forbidden | Self::Csrf => StatusCode::FORBIDDEN,
+            Self::Forbidden | Self::Refused(_) | Self::Csrf => StatusCode::FORBIDDEN,
             Self::Unauthenticated | Self::SignatureRefused(_) => StatusCode::UNAUTHORIZED,
             Self::Invalid(_) => StatusCode::UNPROCESSABLE_ENTITY,
             Self::Throttled | Self::RetryIn(_) => StatusCode::TOO_MANY_REQUESTS,
@@ -73,7 +76,9 @@ impl AppError {
             Self::NotFound => "Cette page n'existe pas ou n'existe plus.".into(),
             Self::Forbidden => "Cette page n'est pas accessible avec ce compte.".into(),
             Self::Unauthenticated => "Il faut se connecter pour continuer.".into(),
-            Self::Invalid(message) | Self::SignatureRefused(message) => message.clone(),
+            Self::Invalid(message) | Self::Refused(message) | Self::SignatureRefused(message) => {
+                message.clone()
+            }
             Self::Csrf => {
                 "Le formulaire a expiré : il faut revenir à la page précédente, la recharger et recommencer."
                     .into()
@@ -105,7 +110,7 @@ impl AppError {
     fn title(&self) -> &'static str {
         match self {
             Self::NotFound => "Page introuvable",
-            Self::Forbidden | Self::Csrf => "Accès refusé",
+            Self::Forbidden | Self::Refused(_) | Self::Csrf => "Accès refusé",
             Self::Unauthenticated | Self::SignatureRefused(_) => "Connexion requise",
             Self::Invalid(_) => "Demande incorrecte",
             Self::Throttled | Self::RetryIn(_) => "Trop de tentatives",

@@ -37,6 +37,11 @@ const ACTIONS: &[(&str, &str)] = &[
         "Modification d'un message validée ou refusée",
     ),
     ("school.add", "Établissement ajouté"),
+    (
+        "message.urgent",
+        "Message urgent de la direction (remis sans attendre)",
+    ),
+    ("message.reported", "Message signalé"),
     ("import.onde", "Import ONDE"),
     ("import.aaf", "Import AAF"),
     ("group.create", "Groupe créé"),

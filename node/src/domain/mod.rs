@@ -1,5 +1,6 @@
 //! Domain values that cannot be invalid once parsed (parse at the edge, trust inside).
 
+pub mod audience;
 mod identifier;
 mod level;
 pub mod local_time;

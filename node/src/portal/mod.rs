@@ -83,9 +83,24 @@ fn tiles(
     classes: &[ClassRow],
     children: &[ChildCard],
     in_spaces: bool,
+    unread: i64,
 ) -> Vec<Tile> {
     let mut tiles = Vec::new();
     let pupil = viewer.has_profile(Profile::Pupil);
+    // Adults read how many messages wait; pupils only that something is new.
+    let label = match (viewer.is_pupil_only(), unread) {
+        (_, 0) => "Messagerie".to_owned(),
+        (true, _) => "Messagerie · nouveau".to_owned(),
+        (false, 1) => "Messagerie · 1 non lu".to_owned(),
+        (false, n) => format!("Messagerie · {n} non lus"),
+    };
+    if policy::allows(viewer, Action::UseMessaging) {
+        tiles.push(Tile {
+            href: "/messagerie".into(),
+            label,
+            icon: "mail",
+        });
+    }
     // Spaces come first for whoever has one (pupils, guests) or may create one (teachers).
     if in_spaces || policy::allows(viewer, Action::CreateSpace) {
         tiles.push(Tile {
@@ -200,7 +215,9 @@ async fn portal(State(state): State<AppState>, viewer: Viewer) -> AppResult<Html
     let in_spaces = !crate::spaces::store::of_user(&state.db, viewer.id())
         .await?
         .is_empty();
-    let tiles = tiles(&viewer, &classes, &children, in_spaces);
+    crate::messaging::service::deliver_due(&state).await?;
+    let unread = crate::messaging::store::unread(&state.db, viewer.id()).await?;
+    let tiles = tiles(&viewer, &classes, &children, in_spaces, unread);
     let page = viewer.page("Accueil", &state.config.node.name);
     render(&PortalPage {
         page,

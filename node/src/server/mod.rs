@@ -105,13 +105,15 @@ impl Workers {
 }
 
 /// Starts the federation workers (link checker, delivery workers) if federation is on, and the
-/// daily expiry of guests (its first pass runs before this returns).
+/// daily expiry of guests (its first pass runs before this returns), and the messagerie's job
+/// (held messages delivered, old trash purged).
 pub async fn start_workers(state: &AppState) -> Workers {
     if let Some(federation) = &state.federation {
         federation.start().await;
     }
     let (stop, stopped) = tokio::sync::watch::channel(false);
     crate::spaces::start_file_copies(state, stopped.clone());
+    crate::messaging::start(state.clone(), stopped.clone());
     crate::guests::expiry::start(
         state.db.clone(),
         state.clock.clone(),

@@ -5,8 +5,8 @@
 use std::time::Duration;
 
 use axum::extract::{Path, State};
-use axum::http::{HeaderMap, Uri, header};
-use axum::response::{IntoResponse, Response};
+use axum::http::{HeaderMap, Uri};
+use axum::response::Response;
 use ent_federation::service::Shared;
 use sha2::{Digest, Sha256};
 use sqlx::Row;
@@ -186,29 +186,7 @@ async fn fetch(
 /// pupil must not find it in the cache), sandboxed, and a PDF downloaded rather than opened in
 /// the browser's viewer (which runs its own scripts, outside the sandbox).
 fn file_response(file: &FileMeta, bytes: Vec<u8>) -> Response {
-    let encoded: String = url::form_urlencoded::byte_serialize(file.name.as_bytes()).collect();
-    let disposition = if file.kind() == "pdf" {
-        "attachment"
-    } else {
-        "inline"
-    };
-    (
-        [
-            (header::CONTENT_TYPE, file.media_type.clone()),
-            (
-                header::CONTENT_DISPOSITION,
-                format!("{disposition}; filename*=UTF-8''{encoded}"),
-            ),
-            (header::CACHE_CONTROL, "no-store".to_owned()),
-            // A file is never a page: no script, no form, whatever it claims to be.
-            (
-                header::CONTENT_SECURITY_POLICY,
-                "sandbox; default-src 'none'".to_owned(),
-            ),
-        ],
-        bytes,
-    )
-        .into_response()
+    crate::attachments::serve(&file.name, &file.media_type, bytes)
 }
 
 /// `GET /espaces/{id}/fichiers/{file}`: a file of a post the member may see.

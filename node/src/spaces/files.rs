@@ -5,79 +5,14 @@
 //! while the host is unreachable too.
 
 use serde_json::{Value, json};
-use sha2::{Digest, Sha256};
 use sqlx::{AnyConnection, Row};
 
 use super::SpaceError;
 use super::relay::Relay;
 use crate::store::{Db, new_id};
 
-/// Largest file accepted.
-pub const MAX_FILE_BYTES: usize = 5 * 1024 * 1024;
-/// Most files on one post.
-pub const MAX_FILES: usize = 3;
-
-/// Accepted types, as read from the bytes.
-const ALLOWED: [&str; 8] = [
-    "image/jpeg",
-    "image/png",
-    "image/webp",
-    "image/gif",
-    "application/pdf",
-    "audio/mpeg",
-    "audio/ogg",
-    "audio/m4a",
-];
-
-/// A file a member sends with a post.
-#[derive(Debug, Clone)]
-pub struct Upload {
-    /// File name, without any folder.
-    pub name: String,
-    /// Type read from the bytes.
-    pub media_type: String,
-    /// SHA-256, hex.
-    pub sha256: String,
-    /// The bytes.
-    pub bytes: Vec<u8>,
-}
-
-impl Upload {
-    /// Checks size and type; the French message names the file.
-    pub fn parse(name: &str, bytes: Vec<u8>) -> Result<Self, String> {
-        let name = clean_name(name);
-        if bytes.is_empty() {
-            return Err(format!("Le fichier « {name} » est vide."));
-        }
-        if bytes.len() > MAX_FILE_BYTES {
-            return Err(format!("Le fichier « {name} » dépasse 5 Mo."));
-        }
-        let media_type = infer::get(&bytes)
-            .map(|t| t.mime_type())
-            .filter(|t| ALLOWED.contains(t))
-            .ok_or_else(|| {
-                format!("« {name} » n'est ni une image, ni un PDF, ni un fichier audio.")
-            })?
-            .to_owned();
-        Ok(Self {
-            sha256: hex::encode(Sha256::digest(&bytes)),
-            name,
-            media_type,
-            bytes,
-        })
-    }
-}
-
-/// Only the last path segment, printable, at most 100 characters.
-fn clean_name(name: &str) -> String {
-    let base = name.rsplit(['/', '\\']).next().unwrap_or_default();
-    let clean: String = base.chars().filter(|c| !c.is_control()).take(100).collect();
-    if clean.trim().is_empty() {
-        "fichier".into()
-    } else {
-        clean.trim().to_owned()
-    }
-}
+use crate::attachments::{ALLOWED, clean_name};
+pub use crate::attachments::{MAX_FILE_BYTES, MAX_FILES, Upload};
 
 /// A file another node announced, to be fetched from `url`.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -170,11 +105,7 @@ impl FileMeta {
 
     /// "1,2 Mo", "830 ko".
     pub fn size_label(&self) -> String {
-        if self.size >= 1024 * 1024 {
-            format!("{:.1} Mo", self.size as f64 / 1_048_576.0).replace('.', ",")
-        } else {
-            format!("{} ko", (self.size + 1023) / 1024)
-        }
+        crate::attachments::size_label(self.size)
     }
 
     /// Whether the bytes are here.
@@ -339,21 +270,6 @@ pub async fn attachments_json(
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    const PNG: &[u8] =
-        b"\x89PNG\r\n\x1a\n\0\0\0\rIHDR\0\0\0\x01\0\0\0\x01\x08\x06\0\0\0\x1f\x15\xc4\x89";
-
-    #[test]
-    fn types_are_read_from_the_bytes() {
-        let png = Upload::parse("C:\\photos\\haricots.png", PNG.to_vec()).unwrap();
-        assert_eq!(png.media_type, "image/png");
-        assert_eq!(png.name, "haricots.png");
-        assert!(Upload::parse("script.png", b"<script>alert(1)</script>".to_vec()).is_err());
-        assert!(Upload::parse("vide.pdf", Vec::new()).is_err());
-        let mut big = b"%PDF-1.4\n".to_vec();
-        big.resize(MAX_FILE_BYTES + 1, b' ');
-        assert!(Upload::parse("gros.pdf", big).unwrap_err().contains("5 Mo"));
-    }
 
     #[test]
     fn announced_files_must_come_from_the_sender() {

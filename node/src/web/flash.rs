@@ -22,10 +22,30 @@ pub enum Done {
     TeacherAsked,
     /// That teacher had already been asked.
     TeacherAlreadyAsked,
+    /// Messagerie: message-envoye.
+    MessageSent,
+    /// Messagerie: message-differe.
+    MessageHeld,
+    /// Messagerie: brouillon.
+    DraftSaved,
+    /// Messagerie: non-lu.
+    MarkedUnread,
+    /// Messagerie: message-supprime.
+    MessageTrashed,
+    /// Messagerie: message-restaure.
+    MessageRestored,
+    /// Messagerie: envoi-annule.
+    MessageCancelled,
+    /// Messagerie: message-signale.
+    MessageReported,
+    /// Messagerie: corbeille-videe.
+    TrashEmptied,
+    /// Messagerie: option-classe.
+    ClassOptionSaved,
 }
 
 impl Done {
-    const ALL: [Done; 7] = [
+    const ALL: [Done; 17] = [
         Done::PasswordChanged,
         Done::PostReported,
         Done::ClassAdded,
@@ -33,6 +53,16 @@ impl Done {
         Done::InvitationSent,
         Done::TeacherAsked,
         Done::TeacherAlreadyAsked,
+        Done::MessageSent,
+        Done::MessageHeld,
+        Done::DraftSaved,
+        Done::MarkedUnread,
+        Done::MessageTrashed,
+        Done::MessageRestored,
+        Done::MessageCancelled,
+        Done::MessageReported,
+        Done::TrashEmptied,
+        Done::ClassOptionSaved,
     ];
 
     /// The key in the URL.
@@ -45,6 +75,16 @@ impl Done {
             Done::InvitationSent => "invitation-envoyee",
             Done::TeacherAsked => "enseignant-sollicite",
             Done::TeacherAlreadyAsked => "enseignant-deja-sollicite",
+            Done::MessageSent => "message-envoye",
+            Done::MessageHeld => "message-differe",
+            Done::DraftSaved => "brouillon",
+            Done::MarkedUnread => "non-lu",
+            Done::MessageTrashed => "message-supprime",
+            Done::MessageRestored => "message-restaure",
+            Done::MessageCancelled => "envoi-annule",
+            Done::MessageReported => "message-signale",
+            Done::TrashEmptied => "corbeille-videe",
+            Done::ClassOptionSaved => "option-classe",
         }
     }
 
@@ -69,6 +109,34 @@ impl Done {
             (Done::TeacherAsked, _) => {
                 "Cette classe a un autre enseignant : l'invitation lui est envoyée ; la classe rejoindra l'espace quand il ou elle l'acceptera."
             }
+            (Done::MessageSent, true) => "Ton message est parti.",
+            (Done::MessageSent, false) => "Votre message est envoyé.",
+            (Done::MessageHeld, true) => "Ton message partira à la fin des heures calmes.",
+            (Done::MessageHeld, false) => {
+                "Droit à la déconnexion : votre message est gardé et sera remis à l'heure indiquée ci-dessous ; vous pouvez encore le modifier ou l'annuler."
+            }
+            (Done::DraftSaved, true) => "Ton brouillon est gardé.",
+            (Done::DraftSaved, false) => "Votre brouillon est enregistré dans Brouillons.",
+            (Done::MarkedUnread, true) => "Le message est de nouveau marqué non lu.",
+            (Done::MarkedUnread, false) => "Le message est de nouveau marqué non lu.",
+            (Done::MessageTrashed, true) => "Le message est dans la corbeille.",
+            (Done::MessageTrashed, false) => {
+                "Le message est dans la corbeille (restauration possible pendant 30 jours)."
+            }
+            (Done::MessageRestored, true) => "Le message est revenu.",
+            (Done::MessageRestored, false) => "Le message a été restauré.",
+            (Done::MessageCancelled, true) => {
+                "L'envoi est annulé : le message est dans tes brouillons."
+            }
+            (Done::MessageCancelled, false) => {
+                "L'envoi est annulé : le message est dans vos brouillons."
+            }
+            (Done::MessageReported, true) => "Merci : ton enseignant va regarder ce message.",
+            (Done::MessageReported, false) => "Merci : le message a été signalé à la direction.",
+            (Done::TrashEmptied, true) => "La corbeille est vide.",
+            (Done::TrashEmptied, false) => "La corbeille a été vidée.",
+            (Done::ClassOptionSaved, true) => "C'est enregistré.",
+            (Done::ClassOptionSaved, false) => "L'option de la classe est enregistrée.",
             (Done::TeacherAlreadyAsked, _) => {
                 "Une invitation attend déjà la réponse de l'enseignant de cette classe."
             }

@@ -8,6 +8,7 @@ pub mod once;
 pub mod page;
 pub mod pager;
 pub mod rejections;
+pub mod richtext;
 
 use axum::Router;
 use axum::http::header;

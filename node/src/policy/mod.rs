@@ -2,6 +2,8 @@
 //! here, and never decide rights themselves. Decisions are pure functions of the viewer and
 //! the facts, so they are unit-tested without a database.
 
+pub mod communication;
+
 use crate::domain::Profile;
 use crate::domain::space::PostStatus;
 use crate::domain::user::Viewer;
@@ -132,6 +134,8 @@ pub enum Action<'a> {
     ManageUsers,
     /// Use the JSON API.
     UseApi,
+    /// Open one's mailbox (whom one may write to: `communication`).
+    UseMessaging,
 }
 
 /// Whether `viewer` may do `action`.
@@ -140,7 +144,9 @@ pub fn allows(viewer: &Viewer, action: Action<'_>) -> bool {
         return false;
     }
     match action {
-        Action::SeePortal | Action::ManageOwnAccount | Action::UseApi => true,
+        Action::SeePortal | Action::ManageOwnAccount | Action::UseApi | Action::UseMessaging => {
+            true
+        }
         Action::ViewClass(class) => {
             manages_class(viewer, class) || class.viewer_is_pupil || class.viewer_child_in_class
         }

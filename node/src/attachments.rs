@@ -1,0 +1,217 @@
+//! Files people attach (to a post of a space, to a message): their type read from their bytes
+//! (never from the name), a size limit, a clean name; and the one reader of the forms that
+//! carry them (`multipart/form-data`, or a plain form without file), shared by every service.
+
+use axum::extract::{FromRequest, Multipart, Request};
+use axum::http::header;
+use sha2::{Digest, Sha256};
+
+use crate::error::AppError;
+use crate::state::AppState;
+
+/// Largest file accepted.
+pub const MAX_FILE_BYTES: usize = 5 * 1024 * 1024;
+/// Most files on one post.
+pub const MAX_FILES: usize = 3;
+
+/// Accepted types, as read from the bytes.
+pub const ALLOWED: [&str; 8] = [
+    "image/jpeg",
+    "image/png",
+    "image/webp",
+    "image/gif",
+    "application/pdf",
+    "audio/mpeg",
+    "audio/ogg",
+    "audio/m4a",
+];
+
+/// A file a member sends with a post.
+#[derive(Debug, Clone)]
+pub struct Upload {
+    /// File name, without any folder.
+    pub name: String,
+    /// Type read from the bytes.
+    pub media_type: String,
+    /// SHA-256, hex.
+    pub sha256: String,
+    /// The bytes.
+    pub bytes: Vec<u8>,
+}
+
+impl Upload {
+    /// Checks size and type; the French message names the file.
+    pub fn parse(name: &str, bytes: Vec<u8>) -> Result<Self, String> {
+        let name = clean_name(name);
+        if bytes.is_empty() {
+            return Err(format!("Le fichier « {name} » est vide."));
+        }
+        if bytes.len() > MAX_FILE_BYTES {
+            return Err(format!("Le fichier « {name} » dépasse 5 Mo."));
+        }
+        let media_type = infer::get(&bytes)
+            .map(|t| t.mime_type())
+            .filter(|t| ALLOWED.contains(t))
+            .ok_or_else(|| {
+                format!("« {name} » n'est ni une image, ni un PDF, ni un fichier audio.")
+            })?
+            .to_owned();
+        Ok(Self {
+            sha256: hex::encode(Sha256::digest(&bytes)),
+            name,
+            media_type,
+            bytes,
+        })
+    }
+}
+
+/// Only the last path segment, printable, at most 100 characters.
+pub fn clean_name(name: &str) -> String {
+    let base = name.rsplit(['/', '\\']).next().unwrap_or_default();
+    let clean: String = base.chars().filter(|c| !c.is_control()).take(100).collect();
+    if clean.trim().is_empty() {
+        "fichier".into()
+    } else {
+        clean.trim().to_owned()
+    }
+}
+
+/// A submitted form: its text fields in order (a field may repeat: recipients) and its files.
+#[derive(Debug, Default)]
+pub struct SubmittedForm {
+    /// `(name, value)` of every text field.
+    pub fields: Vec<(String, String)>,
+    /// `(file name, bytes)` of every non-empty `file` field.
+    pub files: Vec<(String, Vec<u8>)>,
+}
+
+impl SubmittedForm {
+    /// The first value of a field ('' when absent).
+    pub fn get(&self, name: &str) -> &str {
+        self.fields
+            .iter()
+            .find(|(n, _)| n == name)
+            .map_or("", |(_, v)| v.as_str())
+    }
+
+    /// Every value of a field.
+    pub fn all(&self, name: &str) -> Vec<&str> {
+        self.fields
+            .iter()
+            .filter(|(n, _)| n == name)
+            .map(|(_, v)| v.as_str())
+            .collect()
+    }
+}
+
+/// Reads a form with files (`multipart/form-data`) or without (urlencoded), so that any
+/// browser, with or without JavaScript, can write.
+pub async fn read_form(state: &AppState, request: Request) -> Result<SubmittedForm, AppError> {
+    let multipart = request
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.starts_with("multipart/form-data"));
+    let mut form = SubmittedForm::default();
+    if !multipart {
+        let axum::Form(fields): axum::Form<Vec<(String, String)>> =
+            axum::Form::from_request(request, state)
+                .await
+                .map_err(|_| AppError::Invalid("Formulaire illisible.".into()))?;
+        form.fields = fields;
+        return Ok(form);
+    }
+    let mut parts = Multipart::from_request(request, state)
+        .await
+        .map_err(|_| unreadable())?;
+    while let Some(field) = parts.next_field().await.map_err(|_| unreadable())? {
+        let name = field.name().unwrap_or_default().to_owned();
+        if name == "file" {
+            let file_name = field.file_name().unwrap_or_default().to_owned();
+            let bytes = field.bytes().await.map_err(|_| unreadable())?;
+            // A file input left empty still sends an empty part.
+            if !bytes.is_empty() {
+                form.files.push((file_name, bytes.to_vec()));
+            }
+        } else {
+            let value = field.text().await.map_err(|_| unreadable())?;
+            form.fields.push((name, value));
+        }
+    }
+    Ok(form)
+}
+
+fn unreadable() -> AppError {
+    AppError::Invalid(
+        "Envoi interrompu ou trop volumineux (5 Mo par fichier, 3 fichiers au plus).".into(),
+    )
+}
+
+/// Checks every file of a form (at most [`MAX_FILES`]); the French message names the file.
+pub fn parse_uploads(files: &[(String, Vec<u8>)]) -> Result<Vec<Upload>, String> {
+    if files.len() > MAX_FILES {
+        return Err("Trois fichiers au plus par message.".into());
+    }
+    files
+        .iter()
+        .map(|(name, bytes)| Upload::parse(name, bytes.clone()))
+        .collect()
+}
+
+/// The answer that serves a stored file: PDF as a download, images and audio inline, never
+/// as a page (sandboxed, no script), never cached.
+pub fn serve(name: &str, media_type: &str, bytes: Vec<u8>) -> axum::response::Response {
+    use axum::response::IntoResponse;
+    let encoded: String = url::form_urlencoded::byte_serialize(name.as_bytes()).collect();
+    let disposition = if media_type == "application/pdf" {
+        "attachment"
+    } else {
+        "inline"
+    };
+    (
+        [
+            (header::CONTENT_TYPE, media_type.to_owned()),
+            (
+                header::CONTENT_DISPOSITION,
+                format!("{disposition}; filename*=UTF-8''{encoded}"),
+            ),
+            (header::CACHE_CONTROL, "no-store".to_owned()),
+            // A file is never a page: no script, no form, whatever it claims to be.
+            (
+                header::CONTENT_SECURITY_POLICY,
+                "sandbox; default-src 'none'".to_owned(),
+            ),
+        ],
+        bytes,
+    )
+        .into_response()
+}
+
+/// "1,2 Mo", "830 ko".
+pub fn size_label(size: i64) -> String {
+    if size >= 1024 * 1024 {
+        format!("{:.1} Mo", size as f64 / 1_048_576.0).replace('.', ",")
+    } else {
+        format!("{} ko", (size + 1023) / 1024)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const PNG: &[u8] =
+        b"\x89PNG\r\n\x1a\n\0\0\0\rIHDR\0\0\0\x01\0\0\0\x01\x08\x06\0\0\0\x1f\x15\xc4\x89";
+
+    #[test]
+    fn types_are_read_from_the_bytes() {
+        let png = Upload::parse("C:\\photos\\haricots.png", PNG.to_vec()).unwrap();
+        assert_eq!(png.media_type, "image/png");
+        assert_eq!(png.name, "haricots.png");
+        assert!(Upload::parse("script.png", b"<script>alert(1)</script>".to_vec()).is_err());
+        assert!(Upload::parse("vide.pdf", Vec::new()).is_err());
+        let mut big = b"%PDF-1.4\n".to_vec();
+        big.resize(MAX_FILE_BYTES + 1, b' ');
+        assert!(Upload::parse("gros.pdf", big).unwrap_err().contains("5 Mo"));
+    }
+}

@@ -1,0 +1,85 @@
+//! The messagerie (SDET: courrier électronique): mailboxes with Reçus, Envoyés, Brouillons and
+//! Corbeille; threads, replies, forwards with files; drafts; the communication rules
+//! (`policy::communication`, resolved in `contacts`); the quiet hours of the droit à la
+//! déconnexion (`crate::quiet_hours`); limits and reports. A message to an audience is one
+//! message with one recipient list, filed in each recipient's mailbox.
+
+mod compose;
+pub mod contacts;
+pub mod files;
+mod handlers;
+pub mod service;
+pub mod store;
+
+use std::time::Duration;
+
+use axum::Router;
+use axum::extract::DefaultBodyLimit;
+use axum::routing::{get, post};
+use tokio::sync::watch;
+
+use crate::attachments::{MAX_FILE_BYTES, MAX_FILES};
+use crate::state::AppState;
+
+/// Mailbox pages.
+pub fn router() -> Router<AppState> {
+    Router::new()
+        .route("/messagerie", get(handlers::mailbox))
+        .route(
+            "/messagerie/ecrire",
+            get(compose::compose)
+                .post(compose::send)
+                .layer(DefaultBodyLimit::max(
+                    MAX_FILES * MAX_FILE_BYTES + 64 * 1024,
+                )),
+        )
+        .route("/messagerie/corbeille/vider", post(handlers::empty_trash))
+        .route("/messagerie/fichiers/{id}", get(handlers::file))
+        .route(
+            "/messagerie/classes/{id}/entre-eleves",
+            post(handlers::classmates),
+        )
+        .route("/messagerie/{id}", get(handlers::show))
+        .route("/messagerie/{id}/{action}", post(handlers::act))
+}
+
+/// Time between two passes of the job.
+const PERIOD: Duration = Duration::from_secs(60);
+
+/// One pass: delivers held messages whose time has come, purges trash older than 30 days.
+/// Failures are logged, never fatal.
+pub async fn run_once(state: &AppState) {
+    if let Err(error) = service::deliver_due(state).await {
+        tracing::error!(%error, "messaging: delivery failed");
+    }
+    let purged = async {
+        let mut tx = state.db.begin_write().await?;
+        let n = store::purge(&mut tx, None, state.clock.now()).await?;
+        tx.commit().await?;
+        Ok::<u64, sqlx::Error>(n)
+    }
+    .await;
+    match purged {
+        Ok(0) => {}
+        Ok(count) => tracing::info!(count, "messaging: trash purged"),
+        Err(error) => tracing::error!(%error, "messaging: purge failed"),
+    }
+}
+
+/// Spawns the job (every minute) until `shutdown` turns true or its sender is dropped.
+pub fn start(state: AppState, mut shutdown: watch::Receiver<bool>) {
+    tokio::spawn(async move {
+        let mut tick = tokio::time::interval(PERIOD);
+        tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+        loop {
+            tokio::select! {
+                _ = tick.tick() => run_once(&state).await,
+                changed = shutdown.changed() => {
+                    if changed.is_err() || *shutdown.borrow() {
+                        return;
+                    }
+                }
+            }
+        }
+    });
+}
