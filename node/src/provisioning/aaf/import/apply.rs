@@ -97,7 +97,7 @@ pub(super) async fn apply(
     _schools: &[NodeSchool],
     input: &AafInput<'_>,
     progress: &(dyn Fn(u64, u64) + Sync),
-) -> Result<Result<AafReport, Vec<ReadError>>, sqlx::Error> {
+) -> Result<Result<(AafReport, u64), Vec<ReadError>>, sqlx::Error> {
     // Identifiers are unique node-wide: other account creators wait here (see ONDE).
     users::lock_identifiers(conn, input.now).await?;
     let year = i64::from(input.year.0);
@@ -105,6 +105,13 @@ pub(super) async fn apply(
         .filter_map(|h| h.school_id.clone())
         .collect();
     let known = known::load(conn, &plan.academy, &existing, year).await?;
+    // Active accounts of the hosted schools before the run, each counted once, from what was
+    // just loaded (a query here met stale planner statistics on PostgreSQL right after a
+    // large first import: seconds per school).
+    let active = (known.memberships.iter())
+        .filter(|(_, schools)| existing.iter().any(|s| schools.contains_key(s)))
+        .filter(|(user, _)| known.people.get(*user).is_some_and(|p| p.active))
+        .count() as u64;
     let mut apply = Apply {
         conn,
         academy: plan.academy.clone(),
@@ -150,7 +157,7 @@ pub(super) async fn apply(
             return Ok(Err(apply.errors));
         }
     }
-    Ok(Ok(apply.report))
+    Ok(Ok((apply.report, active)))
 }
 
 impl Apply<'_> {

@@ -116,10 +116,9 @@ pub async fn import(
             tracing::info!("another write is running; the AAF import waits its turn");
         })
         .await?;
-    let active = active_before(&mut tx, &plan).await?;
     let outcome = apply::apply(&mut tx, plan, &schools, &input, progress).await?;
-    let mut report = match outcome {
-        Ok(report) => report,
+    let (mut report, active) = match outcome {
+        Ok(done) => done,
         Err(errors) => {
             tx.rollback().await?;
             return Err(AafError::Invalid(errors));
@@ -164,23 +163,4 @@ pub async fn import(
         tx.commit().await?;
     }
     Ok(report)
-}
-
-/// Active accounts of the hosted schools before the run, each counted once.
-async fn active_before(
-    tx: &mut sqlx::AnyConnection,
-    plan: &plan::Plan,
-) -> Result<u64, sqlx::Error> {
-    let mut users = std::collections::HashSet::new();
-    for school in plan.hosted.values().filter_map(|h| h.school_id.as_deref()) {
-        let ids: Vec<String> = sqlx::query_scalar(
-            "SELECT u.id FROM users u JOIN memberships m ON m.user_id = u.id \
-             WHERE m.school_id = $1 AND u.active = 1",
-        )
-        .bind(school)
-        .fetch_all(&mut *tx)
-        .await?;
-        users.extend(ids);
-    }
-    Ok(users.len() as u64)
 }

@@ -306,7 +306,8 @@ pub(super) fn plan(
     let delta = plan.delta;
     let mut seen = Seen::default();
     let (mut pupils, mut errors, mut ignored) = (Vec::new(), Vec::new(), 0);
-    let reading = feed.read::<Pupil>(|record| {
+    let reading = feed.read::<Pupil>(|mut record| {
+        lighten(&mut record);
         let structure = pupil_structure(&record.data);
         let ours = match &structure {
             Some(s) => hosted.contains(s),
@@ -334,7 +335,12 @@ pub(super) fn plan(
         .collect();
     let mut seen = Seen::default();
     let (mut relations, mut errors, mut ignored) = (Vec::new(), Vec::new(), 0);
-    let reading = feed.read::<Relation>(|record| {
+    let reading = feed.read::<Relation>(|mut record| {
+        lighten(&mut record);
+        // Addresses and phones are never stored: not even held while importing.
+        let data = &mut record.data;
+        (data.address, data.mobiles, data.pupils) = (Vec::new(), Vec::new(), Vec::new());
+        (data.postal_code, data.town, data.country) = (None, None, None);
         if !named.contains(&record.id) && !(delta && record.operation != Operation::Add) {
             ignored += 1;
             return;
@@ -371,6 +377,7 @@ pub(super) fn plan(
     let mut seen = Seen::default();
     let (mut staff, mut errors, mut ignored) = (Vec::new(), Vec::new(), 0);
     let reading = feed.read::<Staff>(|mut record| {
+        lighten(&mut record);
         let all = record.data.all_structures();
         let ours = if all.is_empty() {
             delta && record.operation != Operation::Add
@@ -418,6 +425,14 @@ pub(super) fn plan(
         &structure_academies,
     )?;
     Ok(plan)
+}
+
+/// Drops what an added record will not be asked (the attribute names matter only to
+/// modifications): an academy-wide feed keeps tens of thousands of records until applied.
+fn lighten<T>(record: &mut Record<T>) {
+    if record.operation == Operation::Add {
+        record.attributes = Vec::new();
+    }
 }
 
 /// The structure a pupil belongs to: the attachment, else the class's structure.
