@@ -67,8 +67,15 @@ async fn serve(path: &std::path::Path) -> anyhow::Result<()> {
     let config = NodeConfig::load(path).map_err(|e| anyhow::anyhow!("{}: {e}", path.display()))?;
     ent_node::ops::logging::init(&config.logging);
     let state = ent_node::server::prepare(config).await?;
+    // Installed before serving: a SIGHUP's default action would end the process.
     #[cfg(unix)]
-    tokio::spawn(reload_links_on_sighup(path.to_owned(), state.clone()));
+    if let Ok(hangup) = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::hangup()) {
+        tokio::spawn(reload_links_on_sighup(
+            hangup,
+            path.to_owned(),
+            state.clone(),
+        ));
+    }
     ent_node::server::run(state).await
 }
 
@@ -78,11 +85,11 @@ async fn serve(path: &std::path::Path) -> anyhow::Result<()> {
 /// link back to "en attente" until checked again, new dates apply at once. Other settings need
 /// a restart.
 #[cfg(unix)]
-async fn reload_links_on_sighup(path: std::path::PathBuf, state: ent_node::AppState) {
-    use tokio::signal::unix::{SignalKind, signal};
-    let Ok(mut hangup) = signal(SignalKind::hangup()) else {
-        return;
-    };
+async fn reload_links_on_sighup(
+    mut hangup: tokio::signal::unix::Signal,
+    path: std::path::PathBuf,
+    state: ent_node::AppState,
+) {
     while hangup.recv().await.is_some() {
         match NodeConfig::load(&path) {
             Err(error) => {

@@ -166,8 +166,12 @@ pub async fn import(
     if created > 1_000 && db.engine() == crate::store::Engine::Postgres {
         // Thousands of new rows leave PostgreSQL's planner statistics stale until autovacuum
         // comes by; pages read right after would pay for it. Best effort: the import is done.
-        let tables = "users, memberships, classes, class_members, guardianships, directory_ids, teaching";
-        if let Err(error) = sqlx::query(&format!("ANALYZE {tables}")).execute(db.pool()).await {
+        let tables =
+            "users, memberships, classes, class_members, guardianships, directory_ids, teaching";
+        if let Err(error) = sqlx::query(&format!("ANALYZE {tables}"))
+            .execute(db.pool())
+            .await
+        {
             tracing::warn!(%error, "ANALYZE after the AAF import failed");
         }
     }
