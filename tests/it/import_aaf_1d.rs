@@ -74,7 +74,7 @@ async fn an_école_fed_by_onde_then_by_aaf_1d_keeps_one_account_per_person() {
     for (index, pupil) in pupils.iter().enumerate() {
         let (last, first, birth, level, class) =
             (&pupil[0], &pupil[2], &pupil[3], &pupil[10], &pupil[11]);
-        let class_value = format!("{structure}$CLASSE$O${}$ {class}", 500 + index % 1);
+        let class_value = format!("{structure}$CLASSE$O$500$ {class}");
         let parent = format!("{}", 8000 + index);
         eleves.push_str(&record(
             "Eleve",

@@ -5,7 +5,7 @@
 use std::collections::{BTreeSet, HashMap, HashSet};
 use std::path::Path;
 
-use sqlx::AnyConnection;
+use sqlx::{AnyConnection, Row};
 
 use crate::domain::ClassLevel;
 use crate::provisioning::batch::Batch;
@@ -28,27 +28,22 @@ pub(super) const GROUP: &str = "group";
 
 /// The node's schools, read before the import's transaction to plan it.
 pub(super) async fn node_schools(db: &Db) -> Result<Vec<NodeSchool>, sqlx::Error> {
-    let rows: Vec<(
-        String,
-        String,
-        String,
-        String,
-        Option<String>,
-        Option<String>,
-    )> = sqlx::query_as("SELECT id, uai, name, kind, academy, jointure FROM schools ORDER BY uai")
-        .fetch_all(db.pool())
-        .await?;
-    Ok(rows
-        .into_iter()
-        .map(|(id, uai, name, kind, academy, jointure)| NodeSchool {
-            id,
-            uai,
-            name,
-            kind,
-            academy,
-            jointure,
+    let rows =
+        sqlx::query("SELECT id, uai, name, kind, academy, jointure FROM schools ORDER BY uai")
+            .fetch_all(db.pool())
+            .await?;
+    rows.iter()
+        .map(|row| {
+            Ok(NodeSchool {
+                id: row.try_get(0)?,
+                uai: row.try_get(1)?,
+                name: row.try_get(2)?,
+                kind: row.try_get(3)?,
+                academy: row.try_get(4)?,
+                jointure: row.try_get(5)?,
+            })
         })
-        .collect())
+        .collect()
 }
 
 /// An error about the whole feed.

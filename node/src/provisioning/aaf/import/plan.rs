@@ -341,7 +341,7 @@ pub(super) fn plan(
         let data = &mut record.data;
         (data.address, data.mobiles, data.pupils) = (Vec::new(), Vec::new(), Vec::new());
         (data.postal_code, data.town, data.country) = (None, None, None);
-        if !named.contains(&record.id) && !(delta && record.operation != Operation::Add) {
+        if !named.contains(&record.id) && (!delta || record.operation == Operation::Add) {
             ignored += 1;
             return;
         }
