@@ -5,6 +5,7 @@
 //! their routers in one place; `policy` answers every "may this user…".
 
 pub mod accounts;
+pub mod agenda;
 pub mod admin;
 pub mod api;
 pub mod app;
