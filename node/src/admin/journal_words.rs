@@ -45,7 +45,7 @@ const ACTIONS: &[(&str, &str)] = &[
     ("agenda.delete", "Événement supprimé d'un agenda"),
     (
         "agenda.import",
-        "Fichier .ics importé dans l'agenda d'une école",
+        "Fichier iCalendar importé dans l'agenda d'une école",
     ),
     (
         "message.urgent",
