@@ -3,6 +3,8 @@
 
 mod accounts;
 mod admin;
+mod agenda;
+mod agenda_ical;
 mod authorization;
 mod bounded;
 mod browser;

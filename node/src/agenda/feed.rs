@@ -180,7 +180,7 @@ async fn school_targets(state: &AppState, viewer: &Viewer) -> AppResult<Vec<righ
         .collect())
 }
 
-/// `POST /agenda/importer` (multipart: `ecole`, `fichier`): every event of the file, or none
+/// `POST /agenda/importer` (multipart: `ecole`, `file`): every event of the file, or none
 /// (the errors told); the same file again updates the same events (their UIDs).
 pub async fn import(
     State(state): State<AppState>,
