@@ -8,6 +8,7 @@ mod agenda_ical;
 mod authorization;
 mod bounded;
 mod browser;
+mod browser_agenda;
 mod browser_messaging;
 mod browser_pages;
 mod browser_spaces;
