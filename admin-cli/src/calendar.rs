@@ -45,7 +45,10 @@ pub async fn run(path: &Path, format: Format, command: CalendarCommand) -> anyho
     // The dataset is UTF-8; a file resaved by a spreadsheet may be Windows-1252.
     let text = match String::from_utf8(bytes) {
         Ok(text) => text,
-        Err(e) => encoding_rs::WINDOWS_1252.decode(e.as_bytes()).0.into_owned(),
+        Err(e) => encoding_rs::WINDOWS_1252
+            .decode(e.as_bytes())
+            .0
+            .into_owned(),
     };
     let holidays = match calendar_import::parse(&text) {
         Ok(holidays) => holidays,

@@ -45,7 +45,7 @@ pub(crate) fn check(section: &AgendaSection, problems: &mut Vec<Problem>) {
             "agenda.zone",
             zone,
             "zone de vacances attendue : « Zone A », « Zone B », « Zone C », « Corse » \
-                     ou un territoire d'outre-mer (« Réunion »…)"
+                     ou un territoire d'outre-mer (« Réunion »…)",
         ));
     }
 }

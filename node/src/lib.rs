@@ -5,8 +5,8 @@
 //! their routers in one place; `policy` answers every "may this user…".
 
 pub mod accounts;
-pub mod agenda;
 pub mod admin;
+pub mod agenda;
 pub mod api;
 pub mod app;
 pub mod attachments;

@@ -52,7 +52,8 @@ async fn each_profile_writes_only_where_it_may_and_forged_forms_are_refused() {
             } else {
                 assert_eq!(sent.status, 403, "{who} → {target}");
                 assert!(
-                    sent.body.contains("Vous ne pouvez pas écrire dans cet agenda"),
+                    sent.body
+                        .contains("Vous ne pouvez pas écrire dans cet agenda"),
                     "{who}: {}",
                     sent.body
                 );
@@ -81,7 +82,10 @@ async fn each_profile_writes_only_where_it_may_and_forged_forms_are_refused() {
     );
     let other = app.signed_in(&w.other_teacher).await;
     for (path, fields) in [
-        (format!("/agenda/evenements/{id}/supprimer"), vec![("confirme", "oui")]),
+        (
+            format!("/agenda/evenements/{id}/supprimer"),
+            vec![("confirme", "oui")],
+        ),
         (
             format!("/agenda/evenements/{id}/occurrence"),
             vec![("action", "annuler"), ("jour", day.as_str())],
@@ -96,7 +100,11 @@ async fn each_profile_writes_only_where_it_may_and_forged_forms_are_refused() {
         .post_signed(&format!("/agenda/evenements/{id}/supprimer"), &[])
         .await;
     assert_eq!(asked.status, 200);
-    assert!(asked.body.contains("Supprimer « Sortie au musée »"), "{}", asked.body);
+    assert!(
+        asked.body.contains("Supprimer « Sortie au musée »"),
+        "{}",
+        asked.body
+    );
     assert_eq!(events(&app.state).await, before);
     let deleted = teacher
         .post_signed(
@@ -131,7 +139,12 @@ async fn a_parent_of_two_children_in_two_classes_sees_each_event_once() {
     ] {
         let sent = create(
             client,
-            &[("cible", &target), ("titre", title), ("jour", &day), ("journee", "oui")],
+            &[
+                ("cible", &target),
+                ("titre", title),
+                ("jour", &day),
+                ("journee", "oui"),
+            ],
         )
         .await;
         assert_eq!(sent.status, 303, "{}", sent.body);
@@ -203,13 +216,22 @@ async fn a_weekly_series_with_a_cancelled_and_a_moved_date_in_week_and_month() {
     assert_eq!(wrong.status, 422);
 
     let parent = app.signed_in(&w.parent).await;
-    assert_eq!(times(&view(&parent, "semaine", &day).await, "Bibliothèque"), 1);
-    assert_eq!(times(&view(&parent, "semaine", &week2).await, "Bibliothèque"), 0);
+    assert_eq!(
+        times(&view(&parent, "semaine", &day).await, "Bibliothèque"),
+        1
+    );
+    assert_eq!(
+        times(&view(&parent, "semaine", &week2).await, "Bibliothèque"),
+        0
+    );
     let third = view(&parent, "semaine", &week3_text).await;
     assert_eq!(times(&third, "Bibliothèque"), 1);
     assert!(third.body.contains("10 h 00 – 11 h 30"), "{}", third.body);
     assert!(third.body.contains("Déplacé du"), "{}", third.body);
-    assert_eq!(times(&view(&parent, "semaine", &until).await, "Bibliothèque"), 1);
+    assert_eq!(
+        times(&view(&parent, "semaine", &until).await, "Bibliothèque"),
+        1
+    );
     // The month of the first date: as many lines as the dates that fall in it.
     let (first, last) = {
         let first = today.with_day(1).unwrap();
@@ -241,7 +263,13 @@ async fn the_zone_s_holidays_show_in_every_agenda() {
     );
     // Zone C's winter holidays, not zone A's.
     let month = view(&pupil, "mois", "2027-02-10").await;
-    assert!(month.body.contains("Vacances d&#39;Hiver : du samedi 6 février"), "{}", month.body);
+    assert!(
+        month
+            .body
+            .contains("Vacances d&#39;Hiver : du samedi 6 février"),
+        "{}",
+        month.body
+    );
     let outside = view(&pupil, "semaine", "2027-03-02").await;
     assert!(!outside.body.contains("Hiver"));
     app.stop().await;
@@ -267,9 +295,21 @@ async fn a_class_event_written_on_friday_night_reaches_families_on_monday() {
     )
     .await;
     assert_eq!(sent.status, 303);
-    assert_eq!(times(&view(&teacher, "semaine", &monday).await, "Réunion de rentrée"), 1);
+    assert_eq!(
+        times(
+            &view(&teacher, "semaine", &monday).await,
+            "Réunion de rentrée"
+        ),
+        1
+    );
     let parent = app.signed_in(&w.parent).await;
-    assert_eq!(times(&view(&parent, "semaine", &monday).await, "Réunion de rentrée"), 0);
+    assert_eq!(
+        times(
+            &view(&parent, "semaine", &monday).await,
+            "Réunion de rentrée"
+        ),
+        0
+    );
     let held: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM agenda_notices WHERE sent = 0")
         .fetch_one(app.state.db.pool())
         .await
@@ -278,7 +318,13 @@ async fn a_class_event_written_on_friday_night_reaches_families_on_monday() {
     // Monday 06:30 UTC (07:30 or 08:30 in Paris): shown, the notice gone out.
     app.state.clock.advance(3 * 86_400 - 14 * 3600);
     let parent = app.signed_in(&w.parent).await;
-    assert_eq!(times(&view(&parent, "semaine", &monday).await, "Réunion de rentrée"), 1);
+    assert_eq!(
+        times(
+            &view(&parent, "semaine", &monday).await,
+            "Réunion de rentrée"
+        ),
+        1
+    );
     let sent: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM agenda_notices WHERE sent = 1")
         .fetch_one(app.state.db.pool())
         .await

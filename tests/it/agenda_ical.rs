@@ -87,14 +87,15 @@ async fn a_private_feed_parses_with_series_exceptions_and_holidays_and_dies_when
         .await;
 
     let parent = app.signed_in(&w.parent).await;
-    let on = parent.post_signed("/agenda/flux", &[("action", "activer")]).await;
+    let on = parent
+        .post_signed("/agenda/flux", &[("action", "activer")])
+        .await;
     assert_eq!(on.status, 200);
     let start = on.body.find("/agenda/flux/").expect("feed address shown");
-    let path: String = on.body[start..]
-        .chars()
-        .take_while(|c| *c != '"')
-        .collect();
-    let token = path.trim_start_matches("/agenda/flux/").trim_end_matches(".ics");
+    let path: String = on.body[start..].chars().take_while(|c| *c != '"').collect();
+    let token = path
+        .trim_start_matches("/agenda/flux/")
+        .trim_end_matches(".ics");
     assert!(token.len() >= 64, "{token}");
     // Only its hash is kept.
     let stored: String = sqlx::query_scalar("SELECT token_hash FROM agenda_feeds")
@@ -107,21 +108,35 @@ async fn a_private_feed_parses_with_series_exceptions_and_holidays_and_dies_when
     let app_client = app.client();
     let feed = app_client.get(&path).await;
     assert_eq!(feed.status, 200);
-    assert!(feed.header("content-type").unwrap().starts_with("text/calendar"));
+    assert!(
+        feed.header("content-type")
+            .unwrap()
+            .starts_with("text/calendar")
+    );
     let parsed = parse(&feed.body);
     let series: Vec<_> = parsed
         .iter()
-        .filter(|e| value(e, "SUMMARY") == Some("Piscine\\, bassin 2") || value(e, "SUMMARY") == Some("Piscine, bassin 2"))
+        .filter(|e| {
+            value(e, "SUMMARY") == Some("Piscine\\, bassin 2")
+                || value(e, "SUMMARY") == Some("Piscine, bassin 2")
+        })
         .collect();
     assert_eq!(series.len(), 2, "{}", feed.body);
     let main = series.iter().find(|e| value(e, "RRULE").is_some()).unwrap();
-    assert!(value(main, "RRULE").unwrap().starts_with("FREQ=WEEKLY;UNTIL="));
+    assert!(
+        value(main, "RRULE")
+            .unwrap()
+            .starts_with("FREQ=WEEKLY;UNTIL=")
+    );
     let (_, params, start) = main.iter().find(|(n, _, _)| n == "DTSTART").unwrap();
     assert_eq!(params, "TZID=Europe/Paris");
     assert_eq!(start, &format!("{}T090000", today.format("%Y%m%d")));
     let exdate = value(main, "EXDATE").expect("EXDATE of the cancelled date");
     assert_eq!(exdate, format!("{}T090000", cancelled.replace('-', "")));
-    let over = series.iter().find(|e| value(e, "RECURRENCE-ID").is_some()).unwrap();
+    let over = series
+        .iter()
+        .find(|e| value(e, "RECURRENCE-ID").is_some())
+        .unwrap();
     assert_eq!(
         value(over, "RECURRENCE-ID").unwrap(),
         format!("{}T090000", moved.replace('-', ""))
@@ -133,12 +148,18 @@ async fn a_private_feed_parses_with_series_exceptions_and_holidays_and_dies_when
     assert_eq!(value(over, "UID"), value(main, "UID"));
     assert_eq!(value(main, "LOCATION"), Some("Piscine municipale"));
     // The holidays of zone A are there as all-day events.
-    assert!(parsed.iter().any(|e| value(e, "SUMMARY") == Some("Vacances de Noël")
-        && value(e, "DTSTART").is_some_and(|d| d.len() == 8)));
+    assert!(
+        parsed
+            .iter()
+            .any(|e| value(e, "SUMMARY") == Some("Vacances de Noël")
+                && value(e, "DTSTART").is_some_and(|d| d.len() == 8))
+    );
     assert!(feed.body.contains("BEGIN:VTIMEZONE"));
 
     // Revoked: 404; a guessed token too.
-    parent.post_signed("/agenda/flux", &[("action", "revoquer")]).await;
+    parent
+        .post_signed("/agenda/flux", &[("action", "revoquer")])
+        .await;
     assert_eq!(app_client.get(&path).await.status, 404);
     let guessed = format!("/agenda/flux/{}.ics", "0".repeat(64));
     assert_eq!(app_client.get(&guessed).await.status, 404);
@@ -148,7 +169,13 @@ async fn a_private_feed_parses_with_series_exceptions_and_holidays_and_dies_when
         .get(&format!("/agenda/classes/{}/agenda.ics", w.class_a))
         .await;
     assert_eq!(export.status, 200);
-    assert_eq!(parse(&export.body).iter().filter(|e| value(e, "RRULE").is_some()).count(), 1);
+    assert_eq!(
+        parse(&export.body)
+            .iter()
+            .filter(|e| value(e, "RRULE").is_some())
+            .count(),
+        1
+    );
     let other_parent_view = app
         .signed_in(&w.other_pupil)
         .await
@@ -167,7 +194,10 @@ fn multipart(csrf: &str, school: &str, file: &str) -> (String, Vec<u8>) {
          --{boundary}\r\nContent-Disposition: form-data; name=\"file\"; filename=\"sorties.ics\"\r\n\
          Content-Type: text/calendar\r\n\r\n{file}\r\n--{boundary}--\r\n"
     );
-    (format!("multipart/form-data; boundary={boundary}"), body.into_bytes())
+    (
+        format!("multipart/form-data; boundary={boundary}"),
+        body.into_bytes(),
+    )
 }
 
 const ICS: &str = "BEGIN:VCALENDAR\r\nVERSION:2.0\r\nPRODID:-//Mairie//FR\r\n\
@@ -195,7 +225,11 @@ async fn a_director_imports_an_ics_file_into_the_school_agenda_once() {
     let (kind, body) = multipart(&teacher.session_csrf().await, &w.school_id, &file);
     let refused = teacher.post_bytes("/agenda/importer", &kind, body).await;
     assert_eq!(refused.status, 403);
-    assert!(refused.body.contains("Vous ne pouvez pas écrire dans cet agenda"));
+    assert!(
+        refused
+            .body
+            .contains("Vous ne pouvez pas écrire dans cet agenda")
+    );
     assert_eq!(events(&app.state).await, 0);
 
     let director = app.signed_in(&w.director).await;
@@ -214,11 +248,26 @@ async fn a_director_imports_an_ics_file_into_the_school_agenda_once() {
     let parent = app.signed_in(&w.parent).await;
     let day = today.to_string();
     let week = view(&parent, "semaine", &day).await;
-    assert_eq!(times(&week, "Fête de l&#39;école") + times(&week, "Fête de l'école"), 1, "{}", week.body);
+    assert_eq!(
+        times(&week, "Fête de l&#39;école") + times(&week, "Fête de l'école"),
+        1,
+        "{}",
+        week.body
+    );
     assert!(week.body.contains("16 h 15 – 17 h 00"));
-    let next = view(&parent, "semaine", &(today + Duration::weeks(1)).to_string()).await;
+    let next = view(
+        &parent,
+        "semaine",
+        &(today + Duration::weeks(1)).to_string(),
+    )
+    .await;
     assert_eq!(times(&next, "Chorale"), 0);
-    let third = view(&parent, "semaine", &(today + Duration::weeks(2)).to_string()).await;
+    let third = view(
+        &parent,
+        "semaine",
+        &(today + Duration::weeks(2)).to_string(),
+    )
+    .await;
     assert_eq!(times(&third, "Chorale"), 1);
 
     // A file with an unsupported rule: told, nothing written.

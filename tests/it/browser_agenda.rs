@@ -26,7 +26,10 @@ async fn agenda_pages_pass_axe_and_fit_320_px_on_phone_and_desktop() {
                     "titre",
                     "Sortie pédagogique au musée départemental d'archéologie et d'histoire locale",
                 ),
-                ("lieu", "Musée départemental, salle des fouilles gallo-romaines"),
+                (
+                    "lieu",
+                    "Musée départemental, salle des fouilles gallo-romaines",
+                ),
                 ("jour", &today.to_string()),
                 ("debut", "09:00"),
                 ("fin", "11:30"),
@@ -41,7 +44,10 @@ async fn agenda_pages_pass_axe_and_fit_320_px_on_phone_and_desktop() {
             &[
                 ("action", "deplacer"),
                 ("jour", &(today + Duration::weeks(1)).to_string()),
-                ("nouveau_jour", &(today + Duration::weeks(1) + Duration::days(2)).to_string()),
+                (
+                    "nouveau_jour",
+                    &(today + Duration::weeks(1) + Duration::days(2)).to_string(),
+                ),
                 ("debut", "14:00"),
                 ("fin", "15:00"),
             ],

@@ -57,7 +57,11 @@ fn holidays_import_from_the_dataset_dry_run_repeat_and_bad_lines() {
         "{}",
         run.stderr
     );
-    assert!(run.stderr.contains("rien n'a été importé"), "{}", run.stderr);
+    assert!(
+        run.stderr.contains("rien n'a été importé"),
+        "{}",
+        run.stderr
+    );
     assert_eq!(count(&node), 2);
 
     // A zone's ICS file, as the ministry publishes them.

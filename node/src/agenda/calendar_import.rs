@@ -48,7 +48,11 @@ fn paris_day(text: &str) -> Option<NaiveDate> {
 
 /// The school year (`2026-2027`) a day belongs to (September to August).
 fn school_year_of(day: NaiveDate) -> String {
-    let start = if day.month() >= 9 { day.year() } else { day.year() - 1 };
+    let start = if day.month() >= 9 {
+        day.year()
+    } else {
+        day.year() - 1
+    };
     format!("{start}-{}", start + 1)
 }
 
@@ -157,7 +161,11 @@ fn parse_csv(text: &str) -> Result<Vec<Holiday>, Vec<String>> {
             found.push(holiday);
         }
     }
-    if errors.is_empty() { Ok(found) } else { Err(errors) }
+    if errors.is_empty() {
+        Ok(found)
+    } else {
+        Err(errors)
+    }
 }
 
 fn parse_ics(text: &str) -> Result<Vec<Holiday>, Vec<String>> {
@@ -199,7 +207,11 @@ fn parse_ics(text: &str) -> Result<Vec<Holiday>, Vec<String>> {
             end,
         ));
     }
-    if errors.is_empty() { Ok(found) } else { Err(errors) }
+    if errors.is_empty() {
+        Ok(found)
+    } else {
+        Err(errors)
+    }
 }
 
 fn ics_day(value: &icalendar::DatePerhapsTime) -> NaiveDate {

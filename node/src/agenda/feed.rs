@@ -68,7 +68,10 @@ pub async fn toggle(
 fn ics(text: String, attachment: Option<&str>) -> Response {
     let mut response = (
         [
-            (header::CONTENT_TYPE, "text/calendar; charset=utf-8".to_owned()),
+            (
+                header::CONTENT_TYPE,
+                "text/calendar; charset=utf-8".to_owned(),
+            ),
             (header::CACHE_CONTROL, "private, no-store".to_owned()),
         ],
         text,
@@ -198,7 +201,9 @@ pub async fn import(
         }
         Some((_, bytes)) => match std::str::from_utf8(bytes) {
             Ok(text) => ical::read(text, tz),
-            Err(_) => Err(vec!["Ce fichier n'est pas un fichier iCalendar (texte UTF-8).".to_owned()]),
+            Err(_) => Err(vec![
+                "Ce fichier n'est pas un fichier iCalendar (texte UTF-8).".to_owned(),
+            ]),
         },
     };
     let page = viewer.page("Importer un fichier .ics", &state.config.node.name);
@@ -206,7 +211,12 @@ pub async fn import(
         Ok(imported) => imported,
         Err(errors) => {
             let schools = school_targets(&state, &viewer).await?;
-            let html = render(&ImportPage { page, schools, errors, done: None })?;
+            let html = render(&ImportPage {
+                page,
+                schools,
+                errors,
+                done: None,
+            })?;
             return Ok(unprocessable(html));
         }
     };
@@ -217,7 +227,11 @@ pub async fn import(
     let mut tx = state.db.begin_write().await?;
     for item in imported {
         let existing = store::id_of_uid(&mut tx, &target.id, &item.uid).await?;
-        if existing.is_some() { updated += 1 } else { added += 1 }
+        if existing.is_some() {
+            updated += 1
+        } else {
+            added += 1
+        }
         let event = Event {
             id: existing.unwrap_or_else(crate::store::new_id),
             scope: Scope::School,
@@ -239,7 +253,16 @@ pub async fn import(
         };
         store::save(&mut tx, &event, now).await?;
         for day in item.cancelled {
-            store::set_exception(&mut tx, &event.id, &Exception { day, moved_to: None }, now).await?;
+            store::set_exception(
+                &mut tx,
+                &event.id,
+                &Exception {
+                    day,
+                    moved_to: None,
+                },
+                now,
+            )
+            .await?;
         }
         super::handlers::hold_if_quiet(&state, &mut tx, &event).await?;
         saved.push(event);

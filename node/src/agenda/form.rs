@@ -113,7 +113,15 @@ pub async fn create(
     let mut tx = state.db.begin_write().await?;
     store::save(&mut tx, &event, now).await?;
     let held = hold_if_quiet(&state, &mut tx, &event).await?;
-    crate::users::store::audit(&mut tx, now, Some(viewer.id()), "agenda.create", &event.id, &event.title).await?;
+    crate::users::store::audit(
+        &mut tx,
+        now,
+        Some(viewer.id()),
+        "agenda.create",
+        &event.id,
+        &event.title,
+    )
+    .await?;
     tx.commit().await?;
     service::tell_families(&state, &event, held).await?;
     Ok(Redirect::to(&format!("/agenda/evenements/{}", event.id)).into_response())
@@ -132,7 +140,9 @@ pub fn hours(start: &str, end: &str) -> AppResult<(NaiveTime, NaiveTime)> {
     };
     let (a, b) = (read(start, "Début")?, read(end, "Fin")?);
     if b <= a {
-        return Err(AppError::Invalid("La fin doit venir après le début.".into()));
+        return Err(AppError::Invalid(
+            "La fin doit venir après le début.".into(),
+        ));
     }
     Ok((a, b))
 }
@@ -198,4 +208,3 @@ fn parse(form: &EventForm, target: &Target, author: &str, now: i64) -> AppResult
         exceptions: Vec::new(),
     })
 }
-

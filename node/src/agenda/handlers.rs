@@ -60,11 +60,21 @@ pub async fn agenda(
     let month = q.vue == "mois";
     let (from, to, previous, next) = if month {
         let (first, last) = model::month_of(day);
-        (first, last, first - Duration::days(1), last + Duration::days(1))
+        (
+            first,
+            last,
+            first - Duration::days(1),
+            last + Duration::days(1),
+        )
     } else {
         let monday = model::monday_of(day);
         let sunday = monday + Duration::days(6);
-        (monday, sunday, monday - Duration::days(7), monday + Duration::days(7))
+        (
+            monday,
+            sunday,
+            monday - Duration::days(7),
+            monday + Duration::days(7),
+        )
     };
     let view_code = if month { "mois" } else { "semaine" };
     let shown = service::occurrences(&state, &viewer, from, to).await?;
@@ -142,7 +152,11 @@ pub async fn show(
             view::day_label(event.start_day),
             view::day_label(event.end_day)
         ),
-        None => format!("Le {}, {}", view::day_label(event.start_day), hours(event.hours)),
+        None => format!(
+            "Le {}, {}",
+            view::day_label(event.start_day),
+            hours(event.hours)
+        ),
     };
     let series = if event.weekly_until.is_some() {
         event
@@ -209,8 +223,9 @@ pub async fn occurrence(
     let moved_to = match form.action.as_str() {
         "annuler" => None,
         "deplacer" => {
-            let to = NaiveDate::parse_from_str(&form.nouveau_jour, "%Y-%m-%d")
-                .map_err(|_| AppError::Invalid("Nouveau jour illisible (JJ/MM/AAAA attendu).".into()))?;
+            let to = NaiveDate::parse_from_str(&form.nouveau_jour, "%Y-%m-%d").map_err(|_| {
+                AppError::Invalid("Nouveau jour illisible (JJ/MM/AAAA attendu).".into())
+            })?;
             let hours = match event.hours {
                 Some(_) => Some(super::form::hours(&form.debut, &form.fin)?),
                 None => None,
@@ -223,7 +238,15 @@ pub async fn occurrence(
     let mut tx = state.db.begin_write().await?;
     store::set_exception(&mut tx, &event.id, &Exception { day, moved_to }, now).await?;
     let held = hold_if_quiet(&state, &mut tx, &event).await?;
-    crate::users::store::audit(&mut tx, now, Some(viewer.id()), "agenda.occurrence", &event.id, &form.action).await?;
+    crate::users::store::audit(
+        &mut tx,
+        now,
+        Some(viewer.id()),
+        "agenda.occurrence",
+        &event.id,
+        &form.action,
+    )
+    .await?;
     tx.commit().await?;
     service::tell_families(&state, &event, held).await?;
     Ok(Redirect::to(&format!("/agenda/evenements/{}", event.id)).into_response())
@@ -249,7 +272,10 @@ pub async fn delete(
         return confirm::ask(
             page,
             &Confirmation {
-                to_child: format!("Supprimer « {} » ? Tu ne pourras pas revenir en arrière.", event.title),
+                to_child: format!(
+                    "Supprimer « {} » ? Tu ne pourras pas revenir en arrière.",
+                    event.title
+                ),
                 to_adult: format!(
                     "Supprimer « {} » ({what}) ? Ceux qui suivent cet agenda ne le verront plus ; vous ne pourrez pas revenir en arrière.",
                     event.title
@@ -266,7 +292,15 @@ pub async fn delete(
     let now = state.clock.now();
     let mut tx = state.db.begin_write().await?;
     store::delete(&mut tx, &event.id).await?;
-    crate::users::store::audit(&mut tx, now, Some(viewer.id()), "agenda.delete", &event.id, &event.title).await?;
+    crate::users::store::audit(
+        &mut tx,
+        now,
+        Some(viewer.id()),
+        "agenda.delete",
+        &event.id,
+        &event.title,
+    )
+    .await?;
     tx.commit().await?;
     // Gone at once for everyone; families are told now, or not at all in the quiet hours
     // (there is nothing left to show them in the morning).
@@ -274,7 +308,9 @@ pub async fn delete(
         crate::notifications::notify(
             &state,
             &families,
-            crate::notifications::Event::EventChanged { event_id: &event.id },
+            crate::notifications::Event::EventChanged {
+                event_id: &event.id,
+            },
         );
     }
     Ok(Redirect::to("/agenda").into_response())

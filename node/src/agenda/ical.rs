@@ -4,9 +4,7 @@
 
 use chrono::{Duration, NaiveDate, NaiveDateTime, NaiveTime, TimeZone, Utc};
 use chrono_tz::Tz;
-use icalendar::{
-    Calendar, CalendarDateTime, Component, DatePerhapsTime, EventLike, Property,
-};
+use icalendar::{Calendar, CalendarDateTime, Component, DatePerhapsTime, EventLike, Property};
 
 use super::holidays::{self, Holiday};
 use super::model::{Event, Exception};
@@ -96,8 +94,11 @@ fn components(times: &Times, e: &Event, domain: &str) -> Vec<icalendar::Event> {
     };
     let base = |day: NaiveDate, hours: Option<(NaiveTime, NaiveTime)>| {
         let mut v = icalendar::Event::with_uid(&uid);
-        v.summary(&e.title)
-            .last_modified(Utc.timestamp_opt(e.updated_at, 0).single().unwrap_or_default());
+        v.summary(&e.title).last_modified(
+            Utc.timestamp_opt(e.updated_at, 0)
+                .single()
+                .unwrap_or_default(),
+        );
         if !e.place.is_empty() {
             v.location(&e.place);
         }
@@ -167,10 +168,9 @@ pub struct Imported {
 
 /// Reads a `.ics` file's events; every event that cannot be taken is told, in French.
 pub fn read(text: &str, tz: Tz) -> Result<Vec<Imported>, Vec<String>> {
-    let calendar: Calendar = text
-        .trim_start_matches('\u{feff}')
-        .parse()
-        .map_err(|_| vec!["Ce fichier n'est pas un fichier iCalendar (.ics) lisible.".to_owned()])?;
+    let calendar: Calendar = text.trim_start_matches('\u{feff}').parse().map_err(|_| {
+        vec!["Ce fichier n'est pas un fichier iCalendar (.ics) lisible.".to_owned()]
+    })?;
     let (mut found, mut errors) = (Vec::new(), Vec::new());
     let local = |value: &DatePerhapsTime| -> (NaiveDate, Option<NaiveTime>) {
         match value {
@@ -208,9 +208,22 @@ pub fn read(text: &str, tz: Tz) -> Result<Vec<Imported>, Vec<String>> {
         let (end_day, end_time) = event.get_end().map_or((first, start_time), |e| local(&e));
         let (last, hours) = match (start_time, end_time) {
             (Some(s), Some(e)) if end_day == first && e > s => (first, Some((s, e))),
-            (Some(s), _) => (first, Some((s, (s + Duration::hours(1)).min(NaiveTime::from_hms_opt(23, 59, 0).unwrap_or(s))))),
+            (Some(s), _) => (
+                first,
+                Some((
+                    s,
+                    (s + Duration::hours(1)).min(NaiveTime::from_hms_opt(23, 59, 0).unwrap_or(s)),
+                )),
+            ),
             // An all-day DTEND is the day after the last one.
-            (None, _) => (if end_day > first { end_day - Duration::days(1) } else { first }, None),
+            (None, _) => (
+                if end_day > first {
+                    end_day - Duration::days(1)
+                } else {
+                    first
+                },
+                None,
+            ),
         };
         let weekly_until = match event.property_value("RRULE") {
             None => None,
@@ -231,7 +244,9 @@ pub fn read(text: &str, tz: Tz) -> Result<Vec<Imported>, Vec<String>> {
             .map(|d| local(&d).0)
             .collect();
         found.push(Imported {
-            uid: event.get_uid().map_or_else(|| format!("{title}-{first}"), str::to_owned),
+            uid: event
+                .get_uid()
+                .map_or_else(|| format!("{title}-{first}"), str::to_owned),
             title,
             place: event.get_location().unwrap_or("").to_owned(),
             description: event.get_description().unwrap_or("").to_owned(),
@@ -241,14 +256,26 @@ pub fn read(text: &str, tz: Tz) -> Result<Vec<Imported>, Vec<String>> {
             cancelled,
         });
     }
-    if errors.is_empty() { Ok(found) } else { Err(errors) }
+    if errors.is_empty() {
+        Ok(found)
+    } else {
+        Err(errors)
+    }
 }
 
 /// The last day of a weekly RRULE (`FREQ=WEEKLY` with `UNTIL` or `COUNT`, every week).
 fn weekly_until(rule: &str, first: NaiveDate, tz: Tz) -> Option<NaiveDate> {
     let parts: Vec<(&str, &str)> = rule.split(';').filter_map(|p| p.split_once('=')).collect();
-    let get = |key: &str| parts.iter().find(|(k, _)| k.eq_ignore_ascii_case(key)).map(|(_, v)| *v);
-    if get("FREQ") != Some("WEEKLY") || get("INTERVAL").is_some_and(|i| i != "1") || get("BYDAY").is_some_and(|d| d.contains(',')) {
+    let get = |key: &str| {
+        parts
+            .iter()
+            .find(|(k, _)| k.eq_ignore_ascii_case(key))
+            .map(|(_, v)| *v)
+    };
+    if get("FREQ") != Some("WEEKLY")
+        || get("INTERVAL").is_some_and(|i| i != "1")
+        || get("BYDAY").is_some_and(|d| d.contains(','))
+    {
         return None;
     }
     if let Some(count) = get("COUNT") {
@@ -257,10 +284,15 @@ fn weekly_until(rule: &str, first: NaiveDate, tz: Tz) -> Option<NaiveDate> {
     }
     let until = get("UNTIL")?;
     let day = NaiveDate::parse_from_str(until.get(..8)?, "%Y%m%d").ok()?;
-    Some(match until.strip_suffix('Z').and_then(|u| NaiveDateTime::parse_from_str(u, "%Y%m%dT%H%M%S").ok()) {
-        Some(utc) => Utc.from_utc_datetime(&utc).with_timezone(&tz).date_naive(),
-        None => day,
-    })
+    Some(
+        match until
+            .strip_suffix('Z')
+            .and_then(|u| NaiveDateTime::parse_from_str(u, "%Y%m%dT%H%M%S").ok())
+        {
+            Some(utc) => Utc.from_utc_datetime(&utc).with_timezone(&tz).date_naive(),
+            None => day,
+        },
+    )
 }
 
 #[cfg(test)]

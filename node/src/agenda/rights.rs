@@ -10,8 +10,7 @@ use crate::state::AppState;
 use super::model::{Event, Scope};
 
 /// The French refusal of a write in an agenda one does not run.
-pub const REFUSED: &str =
-    "Vous ne pouvez pas écrire dans cet agenda : seuls ceux qui le tiennent le peuvent (la direction pour l'école, les enseignants pour leurs classes et groupes).";
+pub const REFUSED: &str = "Vous ne pouvez pas écrire dans cet agenda : seuls ceux qui le tiennent le peuvent (la direction pour l'école, les enseignants pour leurs classes et groupes).";
 
 /// An agenda one may write in.
 #[derive(Debug, Clone)]
@@ -51,7 +50,12 @@ pub async fn resolve(state: &AppState, viewer: &Viewer, code: &str) -> AppResult
 }
 
 /// The target if it exists and the viewer may write in it.
-async fn check(state: &AppState, viewer: &Viewer, scope: Scope, id: &str) -> AppResult<Option<Target>> {
+async fn check(
+    state: &AppState,
+    viewer: &Viewer,
+    scope: Scope,
+    id: &str,
+) -> AppResult<Option<Target>> {
     let (school_id, label, allowed) = match scope {
         Scope::Personal => (None, "Mon agenda".to_owned(), id == viewer.id()),
         Scope::School => {
@@ -60,7 +64,10 @@ async fn check(state: &AppState, viewer: &Viewer, scope: Scope, id: &str) -> App
                 .fetch_optional(state.db.pool())
                 .await?;
             let Some(name) = name else { return Ok(None) };
-            let allowed = policy::allows(viewer, Action::WriteEvent(EventTarget::School { school_id: id }));
+            let allowed = policy::allows(
+                viewer,
+                Action::WriteEvent(EventTarget::School { school_id: id }),
+            );
             (Some(id.to_owned()), name, allowed)
         }
         Scope::Class => {
@@ -69,7 +76,11 @@ async fn check(state: &AppState, viewer: &Viewer, scope: Scope, id: &str) -> App
             };
             let facts = crate::classes::store::facts(&state.db, &class, viewer).await?;
             let allowed = policy::allows(viewer, Action::WriteEvent(EventTarget::Class(&facts)));
-            (Some(class.school_id.clone()), format!("Classe {}", class.name), allowed)
+            (
+                Some(class.school_id.clone()),
+                format!("Classe {}", class.name),
+                allowed,
+            )
         }
         Scope::Group => {
             let Some(group) = crate::groups::store::by_id(&state.db, id).await? else {
@@ -83,7 +94,11 @@ async fn check(state: &AppState, viewer: &Viewer, scope: Scope, id: &str) -> App
                     viewer_is_member: member,
                 }),
             );
-            (Some(group.school_id.clone()), format!("Groupe {}", group.name), allowed)
+            (
+                Some(group.school_id.clone()),
+                format!("Groupe {}", group.name),
+                allowed,
+            )
         }
     };
     Ok(allowed.then(|| Target {
@@ -127,7 +142,10 @@ pub async fn may_change(state: &AppState, viewer: &Viewer, event: &Event) -> App
 }
 
 /// The classes whose agenda the viewer may export (`ViewClass`): `(id, name)`.
-pub async fn exportable_classes(state: &AppState, viewer: &Viewer) -> AppResult<Vec<(String, String)>> {
+pub async fn exportable_classes(
+    state: &AppState,
+    viewer: &Viewer,
+) -> AppResult<Vec<(String, String)>> {
     let agendas = super::service::agendas_of(state, viewer).await?;
     let mut found = Vec::new();
     for (id, name) in agendas {

@@ -53,7 +53,9 @@ fn event(row: &AnyRow) -> Event {
 
 /// Writes `event` (a new one, or one with the same id or the same UID in the same agenda).
 pub async fn save(conn: &mut AnyConnection, e: &Event, now: i64) -> sqlx::Result<()> {
-    let (start, end) = e.hours.map_or((String::new(), String::new()), |(s, t)| (hm(s), hm(t)));
+    let (start, end) = e
+        .hours
+        .map_or((String::new(), String::new()), |(s, t)| (hm(s), hm(t)));
     sqlx::query(
         "INSERT INTO agenda_events (id, scope, target_id, school_id, author_id, title, place, description, \
          all_day, start_day, end_day, start_time, end_time, weekly_until, families_from, uid, created_at, updated_at) \
@@ -84,7 +86,11 @@ pub async fn save(conn: &mut AnyConnection, e: &Event, now: i64) -> sqlx::Result
 }
 
 /// The id of the event of agenda `target_id` with iCalendar `uid`.
-pub async fn id_of_uid(conn: &mut AnyConnection, target_id: &str, uid: &str) -> sqlx::Result<Option<String>> {
+pub async fn id_of_uid(
+    conn: &mut AnyConnection,
+    target_id: &str,
+    uid: &str,
+) -> sqlx::Result<Option<String>> {
     sqlx::query_scalar("SELECT id FROM agenda_events WHERE target_id = $1 AND uid = $2")
         .bind(target_id)
         .bind(uid)
@@ -94,10 +100,12 @@ pub async fn id_of_uid(conn: &mut AnyConnection, target_id: &str, uid: &str) -> 
 
 /// One event with its exceptions.
 pub async fn get(db: &Db, id: &str) -> sqlx::Result<Option<Event>> {
-    let row = sqlx::query(&format!("SELECT {COLUMNS} FROM agenda_events WHERE id = $1"))
-        .bind(id)
-        .fetch_optional(db.pool())
-        .await?;
+    let row = sqlx::query(&format!(
+        "SELECT {COLUMNS} FROM agenda_events WHERE id = $1"
+    ))
+    .bind(id)
+    .fetch_optional(db.pool())
+    .await?;
     let Some(row) = row else { return Ok(None) };
     let mut found = vec![event(&row)];
     with_exceptions(db, &mut found).await?;
@@ -119,7 +127,12 @@ pub async fn of_targets(db: &Db, targets: &[String]) -> sqlx::Result<Vec<Event>>
     for target in targets {
         query = query.bind(target);
     }
-    let mut found: Vec<Event> = query.fetch_all(db.pool()).await?.iter().map(event).collect();
+    let mut found: Vec<Event> = query
+        .fetch_all(db.pool())
+        .await?
+        .iter()
+        .map(event)
+        .collect();
     with_exceptions(db, &mut found).await?;
     Ok(found)
 }
@@ -143,9 +156,7 @@ async fn with_exceptions(db: &Db, events: &mut [Event]) -> sqlx::Result<()> {
                 );
                 Exception {
                     day: day(&r.get::<String, _>(0)),
-                    moved_to: new_day
-                        .filter(|_| moved)
-                        .map(|d| (day(&d), new_hours)),
+                    moved_to: new_day.filter(|_| moved).map(|d| (day(&d), new_hours)),
                 }
             })
             .collect();
@@ -154,7 +165,12 @@ async fn with_exceptions(db: &Db, events: &mut [Event]) -> sqlx::Result<()> {
 }
 
 /// Cancels (`moved_to: None`) or moves one occurrence of a series.
-pub async fn set_exception(conn: &mut AnyConnection, event_id: &str, exception: &Exception, now: i64) -> sqlx::Result<()> {
+pub async fn set_exception(
+    conn: &mut AnyConnection,
+    event_id: &str,
+    exception: &Exception,
+    now: i64,
+) -> sqlx::Result<()> {
     let (new_day, start, end) = match &exception.moved_to {
         Some((d, h)) => (Some(d.to_string()), h.map(|h| hm(h.0)), h.map(|h| hm(h.1))),
         None => (None, None, None),
@@ -196,7 +212,11 @@ pub async fn delete(conn: &mut AnyConnection, event_id: &str) -> sqlx::Result<()
 }
 
 /// Queues the notice of a change to families, due at `due_at` (the end of the quiet hours).
-pub async fn hold_notice(conn: &mut AnyConnection, event_id: &str, due_at: i64) -> sqlx::Result<()> {
+pub async fn hold_notice(
+    conn: &mut AnyConnection,
+    event_id: &str,
+    due_at: i64,
+) -> sqlx::Result<()> {
     sqlx::query("INSERT INTO agenda_notices (id, event_id, due_at, sent) VALUES ($1, $2, $3, 0)")
         .bind(crate::store::new_id())
         .bind(event_id)
@@ -227,7 +247,12 @@ pub async fn take_due_notices(db: &Db, now: i64) -> sqlx::Result<Vec<String>> {
 }
 
 /// Turns on (or renews) the private feed of `user_id`, keeping only the token's hash.
-pub async fn set_feed(conn: &mut AnyConnection, user_id: &str, token_hash: &str, now: i64) -> sqlx::Result<()> {
+pub async fn set_feed(
+    conn: &mut AnyConnection,
+    user_id: &str,
+    token_hash: &str,
+    now: i64,
+) -> sqlx::Result<()> {
     sqlx::query("DELETE FROM agenda_feeds WHERE user_id = $1")
         .bind(user_id)
         .execute(&mut *conn)

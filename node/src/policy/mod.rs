@@ -371,7 +371,12 @@ mod tests {
         assert!(may(&teacher, EventTarget::Class(&mine)));
         assert!(!may(&teacher, EventTarget::Class(&other)));
         assert!(may(&teacher, group(true)) && !may(&teacher, group(false)));
-        for profile in [Profile::Parent, Profile::Pupil, Profile::Staff, Profile::Guest] {
+        for profile in [
+            Profile::Parent,
+            Profile::Pupil,
+            Profile::Staff,
+            Profile::Guest,
+        ] {
             let v = viewer(Some(profile), false);
             assert!(may(&v, EventTarget::Personal), "{profile:?}");
             assert!(!may(&v, school) && !may(&v, EventTarget::Class(&mine)));
