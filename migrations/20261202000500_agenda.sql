@@ -73,3 +73,19 @@ CREATE TABLE school_holidays (
     imported_at BIGINT NOT NULL,
     PRIMARY KEY (zone, school_year, description, first_day)
 );
+
+-- Files attached to an event (type read from the bytes by attachments.rs), and their bytes.
+CREATE TABLE agenda_files (
+    id TEXT PRIMARY KEY,
+    event_id TEXT NOT NULL REFERENCES agenda_events (id),
+    name TEXT NOT NULL,
+    media_type TEXT NOT NULL,
+    size BIGINT NOT NULL,
+    sha256 TEXT NOT NULL,
+    created_at BIGINT NOT NULL
+);
+CREATE INDEX agenda_files_event ON agenda_files (event_id);
+CREATE TABLE agenda_file_data (
+    file_id TEXT PRIMARY KEY REFERENCES agenda_files (id),
+    data BYTEA NOT NULL
+);

@@ -332,3 +332,79 @@ async fn a_class_event_written_on_friday_night_reaches_families_on_monday() {
     assert_eq!(sent, 1);
     app.stop().await;
 }
+
+/// A multipart new-event form with one file.
+fn with_file(fields: &[(&str, &str)], name: &str, bytes: &[u8]) -> (String, Vec<u8>) {
+    let boundary = "----agenda-fichier";
+    let mut body = Vec::new();
+    for (key, value) in fields {
+        body.extend(
+            format!(
+                "--{boundary}\r\nContent-Disposition: form-data; name=\"{key}\"\r\n\r\n{value}\r\n"
+            )
+            .into_bytes(),
+        );
+    }
+    body.extend(
+        format!(
+            "--{boundary}\r\nContent-Disposition: form-data; name=\"file\"; filename=\"{name}\"\r\n\
+             Content-Type: application/octet-stream\r\n\r\n"
+        )
+        .into_bytes(),
+    );
+    body.extend_from_slice(bytes);
+    body.extend(format!("\r\n--{boundary}--\r\n").into_bytes());
+    (format!("multipart/form-data; boundary={boundary}"), body)
+}
+
+#[tokio::test]
+async fn an_event_s_files_reach_who_sees_the_event_only() {
+    let app = spawn().await;
+    let w = World::build(&app.state).await;
+    to_tuesday_morning(&app);
+    let (_, day) = days(&app);
+    let teacher = app.signed_in(&w.teacher).await;
+    let csrf = teacher.session_csrf().await;
+    let class = format!("classe:{}", w.class_a);
+    let fields = [
+        ("csrf", csrf.as_str()),
+        ("cible", class.as_str()),
+        ("titre", "Sortie au zoo"),
+        ("jour", day.as_str()),
+        ("journee", "oui"),
+    ];
+    // Not an image, a PDF or a sound: refused, nothing written.
+    let (kind, body) = with_file(&fields, "notes.txt", b"juste du texte");
+    let refused = teacher.post_bytes("/agenda/nouveau", &kind, body).await;
+    assert_eq!(refused.status, 422);
+    assert!(
+        refused.body.contains("ni une image, ni un PDF"),
+        "{}",
+        refused.body
+    );
+    assert_eq!(events(&app.state).await, 0);
+
+    let pdf = b"%PDF-1.4\n1 0 obj << >> endobj\ntrailer << >>\n%%EOF\n";
+    let (kind, body) = with_file(&fields, "autorisation.pdf", pdf);
+    let sent = teacher.post_bytes("/agenda/nouveau", &kind, body).await;
+    assert_eq!(sent.status, 303, "{}", sent.body);
+    let id = event_id(&sent);
+    let parent = app.signed_in(&w.parent).await;
+    let page = parent.get(&format!("/agenda/evenements/{id}")).await;
+    let start = page.body.find("/agenda/fichiers/").expect("file listed");
+    let link: String = page.body[start..]
+        .chars()
+        .take_while(|c| *c != '"')
+        .collect();
+    let file = parent.get(&link).await;
+    assert_eq!(file.status, 200);
+    assert_eq!(file.body.as_bytes(), pdf);
+    // A pupil of the other class does not see the event, nor its file.
+    let other = app.signed_in(&w.other_pupil).await;
+    assert_eq!(other.get(&link).await.status, 404);
+    assert_eq!(
+        other.get(&format!("/agenda/evenements/{id}")).await.status,
+        404
+    );
+    app.stop().await;
+}

@@ -2,11 +2,9 @@
 //! refused), title, place, description, day(s), hours or all day, weekly until a day.
 
 use askama::Template;
-use axum::Form;
-use axum::extract::State;
+use axum::extract::{Request, State};
 use axum::response::{IntoResponse, Redirect, Response};
 use chrono::{NaiveDate, NaiveTime};
-use serde::Deserialize;
 
 use super::handlers::{hold_if_quiet, unprocessable};
 use super::model::Event;
@@ -18,29 +16,18 @@ use crate::state::AppState;
 use crate::web::{Page, render};
 
 /// The fields of the form, kept to show it again when refused.
-#[derive(Debug, Deserialize, Default)]
+#[derive(Debug, Default)]
 pub struct EventForm {
-    #[serde(default)]
     csrf: String,
-    #[serde(default)]
     cible: String,
-    #[serde(default)]
     titre: String,
-    #[serde(default)]
     lieu: String,
-    #[serde(default)]
     description: String,
-    #[serde(default)]
     jour: String,
-    #[serde(default)]
     jour_fin: String,
-    #[serde(default)]
     journee: String,
-    #[serde(default)]
     debut: String,
-    #[serde(default)]
     fin: String,
-    #[serde(default)]
     jusqu_au: String,
 }
 
@@ -77,17 +64,44 @@ pub async fn new(State(state): State<AppState>, viewer: Viewer) -> AppResult<Res
     .into_response())
 }
 
-/// `POST /agenda/nouveau`: the rights first (a forged agenda: 403, nothing written), then the
-/// fields (422 with the form again).
+impl EventForm {
+    /// From a submitted form (with files or without).
+    fn of(form: &crate::attachments::SubmittedForm) -> Self {
+        let get = |name: &str| form.get(name).to_owned();
+        Self {
+            csrf: get("csrf"),
+            cible: get("cible"),
+            titre: get("titre"),
+            lieu: get("lieu"),
+            description: get("description"),
+            jour: get("jour"),
+            jour_fin: get("jour_fin"),
+            journee: get("journee"),
+            debut: get("debut"),
+            fin: get("fin"),
+            jusqu_au: get("jusqu_au"),
+        }
+    }
+}
+
+/// `POST /agenda/nouveau` (with files or without): the rights first (a forged agenda: 403,
+/// nothing written), then the fields and files (422 with the form again).
 pub async fn create(
     State(state): State<AppState>,
     viewer: Viewer,
-    Form(form): Form<EventForm>,
+    request: Request,
 ) -> AppResult<Response> {
+    let submitted = crate::attachments::read_form(&state, request).await?;
+    let form = EventForm::of(&submitted);
     viewer.check_csrf(&form.csrf)?;
     let target = rights::resolve(&state, &viewer, &form.cible).await?;
     let now = state.clock.now();
-    let event = match parse(&form, &target, viewer.id(), now) {
+    let parsed = parse(&form, &target, viewer.id(), now).and_then(|event| {
+        crate::attachments::parse_uploads(&submitted.files)
+            .map(|uploads| (event, uploads))
+            .map_err(AppError::Invalid)
+    });
+    let (event, uploads) = match parsed {
         Ok(event) => event,
         Err(AppError::Invalid(message)) => {
             let targets = rights::offered(&state, &viewer).await?;
@@ -112,6 +126,7 @@ pub async fn create(
     };
     let mut tx = state.db.begin_write().await?;
     store::save(&mut tx, &event, now).await?;
+    super::files::attach(&mut tx, &event.id, &uploads, now).await?;
     let held = hold_if_quiet(&state, &mut tx, &event).await?;
     crate::users::store::audit(
         &mut tx,

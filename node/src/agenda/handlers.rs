@@ -120,6 +120,7 @@ struct EventPage<'a> {
     when: String,
     series: Vec<(String, String, String)>,
     may_write: bool,
+    files: Vec<super::files::FileRow>,
 }
 
 /// `GET /agenda/evenements/{id}`: one event; for who may write, its occurrences to change.
@@ -186,6 +187,7 @@ pub async fn show(
         when,
         series,
         may_write,
+        files: super::files::of_event(&state.db, &event.id).await?,
     })?
     .into_response())
 }

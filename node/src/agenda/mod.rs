@@ -7,6 +7,7 @@
 
 pub mod calendar_import;
 mod feed;
+pub mod files;
 mod form;
 mod handlers;
 pub mod holidays;
@@ -20,16 +21,26 @@ mod view;
 use std::time::Duration;
 
 use axum::Router;
+use axum::extract::DefaultBodyLimit;
 use axum::routing::{get, post};
 use tokio::sync::watch;
 
+use crate::attachments::{MAX_FILE_BYTES, MAX_FILES};
 use crate::state::AppState;
 
 /// Agenda pages and feeds.
 pub fn router() -> Router<AppState> {
     Router::new()
         .route("/agenda", get(handlers::agenda))
-        .route("/agenda/nouveau", get(form::new).post(form::create))
+        .route(
+            "/agenda/nouveau",
+            get(form::new)
+                .post(form::create)
+                .layer(DefaultBodyLimit::max(
+                    MAX_FILES * MAX_FILE_BYTES + 64 * 1024,
+                )),
+        )
+        .route("/agenda/fichiers/{id}", get(files::serve))
         .route("/agenda/evenements/{id}", get(handlers::show))
         .route(
             "/agenda/evenements/{id}/occurrence",

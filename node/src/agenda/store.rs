@@ -201,6 +201,7 @@ pub async fn set_exception(
 
 /// Deletes an event (a whole series) with its exceptions and pending notices.
 pub async fn delete(conn: &mut AnyConnection, event_id: &str) -> sqlx::Result<()> {
+    super::files::delete_of_event(conn, event_id).await?;
     for sql in [
         "DELETE FROM agenda_exceptions WHERE event_id = $1",
         "DELETE FROM agenda_notices WHERE event_id = $1",
