@@ -20,7 +20,7 @@ use figment::Figment;
 use figment::providers::{Env, Format, Toml};
 use serde::{Deserialize, Serialize};
 
-pub use agenda::{AgendaSection, ZONES};
+pub use agenda::{ACADEMIES, AgendaSection, ZONES, zone_of_academie};
 pub use links::{
     FederationSection, LinkConfig, LinkSource, Scope, normalize_domain, normalize_fingerprint,
 };
