@@ -87,11 +87,15 @@ fn ics(text: String, attachment: Option<&str>) -> Response {
     response
 }
 
-async fn zone_holidays(state: &AppState) -> AppResult<Vec<holidays::Holiday>> {
-    Ok(match state.config.agenda.zone() {
-        Some(zone) => holidays::of_zone(&state.db, zone).await?,
-        None => Vec::new(),
-    })
+/// `events` and the zone's holidays as an iCalendar text named `name`.
+async fn calendar(state: &AppState, name: &str, events: &[Event]) -> AppResult<String> {
+    Ok(ical::write(
+        name,
+        events,
+        &holidays::of_node(state).await?,
+        crate::quiet_hours::QuietHours::of(&state.config.quiet_hours).timezone(),
+        &state.config.node.domain,
+    ))
 }
 
 /// `GET /agenda/flux/{token}.ics`: the feed, without a session (calendar apps have none).
@@ -107,14 +111,7 @@ pub async fn feed(State(state): State<AppState>, Path(file): Path<String>) -> Ap
     service::deliver_due(&state).await?;
     let (_, events) = service::followed(&state, &viewer).await?;
     let name = format!("Agenda ENT – {}", viewer.user.display_name());
-    let text = ical::write(
-        &name,
-        &events,
-        &zone_holidays(&state).await?,
-        crate::quiet_hours::QuietHours::of(&state.config.quiet_hours).timezone(),
-        &state.config.node.domain,
-    );
-    Ok(ics(text, None))
+    Ok(ics(calendar(&state, &name, &events).await?, None))
 }
 
 /// `GET /agenda/classes/{id}/agenda.ics`: a class's agenda, for whoever may see the class.
@@ -135,13 +132,7 @@ pub async fn class_export(
         .filter(|e| service::shown_to(&viewer, e, now))
         .collect();
     let name = format!("Agenda de la classe {}", class.name);
-    let text = ical::write(
-        &name,
-        &events,
-        &zone_holidays(&state).await?,
-        crate::quiet_hours::QuietHours::of(&state.config.quiet_hours).timezone(),
-        &state.config.node.domain,
-    );
+    let text = calendar(&state, &name, &events).await?;
     let file: String = class
         .name
         .chars()

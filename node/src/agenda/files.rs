@@ -9,7 +9,7 @@ use crate::accounts::Viewer;
 use crate::attachments::Upload;
 use crate::error::{AppError, AppResult};
 use crate::state::AppState;
-use crate::store::{Db, new_id};
+use crate::store::Db;
 
 /// A stored file, as the event page lists it.
 #[derive(Debug, Clone)]
@@ -29,28 +29,12 @@ pub async fn attach(
     uploads: &[Upload],
     now: i64,
 ) -> sqlx::Result<()> {
-    for upload in uploads {
-        let id = new_id();
-        sqlx::query(
-            "INSERT INTO agenda_files (id, event_id, name, media_type, size, sha256, created_at) \
-             VALUES ($1, $2, $3, $4, $5, $6, $7)",
-        )
-        .bind(&id)
-        .bind(event_id)
-        .bind(&upload.name)
-        .bind(&upload.media_type)
-        .bind(upload.bytes.len() as i64)
-        .bind(&upload.sha256)
-        .bind(now)
-        .execute(&mut *conn)
-        .await?;
-        sqlx::query("INSERT INTO agenda_file_data (file_id, data) VALUES ($1, $2)")
-            .bind(&id)
-            .bind(upload.bytes.clone())
-            .execute(&mut *conn)
-            .await?;
-    }
-    Ok(())
+    let tables = crate::attachments::FileTables {
+        files: "agenda_files",
+        data: "agenda_file_data",
+        owner: "event_id",
+    };
+    crate::attachments::store(conn, tables, event_id, uploads, now).await
 }
 
 /// The files of an event.

@@ -78,10 +78,7 @@ pub async fn agenda(
     };
     let view_code = if month { "mois" } else { "semaine" };
     let shown = service::occurrences(&state, &viewer, from, to).await?;
-    let zone_holidays = match state.config.agenda.zone() {
-        Some(zone) => holidays::of_zone(&state.db, zone).await?,
-        None => Vec::new(),
-    };
+    let zone_holidays = holidays::of_node(&state).await?;
     let touching = holidays::touching(&zone_holidays, from, to);
     let heading = if month {
         format!("Agenda de {}", view::month_label(from))

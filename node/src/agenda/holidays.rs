@@ -224,6 +224,14 @@ pub async fn of_zone(db: &Db, zone: &str) -> sqlx::Result<Vec<Holiday>> {
     Ok(found)
 }
 
+/// The periods of the node's zone (`[agenda] zone`; none when unset).
+pub async fn of_node(state: &crate::state::AppState) -> sqlx::Result<Vec<Holiday>> {
+    match state.config.agenda.zone() {
+        Some(zone) => of_zone(&state.db, zone).await,
+        None => Ok(Vec::new()),
+    }
+}
+
 /// The periods touching `from..=to`. An open summer ends, at the latest, with August.
 pub fn touching(holidays: &[Holiday], from: NaiveDate, to: NaiveDate) -> Vec<Holiday> {
     holidays

@@ -7,23 +7,7 @@ use chrono::{Datelike, Duration, NaiveDate};
 use super::holidays::{self, Holiday};
 use super::service::Shown;
 
-const WEEKDAYS: [&str; 7] = [
-    "lundi", "mardi", "mercredi", "jeudi", "vendredi", "samedi", "dimanche",
-];
-const MONTHS: [&str; 12] = [
-    "janvier",
-    "février",
-    "mars",
-    "avril",
-    "mai",
-    "juin",
-    "juillet",
-    "août",
-    "septembre",
-    "octobre",
-    "novembre",
-    "décembre",
-];
+use crate::quiet_hours::{MONTHS, WEEKDAYS};
 
 /// "lundi 7 décembre".
 pub fn day_label(day: NaiveDate) -> String {
