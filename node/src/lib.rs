@@ -18,6 +18,7 @@ pub mod error;
 pub mod federation;
 pub mod groups;
 pub mod guests;
+pub mod jobs;
 pub mod keys;
 pub mod messaging;
 pub mod net;
