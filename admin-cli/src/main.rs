@@ -4,6 +4,7 @@
 //! exit code: 0 success, 1 the operation failed, 2 usage error (clap's own code), 3 to 7 a
 //! convention refused (see `ConventionError::exit_code`).
 
+mod calendar;
 mod config;
 mod context;
 mod convention;
@@ -91,6 +92,10 @@ enum Command {
     /// Espaces fermés depuis moins de 30 jours : liste et réouverture.
     #[command(subcommand)]
     Spaces(spaces::SpacesCommand),
+    /// Vacances scolaires de l'agenda : import des années suivantes depuis le jeu de données
+    /// du ministère.
+    #[command(subcommand)]
+    Calendar(calendar::CalendarCommand),
 }
 
 /// Puts clap's own words in French, on every command: operators read this help. The help
@@ -271,5 +276,6 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Convention(command) => convention::run(path, format, command).await,
         Command::Guests(command) => guests::run(path, format, command).await,
         Command::Spaces(command) => spaces::run(path, format, command).await,
+        Command::Calendar(command) => calendar::run(path, format, command).await,
     }
 }

@@ -10,6 +10,8 @@ use ent_node::provisioning::onde::sample::{self, SampleEncoding, SampleOptions};
 use ent_node::store::Db;
 use serde_json::Value;
 
+#[path = "cli/calendar.rs"]
+mod calendar;
 #[path = "cli/conventions.rs"]
 mod conventions;
 

@@ -5,6 +5,7 @@
 //! problem: [`NodeConfig::load`] collects every invalid key so that an operator fixes them all in
 //! one go. Secrets are wrapped in [`Secret`], whose `Debug` never shows the value.
 
+mod agenda;
 pub mod convention;
 mod links;
 mod quiet;
@@ -19,6 +20,7 @@ use figment::Figment;
 use figment::providers::{Env, Format, Toml};
 use serde::{Deserialize, Serialize};
 
+pub use agenda::{ACADEMIES, AgendaSection, ZONES, zone_of_academie};
 pub use links::{
     FederationSection, LinkConfig, LinkSource, Scope, normalize_domain, normalize_fingerprint,
 };
@@ -66,6 +68,9 @@ pub struct NodeConfig {
     /// The "droit à la déconnexion": hours when messages between staff and families are held.
     #[serde(default)]
     pub quiet_hours: QuietHoursSection,
+    /// The agenda: the schools' holiday zone.
+    #[serde(default)]
+    pub agenda: AgendaSection,
     /// Conventions with peer nodes; none means federation is off. Never written as
     /// `links = []`: an operator appends `[[links]]` tables to the file (docs/federation.md).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]

@@ -35,6 +35,7 @@ pub fn router(state: AppState) -> Router {
         .merge(crate::groups::router())
         .merge(crate::spaces::router())
         .merge(crate::messaging::router())
+        .merge(crate::agenda::router())
         .merge(crate::admin::router())
         .merge(crate::guests::router())
         .merge(crate::federation::router())
@@ -82,7 +83,14 @@ fn request_span(request: &axum::http::Request<axum::body::Body>) -> tracing::Spa
         .get(REQUEST_ID)
         .and_then(|v| v.to_str().ok())
         .unwrap_or("-");
-    tracing::info_span!("request", id, method = %request.method(), path = %request.uri().path())
+    // A private calendar feed's address is its only key: never written to the logs.
+    let path = request.uri().path();
+    let path = if path.starts_with("/agenda/flux/") {
+        "/agenda/flux/…"
+    } else {
+        path
+    };
+    tracing::info_span!("request", id, method = %request.method(), path = %path)
 }
 
 /// A panic in a handler is a bug: log it, show the ordinary French error page, never the

@@ -1,4 +1,4 @@
-//! Files people attach (to a post of a space, to a message): their type read from their bytes
+//! Files people attach (to a post of a space, a message, an agenda event): their type read from their bytes
 //! (never from the name), a size limit, a clean name; and the one reader of the forms that
 //! carry them (`multipart/form-data`, or a plain form without file), shared by every service.
 
@@ -214,4 +214,51 @@ mod tests {
         big.resize(MAX_FILE_BYTES + 1, b' ');
         assert!(Upload::parse("gros.pdf", big).unwrap_err().contains("5 Mo"));
     }
+}
+
+/// Where a service keeps the files people attach: the table of files (id, owner column, name,
+/// media_type, size, sha256, created_at) and the table of their bytes (file_id, data).
+#[derive(Debug, Clone, Copy)]
+pub struct FileTables {
+    /// `message_files`.
+    pub files: &'static str,
+    /// `message_file_data`.
+    pub data: &'static str,
+    /// `message_id`.
+    pub owner: &'static str,
+}
+
+/// Stores `uploads` as files of `owner_id`, in the caller's transaction.
+pub async fn store(
+    conn: &mut sqlx::AnyConnection,
+    tables: FileTables,
+    owner_id: &str,
+    uploads: &[Upload],
+    now: i64,
+) -> sqlx::Result<()> {
+    let FileTables { files, data, owner } = tables;
+    let insert_file = format!(
+        "INSERT INTO {files} (id, {owner}, name, media_type, size, sha256, created_at) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7)"
+    );
+    let insert_data = format!("INSERT INTO {data} (file_id, data) VALUES ($1, $2)");
+    for upload in uploads {
+        let id = crate::store::new_id();
+        sqlx::query(&insert_file)
+            .bind(&id)
+            .bind(owner_id)
+            .bind(&upload.name)
+            .bind(&upload.media_type)
+            .bind(upload.bytes.len() as i64)
+            .bind(&upload.sha256)
+            .bind(now)
+            .execute(&mut *conn)
+            .await?;
+        sqlx::query(&insert_data)
+            .bind(&id)
+            .bind(upload.bytes.clone())
+            .execute(&mut *conn)
+            .await?;
+    }
+    Ok(())
 }

@@ -6,6 +6,7 @@
 
 pub mod accounts;
 pub mod admin;
+pub mod agenda;
 pub mod api;
 pub mod app;
 pub mod attachments;
@@ -17,6 +18,7 @@ pub mod error;
 pub mod federation;
 pub mod groups;
 pub mod guests;
+pub mod jobs;
 pub mod keys;
 pub mod messaging;
 pub mod net;

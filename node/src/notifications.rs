@@ -13,6 +13,12 @@ pub enum Event<'a> {
         /// The message.
         message_id: &'a str,
     },
+    /// An event of an agenda they follow was added, changed, cancelled or deleted (sent to
+    /// families at the end of the quiet hours when made during them).
+    EventChanged {
+        /// The event (gone when it was deleted).
+        event_id: &'a str,
+    },
     /// A message was reported to them.
     MessageReported {
         /// The report (itself a message).

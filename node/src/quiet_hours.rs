@@ -105,10 +105,12 @@ impl QuietHours {
     }
 }
 
-const WEEKDAYS: [&str; 7] = [
+/// French weekday names, Monday first (also the agenda's).
+pub const WEEKDAYS: [&str; 7] = [
     "lundi", "mardi", "mercredi", "jeudi", "vendredi", "samedi", "dimanche",
 ];
-const MONTHS: [&str; 12] = [
+/// French month names (also the agenda's).
+pub const MONTHS: [&str; 12] = [
     "janvier",
     "février",
     "mars",

@@ -3,9 +3,12 @@
 
 mod accounts;
 mod admin;
+mod agenda;
+mod agenda_ical;
 mod authorization;
 mod bounded;
 mod browser;
+mod browser_agenda;
 mod browser_messaging;
 mod browser_pages;
 mod browser_spaces;

@@ -2,6 +2,7 @@
 //! `ENT_TEST_DATABASE_URL` is set), real nodes serving on 127.0.0.1 port 0, and a client with one
 //! method per endpoint; headless Chromium with axe-core checks for browser tests.
 
+pub mod agenda;
 pub mod browser;
 pub mod client;
 pub mod db;

@@ -37,6 +37,16 @@ const ACTIONS: &[(&str, &str)] = &[
         "Modification d'un message validée ou refusée",
     ),
     ("school.add", "Établissement ajouté"),
+    ("agenda.create", "Événement ajouté à un agenda"),
+    (
+        "agenda.occurrence",
+        "Date d'une série annulée ou déplacée dans un agenda",
+    ),
+    ("agenda.delete", "Événement supprimé d'un agenda"),
+    (
+        "agenda.import",
+        "Fichier iCalendar importé dans l'agenda d'une école",
+    ),
     (
         "message.urgent",
         "Message urgent de la direction (remis sans attendre)",

@@ -4,7 +4,7 @@
 use sqlx::{AnyConnection, Row};
 
 use crate::attachments::Upload;
-use crate::store::{Db, new_id};
+use crate::store::Db;
 
 /// A file of a message (without its bytes).
 #[derive(Debug, Clone)]
@@ -33,28 +33,12 @@ pub async fn attach(
     uploads: &[Upload],
     now: i64,
 ) -> sqlx::Result<()> {
-    for upload in uploads {
-        let id = new_id();
-        sqlx::query(
-            "INSERT INTO message_files (id, message_id, name, media_type, size, sha256, created_at) \
-             VALUES ($1, $2, $3, $4, $5, $6, $7)",
-        )
-        .bind(&id)
-        .bind(message_id)
-        .bind(&upload.name)
-        .bind(&upload.media_type)
-        .bind(upload.bytes.len() as i64)
-        .bind(&upload.sha256)
-        .bind(now)
-        .execute(&mut *conn)
-        .await?;
-        sqlx::query("INSERT INTO message_file_data (file_id, data) VALUES ($1, $2)")
-            .bind(&id)
-            .bind(upload.bytes.clone())
-            .execute(&mut *conn)
-            .await?;
-    }
-    Ok(())
+    let tables = crate::attachments::FileTables {
+        files: "message_files",
+        data: "message_file_data",
+        owner: "message_id",
+    };
+    crate::attachments::store(conn, tables, message_id, uploads, now).await
 }
 
 /// Copies the files of `from` to `to` (a forward).

@@ -67,19 +67,9 @@ pub async fn run_once(state: &AppState) {
 }
 
 /// Spawns the job (every minute) until `shutdown` turns true or its sender is dropped.
-pub fn start(state: AppState, mut shutdown: watch::Receiver<bool>) {
-    tokio::spawn(async move {
-        let mut tick = tokio::time::interval(PERIOD);
-        tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
-        loop {
-            tokio::select! {
-                _ = tick.tick() => run_once(&state).await,
-                changed = shutdown.changed() => {
-                    if changed.is_err() || *shutdown.borrow() {
-                        return;
-                    }
-                }
-            }
-        }
+pub fn start(state: AppState, shutdown: watch::Receiver<bool>) {
+    crate::jobs::every(PERIOD, shutdown, move || {
+        let state = state.clone();
+        async move { run_once(&state).await }
     });
 }

@@ -38,6 +38,27 @@ pub struct SpaceFacts {
     pub role: Option<crate::domain::space::Role>,
 }
 
+/// Which agenda an event goes to, with what the viewer is to it.
+#[derive(Debug, Clone, Copy)]
+pub enum EventTarget<'a> {
+    /// A school's agenda.
+    School {
+        /// The school.
+        school_id: &'a str,
+    },
+    /// A class's agenda.
+    Class(&'a ClassFacts),
+    /// A group's agenda.
+    Group {
+        /// The group's school.
+        school_id: &'a str,
+        /// The viewer belongs to the group.
+        viewer_is_member: bool,
+    },
+    /// The viewer's own agenda.
+    Personal,
+}
+
 /// Something a user may want to do.
 #[derive(Debug, Clone, Copy)]
 pub enum Action<'a> {
@@ -136,6 +157,28 @@ pub enum Action<'a> {
     UseApi,
     /// Open one's mailbox (whom one may write to: `communication`).
     UseMessaging,
+    /// Write in an agenda (create, change, cancel, delete events; import an .ics file into a
+    /// school's): a school's is its director's, a class's its teachers' (and director's), a
+    /// group's its teaching members' (and director's); everyone has their own.
+    WriteEvent(EventTarget<'a>),
+}
+
+fn writes_in_agenda(viewer: &Viewer, target: EventTarget<'_>) -> bool {
+    let directs = |school_id: &str| {
+        viewer.is_operator() || viewer.profile_in(school_id) == Some(Profile::Director)
+    };
+    match target {
+        EventTarget::Personal => true,
+        EventTarget::School { school_id } => directs(school_id),
+        EventTarget::Class(class) => manages_class(viewer, class),
+        EventTarget::Group {
+            school_id,
+            viewer_is_member,
+        } => {
+            directs(school_id)
+                || (viewer_is_member && viewer.profile_in(school_id) == Some(Profile::Teacher))
+        }
+    }
 }
 
 /// Whether `viewer` may do `action`.
@@ -147,6 +190,7 @@ pub fn allows(viewer: &Viewer, action: Action<'_>) -> bool {
         Action::SeePortal | Action::ManageOwnAccount | Action::UseApi | Action::UseMessaging => {
             true
         }
+        Action::WriteEvent(target) => writes_in_agenda(viewer, target),
         Action::ViewClass(class) => {
             manages_class(viewer, class) || class.viewer_is_pupil || class.viewer_child_in_class
         }
@@ -300,6 +344,43 @@ mod tests {
                 .into_iter()
                 .collect(),
             csrf: String::new(),
+        }
+    }
+
+    #[test]
+    fn agendas_are_written_by_who_runs_them() {
+        let school = EventTarget::School { school_id: "s1" };
+        let mine = ClassFacts {
+            school_id: "s1".into(),
+            viewer_teaches: true,
+            ..ClassFacts::default()
+        };
+        let other = ClassFacts {
+            school_id: "s1".into(),
+            ..ClassFacts::default()
+        };
+        let group = |member| EventTarget::Group {
+            school_id: "s1",
+            viewer_is_member: member,
+        };
+        let director = viewer(Some(Profile::Director), false);
+        let teacher = viewer(Some(Profile::Teacher), false);
+        let may = |v: &Viewer, t| allows(v, Action::WriteEvent(t));
+        assert!(may(&director, school) && may(&director, EventTarget::Class(&other)));
+        assert!(!may(&teacher, school));
+        assert!(may(&teacher, EventTarget::Class(&mine)));
+        assert!(!may(&teacher, EventTarget::Class(&other)));
+        assert!(may(&teacher, group(true)) && !may(&teacher, group(false)));
+        for profile in [
+            Profile::Parent,
+            Profile::Pupil,
+            Profile::Staff,
+            Profile::Guest,
+        ] {
+            let v = viewer(Some(profile), false);
+            assert!(may(&v, EventTarget::Personal), "{profile:?}");
+            assert!(!may(&v, school) && !may(&v, EventTarget::Class(&mine)));
+            assert!(!may(&v, group(true)), "{profile:?}");
         }
     }
 

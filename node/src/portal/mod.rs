@@ -101,6 +101,11 @@ fn tiles(
             icon: "mail",
         });
     }
+    tiles.push(Tile {
+        href: "/agenda".into(),
+        label: "Agenda".into(),
+        icon: "agenda",
+    });
     // Spaces come first for whoever has one (pupils, guests) or may create one (teachers).
     if in_spaces || policy::allows(viewer, Action::CreateSpace) {
         tiles.push(Tile {
