@@ -20,6 +20,7 @@ pub mod guests;
 pub mod keys;
 pub mod messaging;
 pub mod net;
+pub mod news;
 pub mod notifications;
 pub mod ops;
 pub mod policy;
