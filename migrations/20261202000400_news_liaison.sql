@@ -84,7 +84,9 @@ CREATE TABLE liaison_absences (
     to_date TEXT NOT NULL,
     reason TEXT NOT NULL,
     details TEXT NOT NULL,
+    -- Shown to the school then (the end of the quiet hours when sent during them).
     visible_at BIGINT NOT NULL,
+    notified BIGINT NOT NULL DEFAULT 0,
     created_at BIGINT NOT NULL
 );
 CREATE INDEX liaison_absences_class ON liaison_absences (class_id, visible_at);

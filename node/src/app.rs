@@ -36,6 +36,7 @@ pub fn router(state: AppState) -> Router {
         .merge(crate::spaces::router())
         .merge(crate::messaging::router())
         .merge(crate::news::router())
+        .merge(crate::liaison::router())
         .merge(crate::admin::router())
         .merge(crate::guests::router())
         .merge(crate::federation::router())

@@ -18,6 +18,7 @@ pub mod federation;
 pub mod groups;
 pub mod guests;
 pub mod keys;
+pub mod liaison;
 pub mod messaging;
 pub mod net;
 pub mod news;

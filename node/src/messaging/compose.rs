@@ -203,7 +203,7 @@ pub async fn send(
 
 /// `2026-12-07T08:30` typed in the schools' time zone, as Unix seconds.
 fn local_input(quiet: &QuietHours, text: &str) -> AppResult<i64> {
-    quiet
-        .local_input(text)
-        .ok_or_else(|| AppError::Invalid("Heure d'envoi illisible (jour et heure attendus).".into()))
+    quiet.local_input(text).ok_or_else(|| {
+        AppError::Invalid("Heure d'envoi illisible (jour et heure attendus).".into())
+    })
 }

@@ -129,8 +129,7 @@ pub async fn show(
         .ok_or(AppError::NotFound)?;
     let is_author = item.author_id == viewer.id();
     let deletes = publishing::deletes_news(&viewer, is_author, item.school_id.as_deref());
-    let current =
-        item.line.visible_at <= now && item.line.end_at.is_none_or(|end| end > now);
+    let current = item.line.visible_at <= now && item.line.end_at.is_none_or(|end| end > now);
     let year = SchoolYear::containing(state.clock.today());
     let codes = crate::audience::codes_of(&state.db, viewer.id(), year).await?;
     let addressed = item.audiences.iter().any(|c| codes.contains(c));
@@ -222,7 +221,9 @@ pub async fn publish(
                 return Ok(None);
             }
             quiet.local_input(text).map(Some).ok_or_else(|| {
-                AppError::Invalid(format!("{what} illisible (jour attendu, par exemple 2026-12-07)."))
+                AppError::Invalid(format!(
+                    "{what} illisible (jour attendu, par exemple 2026-12-07)."
+                ))
             })
         };
         let draft = Draft {

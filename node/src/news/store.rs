@@ -121,7 +121,10 @@ fn current(codes: usize) -> String {
 
 /// How many current items the viewer has.
 pub async fn count(db: &Db, viewer: &str, codes: &[String], now: i64) -> sqlx::Result<usize> {
-    let sql = format!("SELECT COUNT(*) FROM news_items n WHERE {}", current(codes.len()));
+    let sql = format!(
+        "SELECT COUNT(*) FROM news_items n WHERE {}",
+        current(codes.len())
+    );
     let mut query = sqlx::query_scalar::<_, i64>(&sql).bind(viewer).bind(now);
     for code in codes {
         query = query.bind(code);

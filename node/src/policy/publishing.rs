@@ -103,6 +103,43 @@ pub fn writes_some_mots(viewer: &Viewer) -> bool {
             .any(|m| matches!(m.profile, Profile::Director | Profile::Teacher))
 }
 
+/// What the viewer is to a mot of the cahier de liaison, loaded by the handler.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct MotFacts {
+    /// The viewer may write mots in its class (its teacher, the director).
+    pub manages: bool,
+    /// The mot was delivered (the quiet hours are over).
+    pub delivered: bool,
+    /// The viewer is a guardian of a pupil whose carnet holds it.
+    pub guardian: bool,
+    /// The viewer is a pupil whose carnet holds it.
+    pub pupil: bool,
+    /// The mot asks for a signature.
+    pub asks_signature: bool,
+}
+
+/// Whether the viewer may read a mot: who manages its class, and once delivered the families
+/// of its carnets.
+pub fn reads_mot(viewer: &Viewer, mot: MotFacts) -> bool {
+    viewer.user.active && (mot.manages || (mot.delivered && (mot.guardian || mot.pupil)))
+}
+
+/// Whether the viewer may sign a mot (or answer it privately): a guardian, once delivered.
+pub fn signs_mot(viewer: &Viewer, mot: MotFacts) -> bool {
+    viewer.user.active && mot.delivered && mot.guardian
+}
+
+/// Whether the viewer uses the cahier de liaison at all (its tile on the portal).
+pub fn uses_liaison(viewer: &Viewer) -> bool {
+    viewer.user.active
+        && viewer.memberships.iter().any(|m| {
+            matches!(
+                m.profile,
+                Profile::Director | Profile::Teacher | Profile::Parent | Profile::Pupil
+            )
+        })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -110,9 +147,15 @@ mod tests {
     #[test]
     fn each_author_reaches_what_the_issue_says() {
         assert!(may_publish_to(Author::Teacher, AudienceKind::ClassParents));
-        assert!(!may_publish_to(Author::Teacher, AudienceKind::SchoolParents));
+        assert!(!may_publish_to(
+            Author::Teacher,
+            AudienceKind::SchoolParents
+        ));
         assert!(!may_publish_to(Author::Teacher, AudienceKind::Node));
-        assert!(may_publish_to(Author::Direction, AudienceKind::SchoolParents));
+        assert!(may_publish_to(
+            Author::Direction,
+            AudienceKind::SchoolParents
+        ));
         assert!(!may_publish_to(Author::Direction, AudienceKind::Node));
         assert!(may_publish_to(Author::Operator, AudienceKind::Node));
         assert!(!may_publish_to(Author::Operator, AudienceKind::ClassPupils));

@@ -176,17 +176,23 @@ impl Done {
             (Done::NewsPublished, true) => "L'actualité est publiée.",
             (Done::NewsPublished, false) => "L'actualité est publiée.",
             (Done::NewsScheduled, true) => "L'actualité sera affichée plus tard.",
-            (Done::NewsScheduled, false) => "L'actualité est enregistrée : elle sera affichée à l'heure indiquée (date choisie ou fin du droit à la déconnexion).",
+            (Done::NewsScheduled, false) => {
+                "L'actualité est enregistrée : elle sera affichée à l'heure indiquée (date choisie ou fin du droit à la déconnexion)."
+            }
             (Done::NewsDeleted, true) => "L'actualité est supprimée.",
             (Done::NewsDeleted, false) => "L'actualité a été supprimée.",
             (Done::MotSent, true) => "Le mot est envoyé.",
             (Done::MotSent, false) => "Le mot est dans le carnet des élèves choisis.",
             (Done::MotHeld, true) => "Le mot partira plus tard.",
-            (Done::MotHeld, false) => "Droit à la déconnexion : le mot est enregistré et sera remis aux familles à l'heure indiquée.",
+            (Done::MotHeld, false) => {
+                "Droit à la déconnexion : le mot est enregistré et sera remis aux familles à l'heure indiquée."
+            }
             (Done::MotSigned, true) => "C'est signé.",
             (Done::MotSigned, false) => "Merci : votre signature est enregistrée.",
             (Done::MotReminded, true) => "Rappel envoyé.",
-            (Done::MotReminded, false) => "Un rappel a été envoyé aux parents qui n'ont pas encore signé.",
+            (Done::MotReminded, false) => {
+                "Un rappel a été envoyé aux parents qui n'ont pas encore signé."
+            }
             (Done::MotDeleted, true) => "Le mot est supprimé.",
             (Done::MotDeleted, false) => "Le mot a été supprimé du carnet.",
             (Done::AbsenceSent, true) => "Le mot d'absence est envoyé.",
