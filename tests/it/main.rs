@@ -40,6 +40,7 @@ mod messaging_rules;
 mod moderation;
 mod moderation_across;
 mod moderation_rights;
+mod news;
 mod once;
 mod ops;
 mod pages;
