@@ -33,6 +33,7 @@ mod import_end_to_end;
 mod import_errors;
 mod import_people;
 mod import_unkind;
+mod liaison;
 mod listener;
 mod messaging;
 mod messaging_quiet;
