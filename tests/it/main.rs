@@ -6,6 +6,7 @@ mod admin;
 mod authorization;
 mod bounded;
 mod browser;
+mod browser_liaison;
 mod browser_messaging;
 mod browser_pages;
 mod browser_spaces;
