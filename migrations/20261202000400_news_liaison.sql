@@ -91,3 +91,20 @@ CREATE TABLE liaison_absences (
 );
 CREATE INDEX liaison_absences_class ON liaison_absences (class_id, visible_at);
 CREATE INDEX liaison_absences_parent ON liaison_absences (parent_id, created_at);
+
+-- Images and documents of a news item (types sniffed by `attachments`), bytes apart.
+CREATE TABLE news_files (
+    id TEXT PRIMARY KEY,
+    news_id TEXT NOT NULL REFERENCES news_items (id),
+    name TEXT NOT NULL,
+    media_type TEXT NOT NULL,
+    size BIGINT NOT NULL,
+    sha256 TEXT NOT NULL,
+    created_at BIGINT NOT NULL
+);
+CREATE INDEX news_files_news ON news_files (news_id);
+
+CREATE TABLE news_file_data (
+    file_id TEXT PRIMARY KEY REFERENCES news_files (id),
+    data BYTEA NOT NULL
+);

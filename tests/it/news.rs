@@ -331,3 +331,65 @@ async fn items_for_families_written_in_the_quiet_hours_show_at_their_end() {
     assert_eq!(notified().await, 1);
     app.stop().await;
 }
+
+#[tokio::test]
+async fn an_image_goes_with_an_item_and_only_its_readers_fetch_it() {
+    use ent_tests::spaces::{PNG, multipart};
+    let app = spawn_app().await;
+    let w = World::build(&app.state).await;
+    to_tuesday_morning(&app);
+    let teacher = app.signed_in(&w.teacher).await;
+    let csrf = teacher.get("/actualites/ecrire").await.csrf();
+    let parents_a = format!("parents:{}", w.class_a);
+    let (kind, body) = multipart(
+        &[
+            ("csrf", &csrf),
+            ("to", &parents_a),
+            ("title", "Le potager"),
+            ("body", "Les premières salades."),
+        ],
+        &[("salades.png", PNG)],
+    );
+    let sent = teacher.post_bytes("/actualites/ecrire", &kind, body).await;
+    assert!(sent.status.is_redirection(), "{sent:?}");
+    let id = id_of(&sent, "/actualites/");
+    let parent = app.signed_in(&w.parent).await;
+    let page = parent.get(&format!("/actualites/{id}")).await;
+    assert!(
+        page.body.contains("Image jointe : salades.png"),
+        "{}",
+        page.body
+    );
+    let file: String = sqlx::query_scalar("SELECT id FROM news_files WHERE news_id = $1")
+        .bind(&id)
+        .fetch_one(app.state.db.pool())
+        .await
+        .unwrap();
+    let fetched = parent.get(&format!("/actualites/fichiers/{file}")).await;
+    assert_eq!(fetched.header("content-type"), Some("image/png"));
+    let other = app.signed_in(&w.other_pupil).await;
+    assert_eq!(
+        other
+            .get(&format!("/actualites/fichiers/{file}"))
+            .await
+            .status
+            .as_u16(),
+        404
+    );
+    // Not an image: refused with a French message, nothing written.
+    let csrf = teacher.get("/actualites/ecrire").await.csrf();
+    let (kind, body) = multipart(
+        &[
+            ("csrf", &csrf),
+            ("to", &parents_a),
+            ("title", "Faux"),
+            ("body", "x"),
+        ],
+        &[("virus.png", b"<script>alert(1)</script>")],
+    );
+    let refused = teacher.post_bytes("/actualites/ecrire", &kind, body).await;
+    assert_eq!(refused.status.as_u16(), 422);
+    assert!(refused.body.contains("ni une image"), "{}", refused.body);
+    assert_eq!(rows(&app.state, "news_items").await, 1);
+    app.stop().await;
+}

@@ -20,7 +20,7 @@ use crate::web::richtext::render_text;
 use crate::web::{ConfirmForm, Confirmation, Page, Pager, render};
 
 use super::service::{self, Draft, Reachable};
-use super::store::{self, NewsLine};
+use super::store::{self, NewsItem, NewsLine};
 
 /// Items per page.
 const PER_PAGE: usize = 10;
@@ -113,6 +113,43 @@ struct ItemPage<'a> {
     deletes: bool,
     waiting: Option<String>,
     flash: Option<&'static str>,
+    files: Vec<super::files::NewsFile>,
+}
+
+/// An item the viewer may read (addressed to them and current, or one they may delete), and
+/// whether it is addressed to them and current; else 404.
+async fn readable(state: &AppState, viewer: &Viewer, id: &str) -> AppResult<(NewsItem, bool)> {
+    let now = state.clock.now();
+    let item = store::get(&state.db, id, viewer.id())
+        .await?
+        .ok_or(AppError::NotFound)?;
+    let is_author = item.author_id == viewer.id();
+    let deletes = publishing::deletes_news(viewer, is_author, item.school_id.as_deref());
+    let current = item.line.visible_at <= now && item.line.end_at.is_none_or(|end| end > now);
+    let year = SchoolYear::containing(state.clock.today());
+    let codes = crate::audience::codes_of(&state.db, viewer.id(), year).await?;
+    let addressed = current && item.audiences.iter().any(|c| codes.contains(c));
+    if !(deletes || addressed) {
+        return Err(AppError::NotFound);
+    }
+    Ok((item, addressed))
+}
+
+/// `GET /actualites/fichiers/{id}`: a file of an item the viewer may read.
+pub async fn file(
+    State(state): State<AppState>,
+    viewer: Viewer,
+    Path(id): Path<String>,
+) -> AppResult<Response> {
+    let (news_id, file, bytes) = super::files::get(&state.db, &id)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    readable(&state, &viewer, &news_id).await?;
+    Ok(crate::attachments::serve(
+        &file.name,
+        &file.media_type,
+        bytes,
+    ))
 }
 
 /// `GET /actualites/{id}`: an item addressed to the viewer (current), or theirs; opening it
@@ -124,19 +161,13 @@ pub async fn show(
     Query(query): Query<ListQuery>,
 ) -> AppResult<Response> {
     let now = state.clock.now();
-    let item = store::get(&state.db, &id, viewer.id())
-        .await?
-        .ok_or(AppError::NotFound)?;
-    let is_author = item.author_id == viewer.id();
-    let deletes = publishing::deletes_news(&viewer, is_author, item.school_id.as_deref());
-    let current = item.line.visible_at <= now && item.line.end_at.is_none_or(|end| end > now);
-    let year = SchoolYear::containing(state.clock.today());
-    let codes = crate::audience::codes_of(&state.db, viewer.id(), year).await?;
-    let addressed = item.audiences.iter().any(|c| codes.contains(c));
-    if !(deletes || (current && addressed)) {
-        return Err(AppError::NotFound);
-    }
-    if current && addressed {
+    let (item, addressed) = readable(&state, &viewer, &id).await?;
+    let deletes = publishing::deletes_news(
+        &viewer,
+        item.author_id == viewer.id(),
+        item.school_id.as_deref(),
+    );
+    if addressed {
         store::mark_read(&state.db, &id, viewer.id(), now).await?;
     }
     let mut audiences = Vec::new();
@@ -160,6 +191,7 @@ pub async fn show(
         deletes,
         waiting,
         flash,
+        files: super::files::of(&state.db, &id).await?,
     })?
     .into_response())
 }
@@ -234,6 +266,7 @@ pub async fn publish(
             // The end date is the last day shown: hidden from the next midnight.
             end_at: date("fin", "Date de fin")?.map(|d| d + 86_400),
             pinned: form.get("epingle") == "oui",
+            uploads: crate::attachments::parse_uploads(&form.files).map_err(AppError::Invalid)?,
         };
         service::publish(&state, &viewer, draft).await
     }

@@ -4,14 +4,17 @@
 //! pinned items, read marks (no counts, no likes); items aimed at families written in the quiet
 //! hours show at their end. The portal's "À la une" is [`current`].
 
+pub mod files;
 mod handlers;
 pub mod service;
 pub mod store;
 
 use axum::Router;
+use axum::extract::DefaultBodyLimit;
 use axum::routing::{get, post};
 
 use crate::accounts::Viewer;
+use crate::attachments::{MAX_FILE_BYTES, MAX_FILES};
 use crate::domain::SchoolYear;
 use crate::error::AppResult;
 use crate::state::AppState;
@@ -24,8 +27,13 @@ pub fn router() -> Router<AppState> {
         .route("/actualites", get(handlers::list))
         .route(
             "/actualites/ecrire",
-            get(handlers::write).post(handlers::publish),
+            get(handlers::write)
+                .post(handlers::publish)
+                .layer(DefaultBodyLimit::max(
+                    MAX_FILES * MAX_FILE_BYTES + 64 * 1024,
+                )),
         )
+        .route("/actualites/fichiers/{id}", get(handlers::file))
         .route("/actualites/{id}", get(handlers::show))
         .route("/actualites/{id}/supprimer", post(handlers::delete))
 }

@@ -110,6 +110,8 @@ pub struct Draft {
     pub end_at: Option<i64>,
     /// Pinned to the top.
     pub pinned: bool,
+    /// An image, a PDF (checked by `attachments`).
+    pub uploads: Vec<crate::attachments::Upload>,
 }
 
 /// Publishes an item: refused (403) when an audience is out of the author's reach, 422 when a
@@ -176,7 +178,20 @@ pub async fn publish(state: &AppState, viewer: &Viewer, draft: Draft) -> AppResu
     let codes: Vec<String> = chosen.iter().map(|c| c.audience.code()).collect();
     let school_id = chosen.iter().find_map(|c| c.school_id.clone());
     let published_now = visible_at <= now;
+    let bytes: i64 = draft.uploads.iter().map(|u| u.bytes.len() as i64).sum();
     let mut tx = state.db.begin_write().await?;
+    if bytes > 0 {
+        let (day, held) =
+            super::files::usage(&mut tx, viewer.id(), now - crate::quotas::DAY_SECS).await?;
+        let limits = crate::quotas::Limits::of(&state.config.quotas);
+        let usage = crate::quotas::Usage {
+            member_items: 0,
+            member_bytes: day,
+            place_bytes: held,
+        };
+        crate::quotas::check(&limits, &usage, 0, bytes)
+            .map_err(|e| AppError::Invalid(e.message(&limits)))?;
+    }
     let id = store::insert(
         &mut tx,
         &NewItem {
@@ -193,6 +208,7 @@ pub async fn publish(state: &AppState, viewer: &Viewer, draft: Draft) -> AppResu
         now,
     )
     .await?;
+    super::files::attach(&mut tx, &id, &draft.uploads, now).await?;
     let labels: Vec<&str> = chosen.iter().map(|c| c.label.as_str()).collect();
     crate::users::store::audit(
         &mut tx,
