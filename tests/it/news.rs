@@ -83,6 +83,12 @@ async fn every_author_reaches_only_its_audiences_and_forged_posts_write_nothing(
         }
     }
     assert_eq!(rows(&app.state, "news_reads").await, 0);
+    // The operator's item for the whole node reaches every member of a school, never a guest.
+    let whole = "Pour noeud:tout par operator";
+    for (who, person) in w.profiles() {
+        let list = app.signed_in(person).await.get("/actualites").await;
+        assert_eq!(list.body.contains(whole), who != "guest", "{who}");
+    }
     app.stop().await;
 }
 

@@ -161,9 +161,11 @@ impl Audience {
                 ),
                 true,
             ),
+            // Guests of spaces are confined to their spaces: not "everyone".
             Self::Node => (
                 format!(
-                    "SELECT x.user_id FROM (SELECT id AS user_id FROM users WHERE $1 <> '') x {active}"
+                    "SELECT x.user_id FROM (SELECT DISTINCT user_id FROM memberships WHERE profile <> 'guest' \
+                     AND $1 <> '' UNION SELECT id FROM users WHERE is_operator = 1) x {active}"
                 ),
                 false,
             ),
@@ -254,7 +256,15 @@ pub async fn codes_of(db: &Db, user_id: &str, year: SchoolYear) -> sqlx::Result<
             "SELECT id FROM users WHERE id = $1 AND $2 > 0",
         ),
     ];
-    let mut codes = vec![Audience::Node.code()];
+    let member: Option<i64> = sqlx::query_scalar(
+        "SELECT 1 FROM memberships WHERE user_id = $1 AND profile <> 'guest' \
+         UNION SELECT 1 FROM users WHERE id = $1 AND is_operator = 1",
+    )
+    .bind(user_id)
+    .fetch_optional(db.pool())
+    .await?;
+    // Guests of spaces are confined to their spaces: the node's news is not for them.
+    let mut codes: Vec<String> = member.map(|_| Audience::Node.code()).into_iter().collect();
     for (kind, sql) in queries {
         let ids: Vec<String> = sqlx::query_scalar(sql)
             .bind(user_id)

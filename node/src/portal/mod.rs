@@ -109,7 +109,12 @@ fn tiles(
             icon: "mail",
         });
     }
-    if !viewer.memberships.is_empty() || viewer.is_operator() {
+    if viewer.is_operator()
+        || viewer
+            .memberships
+            .iter()
+            .any(|m| m.profile != Profile::Guest)
+    {
         tiles.push(Tile {
             href: "/actualites".into(),
             label: if pupil {
