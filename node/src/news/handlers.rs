@@ -113,7 +113,7 @@ struct ItemPage<'a> {
     deletes: bool,
     waiting: Option<String>,
     flash: Option<&'static str>,
-    files: Vec<super::files::NewsFile>,
+    files: Vec<crate::attachments::StoredFile>,
 }
 
 /// An item the viewer may read (addressed to them and current, or one they may delete), and
@@ -141,7 +141,8 @@ pub async fn file(
     viewer: Viewer,
     Path(id): Path<String>,
 ) -> AppResult<Response> {
-    let (news_id, file, bytes) = super::files::get(&state.db, &id)
+    let (news_id, file, bytes) = super::files::TABLES
+        .get(&state.db, &id)
         .await?
         .ok_or(AppError::NotFound)?;
     readable(&state, &viewer, &news_id).await?;
@@ -191,7 +192,7 @@ pub async fn show(
         deletes,
         waiting,
         flash,
-        files: super::files::of(&state.db, &id).await?,
+        files: super::files::TABLES.list(&state.db, &id).await?,
     })?
     .into_response())
 }

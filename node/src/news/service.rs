@@ -208,7 +208,9 @@ pub async fn publish(state: &AppState, viewer: &Viewer, draft: Draft) -> AppResu
         now,
     )
     .await?;
-    super::files::attach(&mut tx, &id, &draft.uploads, now).await?;
+    super::files::TABLES
+        .attach(&mut tx, &id, &draft.uploads, now)
+        .await?;
     let labels: Vec<&str> = chosen.iter().map(|c| c.label.as_str()).collect();
     crate::users::store::audit(
         &mut tx,

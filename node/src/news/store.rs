@@ -220,7 +220,7 @@ pub async fn mark_read(db: &Db, id: &str, user: &str, now: i64) -> sqlx::Result<
 
 /// Deletes an item with its audiences and read marks.
 pub async fn delete(tx: &mut AnyConnection, id: &str) -> sqlx::Result<u64> {
-    super::files::delete(&mut *tx, id).await?;
+    super::files::TABLES.delete(&mut *tx, id).await?;
     for sql in [
         "DELETE FROM news_reads WHERE news_id = $1",
         "DELETE FROM news_audiences WHERE news_id = $1",
