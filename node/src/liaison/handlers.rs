@@ -18,9 +18,9 @@ use crate::error::{AppError, AppResult};
 use crate::policy::publishing::{self, MotFacts};
 use crate::quiet_hours::QuietHours;
 use crate::state::AppState;
-use crate::web::flash::Done;
+use crate::web::flash::{Done, Flash};
 use crate::web::richtext::render_text;
-use crate::web::{ConfirmForm, Confirmation, Page, Pager, TokenForm, render};
+use crate::web::{ConfirmForm, Confirmation, Page, PageQuery, Pager, TokenForm, render};
 
 use super::absence::{self, AbsenceLine};
 use super::service::{self, Written};
@@ -53,21 +53,13 @@ impl HomePage<'_> {
     }
 }
 
-/// `?page=&fait=`.
-#[derive(Debug, Deserialize, Default)]
-pub struct HomeQuery {
-    #[serde(default)]
-    page: Option<usize>,
-    #[serde(default)]
-    fait: String,
-}
-
 /// `GET /liaison`: the mots the viewer writes or follows, their children's, or their own
 /// carnet (pupils); mots d'absence.
 pub async fn home(
     State(state): State<AppState>,
     viewer: Viewer,
-    Query(query): Query<HomeQuery>,
+    Query(paging): Query<PageQuery>,
+    Query(flash): Query<Flash>,
 ) -> AppResult<Response> {
     if !publishing::uses_liaison(&viewer) {
         return Err(AppError::Forbidden);
@@ -88,7 +80,7 @@ pub async fn home(
         Carnets::Pupil(viewer.id())
     };
     let total = store::count(&state.db, &carnets, now).await?;
-    let pager = Pager::new(query.page, total, PER_PAGE, "/liaison").words(
+    let pager = Pager::new(paging.page, total, PER_PAGE, "/liaison").words(
         "Pages du cahier de liaison",
         "Mots plus récents",
         "Mots plus anciens",
@@ -111,7 +103,7 @@ pub async fn home(
         "Cahier de liaison"
     };
     let page = viewer.page(title, &state.config.node.name);
-    let flash = Done::parse(&query.fait).map(|d| d.message(page.simple));
+    let flash = flash.message(page.simple);
     Ok(render(&HomePage {
         page,
         mots,
@@ -283,7 +275,7 @@ pub async fn show(
     State(state): State<AppState>,
     viewer: Viewer,
     Path(id): Path<String>,
-    Query(query): Query<HomeQuery>,
+    Query(flash): Query<Flash>,
 ) -> AppResult<Response> {
     let (mot, facts) = service::readable(&state, &viewer, &id).await?;
     let all = store::statuses(&state.db, &id).await?;
@@ -300,7 +292,7 @@ pub async fn show(
     let waiting = (mot.visible_at > now)
         .then(|| QuietHours::of(&state.config.quiet_hours).label(mot.visible_at, now));
     let page = viewer.page("Mot du cahier de liaison", &state.config.node.name);
-    let flash = Done::parse(&query.fait).map(|d| d.message(page.simple));
+    let flash = flash.message(page.simple);
     Ok(render(&MotPage {
         html: render_text(&mot.body),
         page,

@@ -5,7 +5,6 @@ use axum::Form;
 use axum::extract::{Path, Query, Request, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
-use serde::Deserialize;
 
 use crate::accounts::Viewer;
 use crate::audience::Audience;
@@ -15,9 +14,9 @@ use crate::error::{AppError, AppResult};
 use crate::policy::publishing;
 use crate::quiet_hours::QuietHours;
 use crate::state::AppState;
-use crate::web::flash::Done;
+use crate::web::flash::{Done, Flash};
 use crate::web::richtext::render_text;
-use crate::web::{ConfirmForm, Confirmation, Page, Pager, render};
+use crate::web::{ConfirmForm, Confirmation, Page, PageQuery, Pager, render};
 
 use super::service::{self, Draft, Reachable};
 use super::store::{self, NewsItem, NewsLine};
@@ -48,26 +47,18 @@ impl ListPage<'_> {
     }
 }
 
-/// `?page=&fait=`.
-#[derive(Debug, Deserialize, Default)]
-pub struct ListQuery {
-    #[serde(default)]
-    page: Option<usize>,
-    #[serde(default)]
-    fait: String,
-}
-
 /// `GET /actualites`: the viewer's current items, paged in SQL.
 pub async fn list(
     State(state): State<AppState>,
     viewer: Viewer,
-    Query(query): Query<ListQuery>,
+    Query(paging): Query<PageQuery>,
+    Query(flash): Query<Flash>,
 ) -> AppResult<Response> {
     let now = state.clock.now();
     let year = SchoolYear::containing(state.clock.today());
     let codes = crate::audience::codes_of(&state.db, viewer.id(), year).await?;
     let total = store::count(&state.db, viewer.id(), &codes, now).await?;
-    let pager = Pager::new(query.page, total, PER_PAGE, "/actualites").words(
+    let pager = Pager::new(paging.page, total, PER_PAGE, "/actualites").words(
         "Pages d'actualités",
         "Actualités plus récentes",
         "Actualités plus anciennes",
@@ -88,7 +79,7 @@ pub async fn list(
         Vec::new()
     };
     let page = viewer.page("Actualités", &state.config.node.name);
-    let flash = Done::parse(&query.fait).map(|d| d.message(page.simple));
+    let flash = flash.message(page.simple);
     Ok(render(&ListPage {
         page,
         items,
@@ -159,7 +150,7 @@ pub async fn show(
     State(state): State<AppState>,
     viewer: Viewer,
     Path(id): Path<String>,
-    Query(query): Query<ListQuery>,
+    Query(flash): Query<Flash>,
 ) -> AppResult<Response> {
     let now = state.clock.now();
     let (item, addressed) = readable(&state, &viewer, &id).await?;
@@ -182,7 +173,7 @@ pub async fn show(
     let waiting = (item.line.visible_at > now)
         .then(|| QuietHours::of(&state.config.quiet_hours).label(item.line.visible_at, now));
     let page = viewer.page("Actualité", &state.config.node.name);
-    let flash = Done::parse(&query.fait).map(|d| d.message(page.simple));
+    let flash = flash.message(page.simple);
     Ok(render(&ItemPage {
         html: render_text(&item.line.body),
         when: paris_label(item.line.visible_at),
