@@ -6,6 +6,7 @@
 
 mod absence;
 mod handlers;
+mod mot;
 pub mod service;
 pub mod store;
 
@@ -20,12 +21,12 @@ pub fn router() -> Router<AppState> {
         .route("/liaison", get(handlers::home))
         .route("/liaison/ecrire", get(handlers::write).post(handlers::send))
         .route("/liaison/absence", get(absence::form).post(absence::send))
-        .route("/liaison/mots/{id}", get(handlers::show))
-        .route("/liaison/mots/{id}/manquantes", get(handlers::missing))
-        .route("/liaison/mots/{id}/signer", post(handlers::sign))
-        .route("/liaison/mots/{id}/relancer", post(handlers::remind))
-        .route("/liaison/mots/{id}/repondre", post(handlers::reply))
-        .route("/liaison/mots/{id}/supprimer", post(handlers::delete))
+        .route("/liaison/mots/{id}", get(mot::show))
+        .route("/liaison/mots/{id}/manquantes", get(mot::missing))
+        .route("/liaison/mots/{id}/signer", post(mot::sign))
+        .route("/liaison/mots/{id}/relancer", post(mot::remind))
+        .route("/liaison/mots/{id}/repondre", post(mot::reply))
+        .route("/liaison/mots/{id}/supprimer", post(mot::delete))
 }
 
 /// One pass of the background job: tells the families of mots (and the school of mots
