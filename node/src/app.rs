@@ -36,6 +36,8 @@ pub fn router(state: AppState) -> Router {
         .merge(crate::spaces::router())
         .merge(crate::messaging::router())
         .merge(crate::agenda::router())
+        .merge(crate::news::router())
+        .merge(crate::liaison::router())
         .merge(crate::admin::router())
         .merge(crate::guests::router())
         .merge(crate::federation::router())

@@ -187,6 +187,145 @@ pub fn serve(name: &str, media_type: &str, bytes: Vec<u8>) -> axum::response::Re
         .into_response()
 }
 
+/// Where a service keeps its files: a table of rows and a table of bytes, and the column that
+/// names what they belong to (constant names, never from input). One code path stores, lists,
+/// reads and deletes the files of messages, news items and events.
+#[derive(Debug, Clone, Copy)]
+pub struct FileTables {
+    /// Rows: `id, {owner}, name, media_type, size, sha256, created_at`.
+    pub files: &'static str,
+    /// Bytes: `file_id, data`.
+    pub data: &'static str,
+    /// The owner column of `files`.
+    pub owner: &'static str,
+}
+
+/// A stored file, without its bytes.
+#[derive(Debug, Clone)]
+pub struct StoredFile {
+    /// Id.
+    pub id: String,
+    /// Name.
+    pub name: String,
+    /// Type.
+    pub media_type: String,
+    /// Bytes.
+    pub size: i64,
+}
+
+impl StoredFile {
+    /// "1,2 Mo".
+    pub fn size_label(&self) -> String {
+        size_label(self.size)
+    }
+
+    /// An image (shown in the page, not only linked).
+    pub fn is_image(&self) -> bool {
+        self.media_type.starts_with("image/")
+    }
+}
+
+fn stored(row: &sqlx::any::AnyRow, from: usize) -> StoredFile {
+    use sqlx::Row;
+    StoredFile {
+        id: row.get(from),
+        name: row.get(from + 1),
+        media_type: row.get(from + 2),
+        size: row.get(from + 3),
+    }
+}
+
+impl FileTables {
+    /// Stores uploaded files with their owner.
+    pub async fn attach(
+        &self,
+        conn: &mut sqlx::AnyConnection,
+        owner_id: &str,
+        uploads: &[Upload],
+        now: i64,
+    ) -> sqlx::Result<()> {
+        for upload in uploads {
+            let id = crate::store::new_id();
+            sqlx::query(&format!(
+                "INSERT INTO {} (id, {}, name, media_type, size, sha256, created_at) \
+                 VALUES ($1, $2, $3, $4, $5, $6, $7)",
+                self.files, self.owner
+            ))
+            .bind(&id)
+            .bind(owner_id)
+            .bind(&upload.name)
+            .bind(&upload.media_type)
+            .bind(upload.bytes.len() as i64)
+            .bind(&upload.sha256)
+            .bind(now)
+            .execute(&mut *conn)
+            .await?;
+            sqlx::query(&format!(
+                "INSERT INTO {} (file_id, data) VALUES ($1, $2)",
+                self.data
+            ))
+            .bind(&id)
+            .bind(upload.bytes.clone())
+            .execute(&mut *conn)
+            .await?;
+        }
+        Ok(())
+    }
+
+    /// The files of one owner, in the order they were attached.
+    pub async fn list(
+        &self,
+        db: &crate::store::Db,
+        owner_id: &str,
+    ) -> sqlx::Result<Vec<StoredFile>> {
+        let rows = sqlx::query(&format!(
+            "SELECT id, name, media_type, size FROM {} WHERE {} = $1 ORDER BY created_at, id",
+            self.files, self.owner
+        ))
+        .bind(owner_id)
+        .fetch_all(db.pool())
+        .await?;
+        Ok(rows.iter().map(|r| stored(r, 0)).collect())
+    }
+
+    /// One file with its owner and bytes.
+    pub async fn get(
+        &self,
+        db: &crate::store::Db,
+        file_id: &str,
+    ) -> sqlx::Result<Option<(String, StoredFile, Vec<u8>)>> {
+        use sqlx::Row;
+        let row = sqlx::query(&format!(
+            "SELECT f.{}, f.id, f.name, f.media_type, f.size, d.data FROM {} f \
+             JOIN {} d ON d.file_id = f.id WHERE f.id = $1",
+            self.owner, self.files, self.data
+        ))
+        .bind(file_id)
+        .fetch_optional(db.pool())
+        .await?;
+        Ok(row.map(|r| (r.get(0), stored(&r, 1), r.get(5))))
+    }
+
+    /// Deletes the files of one owner.
+    pub async fn delete(&self, conn: &mut sqlx::AnyConnection, owner_id: &str) -> sqlx::Result<()> {
+        sqlx::query(&format!(
+            "DELETE FROM {} WHERE file_id IN (SELECT id FROM {} WHERE {} = $1)",
+            self.data, self.files, self.owner
+        ))
+        .bind(owner_id)
+        .execute(&mut *conn)
+        .await?;
+        sqlx::query(&format!(
+            "DELETE FROM {} WHERE {} = $1",
+            self.files, self.owner
+        ))
+        .bind(owner_id)
+        .execute(&mut *conn)
+        .await?;
+        Ok(())
+    }
+}
+
 /// "1,2 Mo", "830 ko".
 pub fn size_label(size: i64) -> String {
     if size >= 1024 * 1024 {
@@ -214,51 +353,4 @@ mod tests {
         big.resize(MAX_FILE_BYTES + 1, b' ');
         assert!(Upload::parse("gros.pdf", big).unwrap_err().contains("5 Mo"));
     }
-}
-
-/// Where a service keeps the files people attach: the table of files (id, owner column, name,
-/// media_type, size, sha256, created_at) and the table of their bytes (file_id, data).
-#[derive(Debug, Clone, Copy)]
-pub struct FileTables {
-    /// `message_files`.
-    pub files: &'static str,
-    /// `message_file_data`.
-    pub data: &'static str,
-    /// `message_id`.
-    pub owner: &'static str,
-}
-
-/// Stores `uploads` as files of `owner_id`, in the caller's transaction.
-pub async fn store(
-    conn: &mut sqlx::AnyConnection,
-    tables: FileTables,
-    owner_id: &str,
-    uploads: &[Upload],
-    now: i64,
-) -> sqlx::Result<()> {
-    let FileTables { files, data, owner } = tables;
-    let insert_file = format!(
-        "INSERT INTO {files} (id, {owner}, name, media_type, size, sha256, created_at) \
-         VALUES ($1, $2, $3, $4, $5, $6, $7)"
-    );
-    let insert_data = format!("INSERT INTO {data} (file_id, data) VALUES ($1, $2)");
-    for upload in uploads {
-        let id = crate::store::new_id();
-        sqlx::query(&insert_file)
-            .bind(&id)
-            .bind(owner_id)
-            .bind(&upload.name)
-            .bind(&upload.media_type)
-            .bind(upload.bytes.len() as i64)
-            .bind(&upload.sha256)
-            .bind(now)
-            .execute(&mut *conn)
-            .await?;
-        sqlx::query(&insert_data)
-            .bind(&id)
-            .bind(upload.bytes.clone())
-            .execute(&mut *conn)
-            .await?;
-    }
-    Ok(())
 }

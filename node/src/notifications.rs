@@ -24,6 +24,28 @@ pub enum Event<'a> {
         /// The report (itself a message).
         message_id: &'a str,
     },
+    /// A news item addressed to them became visible.
+    NewsPublished {
+        /// The item.
+        news_id: &'a str,
+    },
+    /// A mot of the cahier de liaison reached their carnet (parents and pupils).
+    MotDelivered {
+        /// The mot.
+        mot_id: &'a str,
+    },
+    /// A mot asks for their signature (at delivery, or again in a reminder).
+    MotToSign {
+        /// The mot.
+        mot_id: &'a str,
+        /// A reminder of the author, not the first delivery.
+        reminder: bool,
+    },
+    /// A parent told the school of a child's absence (teachers and direction).
+    AbsenceReported {
+        /// The mot d'absence.
+        absence_id: &'a str,
+    },
 }
 
 /// Tells `recipients` of `event` (today: recorded in the logs only).

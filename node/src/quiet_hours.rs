@@ -99,6 +99,24 @@ impl QuietHours {
         }
     }
 
+    /// `2026-12-07T08:30` (a form's `datetime-local`) or `2026-12-07` (its midnight) typed in
+    /// the schools' time zone, as Unix seconds; `None` when unreadable.
+    pub fn local_input(&self, text: &str) -> Option<i64> {
+        let text = text.trim();
+        let naive = chrono::NaiveDateTime::parse_from_str(text, "%Y-%m-%dT%H:%M")
+            .ok()
+            .or_else(|| {
+                NaiveDate::parse_from_str(text, "%Y-%m-%d")
+                    .ok()
+                    .and_then(|d| d.and_hms_opt(0, 0, 0))
+            })?;
+        self.0
+            .timezone
+            .from_local_datetime(&naive)
+            .earliest()
+            .map(|t| t.timestamp())
+    }
+
     /// The time zone of the schools.
     pub fn timezone(&self) -> chrono_tz::Tz {
         self.0.timezone

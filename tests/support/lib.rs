@@ -8,6 +8,7 @@ pub mod client;
 pub mod db;
 pub mod federation;
 pub mod guests;
+pub mod liaison;
 pub mod messaging;
 pub mod raw;
 pub mod spaces;

@@ -3,10 +3,10 @@
 
 use axum::extract::{Path, State};
 use axum::response::Response;
-use sqlx::{AnyConnection, Row};
+use sqlx::AnyConnection;
 
 use crate::accounts::Viewer;
-use crate::attachments::Upload;
+use crate::attachments::{FileTables, Upload};
 use crate::error::{AppError, AppResult};
 use crate::state::AppState;
 use crate::store::Db;
@@ -22,6 +22,13 @@ pub struct FileRow {
     pub size: String,
 }
 
+/// Where the files of events are kept (the one code path of `attachments::FileTables`).
+const TABLES: FileTables = FileTables {
+    files: "agenda_files",
+    data: "agenda_file_data",
+    owner: "event_id",
+};
+
 /// Stores `uploads` as files of `event_id`, in the caller's transaction.
 pub async fn attach(
     conn: &mut AnyConnection,
@@ -29,45 +36,23 @@ pub async fn attach(
     uploads: &[Upload],
     now: i64,
 ) -> sqlx::Result<()> {
-    let tables = crate::attachments::FileTables {
-        files: "agenda_files",
-        data: "agenda_file_data",
-        owner: "event_id",
-    };
-    crate::attachments::store(conn, tables, event_id, uploads, now).await
+    TABLES.attach(conn, event_id, uploads, now).await
 }
 
 /// The files of an event.
 pub async fn of_event(db: &Db, event_id: &str) -> sqlx::Result<Vec<FileRow>> {
-    let rows = sqlx::query(
-        "SELECT id, name, size FROM agenda_files WHERE event_id = $1 ORDER BY created_at, name",
-    )
-    .bind(event_id)
-    .fetch_all(db.pool())
-    .await?;
-    Ok(rows
-        .iter()
-        .map(|r| FileRow {
-            id: r.get(0),
-            name: r.get(1),
-            size: crate::attachments::size_label(r.get(2)),
+    Ok((TABLES.list(db, event_id).await?.into_iter())
+        .map(|f| FileRow {
+            size: f.size_label(),
+            id: f.id,
+            name: f.name,
         })
         .collect())
 }
 
 /// Deletes the files of an event (with the event).
 pub async fn delete_of_event(conn: &mut AnyConnection, event_id: &str) -> sqlx::Result<()> {
-    sqlx::query(
-        "DELETE FROM agenda_file_data WHERE file_id IN (SELECT id FROM agenda_files WHERE event_id = $1)",
-    )
-    .bind(event_id)
-    .execute(&mut *conn)
-    .await?;
-    sqlx::query("DELETE FROM agenda_files WHERE event_id = $1")
-        .bind(event_id)
-        .execute(&mut *conn)
-        .await?;
-    Ok(())
+    TABLES.delete(conn, event_id).await
 }
 
 /// `GET /agenda/fichiers/{id}`: a file of an event the viewer sees (404 otherwise).
@@ -76,22 +61,17 @@ pub async fn serve(
     viewer: Viewer,
     Path(id): Path<String>,
 ) -> AppResult<Response> {
-    let row = sqlx::query(
-        "SELECT f.event_id, f.name, f.media_type, d.data FROM agenda_files f \
-         JOIN agenda_file_data d ON d.file_id = f.id WHERE f.id = $1",
-    )
-    .bind(&id)
-    .fetch_optional(state.db.pool())
-    .await?
-    .ok_or(AppError::NotFound)?;
-    let event_id: String = row.get(0);
+    let (event_id, file, bytes) = TABLES
+        .get(&state.db, &id)
+        .await?
+        .ok_or(AppError::NotFound)?;
     let (_, events) = super::service::followed(&state, &viewer).await?;
     if !events.iter().any(|e| e.id == event_id) {
         return Err(AppError::NotFound);
     }
     Ok(crate::attachments::serve(
-        &row.get::<String, _>(1),
-        &row.get::<String, _>(2),
-        row.get(3),
+        &file.name,
+        &file.media_type,
+        bytes,
     ))
 }

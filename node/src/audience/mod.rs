@@ -26,10 +26,15 @@ pub enum Audience {
     SchoolPupils(String),
     /// Every parent of those pupils.
     SchoolParents(String),
+    /// Everyone of the node.
+    Node,
 }
 
+/// The id of [`Audience::Node`] in its code (`noeud:tout`).
+const NODE_ID: &str = "tout";
+
 /// Code prefixes, in the order of [`AudienceKind`].
-const PREFIXES: [(&str, AudienceKind); 7] = [
+const PREFIXES: [(&str, AudienceKind); 8] = [
     ("personne", AudienceKind::Person),
     ("eleves", AudienceKind::ClassPupils),
     ("parents", AudienceKind::ClassParents),
@@ -37,6 +42,7 @@ const PREFIXES: [(&str, AudienceKind); 7] = [
     ("personnels-ecole", AudienceKind::SchoolStaff),
     ("eleves-ecole", AudienceKind::SchoolPupils),
     ("parents-ecole", AudienceKind::SchoolParents),
+    ("noeud", AudienceKind::Node),
 ];
 
 impl Audience {
@@ -51,6 +57,7 @@ impl Audience {
             AudienceKind::SchoolStaff => Self::SchoolStaff(id),
             AudienceKind::SchoolPupils => Self::SchoolPupils(id),
             AudienceKind::SchoolParents => Self::SchoolParents(id),
+            AudienceKind::Node => Self::Node,
         }
     }
 
@@ -64,6 +71,7 @@ impl Audience {
             Self::SchoolStaff(_) => AudienceKind::SchoolStaff,
             Self::SchoolPupils(_) => AudienceKind::SchoolPupils,
             Self::SchoolParents(_) => AudienceKind::SchoolParents,
+            Self::Node => AudienceKind::Node,
         }
     }
 
@@ -77,6 +85,7 @@ impl Audience {
             | Self::SchoolStaff(id)
             | Self::SchoolPupils(id)
             | Self::SchoolParents(id) => id,
+            Self::Node => NODE_ID,
         }
     }
 
@@ -93,6 +102,9 @@ impl Audience {
     pub fn parse(code: &str) -> Option<Self> {
         let (prefix, id) = code.trim().split_once(':')?;
         let kind = PREFIXES.iter().find(|(p, _)| *p == prefix)?.1;
+        if kind == AudienceKind::Node {
+            return (id == NODE_ID).then_some(Self::Node);
+        }
         let plausible = !id.is_empty()
             && id.len() <= 64
             && id.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-');
@@ -149,6 +161,14 @@ impl Audience {
                 ),
                 true,
             ),
+            // Guests of spaces are confined to their spaces: not "everyone".
+            Self::Node => (
+                format!(
+                    "SELECT x.user_id FROM (SELECT DISTINCT user_id FROM memberships WHERE profile <> 'guest' \
+                     AND $1 <> '' UNION SELECT id FROM users WHERE is_operator = 1) x {active}"
+                ),
+                false,
+            ),
         };
         let mut query = sqlx::query(&sql).bind(self.id());
         if with_year {
@@ -187,9 +207,75 @@ impl Audience {
             Self::SchoolParents(_) => one(school)
                 .await?
                 .map(|n| format!("Tous les parents de {n}")),
+            Self::Node => Some("Toutes les écoles de la commune".into()),
         };
         Ok(name.unwrap_or_else(|| "ancien compte".into()))
     }
+}
+
+/// The codes of the audiences `user_id` belongs to now (themself, the node, their classes and
+/// their children's, their groups, their schools as staff, pupil or parent): what was addressed
+/// to any of them is addressed to them. Read in a few queries, so that a list of news items is
+/// one query on these codes, paged in SQL.
+pub async fn codes_of(db: &Db, user_id: &str, year: SchoolYear) -> sqlx::Result<Vec<String>> {
+    let year = i64::from(year.0);
+    let queries: [(AudienceKind, &str); 7] = [
+        (
+            AudienceKind::ClassPupils,
+            "SELECT m.class_id FROM class_members m JOIN classes c ON c.id = m.class_id \
+             WHERE m.user_id = $1 AND m.role = 'pupil' AND c.school_year = $2",
+        ),
+        (
+            AudienceKind::ClassParents,
+            "SELECT DISTINCT m.class_id FROM guardianships g JOIN class_members m ON m.user_id = g.child_id \
+             AND m.role = 'pupil' JOIN classes c ON c.id = m.class_id JOIN users u ON u.id = g.child_id \
+             WHERE g.parent_id = $1 AND c.school_year = $2 AND u.active = 1",
+        ),
+        (
+            AudienceKind::Group,
+            "SELECT group_id FROM group_members WHERE user_id = $1 AND $2 > 0",
+        ),
+        (
+            AudienceKind::SchoolStaff,
+            "SELECT school_id FROM memberships WHERE user_id = $1 AND $2 > 0 \
+             AND profile IN ('teacher', 'director', 'staff')",
+        ),
+        (
+            AudienceKind::SchoolPupils,
+            "SELECT DISTINCT c.school_id FROM class_members m JOIN classes c ON c.id = m.class_id \
+             WHERE m.user_id = $1 AND m.role = 'pupil' AND c.school_year = $2",
+        ),
+        (
+            AudienceKind::SchoolParents,
+            "SELECT DISTINCT c.school_id FROM guardianships g JOIN class_members m ON m.user_id = g.child_id \
+             AND m.role = 'pupil' JOIN classes c ON c.id = m.class_id JOIN users u ON u.id = g.child_id \
+             WHERE g.parent_id = $1 AND c.school_year = $2 AND u.active = 1",
+        ),
+        (
+            AudienceKind::Person,
+            "SELECT id FROM users WHERE id = $1 AND $2 > 0",
+        ),
+    ];
+    let member: Option<i64> = sqlx::query_scalar(
+        "SELECT 1 FROM memberships WHERE user_id = $1 AND profile <> 'guest' \
+         UNION SELECT 1 FROM users WHERE id = $1 AND is_operator = 1",
+    )
+    .bind(user_id)
+    .fetch_optional(db.pool())
+    .await?;
+    // Guests of spaces are confined to their spaces: the node's news is not for them.
+    let mut codes: Vec<String> = member.map(|_| Audience::Node.code()).into_iter().collect();
+    for (kind, sql) in queries {
+        let ids: Vec<String> = sqlx::query_scalar(sql)
+            .bind(user_id)
+            .bind(year)
+            .fetch_all(db.pool())
+            .await?;
+        codes.extend(ids.iter().map(|id| Audience::new(kind, id).code()));
+    }
+    codes.sort();
+    codes.dedup();
+    Ok(codes)
 }
 
 #[cfg(test)]
@@ -205,5 +291,7 @@ mod tests {
         assert_eq!(Audience::parse("eleves:"), None);
         assert_eq!(Audience::parse("inconnu:1"), None);
         assert_eq!(Audience::parse("personne:1 OR 1=1"), None);
+        assert_eq!(Audience::parse("noeud:tout"), Some(Audience::Node));
+        assert_eq!(Audience::parse("noeud:autre"), None);
     }
 }

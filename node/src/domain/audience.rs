@@ -19,4 +19,14 @@ pub enum AudienceKind {
     SchoolPupils,
     /// Every parent of a school's pupils.
     SchoolParents,
+    /// Everyone of the node (the operator's news: the municipality speaks to all its schools).
+    Node,
+}
+
+impl AudienceKind {
+    /// Whether it may reach pupils or parents: what is aimed at them waits for the end of the
+    /// quiet hours (a person or a group may be a family member too).
+    pub fn reaches_families(self) -> bool {
+        !matches!(self, Self::SchoolStaff)
+    }
 }

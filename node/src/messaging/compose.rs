@@ -203,14 +203,7 @@ pub async fn send(
 
 /// `2026-12-07T08:30` typed in the schools' time zone, as Unix seconds.
 fn local_input(quiet: &QuietHours, text: &str) -> AppResult<i64> {
-    use chrono::TimeZone;
-    let wrong = || AppError::Invalid("Heure d'envoi illisible (jour et heure attendus).".into());
-    let naive = chrono::NaiveDateTime::parse_from_str(text.trim(), "%Y-%m-%dT%H:%M")
-        .map_err(|_| wrong())?;
-    quiet
-        .timezone()
-        .from_local_datetime(&naive)
-        .earliest()
-        .map(|t| t.timestamp())
-        .ok_or_else(wrong)
+    quiet.local_input(text).ok_or_else(|| {
+        AppError::Invalid("Heure d'envoi illisible (jour et heure attendus).".into())
+    })
 }

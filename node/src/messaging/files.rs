@@ -3,28 +3,18 @@
 
 use sqlx::{AnyConnection, Row};
 
-use crate::attachments::Upload;
+use crate::attachments::{FileTables, Upload};
 use crate::store::Db;
 
 /// A file of a message (without its bytes).
-#[derive(Debug, Clone)]
-pub struct FileRow {
-    /// Id.
-    pub id: String,
-    /// Name.
-    pub name: String,
-    /// Type.
-    pub media_type: String,
-    /// Bytes.
-    pub size: i64,
-}
+pub type FileRow = crate::attachments::StoredFile;
 
-impl FileRow {
-    /// "1,2 Mo".
-    pub fn size_label(&self) -> String {
-        crate::attachments::size_label(self.size)
-    }
-}
+/// Where the files of messages are kept.
+const TABLES: FileTables = FileTables {
+    files: "message_files",
+    data: "message_file_data",
+    owner: "message_id",
+};
 
 /// Stores uploaded files with a message.
 pub async fn attach(
@@ -33,12 +23,7 @@ pub async fn attach(
     uploads: &[Upload],
     now: i64,
 ) -> sqlx::Result<()> {
-    let tables = crate::attachments::FileTables {
-        files: "message_files",
-        data: "message_file_data",
-        owner: "message_id",
-    };
-    crate::attachments::store(conn, tables, message_id, uploads, now).await
+    TABLES.attach(conn, message_id, uploads, now).await
 }
 
 /// Copies the files of `from` to `to` (a forward).
@@ -69,44 +54,12 @@ pub async fn copy_files(
 
 /// Files of a message.
 pub async fn files(db: &Db, message_id: &str) -> sqlx::Result<Vec<FileRow>> {
-    let rows = sqlx::query(
-        "SELECT id, name, media_type, size FROM message_files WHERE message_id = $1 ORDER BY created_at, id",
-    )
-    .bind(message_id)
-    .fetch_all(db.pool())
-    .await?;
-    Ok(rows
-        .iter()
-        .map(|r| FileRow {
-            id: r.get(0),
-            name: r.get(1),
-            media_type: r.get(2),
-            size: r.get(3),
-        })
-        .collect())
+    TABLES.list(db, message_id).await
 }
 
 /// A file with its bytes and its message.
 pub async fn file(db: &Db, file_id: &str) -> sqlx::Result<Option<(String, FileRow, Vec<u8>)>> {
-    let row = sqlx::query(
-        "SELECT f.message_id, f.id, f.name, f.media_type, f.size, d.data FROM message_files f \
-         JOIN message_file_data d ON d.file_id = f.id WHERE f.id = $1",
-    )
-    .bind(file_id)
-    .fetch_optional(db.pool())
-    .await?;
-    Ok(row.map(|r| {
-        (
-            r.get(0),
-            FileRow {
-                id: r.get(1),
-                name: r.get(2),
-                media_type: r.get(3),
-                size: r.get(4),
-            },
-            r.get(5),
-        )
-    }))
+    TABLES.get(db, file_id).await
 }
 
 /// Bytes of files the sender attached in the last 24 hours, and those their mailbox holds.

@@ -3,6 +3,7 @@
 //! the facts, so they are unit-tested without a database.
 
 pub mod communication;
+pub mod publishing;
 
 use crate::domain::Profile;
 use crate::domain::space::PostStatus;

@@ -62,6 +62,14 @@ struct PortalPage<'a> {
     classes: Vec<ClassRow>,
     children: Vec<ChildCard>,
     schools: Vec<SchoolClasses>,
+    /// "À la une": the viewer's current news items.
+    news: Vec<crate::news::NewsLine>,
+}
+
+impl PortalPage<'_> {
+    fn when(&self, at: &i64) -> String {
+        crate::domain::local_time::paris_label(*at)
+    }
 }
 
 #[derive(Template)]
@@ -106,6 +114,35 @@ fn tiles(
         label: "Agenda".into(),
         icon: "agenda",
     });
+    if viewer.is_operator()
+        || viewer
+            .memberships
+            .iter()
+            .any(|m| m.profile != Profile::Guest)
+    {
+        tiles.push(Tile {
+            href: "/actualites".into(),
+            label: if pupil {
+                "Les nouvelles"
+            } else {
+                "Actualités"
+            }
+            .into(),
+            icon: "news",
+        });
+    }
+    if crate::policy::publishing::uses_liaison(viewer) {
+        tiles.push(Tile {
+            href: "/liaison".into(),
+            label: if pupil {
+                "Mon carnet"
+            } else {
+                "Cahier de liaison"
+            }
+            .into(),
+            icon: "book",
+        });
+    }
     // Spaces come first for whoever has one (pupils, guests) or may create one (teachers).
     if in_spaces || policy::allows(viewer, Action::CreateSpace) {
         tiles.push(Tile {
@@ -223,8 +260,10 @@ async fn portal(State(state): State<AppState>, viewer: Viewer) -> AppResult<Html
     crate::messaging::service::deliver_due(&state).await?;
     let unread = crate::messaging::store::unread(&state.db, viewer.id()).await?;
     let tiles = tiles(&viewer, &classes, &children, in_spaces, unread);
+    let news = crate::news::current(&state, &viewer, 5).await?;
     let page = viewer.page("Accueil", &state.config.node.name);
     render(&PortalPage {
+        news,
         page,
         viewer: &viewer,
         tiles,

@@ -42,10 +42,28 @@ pub enum Done {
     TrashEmptied,
     /// Messagerie: option-classe.
     ClassOptionSaved,
+    /// Actualités: published.
+    NewsPublished,
+    /// Actualités: shown later (date or quiet hours).
+    NewsScheduled,
+    /// Actualités: deleted.
+    NewsDeleted,
+    /// Liaison: a mot delivered.
+    MotSent,
+    /// Liaison: a mot held by the quiet hours.
+    MotHeld,
+    /// Liaison: signed.
+    MotSigned,
+    /// Liaison: reminders sent.
+    MotReminded,
+    /// Liaison: a mot deleted.
+    MotDeleted,
+    /// Liaison: a mot d'absence sent.
+    AbsenceSent,
 }
 
 impl Done {
-    const ALL: [Done; 17] = [
+    const ALL: [Done; 26] = [
         Done::PasswordChanged,
         Done::PostReported,
         Done::ClassAdded,
@@ -63,6 +81,15 @@ impl Done {
         Done::MessageReported,
         Done::TrashEmptied,
         Done::ClassOptionSaved,
+        Done::NewsPublished,
+        Done::NewsScheduled,
+        Done::NewsDeleted,
+        Done::MotSent,
+        Done::MotHeld,
+        Done::MotSigned,
+        Done::MotReminded,
+        Done::MotDeleted,
+        Done::AbsenceSent,
     ];
 
     /// The key in the URL.
@@ -85,6 +112,15 @@ impl Done {
             Done::MessageReported => "message-signale",
             Done::TrashEmptied => "corbeille-videe",
             Done::ClassOptionSaved => "option-classe",
+            Done::NewsPublished => "actualite-publiee",
+            Done::NewsScheduled => "actualite-programmee",
+            Done::NewsDeleted => "actualite-supprimee",
+            Done::MotSent => "mot-envoye",
+            Done::MotHeld => "mot-differe",
+            Done::MotSigned => "mot-signe",
+            Done::MotReminded => "mot-relance",
+            Done::MotDeleted => "mot-supprime",
+            Done::AbsenceSent => "absence-envoyee",
         }
     }
 
@@ -137,6 +173,30 @@ impl Done {
             (Done::TrashEmptied, false) => "La corbeille a été vidée.",
             (Done::ClassOptionSaved, true) => "C'est enregistré.",
             (Done::ClassOptionSaved, false) => "L'option de la classe est enregistrée.",
+            (Done::NewsPublished, true) => "L'actualité est publiée.",
+            (Done::NewsPublished, false) => "L'actualité est publiée.",
+            (Done::NewsScheduled, true) => "L'actualité sera affichée plus tard.",
+            (Done::NewsScheduled, false) => {
+                "L'actualité est enregistrée : elle sera affichée à l'heure indiquée (date choisie ou fin du droit à la déconnexion)."
+            }
+            (Done::NewsDeleted, true) => "L'actualité est supprimée.",
+            (Done::NewsDeleted, false) => "L'actualité a été supprimée.",
+            (Done::MotSent, true) => "Le mot est envoyé.",
+            (Done::MotSent, false) => "Le mot est dans le carnet des élèves choisis.",
+            (Done::MotHeld, true) => "Le mot partira plus tard.",
+            (Done::MotHeld, false) => {
+                "Droit à la déconnexion : le mot est enregistré et sera remis aux familles à l'heure indiquée."
+            }
+            (Done::MotSigned, true) => "C'est signé.",
+            (Done::MotSigned, false) => "Merci : votre signature est enregistrée.",
+            (Done::MotReminded, true) => "Rappel envoyé.",
+            (Done::MotReminded, false) => {
+                "Un rappel a été envoyé aux parents qui n'ont pas encore signé."
+            }
+            (Done::MotDeleted, true) => "Le mot est supprimé.",
+            (Done::MotDeleted, false) => "Le mot a été supprimé du carnet.",
+            (Done::AbsenceSent, true) => "Le mot d'absence est envoyé.",
+            (Done::AbsenceSent, false) => "Votre mot d'absence est transmis à l'école.",
             (Done::TeacherAlreadyAsked, _) => {
                 "Une invitation attend déjà la réponse de l'enseignant de cette classe."
             }

@@ -1,0 +1,176 @@
+//! Who may publish news and write in the cahier de liaison, and to whom: kept as data like the
+//! communication rules, and resolved to classes and schools by `news::service` and `liaison`.
+//! The operator speaks for the municipality (every school, or the whole node), a director for
+//! the school, a teacher for the classes they teach.
+
+use crate::domain::Profile;
+use crate::domain::audience::AudienceKind;
+use crate::domain::user::Viewer;
+
+use super::ClassFacts;
+
+/// What an author of news is, in one school (or on the node, for the operator).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Author {
+    /// A teacher: their classes.
+    Teacher,
+    /// A director: their school and its classes.
+    Direction,
+    /// The operator: every school, or the whole node.
+    Operator,
+}
+
+/// The audiences each author may address a news item to.
+pub const NEWS_AUDIENCES: &[(Author, &[AudienceKind])] = &[
+    (
+        Author::Teacher,
+        &[AudienceKind::ClassPupils, AudienceKind::ClassParents],
+    ),
+    (
+        Author::Direction,
+        &[
+            AudienceKind::ClassPupils,
+            AudienceKind::ClassParents,
+            AudienceKind::SchoolStaff,
+            AudienceKind::SchoolPupils,
+            AudienceKind::SchoolParents,
+        ],
+    ),
+    (
+        Author::Operator,
+        &[
+            AudienceKind::Node,
+            AudienceKind::SchoolStaff,
+            AudienceKind::SchoolPupils,
+            AudienceKind::SchoolParents,
+        ],
+    ),
+];
+
+/// What a membership makes its holder as an author of news (staff, pupils, parents, guests and
+/// inspectors publish none).
+pub fn author_of(profile: Profile) -> Option<Author> {
+    match profile {
+        Profile::Teacher => Some(Author::Teacher),
+        Profile::Director => Some(Author::Direction),
+        _ => None,
+    }
+}
+
+/// Whether `author` may address a news item to an audience of `kind`.
+pub fn may_publish_to(author: Author, kind: AudienceKind) -> bool {
+    NEWS_AUDIENCES
+        .iter()
+        .any(|(a, kinds)| *a == author && kinds.contains(&kind))
+}
+
+/// Whether the viewer publishes news at all (the "Écrire" page).
+pub fn publishes_news(viewer: &Viewer) -> bool {
+    viewer.user.active
+        && (viewer.is_operator()
+            || viewer
+                .memberships
+                .iter()
+                .any(|m| author_of(m.profile).is_some()))
+}
+
+/// Whether the viewer may delete a news item: its author, the operator, the director of the
+/// school it speaks for.
+pub fn deletes_news(viewer: &Viewer, is_author: bool, school_id: Option<&str>) -> bool {
+    viewer.user.active
+        && (is_author
+            || viewer.is_operator()
+            || school_id.is_some_and(|s| viewer.profile_in(s) == Some(Profile::Director)))
+}
+
+/// Whether the viewer may write a mot to the parents of this class: its teacher or the
+/// director of its school (the operator does not write in a carnet).
+pub fn writes_mots(viewer: &Viewer, class: &ClassFacts) -> bool {
+    viewer.user.active
+        && match viewer.profile_in(&class.school_id) {
+            Some(Profile::Director) => true,
+            Some(Profile::Teacher) => class.viewer_teaches,
+            _ => false,
+        }
+}
+
+/// Whether the viewer writes mots in some class (the "Écrire un mot" link).
+pub fn writes_some_mots(viewer: &Viewer) -> bool {
+    viewer.user.active
+        && viewer
+            .memberships
+            .iter()
+            .any(|m| matches!(m.profile, Profile::Director | Profile::Teacher))
+}
+
+/// What the viewer is to a mot of the cahier de liaison, loaded by the handler.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct MotFacts {
+    /// The viewer may write mots in its class (its teacher, the director).
+    pub manages: bool,
+    /// The mot was delivered (the quiet hours are over).
+    pub delivered: bool,
+    /// The viewer is a guardian of a pupil whose carnet holds it.
+    pub guardian: bool,
+    /// The viewer is a pupil whose carnet holds it.
+    pub pupil: bool,
+    /// The mot asks for a signature.
+    pub asks_signature: bool,
+}
+
+/// Whether the viewer may read a mot: who manages its class, and once delivered the families
+/// of its carnets.
+pub fn reads_mot(viewer: &Viewer, mot: MotFacts) -> bool {
+    viewer.user.active && (mot.manages || (mot.delivered && (mot.guardian || mot.pupil)))
+}
+
+/// Whether the viewer may sign a mot (or answer it privately): a guardian, once delivered.
+pub fn signs_mot(viewer: &Viewer, mot: MotFacts) -> bool {
+    viewer.user.active && mot.delivered && mot.guardian
+}
+
+/// Whether the viewer uses the cahier de liaison at all (its tile on the portal).
+pub fn uses_liaison(viewer: &Viewer) -> bool {
+    viewer.user.active
+        && viewer.memberships.iter().any(|m| {
+            matches!(
+                m.profile,
+                Profile::Director | Profile::Teacher | Profile::Parent | Profile::Pupil
+            )
+        })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn each_author_reaches_what_the_issue_says() {
+        assert!(may_publish_to(Author::Teacher, AudienceKind::ClassParents));
+        assert!(!may_publish_to(
+            Author::Teacher,
+            AudienceKind::SchoolParents
+        ));
+        assert!(!may_publish_to(Author::Teacher, AudienceKind::Node));
+        assert!(may_publish_to(
+            Author::Direction,
+            AudienceKind::SchoolParents
+        ));
+        assert!(!may_publish_to(Author::Direction, AudienceKind::Node));
+        assert!(may_publish_to(Author::Operator, AudienceKind::Node));
+        assert!(!may_publish_to(Author::Operator, AudienceKind::ClassPupils));
+        for author in [Author::Teacher, Author::Direction, Author::Operator] {
+            assert!(!may_publish_to(author, AudienceKind::Person));
+            assert!(!may_publish_to(author, AudienceKind::Group));
+        }
+        for p in [
+            Profile::Pupil,
+            Profile::Parent,
+            Profile::Staff,
+            Profile::Inspector,
+            Profile::Guest,
+        ] {
+            assert_eq!(author_of(p), None, "{p:?}");
+        }
+    }
+}
