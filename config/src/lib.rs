@@ -7,6 +7,7 @@
 
 pub mod convention;
 mod links;
+mod mail;
 mod quiet;
 mod secret;
 mod signin;
@@ -22,6 +23,7 @@ use serde::{Deserialize, Serialize};
 pub use links::{
     FederationSection, LinkConfig, LinkSource, Scope, normalize_domain, normalize_fingerprint,
 };
+pub use mail::{MailSection, MailSecurity};
 pub use quiet::{QuietHoursSection, QuietSchedule};
 pub use secret::Secret;
 pub use signin::parse_network;
@@ -66,6 +68,9 @@ pub struct NodeConfig {
     /// The "droit à la déconnexion": hours when messages between staff and families are held.
     #[serde(default)]
     pub quiet_hours: QuietHoursSection,
+    /// SMTP for notifications by e-mail; off when not configured.
+    #[serde(default)]
+    pub mail: MailSection,
     /// Conventions with peer nodes; none means federation is off. Never written as
     /// `links = []`: an operator appends `[[links]]` tables to the file (docs/federation.md).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]

@@ -264,6 +264,7 @@ pub(crate) fn check(config: &NodeConfig) -> Vec<Problem> {
     if let Err(quiet) = config.quiet_hours.schedule() {
         problems.extend(quiet);
     }
+    config.mail.check(&mut problems);
     crate::links::check(
         &config.node.domain,
         &config.links,

@@ -35,6 +35,7 @@ pub fn router(state: AppState) -> Router {
         .merge(crate::groups::router())
         .merge(crate::spaces::router())
         .merge(crate::messaging::router())
+        .merge(crate::notifications::router())
         .merge(crate::admin::router())
         .merge(crate::guests::router())
         .merge(crate::federation::router())

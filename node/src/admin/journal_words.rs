@@ -42,6 +42,18 @@ const ACTIONS: &[(&str, &str)] = &[
         "Message urgent de la direction (remis sans attendre)",
     ),
     ("message.reported", "Message signalé"),
+    (
+        "notification.mail_given",
+        "Adresse électronique donnée pour les notifications",
+    ),
+    (
+        "notification.mail_confirmed",
+        "Adresse électronique de notification confirmée",
+    ),
+    (
+        "notification.unsubscribed",
+        "Désabonnement des courriels de notification",
+    ),
     ("import.onde", "Import ONDE"),
     ("import.aaf", "Import AAF"),
     ("group.create", "Groupe créé"),

@@ -114,6 +114,7 @@ pub async fn start_workers(state: &AppState) -> Workers {
     let (stop, stopped) = tokio::sync::watch::channel(false);
     crate::spaces::start_file_copies(state, stopped.clone());
     crate::messaging::start(state.clone(), stopped.clone());
+    crate::notifications::start(state.clone(), stopped.clone());
     crate::guests::expiry::start(
         state.db.clone(),
         state.clock.clone(),

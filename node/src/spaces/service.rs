@@ -20,6 +20,7 @@ use super::member;
 use super::model::{PostText, Role, Settings, SpaceText};
 use super::relay::Relay;
 use super::store::{self, Member, Post, Space};
+use crate::notifications::{Event, notify};
 use crate::state::AppState;
 
 /// One change: its transaction and its relay.
@@ -168,7 +169,52 @@ pub async fn write(
         member::post(conn, relay, space, me, parent, text, uploads).await?
     };
     change.commit().await?;
+    if post.status == super::model::PostStatus::Pending {
+        tell_moderators(state, space).await?;
+    }
     Ok(post)
+}
+
+/// Tells this node's moderators of `space` that a post waits for them.
+pub async fn tell_moderators(state: &AppState, space: &Space) -> sqlx::Result<()> {
+    let moderators: Vec<String> = store::members(&state.db, &space.id)
+        .await?
+        .into_iter()
+        .filter(|m| m.role.moderates())
+        .filter_map(|m| m.user_id)
+        .collect();
+    let event = Event::PostAwaitingModeration {
+        space_id: &space.id,
+    };
+    notify(state, &moderators, event).await;
+    Ok(())
+}
+
+/// Tells the author of a pending post, when they are of this node, that it was published or
+/// refused.
+pub async fn tell_author(
+    state: &AppState,
+    space: &Space,
+    post: &Post,
+    action: Moderation,
+) -> sqlx::Result<()> {
+    let pending = post.status == super::model::PostStatus::Pending && post.proposed.is_empty();
+    let event = match action {
+        Moderation::Approve if pending => Event::PostApproved {
+            space_id: &space.id,
+        },
+        Moderation::Reject if pending => Event::PostRefused {
+            space_id: &space.id,
+        },
+        _ => return Ok(()),
+    };
+    let mut conn = state.db.pool().acquire().await?;
+    let author = store::member(&mut conn, &space.id, &post.author_actor).await?;
+    drop(conn);
+    if let Some(user_id) = author.and_then(|a| a.user_id) {
+        notify(state, &[user_id], event).await;
+    }
+    Ok(())
 }
 
 /// Changes one's own post.
@@ -221,7 +267,11 @@ pub async fn moderate(
     } else {
         member::moderate(conn, relay, space, me, post, action).await?;
     }
-    Ok(change.commit().await?)
+    change.commit().await?;
+    if space.is_ours() {
+        tell_author(state, space, post, action).await?;
+    }
+    Ok(())
 }
 
 /// Reports a post to the moderators.

@@ -42,10 +42,14 @@ pub enum Done {
     TrashEmptied,
     /// Messagerie: option-classe.
     ClassOptionSaved,
+    /// Notifications: preferences saved.
+    NotificationsSaved,
+    /// Notifications: an address was given, its confirmation mail queued.
+    MailConfirmationSent,
 }
 
 impl Done {
-    const ALL: [Done; 17] = [
+    const ALL: [Done; 19] = [
         Done::PasswordChanged,
         Done::PostReported,
         Done::ClassAdded,
@@ -63,6 +67,8 @@ impl Done {
         Done::MessageReported,
         Done::TrashEmptied,
         Done::ClassOptionSaved,
+        Done::NotificationsSaved,
+        Done::MailConfirmationSent,
     ];
 
     /// The key in the URL.
@@ -85,6 +91,8 @@ impl Done {
             Done::MessageReported => "message-signale",
             Done::TrashEmptied => "corbeille-videe",
             Done::ClassOptionSaved => "option-classe",
+            Done::NotificationsSaved => "notifications-enregistrees",
+            Done::MailConfirmationSent => "confirmation-envoyee",
         }
     }
 
@@ -137,6 +145,11 @@ impl Done {
             (Done::TrashEmptied, false) => "La corbeille a été vidée.",
             (Done::ClassOptionSaved, true) => "C'est enregistré.",
             (Done::ClassOptionSaved, false) => "L'option de la classe est enregistrée.",
+            (Done::NotificationsSaved, true) => "C'est enregistré.",
+            (Done::NotificationsSaved, false) => "Vos choix de notifications sont enregistrés.",
+            (Done::MailConfirmationSent, _) => {
+                "Un lien de confirmation part vers cette adresse (à la fin des heures calmes s'il est tard) : aucun courriel ne sera envoyé avant que vous l'ouvriez."
+            }
             (Done::TeacherAlreadyAsked, _) => {
                 "Une invitation attend déjà la réponse de l'enseignant de cette classe."
             }
