@@ -40,6 +40,8 @@ mod messaging_rules;
 mod moderation;
 mod moderation_across;
 mod moderation_rights;
+mod notifications;
+mod notifications_mail;
 mod once;
 mod ops;
 mod pages;

@@ -9,6 +9,7 @@ pub mod federation;
 pub mod guests;
 pub mod messaging;
 pub mod raw;
+pub mod smtp;
 pub mod spaces;
 pub mod world;
 

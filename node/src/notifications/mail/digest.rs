@@ -44,7 +44,7 @@ pub async fn queue_due(state: &AppState) -> sqlx::Result<usize> {
             continue;
         }
         let labels: Vec<(String, i64)> = sqlx::query_as(
-            "SELECT label, COUNT(*) FROM notifications WHERE user_id = $1 AND created_at > $2 AND created_at <= $3 \
+            "SELECT label, COUNT(*) FROM notifications WHERE user_id = $1 AND created_at >= $2 AND created_at < $3 \
              GROUP BY label ORDER BY label",
         )
         .bind(&user_id)
