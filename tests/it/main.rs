@@ -7,6 +7,7 @@ mod authorization;
 mod bounded;
 mod browser;
 mod browser_messaging;
+mod browser_notifications;
 mod browser_pages;
 mod browser_spaces;
 mod classes;
