@@ -101,6 +101,7 @@ async fn each_notification_is_mailed_without_its_text_and_the_link_unsubscribes_
     // The unsubscribe link works signed out: a page asking, then the POST.
     let link = mail.link("/notifications/desabonnement/");
     let path = link.trim_start_matches(&app.base_url).to_owned();
+    assert_eq!(mail.list_unsubscribe, format!("<{link}>"));
     let anonymous = app.client();
     let asked = anonymous.get(&path).await;
     assert!(
@@ -108,7 +109,10 @@ async fn each_notification_is_mailed_without_its_text_and_the_link_unsubscribes_
         "{}",
         asked.body
     );
-    let done = anonymous.post_form(&path, &[]).await;
+    // What a mail client's one-click unsubscribe (RFC 8058) posts.
+    let done = anonymous
+        .post_form(&path, &[("List-Unsubscribe", "One-Click")])
+        .await;
     assert!(
         done.body.contains("Désabonnement enregistré"),
         "{}",

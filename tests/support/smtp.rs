@@ -17,8 +17,9 @@ class Keep:
         name = "%d-%d" % (time.time_ns(), os.getpid())
         tmp = os.path.join(folder, "." + name)
         with open(tmp, "w", encoding="utf-8") as f:
-            f.write("To: %s\nSubject: %s\nMessage-ID: %s\n\n%s" % (
-                msg["To"], msg["Subject"], msg["Message-ID"], msg.get_body(("plain",)).get_content()))
+            f.write("To: %s\nSubject: %s\nMessage-ID: %s\nList-Unsubscribe: %s\n\n%s" % (
+                msg["To"], msg["Subject"], msg["Message-ID"], msg["List-Unsubscribe"],
+                msg.get_body(("plain",)).get_content()))
         os.rename(tmp, os.path.join(folder, name + ".eml"))
         return "250 OK"
 controller = Controller(Keep(), hostname="127.0.0.1", port=port)
@@ -56,6 +57,8 @@ pub struct Mail {
     pub subject: String,
     /// `Message-ID:`.
     pub message_id: String,
+    /// `List-Unsubscribe:`.
+    pub list_unsubscribe: String,
     /// The text (decoded).
     pub body: String,
 }
@@ -166,6 +169,7 @@ pub fn read_mails(folder: &Path) -> Vec<Mail> {
                 to: field("To:"),
                 subject: field("Subject:"),
                 message_id: field("Message-ID:"),
+                list_unsubscribe: field("List-Unsubscribe:"),
                 body: body.to_owned(),
             }
         })

@@ -97,7 +97,8 @@ pub async fn mailed_each(
         return Ok(Vec::new());
     }
     let sql = format!(
-        "SELECT user_id, address FROM notification_mail WHERE mode = 'each' AND confirmed_at > 0 AND user_id IN ({})",
+        "SELECT m.user_id, m.address FROM notification_mail m JOIN users u ON u.id = m.user_id \
+         WHERE m.mode = 'each' AND m.confirmed_at > 0 AND u.active = 1 AND m.user_id IN ({})",
         marks(1, users.len())
     );
     let mut query = sqlx::query_as::<_, (String, String)>(&sql);

@@ -20,7 +20,8 @@ pub async fn queue_due(state: &AppState) -> sqlx::Result<usize> {
         DateTime::from_timestamp(at, 0).map(|t| t.with_timezone(&quiet.timezone()).date_naive())
     };
     let waiting: Vec<(String, String, i64)> = sqlx::query_as(
-        "SELECT user_id, address, digest_at FROM notification_mail WHERE mode = 'digest' AND confirmed_at > 0 AND digest_at < $1",
+        "SELECT m.user_id, m.address, m.digest_at FROM notification_mail m JOIN users u ON u.id = m.user_id \
+         WHERE m.mode = 'digest' AND m.confirmed_at > 0 AND u.active = 1 AND m.digest_at < $1",
     )
     .bind(now)
     .fetch_all(state.db.pool())

@@ -20,4 +20,7 @@ pub async fn run_once(state: &AppState) {
         Ok(sent) => tracing::info!(sent, "mail: sent"),
         Err(error) => tracing::error!(%error, "mail: outbox failed"),
     }
+    if let Err(error) = outbox::purge(state).await {
+        tracing::error!(%error, "mail: purge failed");
+    }
 }

@@ -10,7 +10,8 @@
 //! lease expires and the mail goes. Nothing is sent in the quiet hours.
 
 use lettre::AsyncTransport;
-use lettre::message::{Message, header::ContentType};
+use lettre::message::Message;
+use lettre::message::header::{ContentType, Header, HeaderName, HeaderValue};
 use sqlx::AnyConnection;
 
 use crate::quiet_hours::QuietHours;
@@ -21,6 +22,8 @@ use crate::store::new_id;
 const LEASE_SECS: i64 = 300;
 /// Mails sent per pass at most (the next pass sends the rest).
 const BATCH: usize = 200;
+/// Sent and given-up mails are kept this long (for the operator's questions), then purged.
+const KEEP_SECS: i64 = 30 * 86_400;
 
 /// Queues a mail, to be sent from `not_before` (the end of the quiet hours, or now).
 pub async fn queue(
@@ -55,9 +58,46 @@ pub fn backoff(attempts: i64) -> i64 {
     (60_i64 << attempts.clamp(1, 20).saturating_sub(1)).min(6 * 3600)
 }
 
+/// `List-Unsubscribe` (RFC 2369) and `List-Unsubscribe-Post` (RFC 8058): mail clients offer a
+/// one-click unsubscribe that posts to the signed link.
+#[derive(Clone)]
+struct ListUnsubscribe(String);
+
+impl Header for ListUnsubscribe {
+    fn name() -> HeaderName {
+        HeaderName::new_from_ascii_str("List-Unsubscribe")
+    }
+
+    fn parse(s: &str) -> Result<Self, Box<dyn std::error::Error + Send + Sync>> {
+        Ok(Self(s.to_owned()))
+    }
+
+    fn display(&self) -> HeaderValue {
+        HeaderValue::new(Self::name(), format!("<{}>", self.0))
+    }
+}
+
+#[derive(Clone)]
+struct ListUnsubscribePost;
+
+impl Header for ListUnsubscribePost {
+    fn name() -> HeaderName {
+        HeaderName::new_from_ascii_str("List-Unsubscribe-Post")
+    }
+
+    fn parse(_: &str) -> Result<Self, Box<dyn std::error::Error + Send + Sync>> {
+        Ok(Self)
+    }
+
+    fn display(&self) -> HeaderValue {
+        HeaderValue::new(Self::name(), "List-Unsubscribe=One-Click".to_owned())
+    }
+}
+
 #[derive(sqlx::FromRow)]
 struct Due {
     id: String,
+    user_id: String,
     address: String,
     subject: String,
     body: String,
@@ -120,6 +160,17 @@ pub async fn send_due(state: &AppState) -> sqlx::Result<usize> {
     Ok(sent)
 }
 
+/// Purges sent and given-up mails older than 30 days; returns how many.
+pub async fn purge(state: &AppState) -> sqlx::Result<u64> {
+    let done = sqlx::query(
+        "DELETE FROM mail_outbox WHERE state IN ('sent', 'failed') AND created_at < $1",
+    )
+    .bind(state.clock.now() - KEEP_SECS)
+    .execute(state.db.pool())
+    .await?;
+    Ok(done.rows_affected())
+}
+
 /// Takes the next due mail: marks it `sending` with a lease (the condition in the UPDATE makes
 /// the claim atomic between processes on both engines).
 async fn claim(state: &AppState, now: i64) -> sqlx::Result<Option<Due>> {
@@ -127,7 +178,7 @@ async fn claim(state: &AppState, now: i64) -> sqlx::Result<Option<Due>> {
         "((state = 'queued' AND not_before <= $1) OR (state = 'sending' AND lease_until < $1))";
     loop {
         let next: Option<Due> = sqlx::query_as(&format!(
-            "SELECT id, address, subject, body, message_id, attempts FROM mail_outbox WHERE {DUE} \
+            "SELECT id, user_id, address, subject, body, message_id, attempts FROM mail_outbox WHERE {DUE} \
              ORDER BY not_before, id LIMIT 1"
         ))
         .bind(now)
@@ -167,6 +218,12 @@ async fn send(
             mail.message_id, state.config.node.domain
         )))
         .header(ContentType::TEXT_PLAIN)
+        .header(ListUnsubscribe(format!(
+            "{}/notifications/desabonnement/{}",
+            state.config.public_url(),
+            super::compose::unsubscribe_token(state, &mail.user_id)
+        )))
+        .header(ListUnsubscribePost)
         .body(mail.body.clone())
         .map_err(|e| e.to_string())?;
     transport
