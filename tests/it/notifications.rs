@@ -64,6 +64,19 @@ async fn a_message_rings_the_bell_the_centre_lists_it_and_opening_marks_it_read(
         404
     );
 
+    // Reading the message itself reads its notification too.
+    let read = pupil.get(&format!("/messagerie/{id}")).await.body;
+    assert!(
+        !read.contains("Notifications <span class=\"badge\">"),
+        "{read}"
+    );
+    notify(
+        &app.state,
+        std::slice::from_ref(&w.pupil.id),
+        Event::PostApproved { space_id: "s" },
+    )
+    .await;
+
     // "Tout marquer comme lu".
     let done = pupil
         .submit("/notifications", "/notifications/tout-lu", &[])

@@ -158,6 +158,19 @@ pub async fn open(db: &Db, user_id: &str, id: &str, now: i64) -> sqlx::Result<Op
     Ok(link)
 }
 
+/// Marks read `user_id`'s lines pointing to `link` (the page itself was opened); how many.
+pub async fn read_link(db: &Db, user_id: &str, link: &str, now: i64) -> sqlx::Result<i64> {
+    let done = sqlx::query(
+        "UPDATE notifications SET read_at = $1 WHERE user_id = $2 AND link = $3 AND read_at = 0",
+    )
+    .bind(now)
+    .bind(user_id)
+    .bind(link)
+    .execute(db.pool())
+    .await?;
+    Ok(done.rows_affected() as i64)
+}
+
 /// Marks every line of `user_id` read.
 pub async fn all_read(db: &Db, user_id: &str, now: i64) -> sqlx::Result<()> {
     sqlx::query("UPDATE notifications SET read_at = $1 WHERE user_id = $2 AND read_at = 0")
