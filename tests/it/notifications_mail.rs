@@ -14,6 +14,16 @@ async fn mail_app(port: u16) -> TestApp {
     spawn_app_with(|c| smtp::configure(c, port)).await
 }
 
+/// A running SMTP server (and its folder), a node sending to it, its world, on a Tuesday morning.
+async fn with_server() -> (tempfile::TempDir, SmtpServer, TestApp, World) {
+    let folder = tempfile::tempdir().unwrap();
+    let server = SmtpServer::start_on(smtp::free_port(), folder.path()).await;
+    let app = mail_app(server.port).await;
+    let w = World::build(&app.state).await;
+    to_tuesday_morning(&app);
+    (folder, server, app, w)
+}
+
 async fn give_address(client: &TestClient, address: &str, mode: &str) {
     let done = client
         .submit(
@@ -69,11 +79,7 @@ async fn teacher_writes_to(app: &TestApp, w: &World, to: &str, body: &str) {
 
 #[tokio::test]
 async fn each_notification_is_mailed_without_its_text_and_the_link_unsubscribes_without_sign_in() {
-    let folder = tempfile::tempdir().unwrap();
-    let server = SmtpServer::start_on(smtp::free_port(), folder.path()).await;
-    let app = mail_app(server.port).await;
-    let w = World::build(&app.state).await;
-    to_tuesday_morning(&app);
+    let (_folder, server, app, w) = with_server().await;
     confirmed(&app, &server, &w.director, ADDRESS, "each").await;
 
     teacher_writes_to(&app, &w, &w.director.id, "Le code du portail est 4321").await;
@@ -140,11 +146,7 @@ async fn each_notification_is_mailed_without_its_text_and_the_link_unsubscribes_
 
 #[tokio::test]
 async fn the_digest_counts_the_day_s_notifications_in_one_mail_the_next_morning() {
-    let folder = tempfile::tempdir().unwrap();
-    let server = SmtpServer::start_on(smtp::free_port(), folder.path()).await;
-    let app = mail_app(server.port).await;
-    let w = World::build(&app.state).await;
-    to_tuesday_morning(&app);
+    let (_folder, server, app, w) = with_server().await;
     confirmed(&app, &server, &w.parent, "parent@famille.test.fr", "digest").await;
     teacher_writes_to(&app, &w, &w.parent.id, "Premier").await;
     teacher_writes_to(&app, &w, &w.parent.id, "Second").await;
@@ -181,11 +183,7 @@ async fn the_digest_counts_the_day_s_notifications_in_one_mail_the_next_morning(
 
 #[tokio::test]
 async fn nothing_is_sent_in_the_quiet_hours_it_waits_for_the_morning() {
-    let folder = tempfile::tempdir().unwrap();
-    let server = SmtpServer::start_on(smtp::free_port(), folder.path()).await;
-    let app = mail_app(server.port).await;
-    let w = World::build(&app.state).await;
-    to_tuesday_morning(&app);
+    let (_folder, server, app, w) = with_server().await;
     confirmed(&app, &server, &w.director, ADDRESS, "each").await;
 
     // Tuesday 21:00 UTC (22:00 in Paris): a message between colleagues is delivered at once,
@@ -240,11 +238,7 @@ async fn the_outbox_survives_a_failed_send_and_a_restart_and_delivers_once() {
 
 #[tokio::test]
 async fn a_mail_held_by_a_sender_is_not_sent_twice_until_its_lease_ends() {
-    let folder = tempfile::tempdir().unwrap();
-    let server = SmtpServer::start_on(smtp::free_port(), folder.path()).await;
-    let app = mail_app(server.port).await;
-    let w = World::build(&app.state).await;
-    to_tuesday_morning(&app);
+    let (_folder, server, app, w) = with_server().await;
     let director = app.signed_in(&w.director).await;
     give_address(&director, ADDRESS, "each").await;
     // Another process claimed it and is (or died) sending it.

@@ -194,19 +194,7 @@ pub async fn save_mail(
     let now = state.clock.now();
     let address = form.address.trim();
     if form.mode == "off" {
-        let mut tx = state.db.begin_write().await?;
-        if store::unsubscribe(&mut tx, viewer.id()).await? {
-            crate::users::store::audit(
-                &mut tx,
-                now,
-                Some(viewer.id()),
-                "notification.unsubscribed",
-                viewer.id(),
-                "depuis ses préférences",
-            )
-            .await?;
-        }
-        tx.commit().await?;
+        stop_mails(&state, viewer.id(), "depuis ses préférences").await?;
         return Ok(Done::NotificationsSaved.redirect("/notifications/preferences"));
     }
     if !plausible(address) {
@@ -254,6 +242,18 @@ pub async fn save_mail(
         Done::NotificationsSaved
     }
     .redirect("/notifications/preferences"))
+}
+
+/// Stops every mail to `user_id` (queued ones dropped), journalled with `how`.
+async fn stop_mails(state: &AppState, user_id: &str, how: &str) -> AppResult<()> {
+    let now = state.clock.now();
+    let mut tx = state.db.begin_write().await?;
+    if store::unsubscribe(&mut tx, user_id).await? {
+        let action = "notification.unsubscribed";
+        crate::users::store::audit(&mut tx, now, Some(user_id), action, user_id, how).await?;
+    }
+    tx.commit().await?;
+    Ok(())
 }
 
 #[derive(Template)]
@@ -332,20 +332,7 @@ pub async fn unsubscribe(
     Path(token): Path<String>,
 ) -> AppResult<Response> {
     let user_id = compose::unsubscribe_user(&state, &token).ok_or(AppError::NotFound)?;
-    let now = state.clock.now();
-    let mut tx = state.db.begin_write().await?;
-    if store::unsubscribe(&mut tx, &user_id).await? {
-        crate::users::store::audit(
-            &mut tx,
-            now,
-            Some(&user_id),
-            "notification.unsubscribed",
-            &user_id,
-            "par le lien d'un courriel",
-        )
-        .await?;
-    }
-    tx.commit().await?;
+    stop_mails(&state, &user_id, "par le lien d'un courriel").await?;
     link_page(
         &state,
         "Désabonnement enregistré",
