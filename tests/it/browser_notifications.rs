@@ -54,7 +54,8 @@ async fn notification_pages_pass_axe_and_fit_320_px() {
     browser.sign_out().await;
 
     // The unsubscribe link of a mail, signed out.
-    let token = ent_node::notifications::mail::compose::unsubscribe_token(&app.state, &w.parent.id);
+    let token =
+        ent_node::notifications::mail::compose::unsubscribe_token(&app.state.config, &w.parent.id);
     browser
         .goto(&format!("/notifications/desabonnement/{token}"))
         .await;

@@ -203,3 +203,23 @@ async fn moderators_hear_of_a_pending_post_and_its_author_of_the_decision() {
         );
     }
 }
+
+#[tokio::test]
+async fn a_pending_post_from_a_linked_node_reaches_the_host_s_moderators() {
+    use ent_tests::spaces::{COLLEGE, Cycle3, ECOLE1};
+    let c = Cycle3::start().await;
+    let id = c.shared_space().await;
+    let group = c.group_of(&id).await;
+    c.pupil_posts(ECOLE1, &group, "Nos haricots ont germé")
+        .await;
+    let teacher = c.teacher(COLLEGE).await;
+    ent_tests::federation::eventually("the collège's moderator notified", || {
+        let teacher = &teacher;
+        async move {
+            let centre = teacher.get("/notifications").await.body;
+            centre.contains("Un message attend la validation d&#39;un modérateur")
+                && !centre.contains("haricots")
+        }
+    })
+    .await;
+}

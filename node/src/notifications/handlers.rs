@@ -213,7 +213,7 @@ pub async fn save_mail(
     let mut tx = state.db.begin_write().await?;
     let new_address = store::set_mail(&mut tx, viewer.id(), address, mode, &token, now).await?;
     if new_address {
-        let (subject, body) = compose::confirmation(&state, &token);
+        let (subject, body) = compose::confirmation(&state.config, &token);
         let not_before = QuietHours::of(&state.config.quiet_hours).end_of_quiet(now);
         outbox::queue(
             &mut tx,
@@ -316,7 +316,7 @@ pub async fn unsubscribe_page(
     State(state): State<AppState>,
     Path(token): Path<String>,
 ) -> AppResult<Response> {
-    compose::unsubscribe_user(&state, &token).ok_or(AppError::NotFound)?;
+    compose::unsubscribe_user(&state.config, &token).ok_or(AppError::NotFound)?;
     link_page(
         &state,
         "Ne plus recevoir de courriels",
@@ -331,7 +331,7 @@ pub async fn unsubscribe(
     State(state): State<AppState>,
     Path(token): Path<String>,
 ) -> AppResult<Response> {
-    let user_id = compose::unsubscribe_user(&state, &token).ok_or(AppError::NotFound)?;
+    let user_id = compose::unsubscribe_user(&state.config, &token).ok_or(AppError::NotFound)?;
     stop_mails(&state, &user_id, "par le lien d'un courriel").await?;
     link_page(
         &state,

@@ -14,8 +14,11 @@ use axum::Router;
 use axum::routing::{get, post};
 use tokio::sync::watch;
 
+use ent_config::NodeConfig;
+
 use crate::quiet_hours::QuietHours;
 use crate::state::AppState;
+use crate::store::Db;
 
 /// The kinds of notifications, each of which a user may turn off.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -128,21 +131,44 @@ impl Event<'_> {
 /// transaction. Called after the service's own commit: a failure here is logged and loses
 /// only the notification, never what the service wrote.
 pub async fn notify(state: &AppState, recipients: &[String], event: Event<'_>) {
+    notify_with(
+        &state.db,
+        &state.config,
+        state.clock.now(),
+        recipients,
+        event,
+    )
+    .await;
+}
+
+/// [`notify`] where no `AppState` is at hand (the federation's writer of received activities).
+pub async fn notify_with(
+    db: &Db,
+    config: &NodeConfig,
+    now: i64,
+    recipients: &[String],
+    event: Event<'_>,
+) {
     if recipients.is_empty() {
         return;
     }
-    if let Err(error) = record(state, recipients, &event).await {
+    if let Err(error) = record(db, config, now, recipients, &event).await {
         tracing::error!(%error, ?event, "notification not recorded");
     }
 }
 
-async fn record(state: &AppState, recipients: &[String], event: &Event<'_>) -> sqlx::Result<()> {
-    let now = state.clock.now();
+async fn record(
+    db: &Db,
+    config: &NodeConfig,
+    now: i64,
+    recipients: &[String],
+    event: &Event<'_>,
+) -> sqlx::Result<()> {
     let kind = event.kind();
     let (label, link) = (event.label(), event.link());
-    let quiet = QuietHours::of(&state.config.quiet_hours);
-    let mail_on = state.config.mail.enabled();
-    let mut tx = state.db.begin_write().await?;
+    let quiet = QuietHours::of(&config.quiet_hours);
+    let mail_on = config.mail.enabled();
+    let mut tx = db.begin_write().await?;
     let mut reached = 0usize;
     for chunk in recipients.chunks(500) {
         let wanted = store::wanting(&mut tx, chunk, kind).await?;
@@ -152,7 +178,7 @@ async fn record(state: &AppState, recipients: &[String], event: &Event<'_>) -> s
         reached += wanted.len();
         if mail_on {
             for (user_id, address) in store::mailed_each(&mut tx, &wanted).await? {
-                let (subject, body) = mail::compose::one(state, &user_id, label, &link);
+                let (subject, body) = mail::compose::one(config, &user_id, label, &link);
                 let not_before = quiet.end_of_quiet(now);
                 mail::outbox::queue(
                     &mut tx, &user_id, &address, &subject, &body, not_before, now,

@@ -54,7 +54,7 @@ pub async fn queue_due(state: &AppState) -> sqlx::Result<usize> {
         .fetch_all(&mut *tx)
         .await?;
         if !labels.is_empty() {
-            let (subject, body) = super::compose::digest(state, &user_id, &labels);
+            let (subject, body) = super::compose::digest(&state.config, &user_id, &labels);
             super::outbox::queue(&mut tx, &user_id, &address, &subject, &body, now, now).await?;
             queued += 1;
         }

@@ -221,7 +221,7 @@ async fn send(
         .header(ListUnsubscribe(format!(
             "{}/notifications/desabonnement/{}",
             state.config.public_url(),
-            super::compose::unsubscribe_token(state, &mail.user_id)
+            super::compose::unsubscribe_token(&state.config, &mail.user_id)
         )))
         .header(ListUnsubscribePost)
         .body(mail.body.clone())
