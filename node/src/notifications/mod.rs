@@ -7,6 +7,7 @@
 //! A service adding an event adds a variant to [`Event`] with its kind, label and link.
 
 mod handlers;
+mod links;
 pub mod mail;
 pub mod store;
 
@@ -202,10 +203,10 @@ pub fn router() -> Router<AppState> {
             get(handlers::preferences).post(handlers::save_kinds),
         )
         .route("/notifications/courriel", post(handlers::save_mail))
-        .route("/notifications/courriel/{token}", get(handlers::confirm))
+        .route("/notifications/courriel/{token}", get(links::confirm))
         .route(
             "/notifications/desabonnement/{token}",
-            get(handlers::unsubscribe_page).post(handlers::unsubscribe),
+            get(links::unsubscribe_page).post(links::unsubscribe),
         )
         .route("/notifications/{id}", get(handlers::open))
 }
