@@ -8,6 +8,7 @@
 mod agenda;
 pub mod convention;
 mod links;
+mod mail;
 mod quiet;
 mod secret;
 mod signin;
@@ -24,6 +25,7 @@ pub use agenda::{ACADEMIES, AgendaSection, ZONES, zone_of_academie};
 pub use links::{
     FederationSection, LinkConfig, LinkSource, Scope, normalize_domain, normalize_fingerprint,
 };
+pub use mail::{MailSection, MailSecurity};
 pub use quiet::{QuietHoursSection, QuietSchedule};
 pub use secret::Secret;
 pub use signin::parse_network;
@@ -71,6 +73,9 @@ pub struct NodeConfig {
     /// The agenda: the schools' holiday zone.
     #[serde(default)]
     pub agenda: AgendaSection,
+    /// SMTP for notifications by e-mail; off when not configured.
+    #[serde(default)]
+    pub mail: MailSection,
     /// Conventions with peer nodes; none means federation is off. Never written as
     /// `links = []`: an operator appends `[[links]]` tables to the file (docs/federation.md).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]

@@ -265,6 +265,7 @@ pub(crate) fn check(config: &NodeConfig) -> Vec<Problem> {
         problems.extend(quiet);
     }
     crate::agenda::check(&config.agenda, &mut problems);
+    config.mail.check(&mut problems);
     crate::links::check(
         &config.node.domain,
         &config.links,

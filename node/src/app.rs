@@ -38,6 +38,7 @@ pub fn router(state: AppState) -> Router {
         .merge(crate::agenda::router())
         .merge(crate::news::router())
         .merge(crate::liaison::router())
+        .merge(crate::notifications::router())
         .merge(crate::admin::router())
         .merge(crate::guests::router())
         .merge(crate::federation::router())

@@ -11,6 +11,7 @@ pub mod guests;
 pub mod liaison;
 pub mod messaging;
 pub mod raw;
+pub mod smtp;
 pub mod spaces;
 pub mod world;
 

@@ -20,7 +20,8 @@ pub fn random_token() -> String {
     hex::encode(bytes)
 }
 
-fn mac(secret: &str, nonce: &str) -> String {
+/// HMAC-SHA256 of `nonce` under the node's secret, hex (anonymous form tokens, mail links).
+pub fn mac(secret: &str, nonce: &str) -> String {
     let mut mac =
         Hmac::<Sha256>::new_from_slice(secret.as_bytes()).expect("HMAC accepts any key length");
     mac.update(nonce.as_bytes());

@@ -12,10 +12,12 @@ impl Viewer {
             return Ok(None);
         };
         let memberships = users::memberships(db, user_id).await?;
+        let notifications = crate::notifications::store::unread(db, user_id).await?;
         Ok(Some(Self {
             user,
             memberships,
             csrf,
+            notifications,
         }))
     }
 
@@ -28,6 +30,7 @@ impl Viewer {
             csrf: self.csrf.clone(),
             simple: self.is_pupil_only(),
             operator: self.is_operator(),
+            notifications: self.notifications,
         }
     }
 

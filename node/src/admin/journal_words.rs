@@ -58,6 +58,18 @@ const ACTIONS: &[(&str, &str)] = &[
     ("liaison.reminded", "Rappel de signature d'un mot envoyé"),
     ("liaison.mot_deleted", "Mot du cahier de liaison supprimé"),
     ("liaison.absence", "Mot d'absence envoyé par un parent"),
+    (
+        "notification.mail_given",
+        "Adresse électronique donnée pour les notifications",
+    ),
+    (
+        "notification.mail_confirmed",
+        "Adresse électronique de notification confirmée",
+    ),
+    (
+        "notification.unsubscribed",
+        "Désabonnement des courriels de notification",
+    ),
     ("import.onde", "Import ONDE"),
     ("import.aaf", "Import AAF"),
     ("group.create", "Groupe créé"),

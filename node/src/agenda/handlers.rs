@@ -310,7 +310,8 @@ pub async fn delete(
             crate::notifications::Event::EventChanged {
                 event_id: &event.id,
             },
-        );
+        )
+        .await;
     }
     Ok(Redirect::to("/agenda").into_response())
 }

@@ -162,7 +162,8 @@ pub async fn tell_families(state: &AppState, event: &Event, held: bool) -> AppRe
         crate::notifications::Event::EventChanged {
             event_id: &event.id,
         },
-    );
+    )
+    .await;
     Ok(())
 }
 
@@ -177,7 +178,8 @@ pub async fn deliver_due(state: &AppState) -> AppResult<()> {
             state,
             &people,
             crate::notifications::Event::EventChanged { event_id: &id },
-        );
+        )
+        .await;
     }
     Ok(())
 }

@@ -66,6 +66,8 @@ pub struct Viewer {
     pub memberships: Vec<Membership>,
     /// The session's anti-forgery token (empty for API tokens, which carry no cookie).
     pub csrf: String,
+    /// Unread notifications (the bell of every page), counted when the viewer is loaded.
+    pub notifications: i64,
 }
 
 impl Viewer {

@@ -21,9 +21,9 @@ pub struct NodeHost {
 
 impl NodeHost {
     /// The host of a node (starts the writer of received activities).
-    pub fn new(db: Db, clock: Clock, quotas: ent_config::QuotasSection) -> Self {
+    pub fn new(db: Db, clock: Clock, config: std::sync::Arc<ent_config::NodeConfig>) -> Self {
         let federation = FederationSlot::default();
-        let applier = Applier::start(db.clone(), clock.clone(), federation.clone(), quotas);
+        let applier = Applier::start(db.clone(), clock.clone(), federation.clone(), config);
         Self {
             db,
             clock,

@@ -43,7 +43,11 @@ pub async fn start(
             extra_ca_pem,
         },
     };
-    let host = std::sync::Arc::new(host::NodeHost::new(db, clock, config.quotas));
+    let host = std::sync::Arc::new(host::NodeHost::new(
+        db,
+        clock,
+        std::sync::Arc::new(config.clone()),
+    ));
     let federation =
         ent_federation::Federation::new(identity, settings, links, host.clone()).await?;
     host.bind(&federation);

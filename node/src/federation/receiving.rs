@@ -47,15 +47,16 @@ impl std::fmt::Debug for Job {
 }
 
 impl Applier {
-    /// Starts the writer task on `db`; posts members of other nodes write are held to `quotas`.
+    /// Starts the writer task on `db`; posts members of other nodes write are held to the
+    /// configuration's quotas, and what they cause is notified (pending posts to moderators).
     pub fn start(
         db: Db,
         clock: Clock,
         federation: FederationSlot,
-        quotas: ent_config::QuotasSection,
+        config: std::sync::Arc<ent_config::NodeConfig>,
     ) -> Self {
         let (jobs, queue) = mpsc::channel(4 * MAX_BATCH);
-        tokio::spawn(run(db, clock, federation, quotas, queue));
+        tokio::spawn(run(db, clock, federation, config, queue));
         Self { jobs }
     }
 
@@ -83,7 +84,7 @@ async fn run(
     db: Db,
     clock: Clock,
     federation: FederationSlot,
-    quotas: ent_config::QuotasSection,
+    config: std::sync::Arc<ent_config::NodeConfig>,
     mut queue: mpsc::Receiver<Job>,
 ) {
     while let Some(first) = queue.recv().await {
@@ -102,7 +103,12 @@ async fn run(
             .partition(|job| inbound::is_space_activity(&job.activity));
         for job in spaces {
             let shared = federation.get().and_then(Weak::upgrade);
-            let outcome = apply_space(&db, clock.now(), shared.as_deref(), quotas, &job).await;
+            let outcome =
+                apply_space(&db, clock.now(), shared.as_deref(), config.quotas, &job).await;
+            if matches!(outcome, Ok(Applied::New)) {
+                crate::spaces::service::notify_received(&db, &config, clock.now(), &job.activity)
+                    .await;
+            }
             let _ = job.done.send(outcome);
         }
         if batch.is_empty() {

@@ -138,7 +138,7 @@ pub async fn tell(state: &AppState, id: &str) -> AppResult<()> {
     .bind(id)
     .fetch_all(state.db.pool())
     .await?;
-    notify(state, &readers, Event::AbsenceReported { absence_id: id });
+    notify(state, &readers, Event::AbsenceReported { absence_id: id }).await;
     Ok(())
 }
 

@@ -196,7 +196,7 @@ async fn tell(state: &AppState, id: &str) -> AppResult<()> {
     );
     let pupils: Vec<String> = statuses.iter().map(|s| s.pupil_id.clone()).collect();
     if mot.signature == Signature::None {
-        notify(state, &parents, Event::MotDelivered { mot_id: id });
+        notify(state, &parents, Event::MotDelivered { mot_id: id }).await;
     } else {
         notify(
             state,
@@ -205,9 +205,10 @@ async fn tell(state: &AppState, id: &str) -> AppResult<()> {
                 mot_id: id,
                 reminder: false,
             },
-        );
+        )
+        .await;
     }
-    notify(state, &pupils, Event::MotDelivered { mot_id: id });
+    notify(state, &pupils, Event::MotDelivered { mot_id: id }).await;
     Ok(())
 }
 
@@ -265,7 +266,8 @@ pub async fn remind(
             mot_id: &mot.id,
             reminder: true,
         },
-    );
+    )
+    .await;
     Ok(missing.len())
 }
 

@@ -144,7 +144,7 @@ struct MessagePage<'a> {
 /// `GET /messagerie/{id}`: the viewer must hold the message; opening a received one reads it.
 pub async fn show(
     State(state): State<AppState>,
-    viewer: Viewer,
+    mut viewer: Viewer,
     Path(id): Path<String>,
     Query(query): Query<BoxQuery>,
 ) -> AppResult<Response> {
@@ -157,6 +157,11 @@ pub async fn show(
     let received = places.iter().any(|(f, _)| f == "inbox");
     if received {
         store::set_read(&state.db, viewer.id(), &id, Some(state.clock.now())).await?;
+        // Its notification is read too (the bell of this very page counts it no more).
+        let link = format!("/messagerie/{id}");
+        let now = state.clock.now();
+        viewer.notifications -=
+            crate::notifications::store::read_link(&state.db, viewer.id(), &link, now).await?;
     }
     let mut to = Vec::new();
     for code in &message.audiences {

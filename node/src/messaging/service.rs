@@ -232,7 +232,8 @@ pub async fn submit(
             state,
             &delivered,
             Event::MessageDelivered { message_id: &id },
-        );
+        )
+        .await;
     }
     Ok((id, outcome))
 }
@@ -281,7 +282,7 @@ pub async fn deliver_due(state: &AppState) -> AppResult<usize> {
         let reached = store::deliver(&mut tx, id, now).await?;
         tx.commit().await?;
         if !reached.is_empty() {
-            notify(state, &reached, Event::MessageDelivered { message_id: id });
+            notify(state, &reached, Event::MessageDelivered { message_id: id }).await;
         }
     }
     Ok(due.len())
@@ -392,6 +393,6 @@ pub async fn report(state: &AppState, viewer: &Viewer, reported: &Message) -> Ap
     )
     .await?;
     tx.commit().await?;
-    notify(state, &to, Event::MessageReported { message_id: &id });
+    notify(state, &to, Event::MessageReported { message_id: &id }).await;
     Ok(())
 }

@@ -239,7 +239,7 @@ async fn tell(state: &AppState, id: &str, codes: &[String], author: &str) -> App
             }
         }
     }
-    notify(state, &recipients, Event::NewsPublished { news_id: id });
+    notify(state, &recipients, Event::NewsPublished { news_id: id }).await;
     Ok(())
 }
 

@@ -345,6 +345,7 @@ mod tests {
                 .into_iter()
                 .collect(),
             csrf: String::new(),
+            notifications: 0,
         }
     }
 

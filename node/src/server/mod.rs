@@ -106,22 +106,12 @@ impl Workers {
 
 /// Every minute, tells the audiences of news items and mots whose time came (after the quiet
 /// hours, or scheduled), until `shutdown` turns true.
-fn start_publications(state: AppState, mut shutdown: tokio::sync::watch::Receiver<bool>) {
-    tokio::spawn(async move {
-        let mut tick = tokio::time::interval(std::time::Duration::from_secs(60));
-        tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
-        loop {
-            tokio::select! {
-                _ = tick.tick() => {
-                    crate::news::run_once(&state).await;
-                    crate::liaison::run_once(&state).await;
-                }
-                changed = shutdown.changed() => {
-                    if changed.is_err() || *shutdown.borrow() {
-                        return;
-                    }
-                }
-            }
+fn start_publications(state: AppState, shutdown: tokio::sync::watch::Receiver<bool>) {
+    crate::jobs::every(std::time::Duration::from_secs(60), shutdown, move || {
+        let state = state.clone();
+        async move {
+            crate::news::run_once(&state).await;
+            crate::liaison::run_once(&state).await;
         }
     });
 }
@@ -138,6 +128,7 @@ pub async fn start_workers(state: &AppState) -> Workers {
     crate::messaging::start(state.clone(), stopped.clone());
     crate::agenda::start(state.clone(), stopped.clone());
     start_publications(state.clone(), stopped.clone());
+    crate::notifications::start(state.clone(), stopped.clone());
     crate::guests::expiry::start(
         state.db.clone(),
         state.clock.clone(),

@@ -20,6 +20,7 @@ use super::member;
 use super::model::{PostText, Role, Settings, SpaceText};
 use super::relay::Relay;
 use super::store::{self, Member, Post, Space};
+use crate::notifications::{Event, notify, notify_with};
 use crate::state::AppState;
 
 /// One change: its transaction and its relay.
@@ -168,7 +169,90 @@ pub async fn write(
         member::post(conn, relay, space, me, parent, text, uploads).await?
     };
     change.commit().await?;
+    if post.status == super::model::PostStatus::Pending {
+        tell_moderators(state, space).await?;
+    }
     Ok(post)
+}
+
+/// Tells this node's moderators of `space` that a post waits for them.
+pub async fn tell_moderators(state: &AppState, space: &Space) -> sqlx::Result<()> {
+    tell_moderators_with(&state.db, &state.config, state.clock.now(), &space.id).await
+}
+
+async fn tell_moderators_with(
+    db: &crate::store::Db,
+    config: &ent_config::NodeConfig,
+    now: i64,
+    space_id: &str,
+) -> sqlx::Result<()> {
+    let moderators: Vec<String> = store::members(db, space_id)
+        .await?
+        .into_iter()
+        .filter(|m| m.role.moderates())
+        .filter_map(|m| m.user_id)
+        .collect();
+    let event = Event::PostAwaitingModeration { space_id };
+    notify_with(db, config, now, &moderators, event).await;
+    Ok(())
+}
+
+/// After a received activity was applied: a post of a member of a linked node that waits for
+/// moderation in a space hosted here is told to this node's moderators.
+pub async fn notify_received(
+    db: &crate::store::Db,
+    config: &ent_config::NodeConfig,
+    now: i64,
+    activity: &serde_json::Value,
+) {
+    if activity["type"].as_str() != Some("Create") {
+        return;
+    }
+    let Some(object) = activity["object"]["id"].as_str() else {
+        return;
+    };
+    let pending: sqlx::Result<Option<String>> = sqlx::query_scalar(
+        "SELECT p.space_id FROM space_posts p JOIN spaces s ON s.id = p.space_id \
+         WHERE p.object_id = $1 AND p.status = 'pending' AND s.host = ''",
+    )
+    .bind(object)
+    .fetch_optional(db.pool())
+    .await;
+    let result = match pending {
+        Ok(Some(space_id)) => tell_moderators_with(db, config, now, &space_id).await,
+        Ok(None) => Ok(()),
+        Err(error) => Err(error),
+    };
+    if let Err(error) = result {
+        tracing::error!(%error, "spaces: moderators not notified");
+    }
+}
+
+/// Tells the author of a pending post, when they are of this node, that it was published or
+/// refused.
+pub async fn tell_author(
+    state: &AppState,
+    space: &Space,
+    post: &Post,
+    action: Moderation,
+) -> sqlx::Result<()> {
+    let pending = post.status == super::model::PostStatus::Pending && post.proposed.is_empty();
+    let event = match action {
+        Moderation::Approve if pending => Event::PostApproved {
+            space_id: &space.id,
+        },
+        Moderation::Reject if pending => Event::PostRefused {
+            space_id: &space.id,
+        },
+        _ => return Ok(()),
+    };
+    let mut conn = state.db.pool().acquire().await?;
+    let author = store::member(&mut conn, &space.id, &post.author_actor).await?;
+    drop(conn);
+    if let Some(user_id) = author.and_then(|a| a.user_id) {
+        notify(state, &[user_id], event).await;
+    }
+    Ok(())
 }
 
 /// Changes one's own post.
@@ -221,7 +305,11 @@ pub async fn moderate(
     } else {
         member::moderate(conn, relay, space, me, post, action).await?;
     }
-    Ok(change.commit().await?)
+    change.commit().await?;
+    if space.is_ours() {
+        tell_author(state, space, post, action).await?;
+    }
+    Ok(())
 }
 
 /// Reports a post to the moderators.

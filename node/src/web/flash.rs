@@ -60,10 +60,14 @@ pub enum Done {
     MotDeleted,
     /// Liaison: a mot d'absence sent.
     AbsenceSent,
+    /// Notifications: preferences saved.
+    NotificationsSaved,
+    /// Notifications: an address was given, its confirmation mail queued.
+    MailConfirmationSent,
 }
 
 impl Done {
-    const ALL: [Done; 26] = [
+    const ALL: [Done; 28] = [
         Done::PasswordChanged,
         Done::PostReported,
         Done::ClassAdded,
@@ -90,6 +94,8 @@ impl Done {
         Done::MotReminded,
         Done::MotDeleted,
         Done::AbsenceSent,
+        Done::NotificationsSaved,
+        Done::MailConfirmationSent,
     ];
 
     /// The key in the URL.
@@ -121,6 +127,8 @@ impl Done {
             Done::MotReminded => "mot-relance",
             Done::MotDeleted => "mot-supprime",
             Done::AbsenceSent => "absence-envoyee",
+            Done::NotificationsSaved => "notifications-enregistrees",
+            Done::MailConfirmationSent => "confirmation-envoyee",
         }
     }
 
@@ -197,6 +205,11 @@ impl Done {
             (Done::MotDeleted, false) => "Le mot a été supprimé du carnet.",
             (Done::AbsenceSent, true) => "Le mot d'absence est envoyé.",
             (Done::AbsenceSent, false) => "Votre mot d'absence est transmis à l'école.",
+            (Done::NotificationsSaved, true) => "C'est enregistré.",
+            (Done::NotificationsSaved, false) => "Vos choix de notifications sont enregistrés.",
+            (Done::MailConfirmationSent, _) => {
+                "Un lien de confirmation part vers cette adresse (à la fin des heures calmes s'il est tard) : aucun courriel ne sera envoyé avant que vous l'ouvriez."
+            }
             (Done::TeacherAlreadyAsked, _) => {
                 "Une invitation attend déjà la réponse de l'enseignant de cette classe."
             }

@@ -16,6 +16,8 @@ pub struct Page<'a> {
     pub simple: bool,
     /// Whether to show the operator's menu entry.
     pub operator: bool,
+    /// Unread notifications of the signed-in user (the bell).
+    pub notifications: i64,
 }
 
 impl<'a> Page<'a> {
