@@ -35,6 +35,7 @@ mod import_people;
 mod import_unkind;
 mod listener;
 mod messaging;
+mod messaging_across;
 mod messaging_quiet;
 mod messaging_rules;
 mod moderation;

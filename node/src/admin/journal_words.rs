@@ -42,6 +42,13 @@ const ACTIONS: &[(&str, &str)] = &[
         "Message urgent de la direction (remis sans attendre)",
     ),
     ("message.reported", "Message signalé"),
+    (
+        "message.directory",
+        "Annuaire de la messagerie lu par un ENT lié",
+    ),
+    ("message.sent_across", "Message envoyé à un ENT lié"),
+    ("message.received_across", "Message reçu d'un ENT lié"),
+    ("message.file_across", "Pièce jointe lue par un ENT lié"),
     ("import.onde", "Import ONDE"),
     ("import.aaf", "Import AAF"),
     ("group.create", "Groupe créé"),

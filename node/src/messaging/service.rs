@@ -132,6 +132,7 @@ pub async fn submit(
                 "Choisissez au moins un destinataire (un groupe vide ne compte pas).".into(),
             ));
         }
+        super::across::check_recipients(state, viewer, &senders, &recipients).await?;
         let max = communication::max_recipients(&senders);
         if recipients.len() > max {
             return Err(AppError::Invalid(format!(
@@ -202,6 +203,7 @@ pub async fn submit(
         files::copy_files(&mut tx, &forwarded.id, &id, now).await?;
     }
     let mut delivered = Vec::new();
+    let mut peers = Vec::new();
     let outcome = if draft {
         store::file_in(&mut tx, viewer.id(), &id, Folder::Drafts, now).await?;
         Outcome::Drafted
@@ -210,6 +212,7 @@ pub async fn submit(
         store::file_in(&mut tx, viewer.id(), &id, Folder::Sent, now).await?;
         if state_code == "sent" {
             delivered = store::deliver(&mut tx, &id, now).await?;
+            peers = super::across::queue(&mut tx, shared(state), &id, now).await?;
             Outcome::Sent
         } else {
             Outcome::Held(deliver_at)
@@ -227,6 +230,7 @@ pub async fn submit(
         .await?;
     }
     tx.commit().await?;
+    super::across::wake(state, &peers);
     if !delivered.is_empty() {
         notify(
             state,
@@ -235,6 +239,11 @@ pub async fn submit(
         );
     }
     Ok((id, outcome))
+}
+
+/// The federation's shared state, when federation is on.
+fn shared(state: &AppState) -> Option<&ent_federation::service::Shared> {
+    state.federation.as_ref().map(|f| f.shared().as_ref())
 }
 
 /// Whether the quiet hours hold a message from these senders to these people: staff to
@@ -279,7 +288,9 @@ pub async fn deliver_due(state: &AppState) -> AppResult<usize> {
     for id in &due {
         let mut tx = state.db.begin_write().await?;
         let reached = store::deliver(&mut tx, id, now).await?;
+        let peers = super::across::queue(&mut tx, shared(state), id, now).await?;
         tx.commit().await?;
+        super::across::wake(state, &peers);
         if !reached.is_empty() {
             notify(state, &reached, Event::MessageDelivered { message_id: id });
         }

@@ -158,7 +158,9 @@ async fn announce_arrival(
     }
 }
 
-async fn fetch(
+/// Fetches a file another node announced (signed GET), checked against the announced size,
+/// SHA-256 and type (the messagerie's copies use it too).
+pub(crate) async fn fetch(
     shared: &Shared,
     url: &str,
     size: i64,
