@@ -36,6 +36,7 @@ mod import_unkind;
 mod listener;
 mod messaging;
 mod messaging_across;
+mod messaging_moderation;
 mod messaging_quiet;
 mod messaging_rules;
 mod moderation;

@@ -330,6 +330,10 @@ async fn staff_of_linked_nodes_write_to_each_other_and_pupils_never_do() {
     .await;
     assert_eq!(after.status, StatusCode::UNPROCESSABLE_ENTITY, "{after:?}");
     assert!(after.body.contains("a pris fin"), "{}", after.body);
+    assert!(
+        in_folder(&cm2, "brouillons", "Encore un mot").await,
+        "a message that could not leave is kept as a draft"
+    );
     assert!(in_folder(&sixth, "recus", "Liaison CM2-6e").await);
     assert!(in_folder(&cm2, "recus", "RE : Liaison CM2-6e").await);
     let status = c

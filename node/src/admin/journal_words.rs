@@ -49,6 +49,7 @@ const ACTIONS: &[(&str, &str)] = &[
     ("message.sent_across", "Message envoyé à un ENT lié"),
     ("message.received_across", "Message reçu d'un ENT lié"),
     ("message.file_across", "Pièce jointe lue par un ENT lié"),
+    ("message.moderated", "Message d'élève validé ou refusé"),
     ("import.onde", "Import ONDE"),
     ("import.aaf", "Import AAF"),
     ("group.create", "Groupe créé"),

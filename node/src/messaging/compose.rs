@@ -200,6 +200,9 @@ pub async fn send(
         Ok((id, Outcome::Sent)) => Ok(Done::MessageSent.redirect(&format!("/messagerie/{id}"))),
         Ok((id, Outcome::Held(_))) => Ok(Done::MessageHeld.redirect(&format!("/messagerie/{id}"))),
         Ok((_, Outcome::Drafted)) => Ok(Done::DraftSaved.redirect("/messagerie")),
+        Ok((id, Outcome::Pending)) => {
+            Ok(Done::MessagePending.redirect(&format!("/messagerie/{id}")))
+        }
         Err(AppError::Invalid(message)) => {
             let senders = contacts.sender_kinds();
             let remote = remote_offered(&state, &senders).await;

@@ -11,6 +11,7 @@ pub mod contacts;
 mod copies;
 pub mod files;
 mod handlers;
+mod moderation;
 pub mod service;
 pub mod store;
 
@@ -40,6 +41,8 @@ pub fn router() -> Router<AppState> {
         )
         .route("/messagerie/corbeille/vider", post(handlers::empty_trash))
         .route("/messagerie/fichiers/{id}", get(handlers::file))
+        .route("/messagerie/a-valider", get(moderation::page))
+        .route("/messagerie/a-valider/{id}", post(moderation::decide))
         .route(
             "/messagerie/classes/{id}/entre-eleves",
             post(handlers::classmates),

@@ -53,6 +53,8 @@ pub enum Outcome {
     Held(i64),
     /// Saved in Brouillons.
     Drafted,
+    /// Waits for a teacher's validation (a pupil's message to classmates, class moderated).
+    Pending,
 }
 
 /// Checks lengths; the French message says what to fix.
@@ -132,7 +134,16 @@ pub async fn submit(
                 "Choisissez au moins un destinataire (un groupe vide ne compte pas).".into(),
             ));
         }
-        super::across::check_recipients(state, viewer, &senders, &recipients).await?;
+        // A message a linked node can no longer take is kept as a draft (nothing is lost).
+        match super::across::check_recipients(state, viewer, &senders, &recipients).await {
+            Err(AppError::Invalid(why)) => {
+                Box::pin(submit(state, viewer, contacts, c, true)).await?;
+                return Err(AppError::Invalid(format!(
+                    "{why} Il est gardé dans vos brouillons."
+                )));
+            }
+            other => other?,
+        }
         let max = communication::max_recipients(&senders);
         if recipients.len() > max {
             return Err(AppError::Invalid(format!(
@@ -154,7 +165,13 @@ pub async fn submit(
         } else {
             at
         };
-        (if at > now { "held" } else { "sent" }, at)
+        if viewer.is_pupil_only()
+            && super::moderation::applies(state, viewer.id(), &recipients).await?
+        {
+            ("pending", at)
+        } else {
+            (if at > now { "held" } else { "sent" }, at)
+        }
     };
     let audiences: Vec<String> = c.to.iter().map(Audience::code).collect();
     let search = normalize_name(&format!("{subject} {body} {}", viewer.user.display_name()));
@@ -214,6 +231,8 @@ pub async fn submit(
             delivered = store::deliver(&mut tx, &id, now).await?;
             peers = super::across::queue(&mut tx, shared(state), &id, now).await?;
             Outcome::Sent
+        } else if state_code == "pending" {
+            Outcome::Pending
         } else {
             Outcome::Held(deliver_at)
         }
