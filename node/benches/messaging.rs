@@ -66,7 +66,10 @@ async fn main() -> anyhow::Result<()> {
                 .append_pair("csrf", &csrf)
                 .append_pair("to", &format!("parents-ecole:{school}"))
                 .append_pair("subject", &format!("Kermesse de juin ({i})"))
-                .append_pair("body", "Chers parents,\n\nla kermesse aura lieu le 20 juin.")
+                .append_pair(
+                    "body",
+                    "Chers parents,\n\nla kermesse aura lieu le 20 juin.",
+                )
                 .append_pair("action", "envoyer")
                 .finish();
             let request = Request::post("/messagerie/ecrire")
@@ -107,7 +110,10 @@ async fn main() -> anyhow::Result<()> {
         for (what, path) in [
             ("list Reçus (page 1)", "/messagerie".to_owned()),
             ("search 'piscine' (1 %)", "/messagerie?q=piscine".to_owned()),
-            ("search 'Élodie sortie'", "/messagerie?q=%C3%89lodie+sortie".to_owned()),
+            (
+                "search 'Élodie sortie'",
+                "/messagerie?q=%C3%89lodie+sortie".to_owned(),
+            ),
             ("search, no match", "/messagerie?q=introuvable".to_owned()),
         ] {
             let mut times: Vec<Duration> = Vec::with_capacity(RUNS);
@@ -193,11 +199,7 @@ async fn seed(state: &ent_node::AppState) -> anyhow::Result<(String, String, Str
 
 /// Files 20,000 messages from `sender` in `owner`'s Reçus (multi-row inserts): varied
 /// subjects, one in a hundred about the swimming pool.
-async fn fill_mailbox(
-    state: &ent_node::AppState,
-    sender: &str,
-    owner: &str,
-) -> anyhow::Result<()> {
+async fn fill_mailbox(state: &ent_node::AppState, sender: &str, owner: &str) -> anyhow::Result<()> {
     let topics = [
         "Sortie au musée",
         "Réunion de rentrée",
@@ -261,7 +263,12 @@ async fn insert_chunk(
     );
     let mut query = sqlx::query(&sql);
     for (id, subject, body, search, at) in binds {
-        query = query.bind(id).bind(subject).bind(body).bind(search).bind(*at);
+        query = query
+            .bind(id)
+            .bind(subject)
+            .bind(body)
+            .bind(search)
+            .bind(*at);
     }
     query.execute(&mut *conn).await?;
     let sql = format!(

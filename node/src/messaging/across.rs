@@ -8,8 +8,8 @@
 use std::collections::BTreeMap;
 
 use axum::extract::State;
-use axum::http::{HeaderMap, Uri, header};
-use axum::response::{IntoResponse, Response};
+use axum::http::{HeaderMap, Uri};
+use axum::response::Response;
 use ent_config::Scope;
 use ent_federation::service::Shared;
 use serde_json::{Value, json};
@@ -111,22 +111,14 @@ pub async fn serve_directory(
         teachers: crate::spaces::directory::staff(&state, federation).await?,
         ..Directory::default()
     };
-    let mut conn = state.db.pool().acquire().await?;
-    crate::users::store::audit(
-        &mut conn,
-        state.clock.now(),
-        None,
-        "message.directory",
+    crate::spaces::directory::answer(
+        &state,
         &peer,
+        &directory,
+        "message.directory",
         "annuaire des enseignants et directeurs lu",
     )
-    .await?;
-    let body = serde_json::to_string(&directory).map_err(AppError::internal)?;
-    Ok((
-        [(header::CONTENT_TYPE, ent_federation::ACTIVITY_CONTENT_TYPE)],
-        body,
-    )
-        .into_response())
+    .await
 }
 
 /// The local account standing for a person of a linked node (created on first use, its name

@@ -126,7 +126,7 @@ pub async fn fetch_due(state: &AppState) -> sqlx::Result<usize> {
                 tx.commit().await?;
             }
             Err(why) => {
-                let wait = (2_i64 << attempts.min(9)).min(900);
+                let wait = crate::spaces::fetcher::retry_wait(attempts);
                 tracing::info!(file = id, %why, wait, "messaging: file copy not fetched yet");
                 sqlx::query("UPDATE message_files SET attempts = attempts + 1, next_attempt_at = $2 WHERE id = $1")
                     .bind(&id)

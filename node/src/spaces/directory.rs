@@ -93,17 +93,27 @@ pub async fn serve(
         });
     }
     directory.teachers = staff(&state, federation).await?;
-    let mut conn = state.db.pool().acquire().await?;
-    crate::users::store::audit(
-        &mut conn,
-        state.clock.now(),
-        None,
-        "space.directory",
+    answer(
+        &state,
         &peer,
+        &directory,
+        "space.directory",
         "annuaire des classes et enseignants invitables lu",
     )
-    .await?;
-    let body = serde_json::to_string(&directory).map_err(AppError::internal)?;
+    .await
+}
+
+/// Journals a directory read by `peer` (`action`, `detail`) and answers it as JSON.
+pub async fn answer(
+    state: &AppState,
+    peer: &str,
+    directory: &Directory,
+    action: &str,
+    detail: &str,
+) -> AppResult<Response> {
+    let mut conn = state.db.pool().acquire().await?;
+    crate::users::store::audit(&mut conn, state.clock.now(), None, action, peer, detail).await?;
+    let body = serde_json::to_string(directory).map_err(AppError::internal)?;
     Ok((
         [(header::CONTENT_TYPE, ent_federation::ACTIVITY_CONTENT_TYPE)],
         body,
