@@ -1,8 +1,7 @@
-//! Benchmark: the messagerie of a school of 400 families, through the whole router (session,
-//! contacts, policy, queries, template), on SQLite (and PostgreSQL when
-//! `ENT_TEST_DATABASE_URL` is set):
-//! - the director writes to all the school's parents: time until the message is in every
-//!   parent's mailbox (the POST answers once it is committed);
+//! Benchmark: the messagerie of a school of 400 families, on SQLite (and PostgreSQL when
+//! `ENT_TEST_DATABASE_URL` is set), through the service and store the handlers call:
+//! - the director writes to all the school's parents: contacts, checks and the one
+//!   transaction that files the message in every parent's mailbox (committed when it returns);
 //! - a teacher's mailbox of 20,000 messages: listing its first page, searching it.
 //!
 //! Run: `cargo bench -p ent-node --bench messaging`. Goals (issue 13): the 400-family message
@@ -13,12 +12,11 @@ mod common;
 use common::fresh_postgres;
 use std::time::{Duration, Instant};
 
-use axum::body::Body;
-use axum::http::{Request, header};
 use ent_config::NodeConfig;
+use ent_node::audience::Audience;
 use ent_node::domain::{SchoolKind, SchoolYear, Uai, normalize_name};
+use ent_node::messaging::{self, service, store::Folder};
 use ent_node::provisioning::onde::{self, sample};
-use tower::ServiceExt;
 
 const MAILBOX: usize = 20_000;
 const SENDS: usize = 5;
@@ -50,7 +48,6 @@ async fn main() -> anyhow::Result<()> {
         let tuesday = day + (1 - (day + 3).rem_euclid(7)).rem_euclid(7) + 7;
         state.clock.advance(tuesday * 86_400 + 9 * 3600 - now);
         let (school, director, teacher) = seed(&state).await?;
-        let app = ent_node::router(state.clone());
         let parents: i64 = sqlx::query_scalar(
             "SELECT COUNT(*) FROM memberships WHERE school_id = $1 AND profile = 'parent'",
         )
@@ -58,32 +55,32 @@ async fn main() -> anyhow::Result<()> {
         .fetch_one(state.db.pool())
         .await?;
 
-        let cookie = session(&state, &director).await?;
+        let viewer = ent_node::accounts::Viewer::load(&state.db, &director, String::new())
+            .await?
+            .ok_or_else(|| anyhow::anyhow!("no director"))?;
         let mut times = Vec::new();
         for i in 0..SENDS {
-            let csrf = csrf_of(&get(&app, &cookie, "/messagerie/ecrire").await?.1);
-            let form = url::form_urlencoded::Serializer::new(String::new())
-                .append_pair("csrf", &csrf)
-                .append_pair("to", &format!("parents-ecole:{school}"))
-                .append_pair("subject", &format!("Kermesse de juin ({i})"))
-                .append_pair(
-                    "body",
-                    "Chers parents,\n\nla kermesse aura lieu le 20 juin.",
-                )
-                .append_pair("action", "envoyer")
-                .finish();
-            let request = Request::post("/messagerie/ecrire")
-                .header(header::COOKIE, &cookie)
-                .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
-                .body(Body::from(form))?;
+            // What the POST handler does once the form is read: contacts, checks, one
+            // transaction that files the message in every mailbox.
             let started = Instant::now();
-            let response = app.clone().oneshot(request).await?;
+            let contacts = messaging::contacts::of(&state, &viewer)
+                .await
+                .map_err(|e| anyhow::anyhow!("{e}"))?;
+            let to = vec![
+                Audience::parse(&format!("parents-ecole:{school}"))
+                    .ok_or_else(|| anyhow::anyhow!("audience"))?,
+            ];
+            let composed = service::Composed {
+                to,
+                subject: format!("Kermesse de juin ({i})"),
+                body: "Chers parents,\n\nla kermesse aura lieu le 20 juin.".into(),
+                ..service::Composed::default()
+            };
+            let (_, outcome) = service::submit(&state, &viewer, &contacts, composed, false)
+                .await
+                .map_err(|e| anyhow::anyhow!("{e}"))?;
             times.push(started.elapsed());
-            anyhow::ensure!(
-                response.status().is_redirection(),
-                "not sent: {}",
-                response.status()
-            );
+            anyhow::ensure!(outcome == service::Outcome::Sent, "not sent: {outcome:?}");
         }
         let filed: i64 = sqlx::query_scalar(
             "SELECT COUNT(*) FROM mailbox b JOIN messages m ON m.id = b.message_id \
@@ -106,22 +103,23 @@ async fn main() -> anyhow::Result<()> {
             "  filled a mailbox of {MAILBOX} messages in {:.1?}",
             started.elapsed()
         );
-        let cookie = session(&state, &teacher).await?;
-        for (what, path) in [
-            ("list Reçus (page 1)", "/messagerie".to_owned()),
-            ("search 'piscine' (1 %)", "/messagerie?q=piscine".to_owned()),
-            (
-                "search 'Élodie sortie'",
-                "/messagerie?q=%C3%89lodie+sortie".to_owned(),
-            ),
-            ("search, no match", "/messagerie?q=introuvable".to_owned()),
+        for (what, search) in [
+            ("list Reçus (page 1)", ""),
+            ("search 'piscine' (1 %)", "piscine"),
+            ("search 'élodie CAHIER'", "élodie CAHIER"),
+            ("search, no match", "introuvable"),
         ] {
             let mut times: Vec<Duration> = Vec::with_capacity(RUNS);
             for _ in 0..RUNS {
                 let started = Instant::now();
-                let (status, body) = get(&app, &cookie, &path).await?;
+                let (lines, total) =
+                    messaging::store::list(&state.db, &teacher, Folder::Inbox, search, 0, 20)
+                        .await?;
                 times.push(started.elapsed());
-                anyhow::ensure!(status == 200 && body.len() > 1000, "{what}: {status}");
+                anyhow::ensure!(
+                    search == "introuvable" || (!lines.is_empty() && total > 0),
+                    "{what}: nothing"
+                );
             }
             times.sort();
             println!(
@@ -133,34 +131,6 @@ async fn main() -> anyhow::Result<()> {
         state.db.close().await;
     }
     Ok(())
-}
-
-async fn session(state: &ent_node::AppState, user: &str) -> anyhow::Result<String> {
-    let lifetime = ent_node::accounts::session::Lifetime {
-        idle_secs: 8 * 3600,
-        absolute_secs: 8 * 3600,
-    };
-    let token =
-        ent_node::accounts::session::open(&state.db, user, state.clock.now(), lifetime).await?;
-    Ok(format!("{}={token}", ent_node::accounts::session::COOKIE))
-}
-
-async fn get(app: &axum::Router, cookie: &str, path: &str) -> anyhow::Result<(u16, String)> {
-    let request = Request::get(path)
-        .header(header::COOKIE, cookie)
-        .body(Body::empty())?;
-    let response = app.clone().oneshot(request).await?;
-    let status = response.status().as_u16();
-    let body = axum::body::to_bytes(response.into_body(), usize::MAX).await?;
-    Ok((status, String::from_utf8_lossy(&body).into_owned()))
-}
-
-fn csrf_of(page: &str) -> String {
-    page.split("name=\"csrf\" value=\"")
-        .nth(1)
-        .and_then(|rest| rest.split('"').next())
-        .unwrap_or_default()
-        .to_owned()
 }
 
 /// A school of 16 classes × 25 pupils with their guardians (ONDE samples); one teacher made
