@@ -33,7 +33,7 @@ async fn only_the_class_s_teacher_and_the_director_write_mots_and_forged_forms_w
             let ok = match who {
                 "teacher" => class == w.class_a && pupils.is_empty(),
                 "other teacher" => class == w.class_b,
-                "director" => class != "inconnue" && !(class == w.class_a && !pupils.is_empty()),
+                "director" => class != "inconnue" && (class != w.class_a || pupils.is_empty()),
                 _ => false,
             };
             let after = rows(&app.state, "liaison_mots").await;

@@ -41,6 +41,8 @@ mod import_unkind;
 mod liaison;
 mod listener;
 mod messaging;
+mod messaging_across;
+mod messaging_moderation;
 mod messaging_quiet;
 mod messaging_rules;
 mod moderation;

@@ -231,13 +231,20 @@ pub(crate) async fn spaces_peer(
     uri: &Uri,
     headers: &HeaderMap,
 ) -> Result<String, AppError> {
+    scoped_peer(state, uri, headers, ent_config::Scope::Spaces).await
+}
+
+/// The peer whose node key signed this GET, if its link is active with `scope` (else 404).
+pub(crate) async fn scoped_peer(
+    state: &AppState,
+    uri: &Uri,
+    headers: &HeaderMap,
+    scope: ent_config::Scope,
+) -> Result<String, AppError> {
     let federation = enabled(state)?;
     let peer = signed_peer(federation, uri, headers, Audience::ActiveLinks).await?;
     let domain = peer.domain();
-    if federation
-        .shared()
-        .allows(&domain, ent_config::Scope::Spaces)
-    {
+    if federation.shared().allows(&domain, scope) {
         Ok(domain)
     } else {
         Err(AppError::NotFound)

@@ -14,6 +14,7 @@ use ent_federation::service::Shared;
 
 use crate::federation::received::{self, NoticeChange};
 use crate::federation::store;
+use crate::messaging::across;
 use crate::spaces::{SpaceError, inbound, relay::Relay};
 use crate::store::{Clock, Db};
 
@@ -98,13 +99,12 @@ async fn run(
         }
         // Space activities read and decide against the space's state, one transaction each
         // (they are few); notices are written in one batch.
-        let (spaces, batch): (Vec<Job>, Vec<Job>) = jobs
-            .into_iter()
-            .partition(|job| inbound::is_space_activity(&job.activity));
-        for job in spaces {
+        let (one_by_one, batch): (Vec<Job>, Vec<Job>) = jobs.into_iter().partition(|job| {
+            inbound::is_space_activity(&job.activity) || across::is_message(&job.activity)
+        });
+        for job in one_by_one {
             let shared = federation.get().and_then(Weak::upgrade);
-            let outcome =
-                apply_space(&db, clock.now(), shared.as_deref(), config.quotas, &job).await;
+            let outcome = apply_one(&db, clock.now(), shared.as_deref(), config.quotas, &job).await;
             if matches!(outcome, Ok(Applied::New)) {
                 crate::spaces::service::notify_received(&db, &config, clock.now(), &job.activity)
                     .await;
@@ -183,9 +183,9 @@ async fn apply_batch(
     Ok(outcomes)
 }
 
-/// Applies one space activity: its id, its effect, the announces it causes and an audit row,
-/// in one transaction; a refusal writes nothing.
-async fn apply_space(
+/// Applies one space activity or message between nodes: its id, its effect (for a space, the
+/// announces it causes and an audit row), in one transaction; a refusal writes nothing.
+async fn apply_one(
     db: &Db,
     now: i64,
     shared: Option<&Shared>,
@@ -207,6 +207,13 @@ async fn apply_space(
         } else {
             Applied::Conflict
         });
+    }
+    if across::is_message(&job.activity) {
+        crate::messaging::receive(&mut tx, shared, &job.peer, &job.activity, now)
+            .await
+            .inspect_err(|e| tracing::warn!(peer = job.peer, error = %e, "messaging: refused"))?;
+        tx.commit().await.map_err(storage)?;
+        return Ok(Applied::New);
     }
     let mut relay = Relay::new(shared, now).with_quotas(quotas);
     match inbound::apply(&mut tx, &mut relay, &job.peer, &job.activity).await {

@@ -17,6 +17,7 @@ use crate::web::flash::Done;
 use crate::web::richtext::render_text;
 use crate::web::{Page, render};
 
+use super::across;
 use super::contacts::{self, Contacts};
 use super::handlers::held_by;
 use super::service::{self, Composed, Outcome};
@@ -36,6 +37,8 @@ struct ComposePage<'a> {
     may_schedule: bool,
     error: Option<&'a str>,
     quoted: Option<String>,
+    /// Teachers and directors of linked nodes (staff only).
+    remote: Vec<across::RemoteContact>,
 }
 
 impl ComposePage<'_> {
@@ -106,6 +109,7 @@ pub async fn compose(
     // Only what may be offered is kept (a reply to all leaves out who one may not write to).
     chosen.retain(|c| Audience::parse(c).is_some_and(|a| contacts.allows(&a)));
     let senders = contacts.sender_kinds();
+    let remote = remote_offered(&state, &senders).await;
     let page = viewer.page("Écrire un message", &state.config.node.name);
     Ok(render(&ComposePage {
         page,
@@ -120,8 +124,21 @@ pub async fn compose(
         may_schedule: crate::policy::communication::may_schedule(&senders),
         error: None,
         quoted,
+        remote,
     })?
     .into_response())
+}
+
+/// The people of linked nodes offered to staff (nobody to pupils and parents).
+async fn remote_offered(
+    state: &AppState,
+    senders: &[crate::policy::communication::Sender],
+) -> Vec<across::RemoteContact> {
+    if crate::policy::communication::may_write_across(senders) {
+        across::directory(state).await
+    } else {
+        Vec::new()
+    }
 }
 
 fn prefixed(prefix: &str, subject: &str) -> String {
@@ -142,7 +159,12 @@ pub async fn send(
     viewer.check_csrf(form.get("csrf"))?;
     policy::require(&viewer, Action::UseMessaging)?;
     let contacts = contacts::of(&state, &viewer).await?;
-    let to = contacts::check_chosen(&contacts, &form.all("to"))?;
+    let mut to = contacts::check_chosen(&contacts, &form.all("to"))?;
+    for remote in across::chosen(&state, &contacts.sender_kinds(), &form.all("distant")).await? {
+        if !to.contains(&remote) {
+            to.push(remote);
+        }
+    }
     let draft = form.get("action") == "brouillon";
     let optional = |name: &str| Some(form.get(name).to_owned()).filter(|v| !v.is_empty());
     let outcome = async {
@@ -178,8 +200,12 @@ pub async fn send(
         Ok((id, Outcome::Sent)) => Ok(Done::MessageSent.redirect(&format!("/messagerie/{id}"))),
         Ok((id, Outcome::Held(_))) => Ok(Done::MessageHeld.redirect(&format!("/messagerie/{id}"))),
         Ok((_, Outcome::Drafted)) => Ok(Done::DraftSaved.redirect("/messagerie")),
+        Ok((id, Outcome::Pending)) => {
+            Ok(Done::MessagePending.redirect(&format!("/messagerie/{id}")))
+        }
         Err(AppError::Invalid(message)) => {
             let senders = contacts.sender_kinds();
+            let remote = remote_offered(&state, &senders).await;
             let page = viewer.page("Écrire un message", &state.config.node.name);
             let html = render(&ComposePage {
                 page,
@@ -194,6 +220,7 @@ pub async fn send(
                 may_schedule: crate::policy::communication::may_schedule(&senders),
                 error: Some(&message),
                 quoted: None,
+                remote,
             })?;
             Ok((StatusCode::UNPROCESSABLE_ENTITY, html).into_response())
         }

@@ -97,19 +97,33 @@ pub async fn classmates_open(db: &Db, class_id: &str) -> sqlx::Result<bool> {
     Ok(open == Some(1))
 }
 
-/// Sets that option.
+/// Whether a teacher validates the class's pupils' messages to classmates before they go.
+pub async fn classmates_moderated(db: &Db, class_id: &str) -> sqlx::Result<bool> {
+    let moderated: Option<i64> =
+        sqlx::query_scalar("SELECT moderated FROM class_messaging WHERE class_id = $1")
+            .bind(class_id)
+            .fetch_optional(db.pool())
+            .await?;
+    Ok(moderated == Some(1))
+}
+
+/// Sets those options.
 pub async fn set_classmates_open(
     conn: &mut AnyConnection,
     class_id: &str,
     open: bool,
+    moderated: bool,
 ) -> sqlx::Result<()> {
     sqlx::query("DELETE FROM class_messaging WHERE class_id = $1")
         .bind(class_id)
         .execute(&mut *conn)
         .await?;
-    sqlx::query("INSERT INTO class_messaging (class_id, pupils_write_classmates) VALUES ($1, $2)")
-        .bind(class_id)
-        .bind(i64::from(open))
+    sqlx::query(
+        "INSERT INTO class_messaging (class_id, pupils_write_classmates, moderated) VALUES ($1, $2, $3)",
+    )
+    .bind(class_id)
+    .bind(i64::from(open))
+    .bind(i64::from(open && moderated))
         .execute(conn)
         .await?;
     Ok(())

@@ -38,7 +38,7 @@ struct BoxPage<'a> {
     quiet: &'a QuietHours,
     now: i64,
     /// Classes the viewer manages, with whether their pupils may write to each other.
-    classes: Vec<(crate::classes::ClassRow, bool)>,
+    classes: Vec<(crate::classes::ClassRow, bool, bool)>,
 }
 
 impl BoxPage<'_> {
@@ -106,7 +106,8 @@ pub async fn mailbox(
         let facts = crate::classes::store::facts(&state.db, &class, &viewer).await?;
         if policy::allows(&viewer, Action::ManageClass(&facts)) {
             let open = files::classmates_open(&state.db, &class.id).await?;
-            classes.push((class, open));
+            let moderated = files::classmates_moderated(&state.db, &class.id).await?;
+            classes.push((class, open, moderated));
         }
     }
     Ok(render(&BoxPage {
@@ -123,6 +124,26 @@ pub async fn mailbox(
         now: state.clock.now(),
     })?
     .into_response())
+}
+
+impl BoxPage<'_> {
+    /// The class options a teacher may choose next: (ouvert, moderation, button).
+    fn class_choices(&self, open: &bool, moderated: &bool) -> Vec<(&str, &str, &str)> {
+        match (*open, *moderated) {
+            (false, _) => vec![
+                ("oui", "non", "Le permettre"),
+                ("oui", "oui", "Le permettre, après ma validation"),
+            ],
+            (true, false) => vec![
+                ("non", "non", "Ne plus le permettre"),
+                ("oui", "oui", "Valider leurs messages avant envoi"),
+            ],
+            (true, true) => vec![
+                ("non", "non", "Ne plus le permettre"),
+                ("oui", "non", "Ne plus valider leurs messages"),
+            ],
+        }
+    }
 }
 
 #[derive(Template)]
@@ -328,6 +349,9 @@ pub struct ClassOptionForm {
     csrf: String,
     #[serde(default)]
     ouvert: String,
+    /// `oui`: the teacher validates pupils' messages to classmates before they go.
+    #[serde(default)]
+    moderation: String,
 }
 
 /// `POST /messagerie/classes/{id}/entre-eleves`: pupils of the class may write to each other
@@ -345,7 +369,13 @@ pub async fn classmates(
     let facts = crate::classes::store::facts(&state.db, &class, &viewer).await?;
     policy::require(&viewer, Action::ManageClass(&facts))?;
     let mut tx = state.db.begin_write().await?;
-    files::set_classmates_open(&mut tx, &class_id, form.ouvert == "oui").await?;
+    files::set_classmates_open(
+        &mut tx,
+        &class_id,
+        form.ouvert == "oui",
+        form.moderation == "oui",
+    )
+    .await?;
     tx.commit().await?;
     Ok(Done::ClassOptionSaved.redirect("/messagerie"))
 }

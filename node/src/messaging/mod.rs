@@ -4,10 +4,14 @@
 //! déconnexion (`crate::quiet_hours`); limits and reports. A message to an audience is one
 //! message with one recipient list, filed in each recipient's mailbox.
 
+pub mod across;
+mod arrivals;
 mod compose;
 pub mod contacts;
+mod copies;
 pub mod files;
 mod handlers;
+mod moderation;
 pub mod service;
 pub mod store;
 
@@ -17,6 +21,8 @@ use axum::Router;
 use axum::extract::DefaultBodyLimit;
 use axum::routing::{get, post};
 use tokio::sync::watch;
+
+pub use arrivals::receive;
 
 use crate::attachments::{MAX_FILE_BYTES, MAX_FILES};
 use crate::state::AppState;
@@ -35,10 +41,14 @@ pub fn router() -> Router<AppState> {
         )
         .route("/messagerie/corbeille/vider", post(handlers::empty_trash))
         .route("/messagerie/fichiers/{id}", get(handlers::file))
+        .route("/messagerie/a-valider", get(moderation::page))
+        .route("/messagerie/a-valider/{id}", post(moderation::decide))
         .route(
             "/messagerie/classes/{id}/entre-eleves",
             post(handlers::classmates),
         )
+        .route(across::DIRECTORY_PATH, get(across::serve_directory))
+        .route("/federation/messagerie/fichiers/{id}", get(copies::to_peer))
         .route("/messagerie/{id}", get(handlers::show))
         .route("/messagerie/{id}/{action}", post(handlers::act))
 }
@@ -46,11 +56,15 @@ pub fn router() -> Router<AppState> {
 /// Time between two passes of the job.
 const PERIOD: Duration = Duration::from_secs(60);
 
-/// One pass: delivers held messages whose time has come, purges trash older than 30 days.
+/// One pass: delivers held messages whose time has come, fetches copies of files received
+/// from linked nodes, purges trash older than 30 days.
 /// Failures are logged, never fatal.
 pub async fn run_once(state: &AppState) {
     if let Err(error) = service::deliver_due(state).await {
         tracing::error!(%error, "messaging: delivery failed");
+    }
+    if let Err(error) = copies::fetch_due(state).await {
+        tracing::error!(%error, "messaging: file copies not fetched");
     }
     let purged = async {
         let mut tx = state.db.begin_write().await?;

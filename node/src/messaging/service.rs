@@ -53,6 +53,8 @@ pub enum Outcome {
     Held(i64),
     /// Saved in Brouillons.
     Drafted,
+    /// Waits for a teacher's validation (a pupil's message to classmates, class moderated).
+    Pending,
 }
 
 /// Checks lengths; the French message says what to fix.
@@ -132,6 +134,16 @@ pub async fn submit(
                 "Choisissez au moins un destinataire (un groupe vide ne compte pas).".into(),
             ));
         }
+        // A message a linked node can no longer take is kept as a draft (nothing is lost).
+        match super::across::check_recipients(state, viewer, &senders, &recipients).await {
+            Err(AppError::Invalid(why)) => {
+                Box::pin(submit(state, viewer, contacts, c, true)).await?;
+                return Err(AppError::Invalid(format!(
+                    "{why} Il est gardé dans vos brouillons."
+                )));
+            }
+            other => other?,
+        }
         let max = communication::max_recipients(&senders);
         if recipients.len() > max {
             return Err(AppError::Invalid(format!(
@@ -153,7 +165,13 @@ pub async fn submit(
         } else {
             at
         };
-        (if at > now { "held" } else { "sent" }, at)
+        if viewer.is_pupil_only()
+            && super::moderation::applies(state, viewer.id(), &recipients).await?
+        {
+            ("pending", at)
+        } else {
+            (if at > now { "held" } else { "sent" }, at)
+        }
     };
     let audiences: Vec<String> = c.to.iter().map(Audience::code).collect();
     let search = normalize_name(&format!("{subject} {body} {}", viewer.user.display_name()));
@@ -202,6 +220,7 @@ pub async fn submit(
         files::copy_files(&mut tx, &forwarded.id, &id, now).await?;
     }
     let mut delivered = Vec::new();
+    let mut peers = Vec::new();
     let outcome = if draft {
         store::file_in(&mut tx, viewer.id(), &id, Folder::Drafts, now).await?;
         Outcome::Drafted
@@ -210,7 +229,10 @@ pub async fn submit(
         store::file_in(&mut tx, viewer.id(), &id, Folder::Sent, now).await?;
         if state_code == "sent" {
             delivered = store::deliver(&mut tx, &id, now).await?;
+            peers = super::across::queue(&mut tx, shared(state), &id, now).await?;
             Outcome::Sent
+        } else if state_code == "pending" {
+            Outcome::Pending
         } else {
             Outcome::Held(deliver_at)
         }
@@ -227,6 +249,7 @@ pub async fn submit(
         .await?;
     }
     tx.commit().await?;
+    super::across::wake(state, &peers);
     if !delivered.is_empty() {
         notify(
             state,
@@ -236,6 +259,11 @@ pub async fn submit(
         .await;
     }
     Ok((id, outcome))
+}
+
+/// The federation's shared state, when federation is on.
+fn shared(state: &AppState) -> Option<&ent_federation::service::Shared> {
+    state.federation.as_ref().map(|f| f.shared().as_ref())
 }
 
 /// Whether the quiet hours hold a message from these senders to these people: staff to
@@ -280,7 +308,9 @@ pub async fn deliver_due(state: &AppState) -> AppResult<usize> {
     for id in &due {
         let mut tx = state.db.begin_write().await?;
         let reached = store::deliver(&mut tx, id, now).await?;
+        let peers = super::across::queue(&mut tx, shared(state), id, now).await?;
         tx.commit().await?;
+        super::across::wake(state, &peers);
         if !reached.is_empty() {
             notify(state, &reached, Event::MessageDelivered { message_id: id }).await;
         }

@@ -126,6 +126,15 @@ pub async fn get(db: &Db, id: &str) -> sqlx::Result<Option<Message>> {
     Ok(row.as_ref().map(message))
 }
 
+/// The message that crossed a link as the Note `object_id`, in the caller's transaction.
+pub async fn by_object(conn: &mut AnyConnection, object_id: &str) -> sqlx::Result<Option<Message>> {
+    let row = sqlx::query(&format!("{MESSAGE} WHERE m.object_id = $1"))
+        .bind(object_id)
+        .fetch_optional(conn)
+        .await?;
+    Ok(row.as_ref().map(message))
+}
+
 /// What a new or updated message holds.
 #[derive(Debug, Clone)]
 pub struct Draft<'a> {
@@ -242,8 +251,9 @@ pub async fn file_in(
     Ok(())
 }
 
-/// Delivers a held message to each recipient's Reçus (once: a second call finds it sent).
-/// Returns the recipients reached, empty when it was not held.
+/// Delivers a held message to each recipient's Reçus (once: a second call finds it sent);
+/// people of linked nodes get theirs through `across::queue`. Returns the local recipients
+/// reached, empty when it was not held.
 pub async fn deliver(
     conn: &mut AnyConnection,
     message_id: &str,
@@ -257,11 +267,13 @@ pub async fn deliver(
     if taken == 0 {
         return Ok(Vec::new());
     }
-    let recipients: Vec<String> =
-        sqlx::query_scalar("SELECT user_id FROM message_recipients WHERE message_id = $1")
-            .bind(message_id)
-            .fetch_all(&mut *conn)
-            .await?;
+    let recipients: Vec<String> = sqlx::query_scalar(
+        "SELECT user_id FROM message_recipients WHERE message_id = $1 \
+             AND user_id NOT IN (SELECT user_id FROM message_correspondents)",
+    )
+    .bind(message_id)
+    .fetch_all(&mut *conn)
+    .await?;
     for owner in &recipients {
         file_in(conn, owner, message_id, Folder::Inbox, now).await?;
     }

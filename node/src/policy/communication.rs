@@ -201,6 +201,20 @@ pub fn may_schedule(senders: &[Sender]) -> bool {
         .any(|s| matches!(s, Sender::Teacher | Sender::Direction | Sender::Staff))
 }
 
+/// Whether someone who is all of `senders` may write to (and receive from) teachers and
+/// directors of linked nodes: teachers and direction only; never a pupil, a parent or a guest.
+pub fn may_write_across(senders: &[Sender]) -> bool {
+    senders
+        .iter()
+        .any(|s| matches!(s, Sender::Teacher | Sender::Direction))
+}
+
+/// Whether a profile code received from a linked node (`entAuthorRole`, or a local recipient's
+/// profile) may take part in messages between nodes.
+pub fn crosses_links(profile: &str) -> bool {
+    matches!(profile, "teacher" | "director")
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -238,6 +252,11 @@ mod tests {
         assert!(!may_address(Sender::Parent, AudienceKind::ClassParents));
         assert!(!may_address(Sender::Staff, AudienceKind::ClassPupils));
         assert!(may_schedule(&[Sender::Teacher]) && !may_schedule(&[Sender::Parent]));
+        assert!(may_write_across(&[Sender::Teacher]) && may_write_across(&[Sender::Direction]));
+        for family in [Sender::Pupil, Sender::Parent, Sender::Guest, Sender::Staff] {
+            assert!(!may_write_across(&[family]));
+        }
+        assert!(crosses_links("director") && !crosses_links("pupil") && !crosses_links("parent"));
     }
 
     #[test]

@@ -92,8 +92,45 @@ pub async fn serve(
             headcount,
         });
     }
-    let teachers = sqlx::query(
-        "SELECT u.id, u.first_name, COALESCE(u.usage_name, u.last_name), MIN(s.name) FROM users u \
+    directory.teachers = staff(&state, federation).await?;
+    answer(
+        &state,
+        &peer,
+        &directory,
+        "space.directory",
+        "annuaire des classes et enseignants invitables lu",
+    )
+    .await
+}
+
+/// Journals a directory read by `peer` (`action`, `detail`) and answers it as JSON.
+pub async fn answer(
+    state: &AppState,
+    peer: &str,
+    directory: &Directory,
+    action: &str,
+    detail: &str,
+) -> AppResult<Response> {
+    let mut conn = state.db.pool().acquire().await?;
+    crate::users::store::audit(&mut conn, state.clock.now(), None, action, peer, detail).await?;
+    let body = serde_json::to_string(directory).map_err(AppError::internal)?;
+    Ok((
+        [(header::CONTENT_TYPE, ent_federation::ACTIVITY_CONTENT_TYPE)],
+        body,
+    )
+        .into_response())
+}
+
+/// The teachers and directors of this node as linked nodes see them (short name, school,
+/// role, subjects taught this year), each with its Person actor (created on first use).
+/// Shared by the spaces' directory and the messagerie's; never a pupil nor a parent.
+pub async fn staff(
+    state: &AppState,
+    federation: &ent_federation::Federation,
+) -> AppResult<Vec<RemoteTeacher>> {
+    let year = SchoolYear::containing(state.clock.today()).0;
+    let rows = sqlx::query(
+        "SELECT u.id, u.first_name, COALESCE(u.usage_name, u.last_name), MIN(s.name), MAX(m.profile) FROM users u \
          JOIN memberships m ON m.user_id = u.id JOIN schools s ON s.id = m.school_id \
          WHERE u.active = 1 AND m.profile IN ('teacher', 'director') \
          GROUP BY u.id, u.first_name, u.usage_name, u.last_name ORDER BY 4, 2",
@@ -114,33 +151,21 @@ pub async fn serve(
         subjects.entry(user).or_default().push(label);
     }
     let mut conn = state.db.pool().acquire().await?;
-    for row in teachers {
-        let (user_id, first, last, school): (String, String, String, String) =
-            (row.get(0), row.get(1), row.get(2), row.get(3));
+    let mut people = Vec::with_capacity(rows.len());
+    for row in rows {
+        let (user_id, first, last, school, role): (String, String, String, String, String) =
+            (row.get(0), row.get(1), row.get(2), row.get(3), row.get(4));
         let actor =
             crate::federation::persons::ensure_in(&mut conn, &user_id, state.clock.now()).await?;
-        directory.teachers.push(RemoteTeacher {
+        people.push(RemoteTeacher {
             url: crate::federation::persons::actor_url(federation, &actor.id),
             name: crate::domain::short_name(&first, &last),
             school,
             subjects: subjects.remove(&user_id).unwrap_or_default(),
+            role,
         });
     }
-    crate::users::store::audit(
-        &mut conn,
-        state.clock.now(),
-        None,
-        "space.directory",
-        &peer,
-        "annuaire des classes et enseignants invitables lu",
-    )
-    .await?;
-    let body = serde_json::to_string(&directory).map_err(AppError::internal)?;
-    Ok((
-        [(header::CONTENT_TYPE, ent_federation::ACTIVITY_CONTENT_TYPE)],
-        body,
-    )
-        .into_response())
+    Ok(people)
 }
 
 /// `GET /federation/spaces/{id}`: a space's Group actor, to a linked node (spaces scope,

@@ -102,7 +102,7 @@ pub async fn pass(db: &Db, clock: &Clock, shared: &Shared) -> sqlx::Result<usize
                 relay.wake();
             }
             Err(why) => {
-                let wait = (2_i64 << attempts.min(9)).min(900);
+                let wait = retry_wait(attempts);
                 tracing::info!(file = id, %why, wait, "spaces: file copy not fetched yet");
                 sqlx::query("UPDATE space_files SET attempts = attempts + 1, next_attempt_at = $2 WHERE id = $1")
                     .bind(&id)
@@ -158,7 +158,15 @@ async fn announce_arrival(
     }
 }
 
-async fn fetch(
+/// Seconds before the next try of a copy that failed `attempts` times (2 s doubling, at most
+/// 15 minutes).
+pub(crate) fn retry_wait(attempts: i64) -> i64 {
+    (2_i64 << attempts.min(9)).min(900)
+}
+
+/// Fetches a file another node announced (signed GET), checked against the announced size,
+/// SHA-256 and type (the messagerie's copies use it too).
+pub(crate) async fn fetch(
     shared: &Shared,
     url: &str,
     size: i64,

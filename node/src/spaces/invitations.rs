@@ -71,6 +71,9 @@ pub struct RemoteTeacher {
     /// Subjects they teach this year (collège teachers, from the AAF); absent from older nodes.
     #[serde(default)]
     pub subjects: Vec<String>,
+    /// `teacher` or `director` (the messagerie's directory); absent from older nodes.
+    #[serde(default)]
+    pub role: String,
 }
 
 /// What a linked node shares for invitations.

@@ -64,10 +64,14 @@ pub enum Done {
     NotificationsSaved,
     /// Notifications: an address was given, its confirmation mail queued.
     MailConfirmationSent,
+    /// Messagerie: a-valider (a pupil's message waits for the teacher).
+    MessagePending,
+    /// Messagerie: message-valide / message-refuse (the teacher decided).
+    MessageModerated,
 }
 
 impl Done {
-    const ALL: [Done; 28] = [
+    const ALL: [Done; 30] = [
         Done::PasswordChanged,
         Done::PostReported,
         Done::ClassAdded,
@@ -96,6 +100,8 @@ impl Done {
         Done::AbsenceSent,
         Done::NotificationsSaved,
         Done::MailConfirmationSent,
+        Done::MessagePending,
+        Done::MessageModerated,
     ];
 
     /// The key in the URL.
@@ -110,6 +116,8 @@ impl Done {
             Done::TeacherAlreadyAsked => "enseignant-deja-sollicite",
             Done::MessageSent => "message-envoye",
             Done::MessageHeld => "message-differe",
+            Done::MessagePending => "a-valider",
+            Done::MessageModerated => "decision-enregistree",
             Done::DraftSaved => "brouillon",
             Done::MarkedUnread => "non-lu",
             Done::MessageTrashed => "message-supprime",
@@ -155,6 +163,13 @@ impl Done {
             }
             (Done::MessageSent, true) => "Ton message est parti.",
             (Done::MessageSent, false) => "Votre message est envoyé.",
+            (Done::MessagePending, true) => {
+                "Ton message partira quand ton enseignant l'aura lu et validé."
+            }
+            (Done::MessagePending, false) => {
+                "Le message attend la validation d'un enseignant de la classe."
+            }
+            (Done::MessageModerated, _) => "Décision enregistrée.",
             (Done::MessageHeld, true) => "Ton message partira à la fin des heures calmes.",
             (Done::MessageHeld, false) => {
                 "Droit à la déconnexion : votre message est gardé et sera remis à l'heure indiquée ci-dessous ; vous pouvez encore le modifier ou l'annuler."
