@@ -147,7 +147,7 @@ async fn a_parent_of_two_children_in_two_classes_sees_each_item_once_and_pupils_
     assert!(at("Kermesse de juin") < at("Cantine fermée vendredi"));
     assert!(at("Cantine fermée vendredi") < at("Piscine du jeudi"));
     assert!(at("Piscine du jeudi") < at("Sortie au musée"));
-    assert_eq!(occurrences(&list, "non lu"), 4);
+    assert_eq!(occurrences(&list, ">non lu<"), 4);
     // "À la une" on the portal, read once opened; no counts anywhere.
     let portal = parent.get("/portail").await;
     assert!(portal.body.contains("À la une") && portal.body.contains("Kermesse de juin"));
@@ -159,7 +159,7 @@ async fn a_parent_of_two_children_in_two_classes_sees_each_item_once_and_pupils_
     .unwrap();
     let item = parent.get(&format!("/actualites/{id}")).await;
     assert!(item.status.is_success() && !item.body.contains("vue"));
-    assert_eq!(occurrences(&parent.get("/actualites").await, "non lu"), 3);
+    assert_eq!(occurrences(&parent.get("/actualites").await, ">non lu<"), 3);
 
     // The pupil: only what is addressed to pupils, in the simple view.
     let pupil = app.signed_in(&w.pupil).await;
