@@ -14,6 +14,7 @@ mod known;
 mod people;
 mod plan;
 mod report;
+mod staff;
 
 use std::path::Path;
 

@@ -1,21 +1,21 @@
-//! What each person file brings: pupils with their classes and groups, legal guardians with
-//! their children, staff with profiles, classes, subjects and functions.
+//! What pupils and responsables bring: pupils with their classes and groups, legal guardians
+//! with their children; then staff (`staff.rs`). Deletions of a Delta for all three.
 
 use std::collections::{HashMap, HashSet};
 
-use crate::domain::{Profile, normalize_name};
+use crate::domain::Profile;
 use crate::provisioning::onde::plan::{name_key, pupil_key};
 use crate::provisioning::onde::read::ReadError;
 
-use super::super::{Authority, Operation, Pupil, Record, Relation, Staff};
+use super::super::{Authority, Operation, Pupil, Record, Relation};
 use super::accounts::person;
-use super::apply::{Apply, CLASS, GROUP, PUPIL, RELATION, STAFF};
+use super::apply::{Apply, CLASS, GROUP, PUPIL, RELATION};
 use super::plan::{Plan, pupil_structure};
 
 /// Attribute names that restate a pupil's links (2D and 1D).
 const LINK_ATTRIBUTES: &[&str] = &["ENTElevePersRelEleve", "ENTEleveAutoriteParentale"];
 /// Attribute names that restate names and details.
-const NAME_ATTRIBUTES: &[&str] = &[
+pub(super) const NAME_ATTRIBUTES: &[&str] = &[
     "sn",
     "givenName",
     "ENTPersonNom",
@@ -30,7 +30,7 @@ const NAME_ATTRIBUTES: &[&str] = &[
 const CLASS_ATTRIBUTES: &[&str] = &["ENTEleveClasses", "ENTPersonClasses"];
 const GROUP_ATTRIBUTES: &[&str] = &["ENTEleveGroupes", "ENTPersonGroupes"];
 
-fn error<T>(record: &Record<T>, message: String) -> ReadError {
+pub(super) fn error<T>(record: &Record<T>, message: String) -> ReadError {
     ReadError {
         file: record.file.clone(),
         line: record.line,
@@ -49,7 +49,7 @@ pub(super) async fn apply(apply: &mut Apply<'_>, plan: &Plan) -> Result<(), sqlx
     apply.batch.flush(apply.conn).await?;
     relations(apply, &plan.relations, &links).await?;
     for record in &plan.staff {
-        staff(apply, record).await?;
+        super::staff::staff(apply, record).await?;
         apply.tick();
     }
     Ok(())
@@ -296,177 +296,9 @@ async fn relations(
     Ok(())
 }
 
-/// The profile a staff member has in one structure (aaf.md §9): direction from functions or
-/// `ENTEnsFonctionDir`; an inspector by function; a teacher by category, presence before
-/// pupils, teaching functions or services; anyone else is personnel.
-fn staff_profile(staff: &Staff, structure: &str) -> Profile {
-    let functions: Vec<_> = staff
-        .functions
-        .iter()
-        .filter(|f| f.structure == structure)
-        .collect();
-    let label = |f: &&super::super::Function| {
-        normalize_name(&format!(
-            "{} {}",
-            f.label,
-            f.discipline_label.as_deref().unwrap_or_default()
-        ))
-    };
-    let directs = staff.directs.iter().any(|s| s == structure)
-        || functions
-            .iter()
-            .any(|f| f.code == "DIR" || label(f).starts_with("direction"));
-    if directs {
-        return Profile::Director;
-    }
-    if functions
-        .iter()
-        .any(|f| matches!(f.code.as_str(), "INS" | "IEN") || label(f).contains("inspect"))
-    {
-        return Profile::Inspector;
-    }
-    let services =
-        (staff.classes.iter().chain(&staff.groups)).any(|s| s.group.structure == structure);
-    let teaches = match staff.teacher_category {
-        Some(category) => category,
-        None => {
-            staff.teaches == Some(true)
-                || services
-                || functions
-                    .iter()
-                    .any(|f| matches!(f.code.as_str(), "ENS" | "DOC"))
-        }
-    };
-    if teaches {
-        Profile::Teacher
-    } else {
-        Profile::Staff
-    }
-}
-
-async fn staff(apply: &mut Apply<'_>, record: &Record<Staff>) -> Result<(), sqlx::Error> {
-    if record.operation == Operation::Delete {
-        return delete(apply, record, STAFF).await;
-    }
-    let data = &record.data;
-    let add = record.operation == Operation::Add;
-    let known_user = apply.known.ids.get(&record.id).map(|(id, _)| id.clone());
-    if !add && known_user.is_none() {
-        if data.all_structures().is_empty() {
-            apply.report.ignored.staff += 1;
-        } else {
-            apply.errors.push(error(
-                record,
-                "modification d'un personnel jamais importé sur ce nœud".to_owned(),
-            ));
-        }
-        return Ok(());
-    }
-    let structures: Vec<String> = (data.all_structures().into_iter())
-        .filter(|s| apply.schools.contains_key(*s))
-        .map(str::to_owned)
-        .collect();
-    let wanted = (add || record.mentions(NAME_ATTRIBUTES)).then(|| {
-        person(
-            &data.first_name,
-            &data.last_name,
-            data.birth_name.as_deref(),
-            data.birth_date.map(|d| d.to_string()),
-            data.email.clone(),
-            data.civility.clone(),
-        )
-    });
-    let onde = match (&known_user, &wanted) {
-        (None, Some(p)) => structures.iter().find_map(|s| {
-            let school = apply.schools.get(s)?;
-            let key = name_key(&p.last_name, &p.first_name);
-            apply
-                .known
-                .onde_keys
-                .get(&(school.clone(), "teacher".to_owned(), key))
-                .cloned()
-        }),
-        _ => None,
-    };
-    let (id, created, mut changed) = apply.account(&record.id, STAFF, wanted, onde).await?;
-    // A modification restating no structure leaves memberships as they are.
-    let restated = add || !structures.is_empty();
-    let mut teacher = false;
-    for structure in &structures {
-        let school = apply.schools[structure].clone();
-        let profile = staff_profile(data, structure);
-        teacher |= matches!(profile, Profile::Teacher | Profile::Director);
-        changed |= apply.member(&id, &school, profile).await? && !created;
-        let functions: HashSet<[String; 3]> = (data.functions.iter())
-            .filter(|f| &f.structure == structure && f.code != "-")
-            .map(|f| {
-                [
-                    f.code.clone(),
-                    f.label.clone(),
-                    f.discipline_label.clone().unwrap_or_default(),
-                ]
-            })
-            .collect();
-        changed |= apply.functions(&id, &school, functions).await? && !created;
-    }
-    if !restated {
-        teacher = (apply.known.memberships.get(&id).into_iter().flatten())
-            .any(|(_, p)| p == "teacher" || p == "director");
-        apply.seen.entry(id.clone()).or_default().extend(
-            (apply.known.memberships.get(&id).into_iter().flatten()).map(|(s, _)| s.clone()),
-        );
-    }
-    let services_named = add
-        || record.mentions(&[
-            "ENTAuxEnsClassesMatieres",
-            "ENTAuxEnsGroupesMatieres",
-            "ENTAuxEnsClasses",
-            "ENTAuxEnsGroupes",
-            "ENTAuxEnsClassesPrincipal",
-        ]);
-    if services_named {
-        let class_of = |apply: &Apply<'_>, g: &super::super::GroupRef| {
-            let school = apply.schools.get(&g.structure)?;
-            apply
-                .class_ids
-                .get(&(school.clone(), g.code.clone()))
-                .cloned()
-        };
-        let mut places: HashMap<String, bool> = HashMap::new();
-        let mut taught: HashSet<(String, String)> = HashSet::new();
-        for service in data.classes.iter().chain(&data.groups) {
-            if let Some(class) = class_of(apply, &service.group) {
-                places.insert(class.clone(), false);
-                let subject = service.subject.clone().unwrap_or_default();
-                if !subject.is_empty() && !apply.known.subjects.contains_key(&subject) {
-                    apply.report.warnings.push(error(
-                        record,
-                        format!("matière {subject} absente du fichier MatiereEducNat (gardée telle quelle)"),
-                    ));
-                }
-                taught.insert((class, subject));
-            }
-        }
-        for group in &data.head_of {
-            if let Some(class) = class_of(apply, group) {
-                places.insert(class, true);
-            }
-        }
-        changed |= apply.place(&id, "teacher", &[CLASS, GROUP], places).await? && !created;
-        changed |= apply.teach(&id, taught).await? && !created;
-    }
-    let counts = if teacher {
-        &mut apply.report.teachers
-    } else {
-        &mut apply.report.staff
-    };
-    counts.count(created, changed);
-    Ok(())
-}
-
 /// A Delta's deletion: the person leaves the hosted schools (deactivated when they belong
 /// to no other school of the node).
-async fn delete<T>(
+pub(super) async fn delete<T>(
     apply: &mut Apply<'_>,
     record: &Record<T>,
     kind: &str,
@@ -476,89 +308,4 @@ async fn delete<T>(
         return Ok(());
     };
     apply.depart(&user, kind).await
-}
-
-#[cfg(test)]
-mod tests {
-    use super::super::super::{Function, GroupRef, Service};
-    use super::*;
-
-    fn function(code: &str, label: &str, discipline: &str) -> Function {
-        Function {
-            structure: "6027".to_owned(),
-            code: code.to_owned(),
-            label: label.to_owned(),
-            discipline_code: None,
-            discipline_label: Some(discipline.to_owned()),
-        }
-    }
-
-    fn with(functions: Vec<Function>) -> Staff {
-        Staff {
-            functions,
-            ..Staff::default()
-        }
-    }
-
-    #[test]
-    fn profiles_follow_functions_categories_and_services() {
-        let profile = |staff: &Staff| staff_profile(staff, "6027");
-        let head = with(vec![function(
-            "DIR",
-            "DIRECTION",
-            "DIRECTION CHEF D'ETABLISSEMENT",
-        )]);
-        assert_eq!(profile(&head), Profile::Director);
-        let one_d = Staff {
-            directs: vec!["6027".to_owned()],
-            ..Staff::default()
-        };
-        assert_eq!(profile(&one_d), Profile::Director);
-        let cpe = with(vec![function("EDU", "EDUCATION", "EDUCATION  (CE ,CPE)")]);
-        assert_eq!(profile(&cpe), Profile::Staff);
-        let aed = with(vec![function("AED", "ASSISTANT D'EDUCATION", "SANS OBJET")]);
-        assert_eq!(profile(&aed), Profile::Staff);
-        let secretary = with(vec![function(
-            "ADF",
-            "PERSONNELS ADMINISTRATIFS",
-            "GESTION",
-        )]);
-        assert_eq!(profile(&secretary), Profile::Staff);
-        let librarian = with(vec![function("DOC", "DOCUMENTATION", "DOCUMENTATION")]);
-        assert_eq!(
-            profile(&librarian),
-            Profile::Teacher,
-            "professeur documentaliste"
-        );
-        let inspector = with(vec![function("INS", "INSPECTION", "IEN")]);
-        assert_eq!(profile(&inspector), Profile::Inspector);
-        let english = with(vec![function("ENS", "ENSEIGNEMENT", "ANGLAIS")]);
-        assert_eq!(profile(&english), Profile::Teacher);
-        let not_a_teacher = Staff {
-            teacher_category: Some(false),
-            ..with(vec![function("ENS", "ENSEIGNEMENT", "ANGLAIS")])
-        };
-        assert_eq!(
-            profile(&not_a_teacher),
-            Profile::Staff,
-            "the category decides"
-        );
-        let services = Staff {
-            classes: vec![Service {
-                group: GroupRef {
-                    structure: "6027".to_owned(),
-                    code: "6EME1".to_owned(),
-                    label: None,
-                },
-                subject: None,
-            }],
-            ..Staff::default()
-        };
-        assert_eq!(profile(&services), Profile::Teacher);
-        assert_eq!(
-            staff_profile(&services, "9999"),
-            Profile::Staff,
-            "per structure"
-        );
-    }
 }
