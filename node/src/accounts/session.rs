@@ -4,7 +4,6 @@
 use axum::extract::FromRequestParts;
 use axum::http::HeaderMap;
 use axum::http::request::Parts;
-use sha2::{Digest, Sha256};
 use sqlx::Row;
 
 use crate::error::AppError;
@@ -18,7 +17,7 @@ use super::viewer::Viewer;
 pub const COOKIE: &str = "ent_session";
 
 fn digest(token: &str) -> String {
-    hex::encode(Sha256::digest(token.as_bytes()))
+    crate::store::token_digest(token)
 }
 
 /// How long a session lives: without activity (`idle_secs`), and at most (`absolute_secs`)

@@ -8,7 +8,6 @@ use axum::extract::{Path, Request, State};
 use axum::http::header;
 use axum::response::{IntoResponse, Redirect, Response};
 use serde::Deserialize;
-use sha2::{Digest, Sha256};
 
 use super::handlers::unprocessable;
 use super::model::{Event, Exception, Scope};
@@ -23,7 +22,7 @@ use crate::web::{Page, render};
 const MAX_ICS_BYTES: usize = 2 * 1024 * 1024;
 
 fn hash(token: &str) -> String {
-    hex::encode(Sha256::digest(token.as_bytes()))
+    crate::store::token_digest(token)
 }
 
 #[derive(Template)]

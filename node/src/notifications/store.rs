@@ -23,7 +23,7 @@ pub struct Line {
 pub struct MailSettings {
     /// The address.
     pub address: String,
-    /// The confirmation token.
+    /// The SHA-256 of the confirmation token (the token itself is only in the mail).
     pub token: String,
     /// 0 until confirmed.
     pub confirmed_at: i64,
@@ -254,7 +254,7 @@ pub async fn set_mail(
     )
     .bind(user_id)
     .bind(address)
-    .bind(token)
+    .bind(crate::store::token_digest(token))
     .bind(mode)
     .bind(now)
     .execute(&mut *conn)
@@ -270,7 +270,7 @@ pub async fn confirm(
 ) -> sqlx::Result<Option<String>> {
     let owner: Option<String> =
         sqlx::query_scalar("SELECT user_id FROM notification_mail WHERE token = $1")
-            .bind(token)
+            .bind(crate::store::token_digest(token))
             .fetch_optional(&mut *conn)
             .await?;
     if let Some(user_id) = &owner {
