@@ -253,6 +253,13 @@ pub fn write_private_file(path: &std::path::Path, bytes: &[u8]) -> std::io::Resu
     file.sync_all()
 }
 
+/// How every secret token (session, feed link, confirmation link) is kept: only its SHA-256,
+/// so that a copy of the database opens nothing.
+pub fn token_digest(token: &str) -> String {
+    use sha2::{Digest, Sha256};
+    hex::encode(Sha256::digest(token.as_bytes()))
+}
+
 #[cfg(test)]
 mod patience_tests {
     use super::*;
@@ -284,11 +291,4 @@ mod patience_tests {
         );
         patient_tx.expect("its turn came").commit().await.unwrap();
     }
-}
-
-/// How every secret token (session, feed link, confirmation link) is kept: only its SHA-256,
-/// so that a copy of the database opens nothing.
-pub fn token_digest(token: &str) -> String {
-    use sha2::{Digest, Sha256};
-    hex::encode(Sha256::digest(token.as_bytes()))
 }
