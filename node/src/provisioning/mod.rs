@@ -2,5 +2,6 @@
 
 pub mod aaf;
 mod batch;
+pub mod guard;
 pub mod init;
 pub mod onde;

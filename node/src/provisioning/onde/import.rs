@@ -16,6 +16,7 @@ use super::read::{PupilRow, ReadError};
 use super::report::ImportReport;
 use super::snapshot::{self, Person, Snapshot};
 use crate::provisioning::batch::Batch;
+use crate::provisioning::guard::Deactivations;
 
 /// One input file: its name (for messages) and its bytes.
 #[derive(Debug, Clone, Copy)]
@@ -183,26 +184,25 @@ pub async fn import(
     let deactivated =
         report.pupils.deactivated + report.guardians.deactivated + report.teachers.deactivated;
     let active = active_before.max(0) as u64;
-    let limit = input.max_deactivation_percent;
-    if deactivated * 100 > u64::from(limit) * active {
-        let error = ImportError::MassDeactivation {
-            deactivated,
-            active,
-            percent: (deactivated * 100).div_ceil(active.max(1)),
-            limit,
-        };
-        if input.dry_run {
-            // A simulation shows its whole report, with the stop the real run would make.
-            report.warnings.push(ReadError {
-                file: String::new(),
-                line: 0,
-                column: None,
-                message: error.to_string(),
-            });
-        } else if !input.allow_mass_deactivation {
-            tx.rollback().await?;
-            return Err(error);
-        }
+    let guard = Deactivations {
+        deactivated,
+        active,
+        limit: input.max_deactivation_percent,
+    };
+    let checked = guard.check(
+        input.dry_run,
+        input.allow_mass_deactivation,
+        &mut report.warnings,
+        |d| ImportError::MassDeactivation {
+            deactivated: d.deactivated,
+            active: d.active,
+            percent: d.percent(),
+            limit: d.limit,
+        },
+    );
+    if let Err(error) = checked {
+        tx.rollback().await?;
+        return Err(error);
     }
     users::audit(
         &mut tx,

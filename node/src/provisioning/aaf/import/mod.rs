@@ -19,6 +19,7 @@ mod staff;
 use std::path::Path;
 
 use crate::domain::SchoolYear;
+use crate::provisioning::guard::Deactivations;
 use crate::provisioning::onde::read::ReadError;
 use crate::store::Db;
 
@@ -126,25 +127,25 @@ pub async fn import(
         }
     };
     let deactivated = report.deactivated();
-    let limit = input.max_deactivation_percent;
-    if deactivated * 100 > u64::from(limit) * active {
-        let error = AafError::MassDeactivation {
-            deactivated,
-            active,
-            percent: (deactivated * 100).div_ceil(active.max(1)),
-            limit,
-        };
-        if input.dry_run {
-            report.warnings.push(ReadError {
-                file: String::new(),
-                line: 0,
-                column: None,
-                message: error.to_string(),
-            });
-        } else if !input.allow_mass_deactivation {
-            tx.rollback().await?;
-            return Err(error);
-        }
+    let guard = Deactivations {
+        deactivated,
+        active,
+        limit: input.max_deactivation_percent,
+    };
+    let checked = guard.check(
+        input.dry_run,
+        input.allow_mass_deactivation,
+        &mut report.warnings,
+        |d| AafError::MassDeactivation {
+            deactivated: d.deactivated,
+            active: d.active,
+            percent: d.percent(),
+            limit: d.limit,
+        },
+    );
+    if let Err(error) = checked {
+        tx.rollback().await?;
+        return Err(error);
     }
     let target = (report.schools.iter().map(|s| s.uai.as_str()))
         .collect::<Vec<_>>()
