@@ -1,6 +1,7 @@
 //! The agenda pages in headless Chromium, on a phone and on a desktop: the week and the month
 //! (with a series, a moved date, a long title and the zone's holidays), an event, the new-event
-//! form and the import form, each checked by axe-core and at 320 px (`Browser::goto`).
+//! form and the import form, each checked by axe-core and at 320 px (`Browser::goto`). With
+//! `ENT_SCREENSHOTS_DIR` set, it also takes the screenshots of `docs/vie-de-l-ecole-agenda.md`.
 
 use chrono::Duration;
 use ent_tests::agenda::{create, event_id};
@@ -60,18 +61,41 @@ async fn agenda_pages_pass_axe_and_fit_320_px_on_phone_and_desktop() {
         };
         let browser = Browser::start_with(&tools, &app.base_url, &options).await;
         browser.sign_in(&w.parent.identifier, PASSWORD).await;
+        // Screenshots: the phone's pages for the parent, the desktop's for the director.
+        let phone = viewport == VIEWPORT;
         browser.follow_link("Agenda").await;
         assert!(browser.body_text().await.contains("Sortie pédagogique"));
+        if phone {
+            browser
+                .doc_screenshot_of("agenda-semaine", "header.top, main")
+                .await;
+        }
         browser.goto("/agenda?vue=mois").await;
+        if phone {
+            browser
+                .doc_screenshot_of("agenda-mois", "header.top, main")
+                .await;
+        }
         browser.goto("/agenda?vue=semaine&jour=2026-12-21").await;
         assert!(browser.body_text().await.contains("Vacances de Noël"));
         browser.goto(&format!("/agenda/evenements/{id}")).await;
+        if phone {
+            browser
+                .doc_screenshot_of("agenda-evenement", "header.top, main")
+                .await;
+        }
         browser.goto("/agenda/nouveau").await;
         browser.sign_out().await;
         browser.sign_in(&w.director.identifier, PASSWORD).await;
         browser.goto(&format!("/agenda/evenements/{id}")).await;
         browser.goto("/agenda/importer").await;
         browser.goto("/agenda?vue=mois").await;
+        if !phone {
+            browser.goto("/agenda/nouveau").await;
+            browser
+                .doc_screenshot_of("agenda-nouveau", "header.top, main")
+                .await;
+        }
         browser.close().await;
     }
     app.stop().await;

@@ -1,10 +1,14 @@
 //! Actualités and the cahier de liaison in headless Chromium: every new page is checked by
 //! axe-core and at 320 px (`Browser::check_page`), for a teacher on a desktop, a parent and a
-//! pupil on a phone; publishing, writing a mot and signing work without JavaScript.
+//! pupil on a phone; publishing, writing a mot and signing work without JavaScript. With
+//! `ENT_SCREENSHOTS_DIR` set, it also takes the screenshots of `docs/vie-de-l-ecole.md`.
 
 use ent_tests::browser::{self, Browser, DESKTOP, Options};
 use ent_tests::liaison::{id_of, publish, write_mot};
 use ent_tests::{PASSWORD, World, spawn_app};
+
+/// What a documentation screenshot of a whole page covers: the top bar and the page's content.
+const PAGE: &str = "header.top, main";
 
 #[tokio::test]
 async fn news_and_liaison_pages_pass_axe_and_fit_320_px() {
@@ -61,20 +65,26 @@ async fn news_and_liaison_pages_pass_axe_and_fit_320_px() {
     desk.fill("#title", "Réunion de rentrée").await;
     desk.click(&format!("input[value='parents:{}']", w.class_a))
         .await;
+    desk.doc_screenshot_of("actualites-ecrire", PAGE).await;
     desk.click_through("form.compose button[type=submit]").await;
     assert!(desk.body_text().await.contains("L'actualité est publiée."));
     desk.goto("/liaison").await;
     assert!(desk.body_text().await.contains("Mariage dans la famille"));
+    desk.doc_screenshot_of("liaison-enseignant", PAGE).await;
     desk.goto("/liaison/ecrire").await;
+    desk.doc_screenshot_of("liaison-ecrire", PAGE).await;
     desk.goto(&format!("/liaison/mots/{mot}")).await;
     desk.goto(&format!("/liaison/mots/{mot}/manquantes")).await;
+    desk.doc_screenshot_of("liaison-manquantes", PAGE).await;
     desk.close().await;
 
     // The parent, on a phone: signs with one tap.
     let phone = Browser::start(&tools, &app.base_url).await;
     phone.sign_in(&w.parent.identifier, PASSWORD).await;
+    phone.doc_screenshot_of("portail-parent", PAGE).await;
     phone.follow_link("Cahier de liaison").await;
     phone.goto(&format!("/liaison/mots/{mot}")).await;
+    phone.doc_screenshot("liaison-parent-signer").await;
     phone.click_through("button.primary.big").await;
     assert!(
         phone
@@ -83,7 +93,9 @@ async fn news_and_liaison_pages_pass_axe_and_fit_320_px() {
             .contains("votre signature est enregistrée")
     );
     phone.goto("/liaison/absence").await;
+    phone.doc_screenshot("liaison-absence").await;
     phone.goto("/actualites").await;
+    phone.doc_screenshot("actualites-parent").await;
     phone.sign_out().await;
 
     // The pupil: the simple view.
@@ -93,8 +105,10 @@ async fn news_and_liaison_pages_pass_axe_and_fit_320_px() {
         portal.contains("Les nouvelles") && portal.contains("potager"),
         "{portal}"
     );
+    phone.doc_screenshot_of("portail-eleve", PAGE).await;
     phone.follow_link("Mon carnet").await;
     assert!(phone.body_text().await.contains("médiathèque"));
+    phone.doc_screenshot("liaison-eleve-carnet").await;
     phone.goto(&format!("/liaison/mots/{mot}")).await;
     assert!(phone.body_text().await.contains("tes parents"));
     phone.goto("/actualites").await;

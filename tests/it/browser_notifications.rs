@@ -1,6 +1,7 @@
 //! The notification pages in headless Chromium, checked by axe-core and at 320 px wide
 //! (`Browser::check_page`): the centre and the preferences, for a parent (with the e-mail
-//! section) and a pupil (the simple view).
+//! section) and a pupil (the simple view). With `ENT_SCREENSHOTS_DIR` set, it also takes the
+//! screenshots of `docs/notifications.md`.
 
 use ent_node::notifications::{Event, notify};
 use ent_tests::browser::{self, Browser};
@@ -27,6 +28,7 @@ async fn notification_pages_pass_axe_and_fit_320_px() {
     browser.sign_in(&w.parent.identifier, PASSWORD).await;
     browser.goto("/notifications").await;
     assert!(browser.body_text().await.contains("Notifications 2"));
+    browser.doc_screenshot("notifications-centre").await;
     browser
         .follow_link("Choisir mes notifications et les courriels")
         .await;
@@ -40,6 +42,9 @@ async fn notification_pages_pass_axe_and_fit_320_px() {
             .await
             .contains("en attente de confirmation")
     );
+    browser
+        .doc_screenshot_of("notifications-choix", "header.top, main")
+        .await;
     browser.sign_out().await;
 
     browser.sign_in(&w.pupil.identifier, PASSWORD).await;
