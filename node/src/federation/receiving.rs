@@ -104,10 +104,22 @@ async fn run(
         });
         for job in one_by_one {
             let shared = federation.get().and_then(Weak::upgrade);
-            let outcome = apply_one(&db, clock.now(), shared.as_deref(), config.quotas, &job).await;
+            let mut arrived = None;
+            let outcome = apply_one(
+                &db,
+                clock.now(),
+                shared.as_deref(),
+                config.quotas,
+                &job,
+                &mut arrived,
+            )
+            .await;
             if matches!(outcome, Ok(Applied::New)) {
                 crate::spaces::service::notify_received(&db, &config, clock.now(), &job.activity)
                     .await;
+                if let Some(arrived) = arrived {
+                    arrived.notify(&db, &config, clock.now()).await;
+                }
             }
             let _ = job.done.send(outcome);
         }
@@ -184,13 +196,15 @@ async fn apply_batch(
 }
 
 /// Applies one space activity or message between nodes: its id, its effect (for a space, the
-/// announces it causes and an audit row), in one transaction; a refusal writes nothing.
+/// announces it causes and an audit row), in one transaction; a refusal writes nothing. A
+/// message filed is left in `arrived`, to be notified after the commit.
 async fn apply_one(
     db: &Db,
     now: i64,
     shared: Option<&Shared>,
     quotas: ent_config::QuotasSection,
     job: &Job,
+    arrived: &mut Option<crate::messaging::Arrived>,
 ) -> Result<Applied, HostError> {
     let storage = |e: sqlx::Error| HostError::Storage(e.to_string());
     let id = job.activity["id"].as_str().unwrap_or_default();
@@ -209,7 +223,7 @@ async fn apply_one(
         });
     }
     if across::is_message(&job.activity) {
-        crate::messaging::receive(&mut tx, shared, &job.peer, &job.activity, now)
+        *arrived = crate::messaging::receive(&mut tx, shared, &job.peer, &job.activity, now)
             .await
             .inspect_err(|e| tracing::warn!(peer = job.peer, error = %e, "messaging: refused"))?;
         tx.commit().await.map_err(storage)?;

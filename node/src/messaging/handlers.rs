@@ -39,6 +39,8 @@ struct BoxPage<'a> {
     now: i64,
     /// Classes the viewer manages, with whether their pupils may write to each other.
     classes: Vec<(crate::classes::ClassRow, bool, bool)>,
+    /// The viewer directs a school (a link to the options of all its classes).
+    directs: bool,
 }
 
 impl BoxPage<'_> {
@@ -104,14 +106,23 @@ pub async fn mailbox(
     let year = crate::domain::SchoolYear::containing(state.clock.today()).0;
     for class in crate::classes::store::of_member(&state.db, viewer.id(), year).await? {
         let facts = crate::classes::store::facts(&state.db, &class, &viewer).await?;
-        if policy::allows(&viewer, Action::ManageClass(&facts)) {
+        if policy::allows(&viewer, Action::SetClassMessaging(&facts)) {
             let open = files::classmates_open(&state.db, &class.id).await?;
             let moderated = files::classmates_moderated(&state.db, &class.id).await?;
             classes.push((class, open, moderated));
         }
     }
+    let directs = viewer.memberships.iter().any(|m| {
+        policy::allows(
+            &viewer,
+            Action::ListClassMessaging {
+                school_id: &m.school_id,
+            },
+        )
+    });
     Ok(render(&BoxPage {
         classes,
+        directs,
         page,
         folder,
         folders: Folder::ALL,
@@ -131,8 +142,8 @@ impl BoxPage<'_> {
     fn class_choices(&self, open: &bool, moderated: &bool) -> Vec<(&str, &str, &str)> {
         match (*open, *moderated) {
             (false, _) => vec![
-                ("oui", "non", "Le permettre"),
                 ("oui", "oui", "Le permettre, après ma validation"),
+                ("oui", "non", "Le permettre sans validation"),
             ],
             (true, false) => vec![
                 ("non", "non", "Ne plus le permettre"),
@@ -341,41 +352,4 @@ pub async fn file(
         .ok_or(AppError::NotFound)?;
     held_by(&state, &viewer, &message_id).await?;
     Ok(crate::attachments::serve(&row.name, &row.media_type, bytes))
-}
-
-/// The class option form.
-#[derive(Debug, Deserialize)]
-pub struct ClassOptionForm {
-    csrf: String,
-    #[serde(default)]
-    ouvert: String,
-    /// `oui`: the teacher validates pupils' messages to classmates before they go.
-    #[serde(default)]
-    moderation: String,
-}
-
-/// `POST /messagerie/classes/{id}/entre-eleves`: pupils of the class may write to each other
-/// (the class's teacher or the director decides).
-pub async fn classmates(
-    State(state): State<AppState>,
-    viewer: Viewer,
-    Path(class_id): Path<String>,
-    Form(form): Form<ClassOptionForm>,
-) -> AppResult<Response> {
-    viewer.check_csrf(&form.csrf)?;
-    let class = crate::classes::store::by_id(&state.db, &class_id)
-        .await?
-        .ok_or(AppError::NotFound)?;
-    let facts = crate::classes::store::facts(&state.db, &class, &viewer).await?;
-    policy::require(&viewer, Action::ManageClass(&facts))?;
-    let mut tx = state.db.begin_write().await?;
-    files::set_classmates_open(
-        &mut tx,
-        &class_id,
-        form.ouvert == "oui",
-        form.moderation == "oui",
-    )
-    .await?;
-    tx.commit().await?;
-    Ok(Done::ClassOptionSaved.redirect("/messagerie"))
 }
