@@ -164,7 +164,11 @@ struct MessagePage<'a> {
     message: &'a Message,
     html: String,
     to: Vec<String>,
+    /// For its sender: recipients it did not reach, and why.
+    unreached: Vec<String>,
     files: Vec<FileRow>,
+    /// Files whose copy has not arrived yet from a linked node.
+    waiting: Vec<String>,
     answers: Option<(Message, String)>,
     received: bool,
     trashed: bool,
@@ -222,9 +226,15 @@ pub async fn show(
     Ok(render(&MessagePage {
         html: render_text(&message.body),
         files: files::files(&state.db, &id).await?,
+        waiting: files::waiting(&state.db, &id).await?,
         when: crate::domain::local_time::paris_label(message.created_at),
         page,
         message: &message,
+        unreached: if message.sender_id == viewer.id() {
+            super::unreached::list(&state.db, &id).await?
+        } else {
+            Vec::new()
+        },
         to,
         answers,
         received,
@@ -347,9 +357,26 @@ pub async fn file(
     Path(id): Path<String>,
 ) -> AppResult<Response> {
     policy::require(&viewer, Action::UseMessaging)?;
-    let (message_id, row, bytes) = files::file(&state.db, &id)
-        .await?
-        .ok_or(AppError::NotFound)?;
+    let Some((message_id, row, bytes)) = files::file(&state.db, &id).await? else {
+        // A file of a linked node's message whose copy is on its way: say so, and when to retry.
+        let (message_id, name) = files::waiting_file(&state.db, &id)
+            .await?
+            .ok_or(AppError::NotFound)?;
+        held_by(&state, &viewer, &message_id).await?;
+        let mut response = crate::error::error_page(
+            axum::http::StatusCode::SERVICE_UNAVAILABLE,
+            "Pièce jointe en cours de réception",
+            &format!(
+                "Le fichier « {name} » arrive de l'ENT de l'expéditeur : il sera disponible \
+                 dans quelques minutes. Réessayez un peu plus tard."
+            ),
+        );
+        response.headers_mut().insert(
+            axum::http::header::RETRY_AFTER,
+            axum::http::HeaderValue::from_static("60"),
+        );
+        return Ok(response);
+    };
     held_by(&state, &viewer, &message_id).await?;
     Ok(crate::attachments::serve(&row.name, &row.media_type, bytes))
 }

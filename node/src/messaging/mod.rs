@@ -15,6 +15,7 @@ mod handlers;
 mod moderation;
 pub mod service;
 pub mod store;
+mod unreached;
 
 use std::time::Duration;
 
