@@ -122,7 +122,8 @@ async fn a_message_from_a_linked_node_is_notified_and_its_file_says_it_is_on_its
     assert_eq!(early.status, StatusCode::SERVICE_UNAVAILABLE, "{early:?}");
     assert_eq!(early.header("retry-after"), Some("60"));
     assert!(
-        early.body.contains("Pièce jointe en cours de réception") && early.body.contains("bilan.png"),
+        early.body.contains("Pièce jointe en cours de réception")
+            && early.body.contains("bilan.png"),
         "{}",
         early.body
     );
@@ -130,10 +131,7 @@ async fn a_message_from_a_linked_node_is_notified_and_its_file_says_it_is_on_its
     assert!(shown.contains("en cours de réception"), "{shown}");
     assert!(!shown.contains(&format!("href=\"/messagerie/fichiers/{file}\"")));
     // Someone who does not hold the message learns nothing more than before.
-    let director = c
-        .node(COLLEGE)
-        .signed_in(&c.worlds[COLLEGE].director)
-        .await;
+    let director = c.node(COLLEGE).signed_in(&c.worlds[COLLEGE].director).await;
     let stranger = director.get(&format!("/messagerie/fichiers/{file}")).await;
     assert_eq!(stranger.status, StatusCode::NOT_FOUND);
 
@@ -244,7 +242,13 @@ async fn a_scheduled_message_whose_link_ended_tells_its_sender_and_still_reaches
     // A second pass tells nobody twice.
     ent_node::messaging::run_once(&c.node(ECOLE1).state).await;
     assert_eq!(
-        count(&c, ECOLE1, "SELECT COUNT(*) FROM notifications WHERE link = $1 AND label LIKE '%pas pu%'", &link).await,
+        count(
+            &c,
+            ECOLE1,
+            "SELECT COUNT(*) FROM notifications WHERE link = $1 AND label LIKE '%pas pu%'",
+            &link
+        )
+        .await,
         1
     );
 }

@@ -38,13 +38,17 @@ async fn the_director_sets_both_options_of_each_class_of_the_school_and_only_the
 
     // The mailbox leads to the page; it lists both classes with their three choices.
     let mailbox = director.get("/messagerie").await.body;
-    assert!(mailbox.contains("href=\"/messagerie/classes\""), "{mailbox}");
+    assert!(
+        mailbox.contains("href=\"/messagerie/classes\""),
+        "{mailbox}"
+    );
     let page = director.get("/messagerie/classes").await;
     assert_eq!(page.status, StatusCode::OK);
     for class in [&w.class_a, &w.class_b] {
         assert!(
-            page.body
-                .contains(&format!("action=\"/messagerie/classes/{class}/entre-eleves\"")),
+            page.body.contains(&format!(
+                "action=\"/messagerie/classes/{class}/entre-eleves\""
+            )),
             "{}",
             page.body
         );
@@ -63,7 +67,10 @@ async fn the_director_sets_both_options_of_each_class_of_the_school_and_only_the
         .await;
     assert!(set.status.is_redirection(), "{set:?}");
     assert!(
-        set.location.as_deref().unwrap_or_default().starts_with("/messagerie/classes?fait="),
+        set.location
+            .as_deref()
+            .unwrap_or_default()
+            .starts_with("/messagerie/classes?fait="),
         "{set:?}"
     );
     director
@@ -75,8 +82,14 @@ async fn the_director_sets_both_options_of_each_class_of_the_school_and_only_the
         .await;
     assert_eq!(options(&app, &w.class_a).await, Some((1, 0)));
     assert_eq!(options(&app, &w.class_b).await, Some((1, 1)));
-    let shown = director.get("/messagerie/classes?fait=option-classe").await.body;
-    assert!(shown.contains("option de la classe est enregistrée."), "{shown}");
+    let shown = director
+        .get("/messagerie/classes?fait=option-classe")
+        .await
+        .body;
+    assert!(
+        shown.contains("option de la classe est enregistrée."),
+        "{shown}"
+    );
     assert!(
         shown.contains("value=\"libre\" checked"),
         "the choice is shown: {shown}"
@@ -117,7 +130,12 @@ async fn the_director_sets_both_options_of_each_class_of_the_school_and_only_the
     for person in [&w.teacher, &w.parent, &w.pupil, &w.operator] {
         let client = app.signed_in(person).await;
         let refused = client.get("/messagerie/classes").await;
-        assert_eq!(refused.status, StatusCode::FORBIDDEN, "{}", person.identifier);
+        assert_eq!(
+            refused.status,
+            StatusCode::FORBIDDEN,
+            "{}",
+            person.identifier
+        );
     }
     let other = app.signed_in(&w.other_teacher).await;
     let refused = other
@@ -135,7 +153,10 @@ async fn the_director_sets_both_options_of_each_class_of_the_school_and_only_the
     // The class's teacher sees the director's choice in the mailbox and may change it.
     let teacher = app.signed_in(&w.teacher).await;
     let mine = teacher.get("/messagerie").await.body;
-    assert!(mine.contains("sans validation") || mine.contains("peuvent s"), "{mine}");
+    assert!(
+        mine.contains("sans validation") || mine.contains("peuvent s"),
+        "{mine}"
+    );
     assert!(
         !mine.contains("href=\"/messagerie/classes\""),
         "only directors are led to the school's page"
@@ -154,8 +175,12 @@ async fn opening_a_class_validates_pupils_messages_unless_explicitly_turned_off(
 
     // The first button offered is the validated one.
     let mailbox = teacher.get("/messagerie").await.body;
-    let validated = mailbox.find("Le permettre, après ma validation").expect("offered");
-    let free = mailbox.find("Le permettre sans validation").expect("offered");
+    let validated = mailbox
+        .find("Le permettre, après ma validation")
+        .expect("offered");
+    let free = mailbox
+        .find("Le permettre sans validation")
+        .expect("offered");
     assert!(validated < free, "the safe choice comes first");
 
     // Opened with no word about validation: validated.
@@ -168,8 +193,17 @@ async fn opening_a_class_validates_pupils_messages_unless_explicitly_turned_off(
     let sent = send(&pupil, &[&person(&classmate.id)], "Récré", "On joue ?", &[]).await;
     assert!(sent.status.is_redirection(), "{sent:?}");
     let nina = app.signed_in(&classmate).await;
-    assert!(!in_folder(&nina, "recus", "Récré").await, "waits for the teacher");
-    assert!(teacher.get("/messagerie/a-valider").await.body.contains("On joue ?"));
+    assert!(
+        !in_folder(&nina, "recus", "Récré").await,
+        "waits for the teacher"
+    );
+    assert!(
+        teacher
+            .get("/messagerie/a-valider")
+            .await
+            .body
+            .contains("On joue ?")
+    );
 
     // Explicitly turned off: the next message goes at once; both changes are journaled.
     teacher
@@ -180,11 +214,22 @@ async fn opening_a_class_validates_pupils_messages_unless_explicitly_turned_off(
         )
         .await;
     assert_eq!(options(&app, &w.class_a).await, Some((1, 0)));
-    send(&pupil, &[&person(&classmate.id)], "Cantine", "À tout à l'heure", &[]).await;
+    send(
+        &pupil,
+        &[&person(&classmate.id)],
+        "Cantine",
+        "À tout à l'heure",
+        &[],
+    )
+    .await;
     assert!(in_folder(&nina, "recus", "Cantine").await);
     let journal = journaled(&app, &w.class_a).await;
     assert_eq!(journal.len(), 2, "{journal:?}");
-    assert!(journal.iter().all(|(who, _)| who.as_deref() == Some(w.teacher.id.as_str())));
+    assert!(
+        journal
+            .iter()
+            .all(|(who, _)| who.as_deref() == Some(w.teacher.id.as_str()))
+    );
     app.stop().await;
 }
 
@@ -211,8 +256,8 @@ async fn classes_opened_before_validation_was_the_default_are_validated_by_the_m
         .expect("the statement");
     sqlx::query(update)
         .execute(app.state.db.pool())
-    .await
-    .expect("migration");
+        .await
+        .expect("migration");
     assert_eq!(options(&app, &w.class_a).await, Some((1, 1)));
     assert_eq!(options(&app, &w.class_b).await, Some((0, 0)));
     app.stop().await;

@@ -12,12 +12,12 @@ use sqlx::AnyConnection;
 use super::across;
 use super::store::{self, Draft};
 use crate::audience::Audience;
-use crate::notifications::{Event, notify_with};
-use crate::store::Db;
-use ent_config::NodeConfig;
 use crate::domain::normalize_name;
+use crate::notifications::{Event, notify_with};
 use crate::policy::communication;
 use crate::spaces::relay::{field, host_of};
+use crate::store::Db;
+use ent_config::NodeConfig;
 
 /// Most recipients of one received message.
 const MAX_TO: usize = 50;

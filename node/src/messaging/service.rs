@@ -317,7 +317,12 @@ pub async fn deliver_due(state: &AppState) -> AppResult<usize> {
             notify(state, &reached, Event::MessageDelivered { message_id: id }).await;
         }
         if let Some(sender) = unreached {
-            notify(state, &[sender], Event::MessageNotDelivered { message_id: id }).await;
+            notify(
+                state,
+                &[sender],
+                Event::MessageNotDelivered { message_id: id },
+            )
+            .await;
         }
     }
     Ok(due.len())

@@ -462,17 +462,37 @@ mod tests {
         let teacher = viewer(Some(Profile::Teacher), false);
         assert!(allows(&teacher, Action::SetClassMessaging(&mine)));
         assert!(!allows(&teacher, Action::SetClassMessaging(&other)));
-        assert!(!allows(&teacher, Action::ListClassMessaging { school_id: "s1" }));
+        assert!(!allows(
+            &teacher,
+            Action::ListClassMessaging { school_id: "s1" }
+        ));
         let director = viewer(Some(Profile::Director), false);
         assert!(allows(&director, Action::SetClassMessaging(&other)));
         assert!(!allows(&director, Action::SetClassMessaging(&elsewhere)));
-        assert!(allows(&director, Action::ListClassMessaging { school_id: "s1" }));
-        assert!(!allows(&director, Action::ListClassMessaging { school_id: "s2" }));
+        assert!(allows(
+            &director,
+            Action::ListClassMessaging { school_id: "s1" }
+        ));
+        assert!(!allows(
+            &director,
+            Action::ListClassMessaging { school_id: "s2" }
+        ));
         let operator = viewer(None, true);
         assert!(!allows(&operator, Action::SetClassMessaging(&elsewhere)));
-        assert!(!allows(&operator, Action::ListClassMessaging { school_id: "s1" }));
-        for p in [Profile::Pupil, Profile::Parent, Profile::Staff, Profile::Guest] {
-            assert!(!allows(&viewer(Some(p), false), Action::SetClassMessaging(&mine)), "{p:?}");
+        assert!(!allows(
+            &operator,
+            Action::ListClassMessaging { school_id: "s1" }
+        ));
+        for p in [
+            Profile::Pupil,
+            Profile::Parent,
+            Profile::Staff,
+            Profile::Guest,
+        ] {
+            assert!(
+                !allows(&viewer(Some(p), false), Action::SetClassMessaging(&mine)),
+                "{p:?}"
+            );
         }
     }
 
