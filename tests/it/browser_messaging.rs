@@ -128,3 +128,40 @@ async fn mailbox_pages_pass_axe_and_fit_320_px() {
     browser.close().await;
     app.stop().await;
 }
+
+#[tokio::test]
+async fn the_director_s_class_options_page_passes_axe_and_works_without_javascript() {
+    let Some(tools) = browser::tools() else {
+        return;
+    };
+    let app = spawn_app().await;
+    let w = World::build(&app.state).await;
+    ent_tests::messaging::to_tuesday_morning(&app);
+    let browser = Browser::start(&tools, &app.base_url).await;
+    browser.sign_in(&w.director.identifier, PASSWORD).await;
+    browser.goto("/messagerie").await;
+    browser
+        .follow_link("Messagerie des classes de l'école : les élèves s'écrivent-ils entre eux ?")
+        .await;
+    browser.doc_screenshot("messagerie-classes").await;
+    // Class A: pupils write to each other after a teacher's validation.
+    browser.click(&format!("#c{}-valide", w.class_a)).await;
+    browser
+        .click_through(&format!(
+            "form[action='/messagerie/classes/{}/entre-eleves'] button[type=submit]",
+            w.class_a
+        ))
+        .await;
+    assert_eq!(browser.path().await, "/messagerie/classes");
+    assert!(browser.body_text().await.contains("est enregistrée"));
+    let saved: (i64, i64) = sqlx::query_as(
+        "SELECT pupils_write_classmates, moderated FROM class_messaging WHERE class_id = $1",
+    )
+    .bind(&w.class_a)
+    .fetch_one(app.state.db.pool())
+    .await
+    .expect("options");
+    assert_eq!(saved, (1, 1));
+    browser.close().await;
+    app.stop().await;
+}

@@ -42,6 +42,8 @@ mod liaison;
 mod listener;
 mod messaging;
 mod messaging_across;
+mod messaging_across_arrivals;
+mod messaging_classes;
 mod messaging_moderation;
 mod messaging_quiet;
 mod messaging_rules;

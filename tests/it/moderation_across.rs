@@ -147,3 +147,91 @@ async fn an_edit_from_a_member_node_waits_for_the_host_moderators() {
     })
     .await;
 }
+
+/// Notifications of node `i` of `user` with `label` (any link).
+async fn told(c: &Cycle3, i: usize, user: &str, label: &str) -> Vec<(String, String)> {
+    sqlx::query_as(
+        "SELECT kind, link FROM notifications WHERE user_id = $1 AND label = $2 ORDER BY created_at",
+    )
+    .bind(user)
+    .bind(label)
+    .fetch_all(c.node(i).state.db.pool())
+    .await
+    .expect("notifications")
+}
+
+#[tokio::test]
+async fn a_pupil_of_a_member_node_is_told_when_the_host_decides_on_their_post() {
+    let c = Cycle3::start().await;
+    let id = c.shared_space().await;
+    let group = c.group_of(&id).await;
+    let copy = c.local_id(ECOLE1, &group).await.expect("copy");
+    let pupil = c.worlds[ECOLE1].pupil.id.clone();
+    let approved = "Notre herbier est prêt";
+    let refused = "Un message hors sujet";
+    c.pupil_posts(ECOLE1, &group, approved).await;
+    c.pupil_posts(ECOLE1, &group, refused).await;
+    // The author's node has learnt that both wait (no decision yet, nothing told).
+    c.wait_status(ECOLE1, approved, Some("pending")).await;
+    c.wait_status(ECOLE1, refused, Some("pending")).await;
+    let published_label = "Message publié dans un espace";
+    let refused_label = "Message refusé par les modérateurs d'un espace";
+    assert!(told(&c, ECOLE1, &pupil, published_label).await.is_empty());
+
+    // The host's moderator approves one and refuses the other.
+    c.approve(&id, approved).await;
+    let page = format!("/espaces/{id}");
+    let post = c.post_id(COLLEGE, refused).await;
+    let done = c
+        .teacher(COLLEGE)
+        .await
+        .submit(
+            &page,
+            &format!("{page}/messages/{post}/moderer"),
+            &[("action", "refuser")],
+        )
+        .await;
+    assert!(done.redirects_to(&page), "{}", done.body);
+    c.wait_status(ECOLE1, approved, Some("published")).await;
+    c.wait_status(ECOLE1, refused, Some("hidden")).await;
+
+    // The pupil's own node tells them, linking to its copy of the space, once each.
+    let link = format!("/espaces/{copy}");
+    eventually("the approval is told", || async {
+        told(&c, ECOLE1, &pupil, published_label).await.len() == 1
+    })
+    .await;
+    eventually("the refusal is told", || async {
+        told(&c, ECOLE1, &pupil, refused_label).await.len() == 1
+    })
+    .await;
+    let published = told(&c, ECOLE1, &pupil, published_label).await;
+    assert_eq!(published[0].1, link);
+    assert_eq!(published[0].0, "own_post");
+    assert_eq!(
+        told(&c, ECOLE1, &pupil, refused_label).await[0],
+        published[0]
+    );
+    // Nobody else of the école, and nobody on the other member node, is told.
+    let others: i64 = sqlx::query_scalar(
+        "SELECT COUNT(*) FROM notifications WHERE user_id <> $1 AND label IN ($2, $3)",
+    )
+    .bind(&pupil)
+    .bind(published_label)
+    .bind(refused_label)
+    .fetch_one(c.node(ECOLE1).state.db.pool())
+    .await
+    .unwrap();
+    assert_eq!(others, 0);
+    let elsewhere: i64 =
+        sqlx::query_scalar("SELECT COUNT(*) FROM notifications WHERE label IN ($1, $2)")
+            .bind(published_label)
+            .bind(refused_label)
+            .fetch_one(c.node(ECOLE2).state.db.pool())
+            .await
+            .unwrap();
+    assert_eq!(elsewhere, 0);
+    // Later announces of the same post (a comment, a new version) tell nothing again.
+    c.drained(COLLEGE, ECOLE1).await;
+    assert_eq!(told(&c, ECOLE1, &pupil, published_label).await.len(), 1);
+}

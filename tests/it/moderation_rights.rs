@@ -2,51 +2,14 @@
 //! school, another teacher's class is asked and not taken, groups show short names to pupils
 //! and parents; and a guest made by mistake can be deleted.
 
-use ent_node::domain::{Profile, SchoolKind, SchoolYear, Uai};
-use ent_node::users::NewUser;
-use ent_node::users::store as users;
-use ent_tests::world::Person;
-use ent_tests::{PASSWORD, TestApp, TestClient, World, spawn_app};
+use ent_node::domain::SchoolYear;
+use ent_tests::{TestApp, TestClient, World, spawn_app};
 
 fn end_of_year(app: &TestApp) -> String {
     SchoolYear::containing(app.state.clock.today())
         .last_day()
         .format("%Y-%m-%d")
         .to_string()
-}
-
-/// A second school of the node, with its director (who signs in with [`PASSWORD`]).
-async fn other_school_director(app: &TestApp) -> Person {
-    let state = &app.state;
-    let school = ent_node::schools::store::add(
-        &state.db,
-        &Uai::from_number(7_654_321),
-        "École du Parc",
-        SchoolKind::Elementaire,
-        None,
-        state.clock.now(),
-    )
-    .await
-    .expect("school");
-    let hash = ent_node::accounts::password::hash_blocking(PASSWORD).expect("hash");
-    let mut tx = state.db.begin_write().await.expect("tx");
-    let user = NewUser {
-        first_name: "Yves".into(),
-        last_name: "Directeur".into(),
-        password_hash: Some(hash),
-        ..NewUser::default()
-    };
-    let (id, identifier) = users::create(&mut tx, &user, state.clock.now())
-        .await
-        .expect("user");
-    users::set_membership(&mut tx, &id, &school, Profile::Director)
-        .await
-        .expect("membership");
-    tx.commit().await.expect("commit");
-    Person {
-        id,
-        identifier: identifier.to_string(),
-    }
 }
 
 /// `director` creates a local guest; returns its user id.
@@ -74,7 +37,7 @@ async fn guest_of(app: &TestApp, director: &TestClient, first: &str) -> String {
 async fn a_local_guest_belongs_to_its_creators_school_and_can_be_deleted() {
     let app = spawn_app().await;
     let world = World::build(&app.state).await;
-    let yves = other_school_director(&app).await;
+    let yves = ent_tests::world::other_school_director(&app.state).await;
     let other_director = app.signed_in(&yves).await;
     let ours = guest_of(&app, &app.signed_in(&world.director).await, "Malik").await;
     let theirs = guest_of(&app, &other_director, "Zoé").await;

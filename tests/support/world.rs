@@ -249,3 +249,36 @@ pub async fn give_password(state: &AppState, user_id: &str) {
         .await
         .expect("password");
 }
+
+/// A second school of the node ("École du Parc"), with its director (who signs in with
+/// [`PASSWORD`]): for rights that must not cross schools.
+pub async fn other_school_director(state: &AppState) -> Person {
+    let school = ent_node::schools::store::add(
+        &state.db,
+        &Uai::from_number(7_654_321),
+        "École du Parc",
+        SchoolKind::Elementaire,
+        None,
+        state.clock.now(),
+    )
+    .await
+    .expect("school");
+    let mut tx = state.db.begin_write().await.expect("tx");
+    let user = NewUser {
+        first_name: "Yves".into(),
+        last_name: "Directeur".into(),
+        password_hash: Some(password_hash().to_owned()),
+        ..NewUser::default()
+    };
+    let (id, identifier) = users::create(&mut tx, &user, state.clock.now())
+        .await
+        .expect("user");
+    users::set_membership(&mut tx, &id, &school, Profile::Director)
+        .await
+        .expect("membership");
+    tx.commit().await.expect("commit");
+    Person {
+        id,
+        identifier: identifier.to_string(),
+    }
+}

@@ -25,6 +25,15 @@ pub type FederationSlot = Arc<OnceLock<Weak<Shared>>>;
 /// Most activities in one transaction.
 const MAX_BATCH: usize = 64;
 
+/// What a received activity causes this node's users to be told, once it is committed.
+#[derive(Debug, Default)]
+struct ToTell {
+    /// A message filed in their Reçus.
+    arrived: Option<crate::messaging::Arrived>,
+    /// The host's decisions on their waiting posts.
+    decided: Vec<crate::spaces::relay::Decided>,
+}
+
 /// One activity waiting to be applied.
 struct Job {
     peer: String,
@@ -104,10 +113,23 @@ async fn run(
         });
         for job in one_by_one {
             let shared = federation.get().and_then(Weak::upgrade);
-            let outcome = apply_one(&db, clock.now(), shared.as_deref(), config.quotas, &job).await;
+            let mut tell = ToTell::default();
+            let outcome = apply_one(
+                &db,
+                clock.now(),
+                shared.as_deref(),
+                config.quotas,
+                &job,
+                &mut tell,
+            )
+            .await;
             if matches!(outcome, Ok(Applied::New)) {
-                crate::spaces::service::notify_received(&db, &config, clock.now(), &job.activity)
-                    .await;
+                let now = clock.now();
+                crate::spaces::service::notify_received(&db, &config, now, &job.activity).await;
+                crate::spaces::service::tell_decided(&db, &config, now, &tell.decided).await;
+                if let Some(arrived) = tell.arrived {
+                    arrived.notify(&db, &config, now).await;
+                }
             }
             let _ = job.done.send(outcome);
         }
@@ -184,13 +206,15 @@ async fn apply_batch(
 }
 
 /// Applies one space activity or message between nodes: its id, its effect (for a space, the
-/// announces it causes and an audit row), in one transaction; a refusal writes nothing.
+/// announces it causes and an audit row), in one transaction; a refusal writes nothing. What
+/// its users are to be told is left in `tell`, for after the commit.
 async fn apply_one(
     db: &Db,
     now: i64,
     shared: Option<&Shared>,
     quotas: ent_config::QuotasSection,
     job: &Job,
+    tell: &mut ToTell,
 ) -> Result<Applied, HostError> {
     let storage = |e: sqlx::Error| HostError::Storage(e.to_string());
     let id = job.activity["id"].as_str().unwrap_or_default();
@@ -209,7 +233,7 @@ async fn apply_one(
         });
     }
     if across::is_message(&job.activity) {
-        crate::messaging::receive(&mut tx, shared, &job.peer, &job.activity, now)
+        tell.arrived = crate::messaging::receive(&mut tx, shared, &job.peer, &job.activity, now)
             .await
             .inspect_err(|e| tracing::warn!(peer = job.peer, error = %e, "messaging: refused"))?;
         tx.commit().await.map_err(storage)?;
@@ -230,6 +254,7 @@ async fn apply_one(
                 .await
                 .map_err(storage)?;
             tx.commit().await.map_err(storage)?;
+            tell.decided = relay.take_decided();
             relay.wake();
             Ok(Applied::New)
         }

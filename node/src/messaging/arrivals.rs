@@ -13,8 +13,11 @@ use super::across;
 use super::store::{self, Draft};
 use crate::audience::Audience;
 use crate::domain::normalize_name;
+use crate::notifications::{Event, notify_with};
 use crate::policy::communication;
 use crate::spaces::relay::{field, host_of};
+use crate::store::Db;
+use ent_config::NodeConfig;
 
 /// Most recipients of one received message.
 const MAX_TO: usize = 50;
@@ -27,15 +30,36 @@ fn text(value: &Value, name: &str, max: usize) -> Result<String, HostError> {
     field(value, name, max).map_err(|_| refused(&format!("{name} trop long")))
 }
 
+/// A message filed by [`receive`]: whom to notify once the caller committed.
+#[derive(Debug, Clone)]
+pub struct Arrived {
+    /// The message.
+    pub message_id: String,
+    /// Local recipients it was filed for.
+    pub recipients: Vec<String>,
+}
+
+impl Arrived {
+    /// Tells its recipients, as a local message does (`notifications` defers the mail of
+    /// notifications to the end of the quiet hours). Call after the commit.
+    pub async fn notify(&self, db: &Db, config: &NodeConfig, now: i64) {
+        let event = Event::MessageDelivered {
+            message_id: &self.message_id,
+        };
+        notify_with(db, config, now, &self.recipients, event).await;
+    }
+}
+
 /// Applies a verified message activity from `peer`, in the caller's transaction (a refusal
-/// writes nothing: the caller rolls back).
+/// writes nothing: the caller rolls back). Returns the message filed, `None` for one already
+/// received (nobody is told twice).
 pub async fn receive(
     conn: &mut AnyConnection,
     shared: Option<&Shared>,
     peer: &str,
     activity: &Value,
     now: i64,
-) -> Result<(), HostError> {
+) -> Result<Option<Arrived>, HostError> {
     let storage = |e: sqlx::Error| HostError::Storage(e.to_string());
     let Some(shared) = shared.filter(|s| s.allows(peer, Scope::Messaging)) else {
         return Err(refused("le lien avec ce nœud n'autorise pas la messagerie"));
@@ -85,7 +109,7 @@ pub async fn receive(
         .map_err(storage)?
         .is_some()
     {
-        return Ok(());
+        return Ok(None);
     }
     let subject = text(note, "name", super::service::MAX_SUBJECT)?;
     let body = text(note, "content", super::service::MAX_BODY)?;
@@ -139,7 +163,7 @@ pub async fn receive(
     super::copies::expect_copies(conn, &id, &files, now)
         .await
         .map_err(storage)?;
-    store::deliver(conn, &id, now).await.map_err(storage)?;
+    let delivered = store::deliver(conn, &id, now).await.map_err(storage)?;
     let mut names = Vec::new();
     for user in &recipients {
         let shown: String = sqlx::query_scalar(
@@ -161,5 +185,8 @@ pub async fn receive(
     )
     .await
     .map_err(storage)?;
-    Ok(())
+    Ok(Some(Arrived {
+        message_id: id,
+        recipients: delivered,
+    }))
 }

@@ -62,6 +62,25 @@ pub async fn file(db: &Db, file_id: &str) -> sqlx::Result<Option<(String, FileRo
     TABLES.get(db, file_id).await
 }
 
+/// Files of a received message whose copy has not arrived yet from the sender's node.
+pub async fn waiting(db: &Db, message_id: &str) -> sqlx::Result<Vec<String>> {
+    sqlx::query_scalar("SELECT id FROM message_files WHERE message_id = $1 AND state <> 'present'")
+        .bind(message_id)
+        .fetch_all(db.pool())
+        .await
+}
+
+/// A file whose copy has not arrived yet: its message and name.
+pub async fn waiting_file(db: &Db, file_id: &str) -> sqlx::Result<Option<(String, String)>> {
+    let row = sqlx::query(
+        "SELECT message_id, name FROM message_files WHERE id = $1 AND state <> 'present'",
+    )
+    .bind(file_id)
+    .fetch_optional(db.pool())
+    .await?;
+    Ok(row.map(|r| (r.get(0), r.get(1))))
+}
+
 /// Bytes of files the sender attached in the last 24 hours, and those their mailbox holds.
 pub async fn file_usage(
     conn: &mut AnyConnection,

@@ -39,6 +39,8 @@ struct BoxPage<'a> {
     now: i64,
     /// Classes the viewer manages, with whether their pupils may write to each other.
     classes: Vec<(crate::classes::ClassRow, bool, bool)>,
+    /// The viewer directs a school (a link to the options of all its classes).
+    directs: bool,
 }
 
 impl BoxPage<'_> {
@@ -104,14 +106,23 @@ pub async fn mailbox(
     let year = crate::domain::SchoolYear::containing(state.clock.today()).0;
     for class in crate::classes::store::of_member(&state.db, viewer.id(), year).await? {
         let facts = crate::classes::store::facts(&state.db, &class, &viewer).await?;
-        if policy::allows(&viewer, Action::ManageClass(&facts)) {
+        if policy::allows(&viewer, Action::SetClassMessaging(&facts)) {
             let open = files::classmates_open(&state.db, &class.id).await?;
             let moderated = files::classmates_moderated(&state.db, &class.id).await?;
             classes.push((class, open, moderated));
         }
     }
+    let directs = viewer.memberships.iter().any(|m| {
+        policy::allows(
+            &viewer,
+            Action::ListClassMessaging {
+                school_id: &m.school_id,
+            },
+        )
+    });
     Ok(render(&BoxPage {
         classes,
+        directs,
         page,
         folder,
         folders: Folder::ALL,
@@ -131,8 +142,8 @@ impl BoxPage<'_> {
     fn class_choices(&self, open: &bool, moderated: &bool) -> Vec<(&str, &str, &str)> {
         match (*open, *moderated) {
             (false, _) => vec![
-                ("oui", "non", "Le permettre"),
                 ("oui", "oui", "Le permettre, après ma validation"),
+                ("oui", "non", "Le permettre sans validation"),
             ],
             (true, false) => vec![
                 ("non", "non", "Ne plus le permettre"),
@@ -153,7 +164,11 @@ struct MessagePage<'a> {
     message: &'a Message,
     html: String,
     to: Vec<String>,
+    /// For its sender: recipients it did not reach, and why.
+    unreached: Vec<String>,
     files: Vec<FileRow>,
+    /// Files whose copy has not arrived yet from a linked node.
+    waiting: Vec<String>,
     answers: Option<(Message, String)>,
     received: bool,
     trashed: bool,
@@ -211,9 +226,15 @@ pub async fn show(
     Ok(render(&MessagePage {
         html: render_text(&message.body),
         files: files::files(&state.db, &id).await?,
+        waiting: files::waiting(&state.db, &id).await?,
         when: crate::domain::local_time::paris_label(message.created_at),
         page,
         message: &message,
+        unreached: if message.sender_id == viewer.id() {
+            super::unreached::list(&state.db, &id).await?
+        } else {
+            Vec::new()
+        },
         to,
         answers,
         received,
@@ -336,46 +357,26 @@ pub async fn file(
     Path(id): Path<String>,
 ) -> AppResult<Response> {
     policy::require(&viewer, Action::UseMessaging)?;
-    let (message_id, row, bytes) = files::file(&state.db, &id)
-        .await?
-        .ok_or(AppError::NotFound)?;
+    let Some((message_id, row, bytes)) = files::file(&state.db, &id).await? else {
+        // A file of a linked node's message whose copy is on its way: say so, and when to retry.
+        let (message_id, name) = files::waiting_file(&state.db, &id)
+            .await?
+            .ok_or(AppError::NotFound)?;
+        held_by(&state, &viewer, &message_id).await?;
+        let mut response = crate::error::error_page(
+            axum::http::StatusCode::SERVICE_UNAVAILABLE,
+            "Pièce jointe en cours de réception",
+            &format!(
+                "Le fichier « {name} » arrive de l'ENT de l'expéditeur : il sera disponible \
+                 dans quelques minutes. Réessayez un peu plus tard."
+            ),
+        );
+        response.headers_mut().insert(
+            axum::http::header::RETRY_AFTER,
+            axum::http::HeaderValue::from_static("60"),
+        );
+        return Ok(response);
+    };
     held_by(&state, &viewer, &message_id).await?;
     Ok(crate::attachments::serve(&row.name, &row.media_type, bytes))
-}
-
-/// The class option form.
-#[derive(Debug, Deserialize)]
-pub struct ClassOptionForm {
-    csrf: String,
-    #[serde(default)]
-    ouvert: String,
-    /// `oui`: the teacher validates pupils' messages to classmates before they go.
-    #[serde(default)]
-    moderation: String,
-}
-
-/// `POST /messagerie/classes/{id}/entre-eleves`: pupils of the class may write to each other
-/// (the class's teacher or the director decides).
-pub async fn classmates(
-    State(state): State<AppState>,
-    viewer: Viewer,
-    Path(class_id): Path<String>,
-    Form(form): Form<ClassOptionForm>,
-) -> AppResult<Response> {
-    viewer.check_csrf(&form.csrf)?;
-    let class = crate::classes::store::by_id(&state.db, &class_id)
-        .await?
-        .ok_or(AppError::NotFound)?;
-    let facts = crate::classes::store::facts(&state.db, &class, &viewer).await?;
-    policy::require(&viewer, Action::ManageClass(&facts))?;
-    let mut tx = state.db.begin_write().await?;
-    files::set_classmates_open(
-        &mut tx,
-        &class_id,
-        form.ouvert == "oui",
-        form.moderation == "oui",
-    )
-    .await?;
-    tx.commit().await?;
-    Ok(Done::ClassOptionSaved.redirect("/messagerie"))
 }

@@ -6,6 +6,7 @@
 
 pub mod across;
 mod arrivals;
+mod class_options;
 mod compose;
 pub mod contacts;
 mod copies;
@@ -14,6 +15,7 @@ mod handlers;
 mod moderation;
 pub mod service;
 pub mod store;
+mod unreached;
 
 use std::time::Duration;
 
@@ -22,7 +24,7 @@ use axum::extract::DefaultBodyLimit;
 use axum::routing::{get, post};
 use tokio::sync::watch;
 
-pub use arrivals::receive;
+pub use arrivals::{Arrived, receive};
 
 use crate::attachments::{MAX_FILE_BYTES, MAX_FILES};
 use crate::state::AppState;
@@ -45,8 +47,9 @@ pub fn router() -> Router<AppState> {
         .route("/messagerie/a-valider/{id}", post(moderation::decide))
         .route(
             "/messagerie/classes/{id}/entre-eleves",
-            post(handlers::classmates),
+            post(class_options::set),
         )
+        .route(class_options::PATH, get(class_options::page))
         .route(across::DIRECTORY_PATH, get(across::serve_directory))
         .route("/federation/messagerie/fichiers/{id}", get(copies::to_peer))
         .route("/messagerie/{id}", get(handlers::show))

@@ -308,11 +308,21 @@ pub async fn deliver_due(state: &AppState) -> AppResult<usize> {
     for id in &due {
         let mut tx = state.db.begin_write().await?;
         let reached = store::deliver(&mut tx, id, now).await?;
+        // Its time came after a link ended: those recipients are marked, the sender told.
+        let unreached = super::unreached::mark(&mut tx, shared(state), id, now).await?;
         let peers = super::across::queue(&mut tx, shared(state), id, now).await?;
         tx.commit().await?;
         super::across::wake(state, &peers);
         if !reached.is_empty() {
             notify(state, &reached, Event::MessageDelivered { message_id: id }).await;
+        }
+        if let Some(sender) = unreached {
+            notify(
+                state,
+                &[sender],
+                Event::MessageNotDelivered { message_id: id },
+            )
+            .await;
         }
     }
     Ok(due.len())

@@ -87,6 +87,11 @@ pub enum Event<'a> {
         /// The message.
         message_id: &'a str,
     },
+    /// A message of theirs could not reach some recipients (their node's link ended first).
+    MessageNotDelivered {
+        /// The message.
+        message_id: &'a str,
+    },
     /// A message was reported to them.
     MessageReported {
         /// The report (itself a message).
@@ -141,7 +146,9 @@ impl Event<'_> {
     /// Which preference governs it.
     pub fn kind(&self) -> Kind {
         match self {
-            Event::MessageDelivered { .. } | Event::MessageReported { .. } => Kind::Message,
+            Event::MessageDelivered { .. }
+            | Event::MessageNotDelivered { .. }
+            | Event::MessageReported { .. } => Kind::Message,
             Event::PostAwaitingModeration { .. } => Kind::Moderation,
             Event::PostApproved { .. } | Event::PostRefused { .. } => Kind::OwnPost,
             Event::EventChanged { .. } => Kind::Agenda,
@@ -158,6 +165,9 @@ impl Event<'_> {
         match self {
             Event::MessageDelivered { .. } => "Nouveau message dans la messagerie",
             Event::MessageReported { .. } => "Un message a été signalé",
+            Event::MessageNotDelivered { .. } => {
+                "Un message envoyé n'a pas pu être remis à tous ses destinataires"
+            }
             Event::PostAwaitingModeration { .. } => {
                 "Un message attend la validation d'un modérateur"
             }
@@ -179,9 +189,9 @@ impl Event<'_> {
     /// Where to see it (a path of this node).
     pub fn link(&self) -> String {
         match self {
-            Event::MessageDelivered { message_id } | Event::MessageReported { message_id } => {
-                format!("/messagerie/{message_id}")
-            }
+            Event::MessageDelivered { message_id }
+            | Event::MessageNotDelivered { message_id }
+            | Event::MessageReported { message_id } => format!("/messagerie/{message_id}"),
             Event::PostAwaitingModeration { space_id }
             | Event::PostApproved { space_id }
             | Event::PostRefused { space_id } => format!("/espaces/{space_id}"),

@@ -158,6 +158,15 @@ pub enum Action<'a> {
     UseApi,
     /// Open one's mailbox (whom one may write to: `communication`).
     UseMessaging,
+    /// Set a class's messaging options (pupils write to classmates; the teacher validates those
+    /// messages first): a teacher of the class or the director of its school, nobody else (not
+    /// the operator: the school decides).
+    SetClassMessaging(&'a ClassFacts),
+    /// See the options of every class of a school on one page: its director only.
+    ListClassMessaging {
+        /// The school.
+        school_id: &'a str,
+    },
     /// Write in an agenda (create, change, cancel, delete events; import an .ics file into a
     /// school's): a school's is its director's, a class's its teachers' (and director's), a
     /// group's its teaching members' (and director's); everyone has their own.
@@ -196,6 +205,14 @@ pub fn allows(viewer: &Viewer, action: Action<'_>) -> bool {
             manages_class(viewer, class) || class.viewer_is_pupil || class.viewer_child_in_class
         }
         Action::ManageClass(class) => manages_class(viewer, class),
+        Action::SetClassMessaging(class) => match viewer.profile_in(&class.school_id) {
+            Some(Profile::Director) => true,
+            Some(Profile::Teacher) => class.viewer_teaches,
+            _ => false,
+        },
+        Action::ListClassMessaging { school_id } => {
+            viewer.profile_in(school_id) == Some(Profile::Director)
+        }
         Action::RegenerateCode(account) => {
             manages_class(viewer, &account.class) && account.belongs_to_class
         }
@@ -425,6 +442,58 @@ mod tests {
             );
         }
         assert!(allows(&viewer(None, true), Action::ManageClass(&elsewhere)));
+    }
+
+    #[test]
+    fn class_messaging_options_belong_to_the_school() {
+        let mine = ClassFacts {
+            school_id: "s1".into(),
+            viewer_teaches: true,
+            ..Default::default()
+        };
+        let other = ClassFacts {
+            school_id: "s1".into(),
+            ..Default::default()
+        };
+        let elsewhere = ClassFacts {
+            school_id: "s2".into(),
+            ..Default::default()
+        };
+        let teacher = viewer(Some(Profile::Teacher), false);
+        assert!(allows(&teacher, Action::SetClassMessaging(&mine)));
+        assert!(!allows(&teacher, Action::SetClassMessaging(&other)));
+        assert!(!allows(
+            &teacher,
+            Action::ListClassMessaging { school_id: "s1" }
+        ));
+        let director = viewer(Some(Profile::Director), false);
+        assert!(allows(&director, Action::SetClassMessaging(&other)));
+        assert!(!allows(&director, Action::SetClassMessaging(&elsewhere)));
+        assert!(allows(
+            &director,
+            Action::ListClassMessaging { school_id: "s1" }
+        ));
+        assert!(!allows(
+            &director,
+            Action::ListClassMessaging { school_id: "s2" }
+        ));
+        let operator = viewer(None, true);
+        assert!(!allows(&operator, Action::SetClassMessaging(&elsewhere)));
+        assert!(!allows(
+            &operator,
+            Action::ListClassMessaging { school_id: "s1" }
+        ));
+        for p in [
+            Profile::Pupil,
+            Profile::Parent,
+            Profile::Staff,
+            Profile::Guest,
+        ] {
+            assert!(
+                !allows(&viewer(Some(p), false), Action::SetClassMessaging(&mine)),
+                "{p:?}"
+            );
+        }
     }
 
     #[test]

@@ -9,7 +9,7 @@ use super::SpaceError;
 use super::files::{self, Attachment};
 use super::host::{self, Moderation};
 use super::model::{PostStatus, PostText, Role};
-use super::relay::{Relay, field, host_of};
+use super::relay::{Decided, Relay, field, host_of};
 use super::store::{self, Member, Post, Space};
 use super::{invited, joining};
 
@@ -248,7 +248,15 @@ async fn announced(
             store::set_member_state(conn, &space.id, actor, "removed").await?;
         }
         "Update" | "Create" if inner["object"]["type"].as_str() == Some("Note") => {
-            copy_post(conn, &space, &inner["object"], peer, &ours, relay.now()).await?;
+            let decided =
+                copy_post(conn, &space, &inner["object"], peer, &ours, relay.now()).await?;
+            if let Some((user_id, approved)) = decided {
+                relay.decided(Decided {
+                    user_id,
+                    space_id: space.id.clone(),
+                    approved,
+                });
+            }
         }
         "Update" if inner["object"]["type"].as_str() == Some("Group") => {
             // A newer Group than the one held: open (a space reopened by its owner comes
@@ -319,7 +327,8 @@ async fn local_user_of(
     )
 }
 
-/// A post as the host announced it, into the copy.
+/// A post as the host announced it, into the copy. Returns the host's decision on a waiting
+/// post of a user of this node (the user, published or not), for them to be told.
 async fn copy_post(
     conn: &mut AnyConnection,
     space: &Space,
@@ -327,7 +336,7 @@ async fn copy_post(
     peer: &str,
     ours: &str,
     now: i64,
-) -> Result<(), SpaceError> {
+) -> Result<Option<(String, bool)>, SpaceError> {
     let object_id = text(note, "id")?;
     let remote: Vec<Attachment> = files::parse_attachments(note, peer)?
         .into_iter()
@@ -351,7 +360,7 @@ async fn copy_post(
         Some(parent) => match store::post_by_object(conn, &space.id, parent).await? {
             Some(p) => Some(p.id),
             // A comment of a post this copy does not hold (hidden before we joined).
-            None => return Ok(()),
+            None => return Ok(None),
         },
         None => None,
     };
@@ -360,7 +369,7 @@ async fn copy_post(
     let existing = store::post_by_object(conn, &space.id, object_id).await?;
     // An older version than the one held (late, or replayed) is acknowledged and ignored.
     if existing.as_ref().is_some_and(|p| p.version > version) {
-        return Ok(());
+        return Ok(None);
     }
     // A moderator acted on the post (its status changed): its reports are dealt with.
     if let Some(before) = existing.as_ref().filter(|p| p.status != status) {
@@ -387,5 +396,15 @@ async fn copy_post(
     };
     store::upsert_post(conn, &space.id, &post).await?;
     files::attach(conn, &space.id, &post.id, &remote, now).await?;
-    Ok(())
+    // A new post that waited for the host's moderators was published or refused (hidden), as
+    // the host tells its own authors (`service::tell_author`); a decided edit is not told.
+    let waited = existing
+        .as_ref()
+        .is_some_and(|p| p.status == PostStatus::Pending && p.proposed.is_empty());
+    if !waited || status == PostStatus::Pending || !post.author_node.is_empty() {
+        return Ok(None);
+    }
+    Ok(local_user_of(conn, author)
+        .await?
+        .map(|user| (user, status == PostStatus::Published)))
 }

@@ -21,6 +21,19 @@ pub struct Relay<'a> {
     touched: BTreeSet<String>,
     /// The quotas posts received from other nodes are held to (on the host).
     quotas: Option<ent_config::QuotasSection>,
+    /// Decisions of the host on posts of this node's users, to tell them after the commit.
+    decided: Vec<Decided>,
+}
+
+/// The host's moderators decided on a waiting post of one of this node's users.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Decided {
+    /// The author, a user of this node.
+    pub user_id: String,
+    /// This node's copy of the space.
+    pub space_id: String,
+    /// Published (else refused).
+    pub approved: bool,
 }
 
 impl<'a> Relay<'a> {
@@ -31,6 +44,7 @@ impl<'a> Relay<'a> {
             now,
             touched: BTreeSet::new(),
             quotas: None,
+            decided: Vec::new(),
         }
     }
 
@@ -38,6 +52,16 @@ impl<'a> Relay<'a> {
     pub fn with_quotas(mut self, quotas: ent_config::QuotasSection) -> Self {
         self.quotas = Some(quotas);
         self
+    }
+
+    /// Keeps a decision on a post of a user of this node, to tell them after the commit.
+    pub fn decided(&mut self, decision: Decided) {
+        self.decided.push(decision);
+    }
+
+    /// The decisions kept (to tell once the transaction is committed).
+    pub fn take_decided(&mut self) -> Vec<Decided> {
+        std::mem::take(&mut self.decided)
     }
 
     /// The quotas received posts are held to, when set.

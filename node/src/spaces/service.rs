@@ -228,6 +228,32 @@ pub async fn notify_received(
     }
 }
 
+/// Tells this node's users the host's decisions on their waiting posts (after the commit that
+/// received them), as `tell_author` does for posts of spaces hosted here.
+pub async fn tell_decided(
+    db: &crate::store::Db,
+    config: &ent_config::NodeConfig,
+    now: i64,
+    decided: &[super::relay::Decided],
+) {
+    for decision in decided {
+        let space_id = decision.space_id.as_str();
+        let event = if decision.approved {
+            Event::PostApproved { space_id }
+        } else {
+            Event::PostRefused { space_id }
+        };
+        notify_with(
+            db,
+            config,
+            now,
+            std::slice::from_ref(&decision.user_id),
+            event,
+        )
+        .await;
+    }
+}
+
 /// Tells the author of a pending post, when they are of this node, that it was published or
 /// refused.
 pub async fn tell_author(
