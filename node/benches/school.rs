@@ -95,12 +95,11 @@ async fn main() -> anyhow::Result<()> {
         let viewer = ent_node::accounts::Viewer::load(&state.db, &school.director, String::new())
             .await?
             .ok_or_else(|| anyhow::anyhow!("no director"))?;
-        let classes: Vec<String> = sqlx::query_scalar(
-            "SELECT id FROM classes WHERE school_id = $1 ORDER BY name",
-        )
-        .bind(&school.id)
-        .fetch_all(state.db.pool())
-        .await?;
+        let classes: Vec<String> =
+            sqlx::query_scalar("SELECT id FROM classes WHERE school_id = $1 ORDER BY name")
+                .bind(&school.id)
+                .fetch_all(state.db.pool())
+                .await?;
         let mut times = Vec::with_capacity(MOT_ROUNDS);
         for round in 0..MOT_ROUNDS {
             let before = notifications(&state).await?;
@@ -184,11 +183,28 @@ async fn year_of_history(state: &AppState, school: &common::School) -> anyhow::R
     for week in 0..WEEKS {
         let at = now - (WEEKS - week) * 7 * 86_400;
         for n in 0..3 {
-            add_news(&mut tx, &school.director, &school.id, &school_parents, at + n * 86_400, week).await?;
+            add_news(
+                &mut tx,
+                &school.director,
+                &school.id,
+                &school_parents,
+                at + n * 86_400,
+                week,
+            )
+            .await?;
             news += 1;
         }
         let day = today - Days::new(((WEEKS - week) * 7) as u64);
-        add_event(&mut tx, Scope::School, &school.id, &school.id, &school.director, day, at).await?;
+        add_event(
+            &mut tx,
+            Scope::School,
+            &school.id,
+            &school.id,
+            &school.director,
+            day,
+            at,
+        )
+        .await?;
         events += 1;
         for (class, teacher) in &classes {
             let audience = vec![Audience::new(AudienceKind::ClassParents, class).code()];
@@ -203,7 +219,11 @@ async fn year_of_history(state: &AppState, school: &common::School) -> anyhow::R
             .fetch_all(&mut *tx)
             .await?;
             for n in 0..2 {
-                let signature = if n == 0 { Signature::Family } else { Signature::None };
+                let signature = if n == 0 {
+                    Signature::Family
+                } else {
+                    Signature::None
+                };
                 let mot = NewMot {
                     author_id: teacher,
                     school_id: &school.id,

@@ -246,12 +246,12 @@ pub async fn file_in(
         "INSERT INTO mailbox (owner_id, message_id, folder, at, search_text) \
          SELECT $1, id, $3, $4, search_text FROM messages WHERE id = $2",
     )
-        .bind(owner)
-        .bind(message_id)
-        .bind(folder.code())
-        .bind(at)
-        .execute(conn)
-        .await?;
+    .bind(owner)
+    .bind(message_id)
+    .bind(folder.code())
+    .bind(at)
+    .execute(conn)
+    .await?;
     Ok(())
 }
 
