@@ -83,13 +83,8 @@ pub async fn mailbox(
         let encoded: String = url::form_urlencoded::byte_serialize(search.as_bytes()).collect();
         base.push_str(&format!("&q={encoded}"));
     }
-    let (_, total) = store::list(&state.db, viewer.id(), folder, search, 0, 0).await?;
-    let pager = Pager::new(query.page, total, PER_PAGE, &base).words(
-        "Pages de messages",
-        "Messages plus récents",
-        "Messages plus anciens",
-    );
-    let (lines, _) = store::list(
+    let pager = Pager::open_ended(query.page, PER_PAGE, &base);
+    let (lines, more) = store::list(
         &state.db,
         viewer.id(),
         folder,
@@ -98,6 +93,11 @@ pub async fn mailbox(
         PER_PAGE,
     )
     .await?;
+    let pager = pager.more(more).words(
+        "Pages de messages",
+        "Messages plus récents",
+        "Messages plus anciens",
+    );
     let unread = store::unread(&state.db, viewer.id()).await?;
     let page = viewer.page(folder.label(), &state.config.node.name);
     let flash = Done::parse(&query.fait).map(|d| d.message(page.simple));

@@ -28,6 +28,9 @@ pub struct Pager {
     pub newer: &'static str,
     /// Link to the next page ("Messages plus anciens").
     pub older: &'static str,
+    /// Whether `pages` is the real count ("Page 2 sur 7") or only what is known of a list
+    /// whose total was not counted (a mailbox: "Page 2", and an older page or not).
+    pub counted: bool,
 }
 
 impl Pager {
@@ -42,7 +45,28 @@ impl Pager {
             label: "Pages",
             newer: "Plus récents",
             older: "Plus anciens",
+            counted: true,
         }
+    }
+
+    /// The `requested` page of a list whose total is not counted (a count would cost as much
+    /// as reading the whole list); [`Pager::more`] says, once the page is read, whether
+    /// another follows.
+    pub fn open_ended(requested: Option<usize>, per_page: usize, base: &str) -> Self {
+        // Bounded: a forged `?page=` must not overflow the offset.
+        let page = requested.unwrap_or(1).clamp(1, 1_000_000);
+        Self {
+            page,
+            pages: page,
+            counted: false,
+            ..Self::new(None, 0, per_page, base)
+        }
+    }
+
+    /// An open-ended pager told whether a page follows this one.
+    pub fn more(mut self, more: bool) -> Self {
+        self.pages = if more { self.page + 1 } else { self.page };
+        self
     }
 
     /// The words of the navigation.
@@ -87,5 +111,17 @@ mod tests {
         let empty = Pager::new(None, 0, 20, "/x");
         assert_eq!((empty.page, empty.pages), (1, 1));
         assert!(empty.slice::<usize>(&[]).is_empty());
+    }
+
+    #[test]
+    fn open_ended_pages_know_only_whether_one_follows() {
+        let first = Pager::open_ended(None, 20, "/x").more(true);
+        assert_eq!((first.page, first.pages, first.offset()), (1, 2, 0));
+        assert!(!first.counted);
+        let last = Pager::open_ended(Some(3), 20, "/x").more(false);
+        assert_eq!((last.page, last.pages, last.offset()), (3, 3, 40));
+        let forged = Pager::open_ended(Some(usize::MAX), 20, "/x");
+        assert_eq!(forged.page, 1_000_000);
+        assert_eq!(Pager::open_ended(Some(0), 20, "/x").page, 1);
     }
 }
