@@ -4,6 +4,7 @@
 mod accounts;
 mod admin;
 mod agenda;
+mod agenda_edit;
 mod agenda_ical;
 mod authorization;
 mod bounded;
@@ -50,6 +51,7 @@ mod moderation_across;
 mod moderation_rights;
 mod news;
 mod notifications;
+mod notifications_kill;
 mod notifications_mail;
 mod once;
 mod ops;

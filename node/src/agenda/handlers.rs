@@ -85,6 +85,7 @@ pub async fn agenda(
     } else {
         format!("Semaine du {}", view::day_label(from))
     };
+    let absences = absences(&state, &viewer, from, to).await?;
     let offers = rights::offered(&state, &viewer).await?;
     let exports = rights::exportable_classes(&state, &viewer).await?;
     let page = viewer.page("Agenda", &state.config.node.name);
@@ -98,7 +99,17 @@ pub async fn agenda(
             "/agenda?vue={}&jour={day}",
             if month { "semaine" } else { "mois" }
         ),
-        days: view::days(from, to, today, &shown, &touching, !month),
+        days: view::days(
+            from,
+            to,
+            today,
+            &view::Content {
+                shown: &shown,
+                holidays: &touching,
+                absences: &absences,
+            },
+            !month,
+        ),
         holidays: touching.iter().map(view::holiday_label).collect(),
         may_write: !offers.is_empty(),
         may_import: offers.iter().any(|o| o.scope == Scope::School),
@@ -106,6 +117,38 @@ pub async fn agenda(
         feed_on: store::has_feed(&state.db, viewer.id()).await?,
     })?
     .into_response())
+}
+
+/// The mots d'absence of `from..=to` of the classes whose absences the viewer sees (their
+/// teachers and director, `policy::Action::SeeAbsences`; never parents or pupils).
+async fn absences(
+    state: &AppState,
+    viewer: &Viewer,
+    from: NaiveDate,
+    to: NaiveDate,
+) -> AppResult<Vec<view::Absent>> {
+    let classes: Vec<String> = crate::liaison::service::absence_classes(state, viewer)
+        .await?
+        .into_iter()
+        .map(|c| c.id)
+        .collect();
+    let day = |text: &str| NaiveDate::parse_from_str(text, "%Y-%m-%d").ok();
+    Ok(crate::liaison::absences_between(state, &classes, from, to)
+        .await?
+        .into_iter()
+        .filter_map(|a| {
+            Some(view::Absent {
+                from: day(&a.from_date)?,
+                to: day(&a.to_date)?,
+                label: format!(
+                    "{} ({}) : {}",
+                    a.pupil_name,
+                    a.class_name,
+                    a.reason_label()
+                ),
+            })
+        })
+        .collect())
 }
 
 #[derive(Template)]
@@ -317,7 +360,7 @@ pub async fn delete(
 }
 
 /// The event `id` if the viewer follows it and may change it (403 otherwise, nothing written).
-async fn writable(state: &AppState, viewer: &Viewer, id: &str) -> AppResult<Event> {
+pub(super) async fn writable(state: &AppState, viewer: &Viewer, id: &str) -> AppResult<Event> {
     let (_, events) = service::followed(state, viewer).await?;
     let event = match events.into_iter().find(|e| e.id == id) {
         Some(e) => e,
