@@ -123,7 +123,8 @@ async fn count(db: &ent_node::store::Db, sql: &str) -> i64 {
 async fn killed_mid_batch(stall: Stall) -> (BTreeMap<String, usize>, Vec<String>, String) {
     let binary = node_binary();
     let folder = tempfile::tempdir().unwrap();
-    let server = SmtpServer::start_stalling(smtp::free_port(), folder.path(), STALL_AT, stall).await;
+    let server =
+        SmtpServer::start_stalling(smtp::free_port(), folder.path(), STALL_AT, stall).await;
     let app = spawn_app_with(|c| {
         smtp::configure(c, server.port);
         c.quiet_hours.enabled = false;
@@ -229,12 +230,7 @@ async fn killed_mid_batch(stall: Stall) -> (BTreeMap<String, usize>, Vec<String>
         node.assert_alive();
         let db = &db;
         async move {
-            count(
-                db,
-                "SELECT COUNT(*) FROM mail_outbox WHERE state = 'sent'",
-            )
-            .await
-                == BATCH as i64
+            count(db, "SELECT COUNT(*) FROM mail_outbox WHERE state = 'sent'").await == BATCH as i64
         }
     })
     .await;
@@ -277,7 +273,11 @@ async fn killed_before_the_server_kept_a_mail_the_node_loses_none_and_sends_none
 async fn killed_after_the_server_kept_a_mail_its_one_copy_more_has_the_same_message_id() {
     let (received, outbox, held) = killed_mid_batch(Stall::AfterKeeping).await;
     assert_eq!(outbox.len(), BATCH);
-    assert_eq!(received.len(), BATCH, "no mail lost, no new id: {received:?}");
+    assert_eq!(
+        received.len(),
+        BATCH,
+        "no mail lost, no new id: {received:?}"
+    );
     for row in &outbox {
         let times = received.get(&message_id(row)).copied().unwrap_or(0);
         // The window of at-least-once: only the mail in flight at the kill comes twice, and

@@ -88,7 +88,9 @@ pub async fn new(State(state): State<AppState>, viewer: Viewer) -> AppResult<Res
         fin: "10:00".into(),
         ..EventForm::default()
     };
-    Ok(new_page(&state, &viewer, &form, None).await?.into_response())
+    Ok(new_page(&state, &viewer, &form, None)
+        .await?
+        .into_response())
 }
 
 impl EventForm {
@@ -109,10 +111,17 @@ impl EventForm {
             } else {
                 String::new()
             },
-            journee: if event.all_day { "oui".into() } else { String::new() },
+            journee: if event.all_day {
+                "oui".into()
+            } else {
+                String::new()
+            },
             debut,
             fin,
-            jusqu_au: event.weekly_until.map(|d| d.to_string()).unwrap_or_default(),
+            jusqu_au: event
+                .weekly_until
+                .map(|d| d.to_string())
+                .unwrap_or_default(),
             ..Self::default()
         }
     }

@@ -140,12 +140,7 @@ async fn absences(
             Some(view::Absent {
                 from: day(&a.from_date)?,
                 to: day(&a.to_date)?,
-                label: format!(
-                    "{} ({}) : {}",
-                    a.pupil_name,
-                    a.class_name,
-                    a.reason_label()
-                ),
+                label: format!("{} ({}) : {}", a.pupil_name, a.class_name, a.reason_label()),
             })
         })
         .collect())

@@ -157,7 +157,10 @@ pub async fn sign(
     .bind(viewer.id())
     .fetch_optional(state.db.pool())
     .await?;
-    if !policy::allows(&viewer, Action::SignMot(&facts)) || guardian.is_none() || !facts.asks_signature {
+    if !policy::allows(&viewer, Action::SignMot(&facts))
+        || guardian.is_none()
+        || !facts.asks_signature
+    {
         return Err(AppError::Refused(
             "Seul un parent de l'élève peut signer ce mot.".into(),
         ));
