@@ -85,14 +85,21 @@ async fn agenda_pages_pass_axe_and_fit_320_px_on_phone_and_desktop() {
         browser.sign_out().await;
         browser.sign_in(&w.director.identifier, PASSWORD).await;
         browser.goto(&format!("/agenda/evenements/{id}")).await;
-        browser
-            .goto(&format!("/agenda/evenements/{id}/modifier"))
-            .await;
-        assert!(browser.body_text().await.contains("Modifier l'événement"));
         browser.goto("/agenda").await;
         assert!(browser.body_text().await.contains("Absences annoncées"));
         browser.goto("/agenda/importer").await;
         browser.goto("/agenda?vue=mois").await;
+        browser.sign_out().await;
+        browser.sign_in(&w.teacher.identifier, PASSWORD).await;
+        browser
+            .goto(&format!("/agenda/evenements/{id}/modifier"))
+            .await;
+        assert!(
+            browser
+                .body_text()
+                .await
+                .contains("Enregistrer les changements")
+        );
         browser.close().await;
     }
     app.stop().await;
