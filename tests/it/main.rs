@@ -4,6 +4,7 @@
 mod accounts;
 mod admin;
 mod agenda;
+mod agenda_absences;
 mod agenda_edit;
 mod agenda_ical;
 mod authorization;

@@ -85,7 +85,7 @@ pub async fn agenda(
     } else {
         format!("Semaine du {}", view::day_label(from))
     };
-    let absences = absences(&state, &viewer, from, to).await?;
+    let absences = service::absences(&state, &viewer, from, to).await?;
     let offers = rights::offered(&state, &viewer).await?;
     let exports = rights::exportable_classes(&state, &viewer).await?;
     let page = viewer.page("Agenda", &state.config.node.name);
@@ -117,33 +117,6 @@ pub async fn agenda(
         feed_on: store::has_feed(&state.db, viewer.id()).await?,
     })?
     .into_response())
-}
-
-/// The mots d'absence of `from..=to` of the classes whose absences the viewer sees (their
-/// teachers and director, `policy::Action::SeeAbsences`; never parents or pupils).
-async fn absences(
-    state: &AppState,
-    viewer: &Viewer,
-    from: NaiveDate,
-    to: NaiveDate,
-) -> AppResult<Vec<view::Absent>> {
-    let classes: Vec<String> = crate::liaison::service::absence_classes(state, viewer)
-        .await?
-        .into_iter()
-        .map(|c| c.id)
-        .collect();
-    let day = |text: &str| NaiveDate::parse_from_str(text, "%Y-%m-%d").ok();
-    Ok(crate::liaison::absences_between(state, &classes, from, to)
-        .await?
-        .into_iter()
-        .filter_map(|a| {
-            Some(view::Absent {
-                from: day(&a.from_date)?,
-                to: day(&a.to_date)?,
-                label: format!("{} ({}) : {}", a.pupil_name, a.class_name, a.reason_label()),
-            })
-        })
-        .collect())
 }
 
 #[derive(Template)]
