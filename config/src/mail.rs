@@ -23,6 +23,10 @@ pub struct MailSection {
     pub from: String,
     /// Attempts before a mail is given up (each failure waits longer: 1, 2, 4… minutes).
     pub max_attempts: u32,
+    /// How long a sender holds a mail it is sending before another pass (or, after a crash,
+    /// the restarted node) may try it again, in seconds. The SMTP timeout is half of it (at
+    /// most 30 s), so a slow but living sender is never overtaken.
+    pub lease_seconds: u32,
 }
 
 impl Default for MailSection {
@@ -35,6 +39,7 @@ impl Default for MailSection {
             password: Secret::default(),
             from: String::new(),
             max_attempts: 10,
+            lease_seconds: 300,
         }
     }
 }
@@ -73,6 +78,11 @@ impl MailSection {
             (0, MailSecurity::Plain) => 25,
             (port, _) => port,
         }
+    }
+
+    /// The SMTP timeout: half the lease, at most 30 s (at least 1 s).
+    pub fn timeout_seconds(&self) -> u64 {
+        u64::from(self.lease_seconds / 2).clamp(1, 30)
     }
 
     /// Every problem of the section (none when e-mail is off).
@@ -115,6 +125,13 @@ impl MailSection {
                 "valeur entre 1 et 50 attendue",
             ));
         }
+        if !(2..=86_400).contains(&self.lease_seconds) {
+            problems.push(Problem::new(
+                "mail.lease_seconds",
+                &self.lease_seconds.to_string(),
+                "valeur entre 2 et 86400 secondes attendue (300 par défaut)",
+            ));
+        }
     }
 }
 
@@ -147,5 +164,18 @@ mod tests {
         good.check(&mut none);
         assert!(none.is_empty(), "{none:?}");
         assert_eq!(good.port(), 465);
+        assert_eq!(good.timeout_seconds(), 30);
+        let short = MailSection {
+            lease_seconds: 4,
+            ..good.clone()
+        };
+        assert_eq!(short.timeout_seconds(), 2);
+        let mut problems = Vec::new();
+        MailSection {
+            lease_seconds: 1,
+            ..good
+        }
+        .check(&mut problems);
+        assert_eq!(problems.len(), 1, "{problems:?}");
     }
 }

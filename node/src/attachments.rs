@@ -306,6 +306,38 @@ impl FileTables {
         Ok(row.map(|r| (r.get(0), stored(&r, 1), r.get(5))))
     }
 
+    /// Deletes the files `file_ids` of one owner (ids of another owner are left alone);
+    /// returns how many went.
+    pub async fn remove(
+        &self,
+        conn: &mut sqlx::AnyConnection,
+        owner_id: &str,
+        file_ids: &[String],
+    ) -> sqlx::Result<u64> {
+        let mut removed = 0;
+        for id in file_ids {
+            // The bytes first (they reference the row), only of a file of this owner.
+            sqlx::query(&format!(
+                "DELETE FROM {} WHERE file_id = $1 AND file_id IN (SELECT id FROM {} WHERE {} = $2)",
+                self.data, self.files, self.owner
+            ))
+            .bind(id)
+            .bind(owner_id)
+            .execute(&mut *conn)
+            .await?;
+            let done = sqlx::query(&format!(
+                "DELETE FROM {} WHERE id = $1 AND {} = $2",
+                self.files, self.owner
+            ))
+            .bind(id)
+            .bind(owner_id)
+            .execute(&mut *conn)
+            .await?;
+            removed += done.rows_affected();
+        }
+        Ok(removed)
+    }
+
     /// Deletes the files of one owner.
     pub async fn delete(&self, conn: &mut sqlx::AnyConnection, owner_id: &str) -> sqlx::Result<()> {
         sqlx::query(&format!(

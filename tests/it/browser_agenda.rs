@@ -1,6 +1,7 @@
 //! The agenda pages in headless Chromium, on a phone and on a desktop: the week and the month
-//! (with a series, a moved date, a long title and the zone's holidays), an event, the new-event
-//! form and the import form, each checked by axe-core and at 320 px (`Browser::goto`). With
+//! (with a series, a moved date, a long title, the zone's holidays and, for the director, an
+//! announced absence), an event, the new-event form, the form changing an event and the
+//! import form, each checked by axe-core and at 320 px (`Browser::goto`). With
 //! `ENT_SCREENSHOTS_DIR` set, it also takes the screenshots of `docs/vie-de-l-ecole-agenda.md`.
 
 use chrono::Duration;
@@ -54,6 +55,20 @@ async fn agenda_pages_pass_axe_and_fit_320_px_on_phone_and_desktop() {
             ],
         )
         .await;
+    let parent = app.signed_in(&w.parent).await;
+    let absence = parent
+        .submit(
+            "/liaison/absence",
+            "/liaison/absence",
+            &[
+                ("eleve", w.pupil.id.as_str()),
+                ("du", &today.to_string()),
+                ("au", &today.to_string()),
+                ("motif", "famille"),
+            ],
+        )
+        .await;
+    assert!(absence.status.is_redirection(), "{absence:?}");
     for viewport in [VIEWPORT, DESKTOP] {
         let options = Options {
             viewport,
@@ -88,12 +103,35 @@ async fn agenda_pages_pass_axe_and_fit_320_px_on_phone_and_desktop() {
         browser.sign_out().await;
         browser.sign_in(&w.director.identifier, PASSWORD).await;
         browser.goto(&format!("/agenda/evenements/{id}")).await;
+        browser.goto("/agenda").await;
+        assert!(browser.body_text().await.contains("Absences annoncées"));
+        if !phone {
+            browser
+                .doc_screenshot_of("agenda-absences", "header.top, main")
+                .await;
+        }
         browser.goto("/agenda/importer").await;
         browser.goto("/agenda?vue=mois").await;
         if !phone {
             browser.goto("/agenda/nouveau").await;
             browser
                 .doc_screenshot_of("agenda-nouveau", "header.top, main")
+                .await;
+        }
+        browser.sign_out().await;
+        browser.sign_in(&w.teacher.identifier, PASSWORD).await;
+        browser
+            .goto(&format!("/agenda/evenements/{id}/modifier"))
+            .await;
+        assert!(
+            browser
+                .body_text()
+                .await
+                .contains("Enregistrer les changements")
+        );
+        if !phone {
+            browser
+                .doc_screenshot_of("agenda-modifier", "header.top, main")
                 .await;
         }
         browser.close().await;

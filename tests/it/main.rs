@@ -4,6 +4,8 @@
 mod accounts;
 mod admin;
 mod agenda;
+mod agenda_absences;
+mod agenda_edit;
 mod agenda_ical;
 mod authorization;
 mod bounded;
@@ -52,6 +54,7 @@ mod moderation_across;
 mod moderation_rights;
 mod news;
 mod notifications;
+mod notifications_kill;
 mod notifications_mail;
 mod once;
 mod ops;

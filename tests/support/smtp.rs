@@ -6,21 +6,36 @@ use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 
 /// The server: a handler writes one file per accepted mail before answering 250, so a mail the
-/// node saw accepted is already on disk.
+/// node saw accepted is already on disk. With a third argument `n`, the `n`-th mail's DATA is
+/// never answered: the server writes a `stalled` file and waits forever, before keeping the
+/// mail (`before`, the fourth argument) or after (`after`: kept, but no 250 goes back); every
+/// other mail, before and after, is kept and answered.
 const SCRIPT: &str = r#"
-import email, email.policy, os, sys, time
+import asyncio, email, email.policy, os, sys, time
 from aiosmtpd.controller import Controller
 port, folder = int(sys.argv[1]), sys.argv[2]
+stall_at = int(sys.argv[3]) if len(sys.argv) > 3 else -1
+mode = sys.argv[4] if len(sys.argv) > 4 else "before"
+seen = 0
+def keep(msg):
+    name = "%d-%d" % (time.time_ns(), os.getpid())
+    tmp = os.path.join(folder, "." + name)
+    with open(tmp, "w", encoding="utf-8") as f:
+        f.write("To: %s\nSubject: %s\nMessage-ID: %s\nList-Unsubscribe: %s\n\n%s" % (
+            msg["To"], msg["Subject"], msg["Message-ID"], msg["List-Unsubscribe"],
+            msg.get_body(("plain",)).get_content()))
+    os.rename(tmp, os.path.join(folder, name + ".eml"))
 class Keep:
     async def handle_DATA(self, server, session, envelope):
+        global seen
+        seen += 1
         msg = email.message_from_bytes(envelope.content, policy=email.policy.default)
-        name = "%d-%d" % (time.time_ns(), os.getpid())
-        tmp = os.path.join(folder, "." + name)
-        with open(tmp, "w", encoding="utf-8") as f:
-            f.write("To: %s\nSubject: %s\nMessage-ID: %s\nList-Unsubscribe: %s\n\n%s" % (
-                msg["To"], msg["Subject"], msg["Message-ID"], msg["List-Unsubscribe"],
-                msg.get_body(("plain",)).get_content()))
-        os.rename(tmp, os.path.join(folder, name + ".eml"))
+        if seen == stall_at:
+            if mode == "after":
+                keep(msg)
+            open(os.path.join(folder, "stalled"), "w").close()
+            await asyncio.Event().wait()
+        keep(msg)
         return "250 OK"
 controller = Controller(Keep(), hostname="127.0.0.1", port=port)
 controller.start()
@@ -82,9 +97,37 @@ pub struct SmtpServer {
     folder: PathBuf,
 }
 
+/// Where a stalling server stops answering (`SmtpServer::start_stalling`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Stall {
+    /// Mid-DATA: the mail is not kept and no answer comes.
+    BeforeKeeping,
+    /// The mail is kept (delivered) but the 250 never goes back.
+    AfterKeeping,
+}
+
 impl SmtpServer {
     /// Starts a server on `port`, keeping mails in `folder` (which must exist).
     pub async fn start_on(port: u16, folder: &Path) -> Self {
+        Self::spawn(port, folder, Vec::new()).await
+    }
+
+    /// Starts a server on `port` that keeps and answers every mail but the `nth` (from 1),
+    /// where it stalls as `stall` says, writing `stalled` in `folder` (see [`Self::stalled`]).
+    pub async fn start_stalling(port: u16, folder: &Path, nth: usize, stall: Stall) -> Self {
+        let mode = match stall {
+            Stall::BeforeKeeping => "before",
+            Stall::AfterKeeping => "after",
+        };
+        Self::spawn(port, folder, vec![nth.to_string(), mode.to_owned()]).await
+    }
+
+    /// Whether the server has reached its stall.
+    pub fn stalled(&self) -> bool {
+        self.folder.join("stalled").exists()
+    }
+
+    async fn spawn(port: u16, folder: &Path, extra: Vec<String>) -> Self {
         let folder = folder.to_owned();
         let dir = folder.clone();
         tokio::task::spawn_blocking(move || {
@@ -93,6 +136,7 @@ impl SmtpServer {
                 .arg(SCRIPT)
                 .arg(port.to_string())
                 .arg(&dir)
+                .args(&extra)
                 .stdin(Stdio::piped())
                 .stdout(Stdio::piped())
                 .spawn()

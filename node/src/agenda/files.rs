@@ -50,6 +50,15 @@ pub async fn of_event(db: &Db, event_id: &str) -> sqlx::Result<Vec<FileRow>> {
         .collect())
 }
 
+/// Deletes the chosen files of an event (an edit); ids of other events are ignored.
+pub async fn remove(
+    conn: &mut AnyConnection,
+    event_id: &str,
+    file_ids: &[String],
+) -> sqlx::Result<u64> {
+    TABLES.remove(conn, event_id, file_ids).await
+}
+
 /// Deletes the files of an event (with the event).
 pub async fn delete_of_event(conn: &mut AnyConnection, event_id: &str) -> sqlx::Result<()> {
     TABLES.delete(conn, event_id).await

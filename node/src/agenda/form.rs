@@ -1,5 +1,6 @@
-//! The new-event form: which agenda (only those one may write in are offered; a forged one is
-//! refused), title, place, description, day(s), hours or all day, weekly until a day.
+//! The event form, for a new event and for changing one (`edit.rs`): which agenda (only those
+//! one may write in are offered; a forged one is refused), title, place, description, day(s),
+//! hours or all day, weekly until a day, files.
 
 use askama::Template;
 use axum::extract::{Request, State};
@@ -18,7 +19,7 @@ use crate::web::{Page, render};
 /// The fields of the form, kept to show it again when refused.
 #[derive(Debug, Default)]
 pub struct EventForm {
-    csrf: String,
+    pub(super) csrf: String,
     cible: String,
     titre: String,
     lieu: String,
@@ -31,42 +32,102 @@ pub struct EventForm {
     jusqu_au: String,
 }
 
+/// The form's page, new or changed event.
 #[derive(Template)]
 #[template(path = "agenda_new.html")]
-struct NewPage<'a> {
-    page: Page<'a>,
-    targets: Vec<Target>,
-    form: &'a EventForm,
-    error: Option<&'a str>,
+pub(super) struct FormPage<'a> {
+    pub(super) page: Page<'a>,
+    /// Agendas offered (a new event).
+    pub(super) targets: Vec<Target>,
+    pub(super) form: &'a EventForm,
+    pub(super) error: Option<&'a str>,
+    /// "Nouvel événement", "Modifier l'événement".
+    pub(super) heading: &'a str,
+    /// Where it posts.
+    pub(super) action: String,
+    /// The agenda of a changed event (not to be chosen again).
+    pub(super) fixed: Option<String>,
+    /// Files already attached (a changed event), each with a box to remove it.
+    pub(super) files: Vec<super::files::FileRow>,
+    /// The button's words.
+    pub(super) button: &'a str,
 }
 
-impl NewPage<'_> {
+impl FormPage<'_> {
     fn chosen(&self, code: &str) -> bool {
         self.form.cible == code
     }
 }
 
+/// The page of a new event (`form`, `error`), agendas offered.
+async fn new_page(
+    state: &AppState,
+    viewer: &Viewer,
+    form: &EventForm,
+    error: Option<&str>,
+) -> AppResult<axum::response::Html<String>> {
+    let targets = rights::offered(state, viewer).await?;
+    let page = viewer.page("Nouvel événement", &state.config.node.name);
+    render(&FormPage {
+        page,
+        targets,
+        form,
+        error,
+        heading: "Nouvel événement",
+        action: "/agenda/nouveau".into(),
+        fixed: None,
+        files: Vec::new(),
+        button: "Ajouter à l'agenda",
+    })
+}
+
 /// `GET /agenda/nouveau`.
 pub async fn new(State(state): State<AppState>, viewer: Viewer) -> AppResult<Response> {
-    let targets = rights::offered(&state, &viewer).await?;
-    let page = viewer.page("Nouvel événement", &state.config.node.name);
     let form = EventForm {
         debut: "09:00".into(),
         fin: "10:00".into(),
         ..EventForm::default()
     };
-    Ok(render(&NewPage {
-        page,
-        targets,
-        form: &form,
-        error: None,
-    })?
-    .into_response())
+    Ok(new_page(&state, &viewer, &form, None)
+        .await?
+        .into_response())
 }
 
 impl EventForm {
+    /// The form filled with what `event` is now (to change it).
+    pub(super) fn of_event(event: &Event) -> Self {
+        let hm = |t: NaiveTime| t.format("%H:%M").to_string();
+        let (debut, fin) = event.hours.map_or_else(
+            || ("09:00".to_owned(), "10:00".to_owned()),
+            |(a, b)| (hm(a), hm(b)),
+        );
+        Self {
+            titre: event.title.clone(),
+            lieu: event.place.clone(),
+            description: event.description.clone(),
+            jour: event.start_day.to_string(),
+            jour_fin: if event.all_day && event.end_day > event.start_day {
+                event.end_day.to_string()
+            } else {
+                String::new()
+            },
+            journee: if event.all_day {
+                "oui".into()
+            } else {
+                String::new()
+            },
+            debut,
+            fin,
+            jusqu_au: event
+                .weekly_until
+                .map(|d| d.to_string())
+                .unwrap_or_default(),
+            ..Self::default()
+        }
+    }
+
     /// From a submitted form (with files or without).
-    fn of(form: &crate::attachments::SubmittedForm) -> Self {
+    pub(super) fn of(form: &crate::attachments::SubmittedForm) -> Self {
         let get = |name: &str| form.get(name).to_owned();
         Self {
             csrf: get("csrf"),
@@ -104,14 +165,7 @@ pub async fn create(
     let (event, uploads) = match parsed {
         Ok(event) => event,
         Err(AppError::Invalid(message)) => {
-            let targets = rights::offered(&state, &viewer).await?;
-            let page = viewer.page("Nouvel événement", &state.config.node.name);
-            let html = render(&NewPage {
-                page,
-                targets,
-                form: &form,
-                error: Some(&message),
-            })?;
+            let html = new_page(&state, &viewer, &form, Some(&message)).await?;
             return Ok(unprocessable(html));
         }
         Err(other) => return Err(other),
@@ -162,7 +216,8 @@ pub fn hours(start: &str, end: &str) -> AppResult<(NaiveTime, NaiveTime)> {
     Ok((a, b))
 }
 
-fn parse(form: &EventForm, target: &Target, author: &str, now: i64) -> AppResult<Event> {
+/// The event the form describes, in `target`, by `author` (a new id: an edit keeps the old).
+pub(super) fn parse(form: &EventForm, target: &Target, author: &str, now: i64) -> AppResult<Event> {
     let title = form.titre.trim();
     if title.is_empty() || title.chars().count() > 200 {
         return Err(AppError::Invalid("Titre : de 1 à 200 caractères.".into()));

@@ -85,6 +85,7 @@ pub async fn agenda(
     } else {
         format!("Semaine du {}", view::day_label(from))
     };
+    let absences = service::absences(&state, &viewer, from, to).await?;
     let offers = rights::offered(&state, &viewer).await?;
     let exports = rights::exportable_classes(&state, &viewer).await?;
     let page = viewer.page("Agenda", &state.config.node.name);
@@ -98,7 +99,17 @@ pub async fn agenda(
             "/agenda?vue={}&jour={day}",
             if month { "semaine" } else { "mois" }
         ),
-        days: view::days(from, to, today, &shown, &touching, !month),
+        days: view::days(
+            from,
+            to,
+            today,
+            &view::Content {
+                shown: &shown,
+                holidays: &touching,
+                absences: &absences,
+            },
+            !month,
+        ),
         holidays: touching.iter().map(view::holiday_label).collect(),
         may_write: !offers.is_empty(),
         may_import: offers.iter().any(|o| o.scope == Scope::School),
@@ -317,7 +328,7 @@ pub async fn delete(
 }
 
 /// The event `id` if the viewer follows it and may change it (403 otherwise, nothing written).
-async fn writable(state: &AppState, viewer: &Viewer, id: &str) -> AppResult<Event> {
+pub(super) async fn writable(state: &AppState, viewer: &Viewer, id: &str) -> AppResult<Event> {
     let (_, events) = service::followed(state, viewer).await?;
     let event = match events.into_iter().find(|e| e.id == id) {
         Some(e) => e,

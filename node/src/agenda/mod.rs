@@ -6,6 +6,7 @@
 //! families made in the quiet hours reach them at their end (`crate::quiet_hours`).
 
 pub mod calendar_import;
+mod edit;
 mod feed;
 pub mod files;
 mod form;
@@ -45,6 +46,14 @@ pub fn router() -> Router<AppState> {
         .route(
             "/agenda/evenements/{id}/occurrence",
             post(handlers::occurrence),
+        )
+        .route(
+            "/agenda/evenements/{id}/modifier",
+            get(edit::form)
+                .post(edit::update)
+                .layer(DefaultBodyLimit::max(
+                    MAX_FILES * MAX_FILE_BYTES + 64 * 1024,
+                )),
         )
         .route("/agenda/evenements/{id}/supprimer", post(handlers::delete))
         .route("/agenda/flux", post(feed::toggle))

@@ -183,3 +183,30 @@ pub async fn deliver_due(state: &AppState) -> AppResult<()> {
     }
     Ok(())
 }
+
+/// The mots d'absence of `from..=to` of the classes whose absences the viewer sees (their
+/// teachers and director, `policy::Action::SeeAbsences`; never parents or pupils).
+pub async fn absences(
+    state: &AppState,
+    viewer: &Viewer,
+    from: NaiveDate,
+    to: NaiveDate,
+) -> AppResult<Vec<super::view::Absent>> {
+    let classes: Vec<String> = crate::liaison::service::absence_classes(state, viewer)
+        .await?
+        .into_iter()
+        .map(|c| c.id)
+        .collect();
+    let day = |text: &str| NaiveDate::parse_from_str(text, "%Y-%m-%d").ok();
+    Ok(crate::liaison::absences_between(state, &classes, from, to)
+        .await?
+        .into_iter()
+        .filter_map(|a| {
+            Some(super::view::Absent {
+                from: day(&a.from_date)?,
+                to: day(&a.to_date)?,
+                label: format!("{} ({}) : {}", a.pupil_name, a.class_name, a.reason_label()),
+            })
+        })
+        .collect())
+}

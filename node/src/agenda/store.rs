@@ -85,6 +85,43 @@ pub async fn save(conn: &mut AnyConnection, e: &Event, now: i64) -> sqlx::Result
     Ok(())
 }
 
+/// Changes the details of an existing event (its agenda, author, UID and exceptions stay);
+/// the exceptions of days no longer in the series are dropped.
+pub async fn update(conn: &mut AnyConnection, e: &Event, now: i64) -> sqlx::Result<()> {
+    let (start, end) = e
+        .hours
+        .map_or((String::new(), String::new()), |(s, t)| (hm(s), hm(t)));
+    sqlx::query(
+        "UPDATE agenda_events SET title = $2, place = $3, description = $4, all_day = $5, \
+         start_day = $6, end_day = $7, start_time = $8, end_time = $9, weekly_until = $10, updated_at = $11 \
+         WHERE id = $1",
+    )
+    .bind(&e.id)
+    .bind(&e.title)
+    .bind(&e.place)
+    .bind(&e.description)
+    .bind(i64::from(e.all_day))
+    .bind(e.start_day.to_string())
+    .bind(e.end_day.to_string())
+    .bind(start)
+    .bind(end)
+    .bind(e.weekly_until.map(|d| d.to_string()))
+    .bind(now)
+    .execute(&mut *conn)
+    .await?;
+    let days = e.original_days();
+    for x in &e.exceptions {
+        if e.weekly_until.is_none() || !days.contains(&x.day) {
+            sqlx::query("DELETE FROM agenda_exceptions WHERE event_id = $1 AND day = $2")
+                .bind(&e.id)
+                .bind(x.day.to_string())
+                .execute(&mut *conn)
+                .await?;
+        }
+    }
+    Ok(())
+}
+
 /// The id of the event of agenda `target_id` with iCalendar `uid`.
 pub async fn id_of_uid(
     conn: &mut AnyConnection,

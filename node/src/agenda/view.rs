@@ -54,10 +54,34 @@ pub struct Day {
     pub holiday: Option<String>,
     /// Its events.
     pub lines: Vec<Line>,
+    /// The pupils announced absent ("Léa Martin (CM2 A) : Maladie"), for staff who see them.
+    pub absences: Vec<String>,
+}
+
+/// A mot d'absence as the days show it: first and last day, and its words.
+#[derive(Debug, Clone)]
+pub struct Absent {
+    /// First day.
+    pub from: NaiveDate,
+    /// Last day.
+    pub to: NaiveDate,
+    /// "Léa Martin (CM2 A) : Maladie".
+    pub label: String,
 }
 
 fn hour(t: chrono::NaiveTime) -> String {
     format!("{} h {}", t.format("%-H"), t.format("%M"))
+}
+
+/// What a page of days shows.
+#[derive(Clone, Copy)]
+pub struct Content<'a> {
+    /// The events' occurrences.
+    pub shown: &'a [Shown],
+    /// The holidays touching the days.
+    pub holidays: &'a [Holiday],
+    /// The absences the viewer sees.
+    pub absences: &'a [Absent],
 }
 
 /// The days `from..=to` with their lines; `keep_empty`: days with nothing are kept (the week).
@@ -65,10 +89,14 @@ pub fn days(
     from: NaiveDate,
     to: NaiveDate,
     today: NaiveDate,
-    shown: &[Shown],
-    holidays: &[Holiday],
+    content: &Content<'_>,
     keep_empty: bool,
 ) -> Vec<Day> {
+    let Content {
+        shown,
+        holidays,
+        absences,
+    } = *content;
     let mut days = Vec::new();
     let mut day = from;
     while day <= to {
@@ -95,13 +123,19 @@ pub fn days(
                     .unwrap_or_default(),
             })
             .collect();
-        if keep_empty || !lines.is_empty() || day == today {
+        let absent: Vec<String> = absences
+            .iter()
+            .filter(|a| a.from <= day && a.to >= day)
+            .map(|a| a.label.clone())
+            .collect();
+        if keep_empty || !lines.is_empty() || !absent.is_empty() || day == today {
             days.push(Day {
                 label: day_label(day),
                 iso: day.to_string(),
                 today: day == today,
                 holiday,
                 lines,
+                absences: absent,
             });
         }
         day += Duration::days(1);

@@ -117,6 +117,39 @@ pub async fn of_classes(state: &AppState, classes: &[String]) -> AppResult<Vec<A
         .collect())
 }
 
+/// The delivered mots d'absence of these classes touching the days `from..=to`, for their
+/// days in the agenda (the caller asked `policy::Action::SeeAbsences` for each class).
+pub async fn of_classes_between(
+    state: &AppState,
+    classes: &[String],
+    from: NaiveDate,
+    to: NaiveDate,
+) -> AppResult<Vec<AbsenceLine>> {
+    if classes.is_empty() {
+        return Ok(Vec::new());
+    }
+    let marks: Vec<String> = (4..4 + classes.len()).map(|i| format!("${i}")).collect();
+    // Days are ISO text: their order is the calendar's.
+    let sql = format!(
+        "{LINE} WHERE a.visible_at <= $1 AND a.from_date <= $2 AND a.to_date >= $3 AND a.class_id IN ({}) \
+         ORDER BY p.first_name, p.last_name, a.from_date",
+        marks.join(", ")
+    );
+    let mut query = sqlx::query(&sql)
+        .bind(state.clock.now())
+        .bind(to.to_string())
+        .bind(from.to_string());
+    for id in classes {
+        query = query.bind(id);
+    }
+    Ok(query
+        .fetch_all(state.db.pool())
+        .await?
+        .iter()
+        .map(line)
+        .collect())
+}
+
 /// The latest mots d'absence a parent sent.
 pub async fn of_parent(state: &AppState, parent: &str) -> AppResult<Vec<AbsenceLine>> {
     let rows = sqlx::query(&format!(

@@ -10,6 +10,8 @@ mod mot;
 pub mod service;
 pub mod store;
 
+pub use absence::{AbsenceLine, of_classes_between as absences_between};
+
 use axum::Router;
 use axum::routing::{get, post};
 

@@ -12,7 +12,8 @@ use crate::accounts::Viewer;
 use crate::audience::Audience;
 use crate::domain::local_time::paris_label;
 use crate::error::{AppError, AppResult};
-use crate::policy::publishing::{self, MotFacts};
+use crate::policy::publishing::MotFacts;
+use crate::policy::{self, Action};
 use crate::quiet_hours::QuietHours;
 use crate::state::AppState;
 use crate::web::flash::{Done, Flash};
@@ -29,6 +30,7 @@ struct MotPage<'a> {
     mot: Mot,
     html: String,
     facts: MotFacts,
+    follows: bool,
     statuses: Vec<PupilStatus>,
     /// The viewer's children in the mot, and whether each still needs the viewer's signature.
     mine: Vec<(PupilStatus, bool)>,
@@ -66,7 +68,8 @@ pub async fn show(
             (s.clone(), needs)
         })
         .collect();
-    let statuses = if facts.manages { all } else { Vec::new() };
+    let follows = policy::allows(&viewer, Action::FollowMot(&facts));
+    let statuses = if follows { all } else { Vec::new() };
     let now = state.clock.now();
     let waiting = (mot.visible_at > now)
         .then(|| QuietHours::of(&state.config.quiet_hours).label(mot.visible_at, now));
@@ -77,6 +80,7 @@ pub async fn show(
         page,
         mot,
         facts,
+        follows,
         statuses,
         mine,
         waiting,
@@ -101,7 +105,7 @@ pub async fn missing(
     Path(id): Path<String>,
 ) -> AppResult<Response> {
     let (mot, facts) = service::readable(&state, &viewer, &id).await?;
-    if !facts.manages {
+    if !policy::allows(&viewer, Action::FollowMot(&facts)) {
         return Err(AppError::NotFound);
     }
     let missing = store::statuses(&state.db, &id)
@@ -153,7 +157,10 @@ pub async fn sign(
     .bind(viewer.id())
     .fetch_optional(state.db.pool())
     .await?;
-    if !publishing::signs_mot(&viewer, facts) || guardian.is_none() || !facts.asks_signature {
+    if !policy::allows(&viewer, Action::SignMot(&facts))
+        || guardian.is_none()
+        || !facts.asks_signature
+    {
         return Err(AppError::Refused(
             "Seul un parent de l'élève peut signer ce mot.".into(),
         ));
@@ -173,7 +180,7 @@ pub async fn remind(
 ) -> AppResult<Response> {
     viewer.check_csrf(&form.csrf)?;
     let (mot, facts) = service::readable(&state, &viewer, &id).await?;
-    if !facts.manages {
+    if !policy::allows(&viewer, Action::FollowMot(&facts)) {
         return Err(AppError::Forbidden);
     }
     let statuses = store::statuses(&state.db, &id).await?;
@@ -199,7 +206,7 @@ pub async fn reply(
 ) -> AppResult<Response> {
     viewer.check_csrf(&form.csrf)?;
     let (mot, facts) = service::readable(&state, &viewer, &id).await?;
-    if !publishing::signs_mot(&viewer, facts) {
+    if !policy::allows(&viewer, Action::SignMot(&facts)) {
         return Err(AppError::Forbidden);
     }
     let contacts = crate::messaging::contacts::of(&state, &viewer).await?;
@@ -229,7 +236,7 @@ pub async fn delete(
 ) -> AppResult<Response> {
     viewer.check_csrf(&form.csrf)?;
     let (mot, facts) = service::readable(&state, &viewer, &id).await?;
-    if !facts.manages {
+    if !policy::allows(&viewer, Action::FollowMot(&facts)) {
         return Err(AppError::Forbidden);
     }
     if !form.confirmed() {

@@ -6,7 +6,8 @@ use crate::classes::ClassRow;
 use crate::domain::SchoolYear;
 use crate::error::{AppError, AppResult};
 use crate::notifications::{Event, notify};
-use crate::policy::publishing::{self, MotFacts};
+use crate::policy::publishing::MotFacts;
+use crate::policy::{self, Action};
 use crate::quiet_hours::QuietHours;
 use crate::state::AppState;
 
@@ -19,20 +20,49 @@ pub const MAX_BODY: usize = 5_000;
 
 /// The classes of this school year the viewer writes mots in.
 pub async fn writable_classes(state: &AppState, viewer: &Viewer) -> AppResult<Vec<ClassRow>> {
+    let mut out = Vec::new();
+    for (class, facts) in reachable_classes(state, viewer).await? {
+        if policy::allows(viewer, Action::WriteMots(&facts)) {
+            out.push(class);
+        }
+    }
+    Ok(out)
+}
+
+/// The classes of this school year whose absences the viewer sees (`Action::SeeAbsences`).
+pub async fn absence_classes(state: &AppState, viewer: &Viewer) -> AppResult<Vec<ClassRow>> {
+    let mut out = Vec::new();
+    // Parents and pupils open the agenda most: spare them the classes' facts (who writes no
+    // mot anywhere sees no class's absences, the policy's same rule).
+    if !crate::policy::publishing::writes_some_mots(viewer) {
+        return Ok(out);
+    }
+    for (class, facts) in reachable_classes(state, viewer).await? {
+        if policy::allows(viewer, Action::SeeAbsences(&facts)) {
+            out.push(class);
+        }
+    }
+    Ok(out)
+}
+
+/// The viewer's classes and those of their schools this school year, each once, with what
+/// the viewer is to it.
+async fn reachable_classes(
+    state: &AppState,
+    viewer: &Viewer,
+) -> AppResult<Vec<(ClassRow, crate::policy::ClassFacts)>> {
     let year = SchoolYear::containing(state.clock.today()).0;
     let mut classes = crate::classes::store::of_member(&state.db, viewer.id(), year).await?;
     for m in &viewer.memberships {
         classes.extend(crate::classes::store::of_school(&state.db, &m.school_id, year).await?);
     }
-    let mut out: Vec<ClassRow> = Vec::new();
+    let mut out: Vec<(ClassRow, crate::policy::ClassFacts)> = Vec::new();
     for class in classes {
-        if out.iter().any(|c| c.id == class.id) {
+        if out.iter().any(|(c, _)| c.id == class.id) {
             continue;
         }
         let facts = crate::classes::store::facts(&state.db, &class, viewer).await?;
-        if publishing::writes_mots(viewer, &facts) {
-            out.push(class);
-        }
+        out.push((class, facts));
     }
     Ok(out)
 }
@@ -59,7 +89,7 @@ pub async fn write(state: &AppState, viewer: &Viewer, w: Written) -> AppResult<(
         .await?
         .ok_or(AppError::Forbidden)?;
     let facts = crate::classes::store::facts(&state.db, &class, viewer).await?;
-    if !publishing::writes_mots(viewer, &facts) {
+    if !policy::allows(viewer, Action::WriteMots(&facts)) {
         return Err(AppError::Refused(
             "Vous ne pouvez pas écrire dans le carnet de cette classe : seuls son enseignant \
              et la direction le peuvent. Rien n'a été envoyé."
@@ -140,14 +170,12 @@ pub async fn write(state: &AppState, viewer: &Viewer, w: Written) -> AppResult<(
     Ok((id, visible_at))
 }
 
-/// What the viewer is to a mot.
+/// What the viewer is to a mot (the rights it gives are `policy::Action::FollowMot`,
+/// `ReadMot`, `SignMot`).
 pub async fn facts(state: &AppState, viewer: &Viewer, mot: &Mot) -> AppResult<MotFacts> {
-    let manages = match crate::classes::store::by_id(&state.db, &mot.class_id).await? {
-        Some(class) => {
-            let facts = crate::classes::store::facts(&state.db, &class, viewer).await?;
-            publishing::writes_mots(viewer, &facts) || mot.author_id == viewer.id()
-        }
-        None => false,
+    let class = match crate::classes::store::by_id(&state.db, &mot.class_id).await? {
+        Some(class) => crate::classes::store::facts(&state.db, &class, viewer).await?,
+        None => crate::policy::ClassFacts::default(),
     };
     let guardian: Option<String> = sqlx::query_scalar(
         "SELECT p.pupil_id FROM liaison_pupils p JOIN guardianships g ON g.child_id = p.pupil_id \
@@ -165,7 +193,8 @@ pub async fn facts(state: &AppState, viewer: &Viewer, mot: &Mot) -> AppResult<Mo
     .fetch_optional(state.db.pool())
     .await?;
     Ok(MotFacts {
-        manages,
+        class,
+        viewer_is_author: mot.author_id == viewer.id(),
         delivered: mot.visible_at <= state.clock.now(),
         guardian: guardian.is_some(),
         pupil: pupil.is_some(),
@@ -177,7 +206,7 @@ pub async fn facts(state: &AppState, viewer: &Viewer, mot: &Mot) -> AppResult<Mo
 pub async fn readable(state: &AppState, viewer: &Viewer, id: &str) -> AppResult<(Mot, MotFacts)> {
     let mot = store::get(&state.db, id).await?.ok_or(AppError::NotFound)?;
     let facts = facts(state, viewer, &mot).await?;
-    if !publishing::reads_mot(viewer, facts) {
+    if !policy::allows(viewer, Action::ReadMot(&facts)) {
         return Err(AppError::NotFound);
     }
     Ok((mot, facts))

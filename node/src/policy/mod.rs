@@ -171,6 +171,19 @@ pub enum Action<'a> {
     /// school's): a school's is its director's, a class's its teachers' (and director's), a
     /// group's its teaching members' (and director's); everyone has their own.
     WriteEvent(EventTarget<'a>),
+    /// Write mots in a class's cahier de liaison: its teachers and the director of its school
+    /// (the operator does not write in a carnet).
+    WriteMots(&'a ClassFacts),
+    /// See a class's absences (the mots d'absence of its families, on the liaison page and on
+    /// the class's days in the agenda): who writes its mots, never parents or pupils.
+    SeeAbsences(&'a ClassFacts),
+    /// Follow a mot as its writer does: each family's signatures, reminders, the list of
+    /// missing signatures, deleting it (who writes mots in its class, or who wrote it).
+    FollowMot(&'a publishing::MotFacts),
+    /// Read a mot: who follows it, and once delivered the families of its carnets.
+    ReadMot(&'a publishing::MotFacts),
+    /// Sign a mot or answer it privately: a guardian of a pupil of its carnets, once delivered.
+    SignMot(&'a publishing::MotFacts),
 }
 
 fn writes_in_agenda(viewer: &Viewer, target: EventTarget<'_>) -> bool {
@@ -201,6 +214,12 @@ pub fn allows(viewer: &Viewer, action: Action<'_>) -> bool {
             true
         }
         Action::WriteEvent(target) => writes_in_agenda(viewer, target),
+        Action::WriteMots(class) | Action::SeeAbsences(class) => {
+            publishing::writes_mots(viewer, class)
+        }
+        Action::FollowMot(mot) => publishing::follows_mot(viewer, mot),
+        Action::ReadMot(mot) => publishing::reads_mot(viewer, mot),
+        Action::SignMot(mot) => publishing::signs_mot(viewer, mot),
         Action::ViewClass(class) => {
             manages_class(viewer, class) || class.viewer_is_pupil || class.viewer_child_in_class
         }

@@ -104,10 +104,12 @@ pub fn writes_some_mots(viewer: &Viewer) -> bool {
 }
 
 /// What the viewer is to a mot of the cahier de liaison, loaded by the handler.
-#[derive(Debug, Clone, Copy, Default)]
+#[derive(Debug, Clone, Default)]
 pub struct MotFacts {
-    /// The viewer may write mots in its class (its teacher, the director).
-    pub manages: bool,
+    /// What the viewer is to the mot's class (default when the class is gone).
+    pub class: ClassFacts,
+    /// The viewer wrote the mot.
+    pub viewer_is_author: bool,
     /// The mot was delivered (the quiet hours are over).
     pub delivered: bool,
     /// The viewer is a guardian of a pupil whose carnet holds it.
@@ -118,14 +120,21 @@ pub struct MotFacts {
     pub asks_signature: bool,
 }
 
-/// Whether the viewer may read a mot: who manages its class, and once delivered the families
-/// of its carnets.
-pub fn reads_mot(viewer: &Viewer, mot: MotFacts) -> bool {
-    viewer.user.active && (mot.manages || (mot.delivered && (mot.guardian || mot.pupil)))
+/// Whether the viewer follows a mot as its writer does (each family's signatures, reminders,
+/// the missing list, deleting it): who writes mots in its class, or who wrote it.
+pub fn follows_mot(viewer: &Viewer, mot: &MotFacts) -> bool {
+    viewer.user.active && (mot.viewer_is_author || writes_mots(viewer, &mot.class))
+}
+
+/// Whether the viewer may read a mot: who follows it, and once delivered the families of its
+/// carnets.
+pub fn reads_mot(viewer: &Viewer, mot: &MotFacts) -> bool {
+    viewer.user.active
+        && (follows_mot(viewer, mot) || (mot.delivered && (mot.guardian || mot.pupil)))
 }
 
 /// Whether the viewer may sign a mot (or answer it privately): a guardian, once delivered.
-pub fn signs_mot(viewer: &Viewer, mot: MotFacts) -> bool {
+pub fn signs_mot(viewer: &Viewer, mot: &MotFacts) -> bool {
     viewer.user.active && mot.delivered && mot.guardian
 }
 
@@ -143,6 +152,72 @@ pub fn uses_liaison(viewer: &Viewer) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::users::{Membership, UserRow};
+
+    fn member(profile: Profile) -> Viewer {
+        Viewer {
+            user: UserRow {
+                id: "u".into(),
+                identifier: "u.u".into(),
+                first_name: "U".into(),
+                last_name: "U".into(),
+                usage_name: None,
+                birth_date: None,
+                email: None,
+                password_hash: Some("h".into()),
+                is_operator: false,
+                active: true,
+            },
+            memberships: vec![Membership {
+                school_id: "s1".into(),
+                school_name: "École".into(),
+                profile,
+            }],
+            csrf: String::new(),
+            notifications: 0,
+        }
+    }
+
+    #[test]
+    fn a_mot_is_followed_by_its_class_s_writers_and_its_author_only() {
+        let class = |teaches| ClassFacts {
+            school_id: "s1".into(),
+            viewer_teaches: teaches,
+            ..ClassFacts::default()
+        };
+        let mot = |teaches, author| MotFacts {
+            class: class(teaches),
+            viewer_is_author: author,
+            ..MotFacts::default()
+        };
+        let teacher = member(Profile::Teacher);
+        assert!(follows_mot(&teacher, &mot(true, false)));
+        assert!(!follows_mot(&teacher, &mot(false, false)));
+        // A teacher no longer of the class still follows the mots they wrote.
+        assert!(follows_mot(&teacher, &mot(false, true)));
+        assert!(follows_mot(&member(Profile::Director), &mot(false, false)));
+        for p in [Profile::Parent, Profile::Pupil, Profile::Staff] {
+            assert!(!follows_mot(&member(p), &mot(true, false)), "{p:?}");
+            assert!(!reads_mot(&member(p), &mot(true, false)), "{p:?}");
+        }
+        let delivered_to_family = MotFacts {
+            delivered: true,
+            guardian: true,
+            ..MotFacts::default()
+        };
+        let parent = member(Profile::Parent);
+        assert!(reads_mot(&parent, &delivered_to_family));
+        assert!(signs_mot(&parent, &delivered_to_family));
+        assert!(!follows_mot(&parent, &delivered_to_family));
+        let held = MotFacts {
+            delivered: false,
+            ..delivered_to_family
+        };
+        assert!(!reads_mot(&parent, &held) && !signs_mot(&parent, &held));
+        let mut gone = teacher.clone();
+        gone.user.active = false;
+        assert!(!follows_mot(&gone, &mot(true, true)));
+    }
 
     #[test]
     fn each_author_reaches_what_the_issue_says() {

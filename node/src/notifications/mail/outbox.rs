@@ -18,8 +18,6 @@ use crate::quiet_hours::QuietHours;
 use crate::state::AppState;
 use crate::store::new_id;
 
-/// How long a sender holds a mail before another may try it (longer than the SMTP timeout).
-const LEASE_SECS: i64 = 300;
 /// Mails sent per pass at most (the next pass sends the rest).
 const BATCH: usize = 200;
 /// Sent and given-up mails are kept this long (for the operator's questions), then purged.
@@ -192,7 +190,8 @@ async fn claim(state: &AppState, now: i64) -> sqlx::Result<Option<Due>> {
              WHERE id = $3 AND {DUE}"
         ))
         .bind(now)
-        .bind(now + LEASE_SECS)
+        // How long this sender holds it (`[mail] lease_seconds`, twice the SMTP timeout).
+        .bind(now + i64::from(state.config.mail.lease_seconds))
         .bind(&mail.id)
         .execute(state.db.pool())
         .await?;

@@ -19,7 +19,7 @@ pub fn of(config: &MailSection) -> Result<AsyncSmtpTransport<Tokio1Executor>, St
     .map_err(|e| e.to_string())?;
     let mut builder = builder
         .port(config.port())
-        .timeout(Some(Duration::from_secs(30)));
+        .timeout(Some(Duration::from_secs(config.timeout_seconds())));
     if !config.username.is_empty() {
         builder = builder.credentials(Credentials::new(
             config.username.clone(),
