@@ -3,6 +3,7 @@
 //! the facts, so they are unit-tested without a database.
 
 pub mod communication;
+pub mod homework;
 pub mod publishing;
 
 use crate::domain::Profile;
@@ -162,6 +163,15 @@ pub enum Action<'a> {
     /// school's): a school's is its director's, a class's its teachers' (and director's), a
     /// group's its teaching members' (and director's); everyone has their own.
     WriteEvent(EventTarget<'a>),
+    /// Use a class's cahier de textes (`homework`): write, read, do, follow.
+    Homework(&'a ClassFacts, homework::HomeworkUse),
+    /// Open the cahier de textes page (pupils, parents, teachers, directors, inspectors).
+    OpenHomework,
+    /// List a school's cahiers de textes (its director and inspector).
+    ReadSchoolHomework {
+        /// The school.
+        school_id: &'a str,
+    },
 }
 
 fn writes_in_agenda(viewer: &Viewer, target: EventTarget<'_>) -> bool {
@@ -192,6 +202,9 @@ pub fn allows(viewer: &Viewer, action: Action<'_>) -> bool {
             true
         }
         Action::WriteEvent(target) => writes_in_agenda(viewer, target),
+        Action::Homework(class, what) => homework::allows(viewer, class, what),
+        Action::OpenHomework => homework::opens(viewer),
+        Action::ReadSchoolHomework { school_id } => homework::reads_school(viewer, school_id),
         Action::ViewClass(class) => {
             manages_class(viewer, class) || class.viewer_is_pupil || class.viewer_child_in_class
         }
