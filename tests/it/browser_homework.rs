@@ -70,7 +70,14 @@ async fn homework_pages_pass_axe_and_fit_320_px_on_phone_and_desktop() {
         browser.sign_in(&w.pupil.identifier, PASSWORD).await;
         browser.follow_link("Mes devoirs").await;
         assert!(browser.body_text().await.contains("Demain"));
+        browser.click_through("form[action$='/fait'] button").await;
+        assert!(browser.body_text().await.contains("C'est noté."));
         browser.goto(&format!("/cahier-de-textes/{}", ids[2])).await;
+        browser.fill("#texte", "J'ai trouvé trois volcans.").await;
+        browser
+            .click_through("form[action$='/rendre'] button")
+            .await;
+        assert!(browser.body_text().await.contains("Ton travail est rendu."));
         browser
             .goto(&format!("/cahier-de-textes/classes/{}", w.class_a))
             .await;
@@ -83,7 +90,17 @@ async fn homework_pages_pass_axe_and_fit_320_px_on_phone_and_desktop() {
         browser.sign_in(&w.teacher.identifier, PASSWORD).await;
         browser.goto("/cahier-de-textes").await;
         browser.goto("/cahier-de-textes/ecrire").await;
-        browser.goto(&format!("/cahier-de-textes/{}", ids[0])).await;
+        browser.goto(&format!("/cahier-de-textes/{}", ids[2])).await;
+        assert!(
+            browser
+                .body_text()
+                .await
+                .contains("J'ai trouvé trois volcans.")
+        );
+        browser
+            .click_through("form[action$='/supprimer'] button")
+            .await;
+        assert!(browser.body_text().await.contains("pas réversible"));
         browser
             .goto(&format!("/cahier-de-textes/classes/{}", w.class_a))
             .await;

@@ -708,3 +708,90 @@ async fn files_are_sniffed_counted_against_quotas_and_served_to_readers_only() {
     );
     app.stop().await;
 }
+
+#[tokio::test]
+async fn in_a_college_work_goes_by_subject_and_groups_are_classes() {
+    let app = spawn_app().await;
+    let w = World::build(&app.state).await;
+    to_tuesday_morning(&app);
+    let db = app.state.db.pool();
+    sqlx::query("UPDATE schools SET kind = 'college' WHERE id = $1")
+        .bind(&w.school_id)
+        .execute(db)
+        .await
+        .unwrap();
+    // Class B becomes an LV2 group the teacher teaches, with the pupil of class A in it.
+    sqlx::query("UPDATE classes SET kind = 'group', name = 'ESP2 4e' WHERE id = $1")
+        .bind(&w.class_b)
+        .execute(db)
+        .await
+        .unwrap();
+    for (class, user, role) in [
+        (&w.class_b, &w.teacher.id, "teacher"),
+        (&w.class_b, &w.pupil.id, "pupil"),
+    ] {
+        sqlx::query("INSERT INTO class_members (class_id, user_id, role) VALUES ($1, $2, $3)")
+            .bind(class)
+            .bind(user)
+            .bind(role)
+            .execute(db)
+            .await
+            .unwrap();
+    }
+    for (code, label) in [("030201", "ESPAGNOL LV2"), ("061300", "MATHEMATIQUES")] {
+        sqlx::query("INSERT INTO subjects (code, label) VALUES ($1, $2)")
+            .bind(code)
+            .bind(label)
+            .execute(db)
+            .await
+            .unwrap();
+    }
+    for (class, subject) in [(&w.class_a, "061300"), (&w.class_b, "030201")] {
+        sqlx::query("INSERT INTO teaching (class_id, user_id, subject_code) VALUES ($1, $2, $3)")
+            .bind(class)
+            .bind(&w.teacher.id)
+            .bind(subject)
+            .execute(db)
+            .await
+            .unwrap();
+    }
+    let teacher = app.signed_in(&w.teacher).await;
+    let form = teacher.get("/cahier-de-textes/ecrire").await;
+    assert!(form.body.contains("Groupe ESP2 4e") && form.body.contains("ESPAGNOL LV2"));
+    let missing = give(&teacher, &w.class_b, "Vocabulaire", &day(&app, 1), &[]).await;
+    assert_eq!(missing.status.as_u16(), 422);
+    assert!(missing.body.contains("Choisissez la matière"));
+    // A subject taught in the other class only is not this group's.
+    let wrong = give(
+        &teacher,
+        &w.class_b,
+        "Vocabulaire",
+        &day(&app, 1),
+        &[("matiere", "061300")],
+    )
+    .await;
+    assert_eq!(wrong.status.as_u16(), 403);
+    assert_eq!(rows(&app.state, "homework_entries").await, 0);
+    let ok = give(
+        &teacher,
+        &w.class_b,
+        "Vocabulaire",
+        &day(&app, 1),
+        &[("matiere", "030201")],
+    )
+    .await;
+    assert!(ok.status.is_redirection(), "{}", ok.body);
+    give(
+        &teacher,
+        &w.class_a,
+        "Fractions",
+        &day(&app, 1),
+        &[("matiere", "061300")],
+    )
+    .await;
+    let list = app.signed_in(&w.pupil).await.get("/cahier-de-textes").await;
+    assert!(
+        list.body.contains("ESPAGNOL LV2 · ESP2 4e") && list.body.contains("MATHEMATIQUES · CM2 A")
+    );
+    app.stop().await;
+}
