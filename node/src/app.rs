@@ -37,6 +37,7 @@ pub fn router(state: AppState) -> Router {
         .merge(crate::messaging::router())
         .merge(crate::agenda::router())
         .merge(crate::news::router())
+        .merge(crate::homework::router())
         .merge(crate::liaison::router())
         .merge(crate::notifications::router())
         .merge(crate::admin::router())

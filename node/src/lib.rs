@@ -18,6 +18,7 @@ pub mod error;
 pub mod federation;
 pub mod groups;
 pub mod guests;
+pub mod homework;
 pub mod jobs;
 pub mod keys;
 pub mod liaison;

@@ -17,7 +17,7 @@ pub mod model;
 mod rights;
 pub mod service;
 pub mod store;
-mod view;
+pub mod view;
 
 use std::time::Duration;
 

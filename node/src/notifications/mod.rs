@@ -36,13 +36,16 @@ pub enum Kind {
     Liaison,
     /// Changes in an agenda they follow.
     Agenda,
+    /// Work of the cahier de textes (new work, a teacher's answer to what was handed in).
+    Homework,
 }
 
 impl Kind {
     /// Every kind, in the order of the preferences page.
-    pub const ALL: [Kind; 6] = [
+    pub const ALL: [Kind; 7] = [
         Kind::Message,
         Kind::Liaison,
+        Kind::Homework,
         Kind::News,
         Kind::Agenda,
         Kind::Moderation,
@@ -58,6 +61,7 @@ impl Kind {
             Kind::News => "news",
             Kind::Liaison => "liaison",
             Kind::Agenda => "agenda",
+            Kind::Homework => "homework",
         }
     }
 
@@ -75,6 +79,7 @@ impl Kind {
             Kind::News => "Actualités",
             Kind::Liaison => "Cahier de liaison (mots à lire ou à signer, absences)",
             Kind::Agenda => "Changements dans l'agenda",
+            Kind::Homework => "Cahier de textes (travail à faire, réponses aux devoirs rendus)",
         }
     }
 }
@@ -140,6 +145,16 @@ pub enum Event<'a> {
         /// The mot d'absence.
         absence_id: &'a str,
     },
+    /// Work of the cahier de textes became visible (pupils and parents of the class).
+    HomeworkPublished {
+        /// The entry.
+        entry_id: &'a str,
+    },
+    /// A teacher answered what a pupil handed in (the pupil).
+    HomeworkAnswered {
+        /// The entry.
+        entry_id: &'a str,
+    },
 }
 
 impl Event<'_> {
@@ -156,6 +171,7 @@ impl Event<'_> {
             Event::MotDelivered { .. }
             | Event::MotToSign { .. }
             | Event::AbsenceReported { .. } => Kind::Liaison,
+            Event::HomeworkPublished { .. } | Event::HomeworkAnswered { .. } => Kind::Homework,
         }
     }
 
@@ -183,6 +199,8 @@ impl Event<'_> {
                 "Rappel : un mot du cahier de liaison attend sa signature"
             }
             Event::AbsenceReported { .. } => "Nouveau mot d'absence",
+            Event::HomeworkPublished { .. } => "Nouveau travail dans le cahier de textes",
+            Event::HomeworkAnswered { .. } => "Réponse à un travail rendu",
         }
     }
 
@@ -201,6 +219,9 @@ impl Event<'_> {
                 format!("/liaison/mots/{mot_id}")
             }
             Event::AbsenceReported { .. } => "/liaison".to_owned(),
+            Event::HomeworkPublished { entry_id } | Event::HomeworkAnswered { entry_id } => {
+                format!("/cahier-de-textes/{entry_id}")
+            }
         }
     }
 }

@@ -3,6 +3,7 @@
 //! the facts, so they are unit-tested without a database.
 
 pub mod communication;
+pub mod homework;
 pub mod publishing;
 
 use crate::domain::Profile;
@@ -184,6 +185,15 @@ pub enum Action<'a> {
     ReadMot(&'a publishing::MotFacts),
     /// Sign a mot or answer it privately: a guardian of a pupil of its carnets, once delivered.
     SignMot(&'a publishing::MotFacts),
+    /// Use a class's cahier de textes (`homework`): write, read, do, follow.
+    Homework(&'a ClassFacts, homework::HomeworkUse),
+    /// Open the cahier de textes page (pupils, parents, teachers, directors, inspectors).
+    OpenHomework,
+    /// List a school's cahiers de textes (its director and inspector).
+    ReadSchoolHomework {
+        /// The school.
+        school_id: &'a str,
+    },
 }
 
 fn writes_in_agenda(viewer: &Viewer, target: EventTarget<'_>) -> bool {
@@ -220,6 +230,9 @@ pub fn allows(viewer: &Viewer, action: Action<'_>) -> bool {
         Action::FollowMot(mot) => publishing::follows_mot(viewer, mot),
         Action::ReadMot(mot) => publishing::reads_mot(viewer, mot),
         Action::SignMot(mot) => publishing::signs_mot(viewer, mot),
+        Action::Homework(class, what) => homework::allows(viewer, class, what),
+        Action::OpenHomework => homework::opens(viewer),
+        Action::ReadSchoolHomework { school_id } => homework::reads_school(viewer, school_id),
         Action::ViewClass(class) => {
             manages_class(viewer, class) || class.viewer_is_pupil || class.viewer_child_in_class
         }

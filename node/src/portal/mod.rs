@@ -131,6 +131,19 @@ fn tiles(
             icon: "news",
         });
     }
+    // The cahier de textes: pupils, parents, teachers; directors and inspectors read it.
+    if policy::allows(viewer, Action::OpenHomework) {
+        tiles.push(Tile {
+            href: "/cahier-de-textes".into(),
+            label: if pupil {
+                "Mes devoirs"
+            } else {
+                "Cahier de textes"
+            }
+            .into(),
+            icon: "homework",
+        });
+    }
     if crate::policy::publishing::uses_liaison(viewer) {
         tiles.push(Tile {
             href: "/liaison".into(),

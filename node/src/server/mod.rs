@@ -104,7 +104,7 @@ impl Workers {
     }
 }
 
-/// Every minute, tells the audiences of news items and mots whose time came (after the quiet
+/// Every minute, tells the audiences of news items, mots and homework whose time came (after the quiet
 /// hours, or scheduled), until `shutdown` turns true.
 fn start_publications(state: AppState, shutdown: tokio::sync::watch::Receiver<bool>) {
     crate::jobs::every(std::time::Duration::from_secs(60), shutdown, move || {
@@ -112,6 +112,7 @@ fn start_publications(state: AppState, shutdown: tokio::sync::watch::Receiver<bo
         async move {
             crate::news::run_once(&state).await;
             crate::liaison::run_once(&state).await;
+            crate::homework::run_once(&state).await;
         }
     });
 }

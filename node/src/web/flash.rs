@@ -68,10 +68,24 @@ pub enum Done {
     MessagePending,
     /// Messagerie: message-valide / message-refuse (the teacher decided).
     MessageModerated,
+    /// Cahier de textes: saved and shown.
+    HomeworkSaved,
+    /// Cahier de textes: shown later (planned date or quiet hours).
+    HomeworkPlanned,
+    /// Cahier de textes: "fait" ticked or unticked.
+    HomeworkTicked,
+    /// Cahier de textes: work handed in.
+    HomeworkHandedIn,
+    /// Cahier de textes: the teacher's answer saved.
+    HomeworkAnswered,
+    /// Cahier de textes: copied to another class.
+    HomeworkCopied,
+    /// Cahier de textes: deleted.
+    HomeworkDeleted,
 }
 
 impl Done {
-    const ALL: [Done; 30] = [
+    const ALL: [Done; 37] = [
         Done::PasswordChanged,
         Done::PostReported,
         Done::ClassAdded,
@@ -102,6 +116,13 @@ impl Done {
         Done::MailConfirmationSent,
         Done::MessagePending,
         Done::MessageModerated,
+        Done::HomeworkSaved,
+        Done::HomeworkPlanned,
+        Done::HomeworkTicked,
+        Done::HomeworkHandedIn,
+        Done::HomeworkAnswered,
+        Done::HomeworkCopied,
+        Done::HomeworkDeleted,
     ];
 
     /// The key in the URL.
@@ -118,6 +139,13 @@ impl Done {
             Done::MessageHeld => "message-differe",
             Done::MessagePending => "a-valider",
             Done::MessageModerated => "decision-enregistree",
+            Done::HomeworkSaved => "cahier-enregistre",
+            Done::HomeworkPlanned => "cahier-programme",
+            Done::HomeworkTicked => "cahier-fait",
+            Done::HomeworkHandedIn => "cahier-rendu",
+            Done::HomeworkAnswered => "cahier-reponse",
+            Done::HomeworkCopied => "cahier-copie",
+            Done::HomeworkDeleted => "cahier-supprime",
             Done::DraftSaved => "brouillon",
             Done::MarkedUnread => "non-lu",
             Done::MessageTrashed => "message-supprime",
@@ -225,6 +253,17 @@ impl Done {
             (Done::MailConfirmationSent, _) => {
                 "Un lien de confirmation part vers cette adresse (à la fin des heures calmes s'il est tard) : aucun courriel ne sera envoyé avant que vous l'ouvriez."
             }
+            (Done::HomeworkSaved, _) => "C'est enregistré dans le cahier de textes.",
+            (Done::HomeworkPlanned, _) => {
+                "C'est enregistré : élèves et parents le verront à la date prévue (ou à la fin des heures calmes)."
+            }
+            (Done::HomeworkTicked, true) => "C'est noté.",
+            (Done::HomeworkTicked, false) => "C'est enregistré.",
+            (Done::HomeworkHandedIn, true) => "Ton travail est rendu.",
+            (Done::HomeworkHandedIn, false) => "Le travail est rendu.",
+            (Done::HomeworkAnswered, _) => "Votre réponse est enregistrée.",
+            (Done::HomeworkCopied, _) => "La copie est enregistrée dans l'autre classe.",
+            (Done::HomeworkDeleted, _) => "C'est supprimé du cahier de textes.",
             (Done::TeacherAlreadyAsked, _) => {
                 "Une invitation attend déjà la réponse de l'enseignant de cette classe."
             }
