@@ -1,6 +1,9 @@
 //! What the benchmarks share: the databases measured, a node's state on one of them, and the
 //! school of 400 families the messagerie and school-life benchmarks both use.
 
+// Each benchmark is its own crate and uses only a part of what they share.
+#![allow(dead_code)]
+
 use ent_config::NodeConfig;
 use ent_node::AppState;
 use ent_node::domain::{SchoolKind, SchoolYear, Uai};
