@@ -45,19 +45,17 @@ fn back_links_stay_on_this_node() {
 /// sign-in form (signing in again is harmless: it opens a session, as the first did).
 #[test]
 fn every_post_form_carries_a_one_time_token() {
-    let folder = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("templates");
+    let mut folders = vec![std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("templates")];
     let mut missing = Vec::new();
-    for entry in std::fs::read_dir(&folder).unwrap() {
-        let path = entry.unwrap().path();
-        let text = std::fs::read_to_string(&path).unwrap();
-        for form in text.split("<form").skip(1) {
-            let form = form.split("</form>").next().unwrap_or_default();
-            let tag = form.split('>').next().unwrap_or_default();
-            let posts = tag.contains("method=\"post\"");
-            let exempt = tag.contains("action=\"/connexion\"");
-            if posts && !exempt && !form.contains("name=\"once\" value=\"{{") {
-                missing.push(format!("{}: <form{tag}>", path.display()));
+    // Templates live at the top and in one folder per service (`templates/homework/`).
+    while let Some(folder) = folders.pop() {
+        for entry in std::fs::read_dir(&folder).unwrap() {
+            let path = entry.unwrap().path();
+            if path.is_dir() {
+                folders.push(path);
+                continue;
             }
+            missing.extend(forms_without_token(&path));
         }
     }
     assert!(
@@ -65,4 +63,20 @@ fn every_post_form_carries_a_one_time_token() {
         "forms without `once`:\n{}",
         missing.join("\n")
     );
+}
+
+/// The state-changing forms of one template that carry no one-time token.
+fn forms_without_token(path: &std::path::Path) -> Vec<String> {
+    let mut missing = Vec::new();
+    let text = std::fs::read_to_string(path).unwrap();
+    for form in text.split("<form").skip(1) {
+        let form = form.split("</form>").next().unwrap_or_default();
+        let tag = form.split('>').next().unwrap_or_default();
+        let posts = tag.contains("method=\"post\"");
+        let exempt = tag.contains("action=\"/connexion\"");
+        if posts && !exempt && !form.contains("name=\"once\" value=\"{{") {
+            missing.push(format!("{}: <form{tag}>", path.display()));
+        }
+    }
+    missing
 }
