@@ -142,7 +142,9 @@ async fn notifications(state: &AppState) -> anyhow::Result<i64> {
 /// gives siblings rarely); returns the parent's id.
 async fn parent_of_three(state: &AppState) -> anyhow::Result<String> {
     let (parent, child): (String, String) = sqlx::query_as(
-        "SELECT g.parent_id, g.child_id FROM guardianships g ORDER BY g.parent_id LIMIT 1",
+        // A parent of one child: siblings elsewhere in the school would make more than three.
+        "SELECT parent_id, MIN(child_id) FROM guardianships GROUP BY parent_id \
+         HAVING COUNT(*) = 1 ORDER BY parent_id LIMIT 1",
     )
     .fetch_one(state.db.pool())
     .await?;
