@@ -63,30 +63,9 @@ pub fn opens(viewer: &Viewer) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::users::{Membership, UserRow};
 
     fn viewer(profile: Profile) -> Viewer {
-        Viewer {
-            user: UserRow {
-                id: "u".into(),
-                identifier: "u.u".into(),
-                first_name: "U".into(),
-                last_name: "U".into(),
-                usage_name: None,
-                birth_date: None,
-                email: None,
-                password_hash: Some("h".into()),
-                is_operator: false,
-                active: true,
-            },
-            memberships: vec![Membership {
-                school_id: "s1".into(),
-                school_name: "École".into(),
-                profile,
-            }],
-            csrf: String::new(),
-            notifications: 0,
-        }
+        crate::policy::tests::viewer(Some(profile), false)
     }
 
     #[test]

@@ -371,7 +371,9 @@ mod tests {
     use super::*;
     use crate::users::{Membership, UserRow};
 
-    fn viewer(profile: Option<Profile>, operator: bool) -> Viewer {
+    /// A viewer of school `s1` with `profile` (none: no membership), operator or not; the one
+    /// test viewer of the policy's test modules (`homework`, `publishing` use it too).
+    pub(super) fn viewer(profile: Option<Profile>, operator: bool) -> Viewer {
         Viewer {
             user: UserRow {
                 id: "u".into(),

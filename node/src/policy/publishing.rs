@@ -152,30 +152,9 @@ pub fn uses_liaison(viewer: &Viewer) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::users::{Membership, UserRow};
 
     fn member(profile: Profile) -> Viewer {
-        Viewer {
-            user: UserRow {
-                id: "u".into(),
-                identifier: "u.u".into(),
-                first_name: "U".into(),
-                last_name: "U".into(),
-                usage_name: None,
-                birth_date: None,
-                email: None,
-                password_hash: Some("h".into()),
-                is_operator: false,
-                active: true,
-            },
-            memberships: vec![Membership {
-                school_id: "s1".into(),
-                school_name: "École".into(),
-                profile,
-            }],
-            csrf: String::new(),
-            notifications: 0,
-        }
+        crate::policy::tests::viewer(Some(profile), false)
     }
 
     #[test]
