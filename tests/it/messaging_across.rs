@@ -29,7 +29,7 @@ async fn scalar(c: &Cycle3, node: usize, sql: &str, bind: &str) -> Option<String
         .expect("query")
 }
 
-async fn count(c: &Cycle3, node: usize, sql: &str, bind: &str) -> i64 {
+pub(crate) async fn count(c: &Cycle3, node: usize, sql: &str, bind: &str) -> i64 {
     sqlx::query_scalar(sql)
         .bind(bind)
         .fetch_one(c.node(node).state.db.pool())
@@ -38,7 +38,7 @@ async fn count(c: &Cycle3, node: usize, sql: &str, bind: &str) -> i64 {
 }
 
 /// The Person actor URL of a user of node `i` (created when its directory was served).
-async fn actor_url(c: &Cycle3, i: usize, user: &str) -> String {
+pub(crate) async fn actor_url(c: &Cycle3, i: usize, user: &str) -> String {
     let id = ent_node::federation::persons::ensure(
         &c.node(i).state.db,
         user,

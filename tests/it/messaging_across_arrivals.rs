@@ -8,28 +8,7 @@ use ent_tests::messaging::{in_folder, person, send, sent_id};
 use ent_tests::spaces::{COLLEGE, Cycle3, ECOLE1, PNG, multipart};
 use reqwest::StatusCode;
 
-async fn count(c: &Cycle3, node: usize, sql: &str, bind: &str) -> i64 {
-    sqlx::query_scalar(sql)
-        .bind(bind)
-        .fetch_one(c.node(node).state.db.pool())
-        .await
-        .expect("count")
-}
-
-/// The Person actor URL of a user of node `i`.
-async fn actor_url(c: &Cycle3, i: usize, user: &str) -> String {
-    let id = ent_node::federation::persons::ensure(
-        &c.node(i).state.db,
-        user,
-        c.node(i).state.clock.now(),
-    )
-    .await
-    .expect("actor");
-    format!(
-        "https://{}/federation/actors/{}",
-        c.linked.domains[i], id.id
-    )
-}
+use crate::messaging_across::{actor_url, count};
 
 /// Waits until node `i` holds a message with `subject`; returns its id.
 async fn arrived(c: &Cycle3, i: usize, subject: &'static str) -> String {
